@@ -1,0 +1,1 @@
+"""The policy assistant: retrieval, answering, tools, and the CLI/API/UI edge."""

@@ -1,0 +1,248 @@
+"""The ``policy-assistant`` command line. Thin: it parses, calls services, prints."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import typer  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
+
+from app.retrieval import Filters, IndexNotReady, Mode, SearchResult  # noqa: E402
+from app.services import Services, build_services  # noqa: E402
+from app.settings import Settings  # noqa: E402
+from ingest.manifest import ManifestError  # noqa: E402
+from ingest.pipeline import IngestReport  # noqa: E402
+
+app = typer.Typer(
+    help="Chinese skilled-talent policy assistant: ingest policy files, search their clauses.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+eval_app = typer.Typer(help="Measure the assistant on the golden sets in eval/golden/.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="YAML settings file (otherwise PA_* environment variables and defaults).")
+]
+
+
+def _services(config: Path | None) -> Services:
+    try:
+        return build_services(Settings.load(config))
+    except Exception as exc:  # noqa: BLE001 - turn any start-up failure into one clear line
+        _fail(f"cannot start: {exc}")
+
+
+def _fail(message: str, code: int = 1) -> Any:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _ingest(services: Services, paths: list[Path] | None, force: bool, quiet: bool = False) -> IngestReport:
+    manifest = None
+    try:
+        manifest = services.manifest()
+    except ManifestError as exc:
+        if not paths:
+            _fail(str(exc))
+        err.print(f"[yellow]warning:[/] {exc}; files not in it get default metadata", highlight=False)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True, disable=quiet) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                label = {"documents": "documents", "embedding": "embedding clauses"}.get(stage, stage)
+                tasks[stage] = bar.add_task(label, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        return services.ingestor.run(manifest, paths, force=force, progress=progress)
+
+
+def _print_report(report: IngestReport) -> None:
+    for path, reason in report.errors:
+        err.print(f"[bold red]error:[/] {path}: {reason}", highlight=False)
+    if not report.changed:
+        out.print(
+            f"Index is up to date: {len(report.unchanged)} documents unchanged, nothing to do "
+            f"({report.clauses} clauses, {report.seconds:.1f}s)."
+        )
+        return
+    parts = [
+        f"{len(lst)} {name}" for name, lst in (("added", report.added), ("updated", report.updated),
+                                               ("deleted", report.deleted), ("unchanged", report.unchanged)) if lst
+    ]
+    out.print(
+        f"Ingested: {', '.join(parts) or 'index rebuilt'}; {report.clauses} clauses, {report.windows} windows "
+        f"indexed in {report.seconds:.1f}s."
+    )
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files or folders to ingest. Default: every document in corpus/manifest.yaml."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Re-index even unchanged documents.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Parse, split and index policy files (incremental: unchanged files are skipped)."""
+    services = _services(config)
+    try:
+        report = _ingest(services, paths, force, quiet=as_json)
+    finally:
+        services.close()
+    if as_json:
+        payload = {k: v for k, v in vars(report).items()}
+        payload["errors"] = [{"file": f, "reason": r} for f, r in report.errors]
+        out.print_json(json.dumps(payload, ensure_ascii=False))
+    else:
+        _print_report(report)
+    if report.errors:
+        raise typer.Exit(1)
+
+
+def _print_results(results: list[SearchResult]) -> None:
+    if not results:
+        out.print("No matching clause found.")
+        return
+    for i, r in enumerate(results, 1):
+        d = r.doc
+        tag = " [bold red]【征求意见稿】[/]" if d.status == "draft" else (" [yellow]【来源不详】[/]" if d.status == "unknown" else "")
+        meta = " · ".join(p for p in (d.city, d.number, d.date) if p and p != "未知")
+        out.print(f"[bold cyan]{i}. {r.clause.clause_id}[/]  score {r.score:.4f}", highlight=False)
+        out.print(f"   《{d.title}》{tag}  {meta}", highlight=False)
+        out.print(f"   {' > '.join(r.clause.heading_path)}", highlight=False)
+        out.print("   " + r.clause.text.replace("\n", "\n   "), highlight=False)
+        out.print()
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="A question or keywords, Simplified or Traditional Chinese.")],
+    k: Annotated[int, typer.Option("-k", "--top", min=1, max=100, help="Number of clauses to return.")] = 5,
+    city: Annotated[str | None, typer.Option("--city", help="Only this city's documents, e.g. 厦门.")] = None,
+    doc: Annotated[str | None, typer.Option("--doc", help="Only this document id.")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="in_force, draft or unknown.")] = None,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid (default), bm25 or dense.")] = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list of clauses.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Find the clauses that answer QUERY (hybrid BM25 + dense retrieval)."""
+    if mode not in ("hybrid", "bm25", "dense"):
+        _fail(f"--mode must be hybrid, bm25 or dense, not {mode!r}")
+    if status not in (None, "in_force", "draft", "unknown"):
+        _fail(f"--status must be in_force, draft or unknown, not {status!r}")
+    services = _services(config)
+    try:
+        results = services.retriever.search(query, k=k, filters=Filters(city, doc, status), mode=mode)  # type: ignore[arg-type]
+    except IndexNotReady as exc:
+        _fail(str(exc))
+    except ValueError as exc:
+        _fail(str(exc))
+    finally:
+        services.close()
+    if as_json:
+        out.print_json(json.dumps([r.to_dict() for r in results], ensure_ascii=False))
+    else:
+        _print_results(results)
+
+
+@app.command()
+def start(config: ConfigOpt = None) -> None:
+    """Bring the index up to date, then answer search queries interactively."""
+    services = _services(config)
+    try:
+        report = _ingest(services, None, False)
+        _print_report(report)
+        if report.errors:
+            err.print("[yellow]Some files could not be indexed (see above); continuing with the rest.[/]")
+        out.print("输入问题或关键词检索条款；空行或 Ctrl-D 退出。 Type a question; empty line or Ctrl-D quits.")
+        while True:
+            try:
+                line = input("检索> ").strip()
+            except (EOFError, KeyboardInterrupt):
+                break
+            if not line:
+                break
+            try:
+                _print_results(services.retriever.search(line, k=3))
+            except (IndexNotReady, ValueError) as exc:
+                err.print(f"[bold red]error:[/] {exc}", highlight=False)
+    finally:
+        services.close()
+
+
+@app.command()
+def documents(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """List the indexed documents with their metadata."""
+    services = _services(config)
+    try:
+        docs = services.store.documents()
+        counts = {d.meta.id: len(services.store.clauses(d.meta.id)) for d in docs}
+    finally:
+        services.close()
+    if as_json:
+        out.print_json(
+            json.dumps([{**d.meta.model_dump(), "clauses": counts[d.meta.id]} for d in docs], ensure_ascii=False)
+        )
+        return
+    if not docs:
+        out.print("No documents indexed yet: run `policy-assistant ingest`.")
+    for d in docs:
+        m = d.meta
+        out.print(f"[bold]{m.id}[/]  {m.title}  [{m.status}] {m.city} {m.number} {m.date}  {counts[m.id]} clauses",
+                  highlight=False)
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    golden: Annotated[Path, typer.Option(help="Golden question set (YAML).")] = Path("eval/golden/retrieval.yaml"),
+    reports: Annotated[Path, typer.Option(help="Folder for the report.")] = Path("eval/reports"),
+    no_baseline: Annotated[bool, typer.Option("--no-baseline", help="Skip the naive LangChain baseline.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Recall@1, Recall@5 and MRR@10 for BM25, dense, hybrid and a naive baseline, in one run."""
+    from app.evaluation.retrieval import run_retrieval_eval
+
+    services = _services(config)
+    try:
+        report = _ingest(services, None, False, quiet=True)
+        for path, reason in report.errors:
+            err.print(f"[yellow]warning:[/] {path}: {reason}", highlight=False)
+        result = run_retrieval_eval(services, golden, reports, baseline=not no_baseline)
+    except (FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    finally:
+        services.close()
+    out.print(result.markdown_table(), highlight=False)
+    out.print(f"Report written to {result.report_path}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

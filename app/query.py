@@ -1,0 +1,115 @@
+"""Query analysis: what a user's words tell retrieval before any index is asked.
+
+* Traditional script is converted to Simplified with Taiwan phrasing
+  (台灣→台湾, 證照→证照) — the documents are Simplified.
+* Colloquial terms are expanded with the documents' own wording from
+  ``resources/synonyms.yaml`` (证照→证书/职业资格, 台胞→台湾地区居民 …).
+* Document numbers (大政办发〔2023〕34号, also typed with [] or ()), amounts
+  (2000元, 两千, 1.5万, 200万) and city names are picked out for boosts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from importlib import resources
+
+import cn2an
+import yaml
+
+from ingest.textproc import is_traditional, to_simplified
+
+_DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{1,8})\s*[〔\[［(（]\s*(\d{4})\s*[〕\]］)）]\s*(\d{1,4})\s*号")
+_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万)?")
+_CN_NUMERAL_RUN = re.compile(r"[零〇一二两三四五六七八九十百千万亿点]+")
+
+
+@lru_cache(maxsize=1)
+def load_synonyms() -> dict[str, list[str]]:
+    text = (resources.files("app") / "resources" / "synonyms.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text) or {}
+    return {str(k): [str(v) for v in vs] for k, vs in data.items()}
+
+
+def normalize_doc_number(text: str) -> str:
+    """大政办发[2023]34号 / 大政办发(2023)34号 → 大政办发〔2023〕34号."""
+    return _DOC_NUMBER.sub(lambda m: f"{m.group(1)}〔{m.group(2)}〕{m.group(3)}号", text)
+
+
+def _arabic_numbers(text: str) -> str:
+    """Chinese numerals to Arabic (两千→2000, 二十万→200000); other text unchanged."""
+
+    def convert(m: re.Match[str]) -> str:
+        run = m.group(0)
+        if len(run) == 1 and run not in "十百千万":
+            # A lone 一/三 is usually a word (一类竞赛, 三年), not a quantity; keep it.
+            return run
+        try:
+            return str(cn2an.cn2an(run, "smart"))
+        except (ValueError, KeyError):
+            return run
+
+    return _CN_NUMERAL_RUN.sub(convert, text)
+
+
+def extract_amounts(text: str) -> list[Decimal]:
+    """Numbers a user typed, in Arabic or Chinese numerals, with 万 applied."""
+    out: list[Decimal] = []
+    converted = _arabic_numbers(text)
+    for m in _NUMBER.finditer(converted):
+        if converted[m.end() : m.end() + 1] == "年" and 1900 <= float(m.group(1)) <= 2100:
+            continue  # a year, not an amount
+        try:
+            value = Decimal(m.group(1))
+        except InvalidOperation:
+            continue
+        if m.group(2):
+            value *= 10000
+        if value >= 10 and value not in out:
+            out.append(value)
+    return out
+
+
+@dataclass(frozen=True)
+class AnalyzedQuery:
+    original: str
+    simplified: str  # Traditional→Simplified, document numbers normalised
+    expanded: str  # simplified + the documents' wording for colloquial terms
+    traditional: bool
+    cities: tuple[str, ...] = ()
+    doc_numbers: tuple[str, ...] = ()
+    amounts: tuple[Decimal, ...] = ()
+    expansions: tuple[str, ...] = field(default=())
+
+
+def analyze(query: str, known_cities: list[str] | tuple[str, ...] = ()) -> AnalyzedQuery:
+    traditional = is_traditional(query)
+    simplified = normalize_doc_number(to_simplified(query.strip(), taiwan_phrases=True))
+    added: list[str] = []
+    for key, terms in load_synonyms().items():
+        if key in simplified:
+            added.extend(t for t in terms if t not in added and t not in simplified)
+    expanded = simplified + (" " + " ".join(added) if added else "")
+    cities = tuple(c for c in known_cities if c and c in simplified)
+    numbers = tuple(f"{m.group(1)}〔{m.group(2)}〕{m.group(3)}号" for m in _DOC_NUMBER.finditer(simplified))
+    without_numbers = _DOC_NUMBER.sub(" ", simplified)
+    return AnalyzedQuery(
+        original=query,
+        simplified=simplified,
+        expanded=expanded,
+        traditional=traditional,
+        cities=cities,
+        doc_numbers=numbers,
+        amounts=tuple(extract_amounts(without_numbers)),
+        expansions=tuple(added),
+    )
+
+
+def amount_patterns(value: Decimal) -> list[re.Pattern[str]]:
+    """How an amount can be written in a document: 2000, 2000.0, 700万."""
+    forms = {format(value.normalize(), "f")}
+    if value >= 10000 and value % 10000 == 0:
+        forms.add(format((value / 10000).normalize(), "f") + "万")
+    return [re.compile(rf"(?<![\d.]){re.escape(f)}(?![\d])") for f in sorted(forms)]

@@ -1,0 +1,73 @@
+"""Wire everything in one place: settings in, ready-to-use services out.
+
+``build_services(settings)`` is the only function that constructs backends.
+Tests and tools pass their own ``embedder`` or Chroma ``client`` to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from chromadb.api import ClientAPI
+from langchain_core.embeddings import Embeddings
+
+from app.embeddings import build_embedder, embedder_id
+from app.retrieval import HybridRetriever
+from app.settings import Settings
+from ingest.manifest import Manifest
+from ingest.pipeline import Ingestor, WindowSettings
+from ingest.store import ClauseStore
+from ingest.textproc import Tokenizer
+from ingest.vectors import VectorIndex, make_client
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: ClauseStore
+    vectors: VectorIndex
+    tokenizer: Tokenizer
+
+    @cached_property
+    def ingestor(self) -> Ingestor:
+        r = self.settings.retrieval
+        return Ingestor(
+            self.store,
+            self.vectors,
+            self.settings.bm25_dir,
+            self.tokenizer,
+            WindowSettings(r.window_chars, r.window_overlap),
+            batch_size=self.settings.embedding.batch_size,
+        )
+
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        r = self.settings.retrieval
+        return HybridRetriever(
+            self.store,
+            self.vectors,
+            self.tokenizer,
+            self.settings.bm25_dir,
+            candidates=r.candidates,
+            rrf_k=r.rrf_k,
+        )
+
+    def manifest(self) -> Manifest:
+        return Manifest.load(self.settings.manifest)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def build_services(
+    settings: Settings,
+    *,
+    embedder: Embeddings | None = None,
+    chroma_client: ClientAPI | None = None,
+) -> Services:
+    embeddings = embedder or build_embedder(settings.embedding)
+    c = settings.chroma
+    client = chroma_client or make_client(mode=c.mode, path=settings.chroma_dir, host=c.host, port=c.port)
+    vectors = VectorIndex(client, c.collection, embeddings, embedder_id(embeddings))
+    return Services(settings, ClauseStore(settings.store_path), vectors, Tokenizer())

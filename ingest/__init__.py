@@ -1,0 +1,1 @@
+"""Ingestion: load policy files, split them into clauses, index them."""

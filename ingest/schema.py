@@ -1,0 +1,61 @@
+"""The clause schema that every other part of the system reads.
+
+A *document* is one policy file with the metadata from the manifest; a
+*clause* is the smallest unit the documents number themselves (一、 /（一）/ 1.
+or one row of a task table). Clause text is always a verbatim slice of the
+decoded source: ``source[start:end] == text``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Status = Literal["in_force", "draft", "unknown"]
+ClauseKind = Literal["header", "preamble", "clause", "row", "signature"]
+
+
+class DocumentMeta(BaseModel):
+    """Metadata of one policy document, as written in ``corpus/manifest.yaml``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="stable slug, e.g. dalian-2023")
+    title: str
+    short_title: str = ""
+    issuer: str = "未注明"
+    number: str = Field("", description="document number, e.g. 大政办发〔2023〕34号")
+    date: str = Field("", description="ISO date when the document states one")
+    city: str = Field("未知", description="city the document applies to; 未知 when not stated")
+    status: Status = "unknown"
+    source: str = Field(description="path of the source file, relative to the manifest")
+    segmenter: Literal["auto", "numbered", "table"] = "auto"
+    notes: str = ""
+
+    @property
+    def display_title(self) -> str:
+        return self.short_title or self.title
+
+
+class Clause(BaseModel):
+    """One citable unit of a document."""
+
+    model_config = ConfigDict(frozen=True)
+
+    clause_id: str = Field(description="document id + clause path, e.g. dalian-2023/二/（四）")
+    doc_id: str
+    kind: ClauseKind
+    path: tuple[str, ...] = Field(description="numbering labels from the top, e.g. ('二', '（四）')")
+    heading_path: tuple[str, ...] = Field(description="headings from the top, each with its label")
+    title: str = Field(description="the clause's own heading, without its label")
+    text: str = Field(description="verbatim text, source[start:end]")
+    start: int
+    end: int
+    order: int = Field(description="position of the clause in its document")
+    fields: dict[str, str] = Field(default_factory=dict, description="named cells of a table row")
+
+    @property
+    def label(self) -> str:
+        """Human reading of the path, e.g. 二（四） or 第3行."""
+        return "".join(self.path)

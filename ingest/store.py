@@ -1,0 +1,159 @@
+"""The clause store: the source of truth for what has been ingested.
+
+A small SQLite file beside the indexes. It holds every document's metadata,
+its content fingerprint and its clauses; Chroma and BM25 are derived from it
+and can be rebuilt from it. Each document is replaced in one transaction, so
+a reader sees either the old clauses or the new ones, never a mix or none.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ingest.schema import Clause, DocumentMeta
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    meta TEXT NOT NULL,
+    ingested_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS clauses (
+    clause_id TEXT PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    ord INTEGER NOT NULL,
+    windows TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS clauses_doc ON clauses(doc_id, ord);
+CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    meta: DocumentMeta
+    source: str
+    fingerprint: str
+    ingested_at: str
+
+
+class ClauseStore:
+    """Documents and clauses in SQLite. One instance per process is enough."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # ------------------------------------------------------------------ info
+
+    def get_info(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM info WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_info(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO info(key, value) VALUES (?, ?)", (key, value))
+
+    @property
+    def generation(self) -> int:
+        """Bumped on every change, so readers can tell their copy is stale."""
+        return int(self.get_info("generation") or 0)
+
+    def _bump(self, db: sqlite3.Connection) -> None:
+        db.execute(
+            "INSERT INTO info(key, value) VALUES ('generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    # ------------------------------------------------------------------ writes
+
+    def replace_document(
+        self,
+        meta: DocumentMeta,
+        source: str,
+        fingerprint: str,
+        clauses: list[Clause],
+        windows: dict[str, list[str]],
+    ) -> None:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._tx() as db:
+            db.execute("DELETE FROM clauses WHERE doc_id=?", (meta.id,))
+            db.execute(
+                "INSERT OR REPLACE INTO documents(doc_id, source, fingerprint, meta, ingested_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (meta.id, source, fingerprint, meta.model_dump_json(), now),
+            )
+            db.executemany(
+                "INSERT INTO clauses(clause_id, doc_id, ord, windows, body) VALUES (?, ?, ?, ?, ?)",
+                [
+                    (c.clause_id, c.doc_id, c.order, json.dumps(windows.get(c.clause_id, [])), c.model_dump_json())
+                    for c in clauses
+                ],
+            )
+            self._bump(db)
+
+    def delete_document(self, doc_id: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM clauses WHERE doc_id=?", (doc_id,))
+            db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
+            self._bump(db)
+
+    def clear(self) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM clauses")
+            db.execute("DELETE FROM documents")
+            self._bump(db)
+
+    # ------------------------------------------------------------------ reads
+
+    def documents(self) -> list[StoredDocument]:
+        rows = self._db.execute(
+            "SELECT meta, source, fingerprint, ingested_at FROM documents ORDER BY doc_id"
+        ).fetchall()
+        return [StoredDocument(DocumentMeta.model_validate_json(m), s, f, t) for m, s, f, t in rows]
+
+    def document(self, doc_id: str) -> StoredDocument | None:
+        return next((d for d in self.documents() if d.meta.id == doc_id), None)
+
+    def clauses(self, doc_id: str | None = None) -> list[Clause]:
+        if doc_id is None:
+            rows = self._db.execute("SELECT body FROM clauses ORDER BY doc_id, ord").fetchall()
+        else:
+            rows = self._db.execute("SELECT body FROM clauses WHERE doc_id=? ORDER BY ord", (doc_id,)).fetchall()
+        return [Clause.model_validate_json(r[0]) for r in rows]
+
+    def clause(self, clause_id: str) -> Clause | None:
+        row = self._db.execute("SELECT body FROM clauses WHERE clause_id=?", (clause_id,)).fetchone()
+        return Clause.model_validate_json(row[0]) if row else None
+
+    def window_ids(self, doc_id: str | None = None) -> set[str]:
+        if doc_id is None:
+            rows = self._db.execute("SELECT windows FROM clauses").fetchall()
+        else:
+            rows = self._db.execute("SELECT windows FROM clauses WHERE doc_id=?", (doc_id,)).fetchall()
+        return {w for (ws,) in rows for w in json.loads(ws)}

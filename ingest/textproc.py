@@ -1,0 +1,102 @@
+"""Text processing shared by indexing and querying, so both sides agree.
+
+* ``to_simplified`` — Traditional→Simplified (OpenCC). Queries use the Taiwan
+  phrase table (``tw2sp``: 證照→证照, 軟體→软件); indexed text uses plain ``t2s``.
+  Only the *matching copy* is converted: stored clause text stays verbatim.
+* ``Tokenizer`` — jieba in search mode with a policy-domain user dictionary and
+  question-filler stopwords, for BM25.
+* ``is_traditional`` — whether a question is written in Traditional script,
+  so an answer can be given back in it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import jieba
+import opencc
+
+_RESOURCES = resources.files("ingest") / "resources"
+_TOKEN = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]+|\d+(?:\.\d+)?")
+_PUNCT_ONLY = re.compile(r"^[\W_]+$")
+
+jieba.setLogLevel(60)  # jieba prints its cache path at INFO on first use
+
+
+@lru_cache(maxsize=4)
+def _converter(config: str) -> opencc.OpenCC:
+    return opencc.OpenCC(config)
+
+
+def to_simplified(text: str, *, taiwan_phrases: bool = False) -> str:
+    return _converter("tw2sp" if taiwan_phrases else "t2s").convert(text)
+
+
+def to_traditional(text: str) -> str:
+    """Simplified→Traditional with Taiwan phrasing (s2twp)."""
+    return _converter("s2twp").convert(text)
+
+
+def is_traditional(text: str) -> bool:
+    """True when converting to Simplified changes at least one Han character."""
+    han = "".join(ch for ch in text if "\u4e00" <= ch <= "\u9fff")
+    if not han:
+        return False
+    simplified = to_simplified(han)
+    changed = sum(1 for a, b in zip(han, simplified, strict=False) if a != b)
+    return changed >= 1 and changed / len(han) >= 0.03
+
+
+def _read_lines(name: str) -> list[str]:
+    text = (_RESOURCES / name).read_text(encoding="utf-8")
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+class Tokenizer:
+    """jieba search-mode tokens with the domain dictionary, minus stopwords.
+
+    Each instance owns its own ``jieba.Tokenizer`` so that loading the user
+    dictionary never touches jieba's global state.
+    """
+
+    def __init__(self, userdict: Path | None = None, stopwords: set[str] | None = None):
+        self._jieba = jieba.Tokenizer()
+        self._lock = threading.Lock()
+        self._userdict = userdict
+        self.stopwords = stopwords if stopwords is not None else set(_read_lines("stopwords.txt"))
+        self._ready = False
+
+    def _ensure_ready(self) -> None:
+        with self._lock:
+            if self._ready:
+                return
+            self._jieba.initialize()
+            if self._userdict is not None:
+                self._jieba.load_userdict(str(self._userdict))
+            else:
+                with resources.as_file(_RESOURCES / "userdict.txt") as path:
+                    self._jieba.load_userdict(str(path))
+            self._ready = True
+
+    def add_word(self, word: str) -> None:
+        self._ensure_ready()
+        self._jieba.add_word(word)
+
+    def tokenize(self, text: str) -> list[str]:
+        self._ensure_ready()
+        tokens = []
+        for tok in self._jieba.cut_for_search(text):
+            tok = tok.strip().lower()
+            if not tok or _PUNCT_ONLY.match(tok) or tok in self.stopwords:
+                continue
+            tokens.append(tok)
+        return tokens
+
+
+def index_text(text: str, *context: str) -> str:
+    """The matching copy of a clause: context (city, titles) + Simplified text."""
+    return to_simplified("\n".join([*[c for c in context if c], text]))

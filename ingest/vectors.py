@@ -1,0 +1,138 @@
+"""The dense index: clause windows and their embeddings in Chroma.
+
+Chroma runs embedded (``PersistentClient`` under the data directory) or as a
+server (``chroma run`` + ``HttpClient``). Either way we compute embeddings
+ourselves with the configured LangChain ``Embeddings`` and hand them to
+Chroma; the collection is also given an embedding function that wraps the
+same model, so Chroma never falls back to its default (which downloads one).
+Telemetry is off.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+import chromadb  # noqa: E402
+from chromadb.api import ClientAPI  # noqa: E402
+from chromadb.api.types import Documents, EmbeddingFunction  # noqa: E402
+from chromadb.config import Settings as ChromaSettings  # noqa: E402
+from langchain_core.embeddings import Embeddings  # noqa: E402
+
+
+class _LangChainEmbeddingFunction(EmbeddingFunction[Documents]):
+    """Chroma embedding function backed by our LangChain ``Embeddings``."""
+
+    def __init__(self, embeddings: Embeddings | None, name: str):
+        self._embeddings = embeddings
+        self._name = name
+
+    def __call__(self, input: Documents) -> list[Sequence[float]]:  # noqa: A002 - Chroma's name
+        if self._embeddings is None:
+            raise RuntimeError("embeddings are computed by the application, not by Chroma")
+        return self._embeddings.embed_documents(list(input))  # type: ignore[return-value]
+
+    @staticmethod
+    def name() -> str:
+        return "policy-assistant"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"model": self._name}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> _LangChainEmbeddingFunction:
+        # Chroma rebuilds the function from the stored config when it opens a
+        # collection; the real model is attached by VectorIndex right after.
+        return _LangChainEmbeddingFunction(None, str(config.get("model", "")))
+
+    def is_legacy(self) -> bool:
+        return False
+
+
+def make_client(*, mode: str, path: Path | None = None, host: str = "127.0.0.1", port: int = 8000) -> ClientAPI:
+    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if mode == "embedded":
+        if path is None:
+            raise ValueError("embedded Chroma needs a path")
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=settings)
+    if mode == "server":
+        return chromadb.HttpClient(host=host, port=port, settings=settings)
+    raise ValueError(f"unknown Chroma mode {mode!r} (expected 'embedded' or 'server')")
+
+
+@dataclass(frozen=True)
+class DenseHit:
+    window_id: str
+    clause_id: str
+    similarity: float
+
+
+class VectorIndex:
+    """One Chroma collection of clause windows."""
+
+    def __init__(self, client: ClientAPI, collection: str, embeddings: Embeddings, embedder_id: str):
+        self.client = client
+        self.embeddings = embeddings
+        self.embedder_id = embedder_id
+        self.collection_name = collection
+        self._collection = client.get_or_create_collection(
+            collection,
+            embedding_function=_LangChainEmbeddingFunction(embeddings, embedder_id),  # type: ignore[arg-type]
+            metadata={"hnsw:space": "cosine"},
+        )
+
+    def reset(self) -> None:
+        """Drop and recreate the collection (used when the embedder changes)."""
+        self.client.delete_collection(self.collection_name)
+        self._collection = self.client.get_or_create_collection(
+            self.collection_name,
+            embedding_function=_LangChainEmbeddingFunction(self.embeddings, self.embedder_id),  # type: ignore[arg-type]
+            metadata={"hnsw:space": "cosine"},
+        )
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    def ids(self) -> set[str]:
+        return set(self._collection.get(include=[])["ids"])
+
+    def upsert(
+        self,
+        ids: list[str],
+        vectors: list[list[float]],
+        texts: list[str],
+        metadatas: list[dict[str, Any]],
+        batch: int = 1000,
+    ) -> None:
+        for i in range(0, len(ids), batch):
+            self._collection.upsert(
+                ids=ids[i : i + batch],
+                embeddings=vectors[i : i + batch],  # type: ignore[arg-type]
+                documents=texts[i : i + batch],
+                metadatas=metadatas[i : i + batch],  # type: ignore[arg-type]
+            )
+
+    def delete(self, ids: list[str], batch: int = 1000) -> None:
+        for i in range(0, len(ids), batch):
+            self._collection.delete(ids=ids[i : i + batch])
+
+    def query(self, vector: list[float], n: int, where: dict[str, Any] | None = None) -> list[DenseHit]:
+        total = self.count()
+        if total == 0:
+            return []
+        res = self._collection.query(
+            query_embeddings=[vector],  # type: ignore[arg-type]
+            n_results=min(n, total),
+            where=where or None,  # type: ignore[arg-type]
+            include=["metadatas", "distances"],
+        )
+        hits = []
+        for wid, meta, dist in zip(res["ids"][0], res["metadatas"][0], res["distances"][0], strict=True):  # type: ignore[index]
+            hits.append(DenseHit(wid, str(meta["clause_id"]), 1.0 - float(dist)))
+        return hits
