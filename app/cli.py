@@ -12,15 +12,15 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-import typer  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from app.retrieval import Filters, IndexNotReady, Mode, SearchResult  # noqa: E402
-from app.services import Services, build_services  # noqa: E402
-from app.settings import Settings  # noqa: E402
-from ingest.manifest import ManifestError  # noqa: E402
-from ingest.pipeline import IngestReport  # noqa: E402
+from app.retrieval import Filters, IndexNotReady, SearchResult
+from app.services import Services, build_services
+from app.settings import Settings
+from ingest.manifest import ManifestError
+from ingest.pipeline import IngestReport
 
 app = typer.Typer(
     help="Chinese skilled-talent policy assistant: ingest policy files, search their clauses.",
@@ -35,7 +35,8 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True)
 
 ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", help="YAML settings file (otherwise PA_* environment variables and defaults).")
+    Path | None,
+    typer.Option("--config", help="YAML settings file (otherwise PA_* environment variables and defaults)."),
 ]
 
 
@@ -82,8 +83,14 @@ def _print_report(report: IngestReport) -> None:
         )
         return
     parts = [
-        f"{len(lst)} {name}" for name, lst in (("added", report.added), ("updated", report.updated),
-                                               ("deleted", report.deleted), ("unchanged", report.unchanged)) if lst
+        f"{len(lst)} {name}"
+        for name, lst in (
+            ("added", report.added),
+            ("updated", report.updated),
+            ("deleted", report.deleted),
+            ("unchanged", report.unchanged),
+        )
+        if lst
     ]
     out.print(
         f"Ingested: {', '.join(parts) or 'index rebuilt'}; {report.clauses} clauses, {report.windows} windows "
@@ -123,7 +130,11 @@ def _print_results(results: list[SearchResult]) -> None:
         return
     for i, r in enumerate(results, 1):
         d = r.doc
-        tag = " [bold red]【征求意见稿】[/]" if d.status == "draft" else (" [yellow]【来源不详】[/]" if d.status == "unknown" else "")
+        tag = (
+            " [bold red]【征求意见稿】[/]"
+            if d.status == "draft"
+            else (" [yellow]【来源不详】[/]" if d.status == "unknown" else "")
+        )
         meta = " · ".join(p for p in (d.city, d.number, d.date) if p and p != "未知")
         out.print(f"[bold cyan]{i}. {r.clause.clause_id}[/]  score {r.score:.4f}", highlight=False)
         out.print(f"   《{d.title}》{tag}  {meta}", highlight=False)
@@ -209,8 +220,10 @@ def documents(
         out.print("No documents indexed yet: run `policy-assistant ingest`.")
     for d in docs:
         m = d.meta
-        out.print(f"[bold]{m.id}[/]  {m.title}  [{m.status}] {m.city} {m.number} {m.date}  {counts[m.id]} clauses",
-                  highlight=False)
+        out.print(
+            f"[bold]{m.id}[/]  {m.title}  [{m.status}] {m.city} {m.number} {m.date}  {counts[m.id]} clauses",
+            highlight=False,
+        )
 
 
 @eval_app.command("retrieval")

@@ -22,7 +22,15 @@ import yaml
 from ingest.textproc import is_traditional, to_simplified
 
 _DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{1,8})\s*[〔\[［(（]\s*(\d{4})\s*[〕\]］)）]\s*(\d{1,4})\s*号")
-_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万)?")
+# A money amount or a rate: 2000元, 1.5万, 30%, or a bare number standing alone
+# (hotline staff type "带徒补贴 2000"). Counts (3个, 2名), ages and years are not amounts.
+_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万)?(?=\s*(?:元|块|万|%|％|$|[\s,，。；;？?！!、]))")
+_PERCENT_WORDS = re.compile(r"百分之([零〇一二两三四五六七八九十百\d.]+)")
+# Questions about the document itself rather than its content.
+_META_INTENT = re.compile(
+    r"哪天|哪一天|什么时候(?:发|印|出台)|日期|发布时间|印发|发文|文号|标题|什么文件|哪个文件|是否正式|正式(?:印发|发布|文件|生效)"
+    r"|生效|有效期|出台|哪(?:个|些|几个)(?:单位|部门|机关)(?:一起|联合)?(?:发|印发|出)|谁发"
+)
 _CN_NUMERAL_RUN = re.compile(r"[零〇一二两三四五六七八九十百千万亿点]+")
 
 
@@ -43,8 +51,8 @@ def _arabic_numbers(text: str) -> str:
 
     def convert(m: re.Match[str]) -> str:
         run = m.group(0)
-        if len(run) == 1 and run not in "十百千万":
-            # A lone 一/三 is usually a word (一类竞赛, 三年), not a quantity; keep it.
+        if len(run) == 1:
+            # A lone 一/三/百/万 is usually part of a word (一类竞赛, 三年, 百分之), not a quantity.
             return run
         try:
             return str(cn2an.cn2an(run, "smart"))
@@ -57,7 +65,7 @@ def _arabic_numbers(text: str) -> str:
 def extract_amounts(text: str) -> list[Decimal]:
     """Numbers a user typed, in Arabic or Chinese numerals, with 万 applied."""
     out: list[Decimal] = []
-    converted = _arabic_numbers(text)
+    converted = _arabic_numbers(_PERCENT_WORDS.sub(lambda m: m.group(1) + "%", text))
     for m in _NUMBER.finditer(converted):
         if converted[m.end() : m.end() + 1] == "年" and 1900 <= float(m.group(1)) <= 2100:
             continue  # a year, not an amount
@@ -80,6 +88,8 @@ class AnalyzedQuery:
     traditional: bool
     cities: tuple[str, ...] = ()
     doc_numbers: tuple[str, ...] = ()
+    residual: str = ""  # simplified text without document numbers: what the question asks about them
+    about_document: bool = False  # asks who issued a document, when, whether it is in force
     amounts: tuple[Decimal, ...] = ()
     expansions: tuple[str, ...] = field(default=())
 
@@ -103,6 +113,8 @@ def analyze(query: str, known_cities: list[str] | tuple[str, ...] = ()) -> Analy
         cities=cities,
         doc_numbers=numbers,
         amounts=tuple(extract_amounts(without_numbers)),
+        residual=without_numbers.strip(),
+        about_document=bool(_META_INTENT.search(without_numbers)),
         expansions=tuple(added),
     )
 

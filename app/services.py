@@ -51,6 +51,8 @@ class Services:
             self.settings.bm25_dir,
             candidates=r.candidates,
             rrf_k=r.rrf_k,
+            fusion=r.fusion,
+            bm25_weight=r.bm25_weight,
         )
 
     def manifest(self) -> Manifest:

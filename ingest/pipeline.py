@@ -187,7 +187,13 @@ class Ingestor:
             self.vectors.delete(sorted(orphans))
 
         lexical = LexicalIndex.load(self.lexical_dir, self.tokenizer)
-        if report.added or report.updated or report.deleted or lexical is None or lexical.generation != self.store.generation:
+        if (
+            report.added
+            or report.updated
+            or report.deleted
+            or lexical is None
+            or lexical.generation != self.store.generation
+        ):
             self.rebuild_lexical()
             report.lexical_rebuilt = True
         report.clauses = sum(1 for _ in self.store.clauses())
@@ -277,9 +283,7 @@ class Ingestor:
 
     def rebuild_lexical(self) -> LexicalIndex:
         metas = {d.meta.id: d.meta for d in self.store.documents()}
-        items = [
-            (c.clause_id, index_text(c.text, embed_context(metas[c.doc_id], c))) for c in self.store.clauses()
-        ]
+        items = [(c.clause_id, index_text(c.text, embed_context(metas[c.doc_id], c))) for c in self.store.clauses()]
         index = LexicalIndex.build(items, self.store.generation, self.tokenizer)
         index.save(self.lexical_dir)
         return index

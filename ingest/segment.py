@@ -135,9 +135,7 @@ def _segment_numbered(text: str, doc: DocumentMeta) -> list[Clause]:
         if not (node.heading_body or body):
             continue  # a heading that only groups its children
         content = [ln for ln in node.lines if not ln.blank]
-        clauses.append(
-            _make(doc, "clause", path, heading_path, node.title, text, content[0].start, content[-1].end)
-        )
+        clauses.append(_make(doc, "clause", path, heading_path, node.title, text, content[0].start, content[-1].end))
     if signature:
         clauses.append(
             _make(doc, "signature", ("落款",), ("落款",), "落款", text, signature[0].start, signature[-1].end)

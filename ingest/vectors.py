@@ -18,11 +18,11 @@ from typing import Any
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-import chromadb  # noqa: E402
-from chromadb.api import ClientAPI  # noqa: E402
-from chromadb.api.types import Documents, EmbeddingFunction  # noqa: E402
-from chromadb.config import Settings as ChromaSettings  # noqa: E402
-from langchain_core.embeddings import Embeddings  # noqa: E402
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.api.types import Documents, EmbeddingFunction
+from chromadb.config import Settings as ChromaSettings
+from langchain_core.embeddings import Embeddings
 
 
 class _LangChainEmbeddingFunction(EmbeddingFunction[Documents]):
