@@ -1,0 +1,49 @@
+# Every target installs what it needs first (idempotent; a no-op when nothing changed).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTHON ?= python3
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export GRADIO_ANALYTICS_ENABLED := False
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: setup run test unit integration lint eval constraints clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@# torch first, pinned: pip finds the machine's local CPU build; unpinned it would pull CUDA.
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -c constraints.txt -e ".[test]"
+	@touch $(STAMP)
+
+run: setup  ## ingest the bundled corpus if needed, then start the assistant
+	$(VENV)/bin/policy-assistant start
+
+test: setup  ## lint, unit tests, integration tests (real model, real Chroma embedded + server)
+	$(VENV)/bin/ruff check app ingest tests
+	$(PY) -m pytest
+
+unit: setup
+	$(PY) -m pytest tests/unit
+
+integration: setup
+	$(PY) -m pytest tests/integration
+
+lint: setup
+	$(VENV)/bin/ruff check app ingest tests
+	$(VENV)/bin/ruff format --check app ingest tests
+	$(VENV)/bin/mypy app ingest
+
+eval: setup  ## retrieval evaluation → eval/reports/retrieval.md
+	$(VENV)/bin/policy-assistant eval retrieval
+
+constraints: setup
+	@{ head -2 constraints.txt; $(PY) -m pip freeze --exclude-editable | grep -v '^policy-assistant' | sed 's/^torch==.*/torch==2.13.0/'; } > constraints.new && mv constraints.new constraints.txt
+
+clean:
+	rm -rf data .pytest_cache .ruff_cache .mypy_cache
