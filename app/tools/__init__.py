@@ -1,0 +1,1 @@
+"""The tool layer: rule catalogue, exact calculators and eligibility checks."""

@@ -1,0 +1,308 @@
+"""Run a rule on a user's inputs: evaluate its conditions, then calculate.
+
+``RuleEngine.run(rule_id, inputs)`` is the single entry point for the CLI,
+the answer chain, the HTTP API and the LLM tools. Inputs are a flat mapping:
+
+* category keys or their aliases → head counts (``中职=3 高职=2``);
+* condition ids → facts (``formal_contract=yes social_insurance_months=2``);
+* ``category`` (monthly, lookup), ``count``, ``people``, ``months``,
+  ``elapsed_months``, ``base`` (percentage / target).
+
+Values may be strings as a user types them (``是``, ``两个``, ``1.5万``).
+Conditions come first: any condition not met means no sum; unknown
+conditions give a conditional result and the questions to ask.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from app.query import extract_amounts
+from app.tools import calculators as calc
+from app.tools.result import CheckedCondition, Citation, ToolError, ToolResult
+from app.tools.rules import PAYEE_ZH, Catalogue, Condition, Rule
+from ingest.schema import DocumentMeta
+
+SPECIAL_INPUTS = ("category", "count", "people", "months", "elapsed_months", "base")
+_YES = {"yes", "y", "true", "1", "是", "有", "已", "对", "已完成", "通过", "签了", "交了", "满足"}
+_NO = {"no", "n", "false", "0", "否", "没有", "无", "未", "不是", "没", "不满足"}
+
+
+def parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise ToolError(f"not a yes/no answer: {value!r} (use yes/no, 是/否)")
+
+
+def parse_number(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise ToolError(f"not a number: {value!r}")
+    if isinstance(value, int | Decimal):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(str(value))
+    text = str(value).strip()
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        pass
+    found = extract_amounts(text + " ")
+    if len(found) == 1:
+        return found[0]
+    small = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+    stripped = text.rstrip("个名人位家项月")
+    if stripped in small:
+        return Decimal(small[stripped])
+    raise ToolError(f"not a number: {value!r}")
+
+
+def parse_count(value: Any, what: str) -> int:
+    number = parse_number(value)
+    if number != number.to_integral_value() or number < 0:
+        raise ToolError(f"{what} must be a whole number of at least 0, not {value!r}")
+    return int(number)
+
+
+class RuleEngine:
+    def __init__(self, catalogue: Catalogue, documents: dict[str, DocumentMeta]):
+        self.catalogue = catalogue
+        self.documents = documents
+
+    def rule(self, rule_id: str) -> Rule:
+        rule = self.catalogue.get(rule_id)
+        if rule is None:
+            known = ", ".join(r.id for r in self.catalogue.rules[:8])
+            raise ToolError(f"unknown rule {rule_id!r}; see `policy-assistant rules` (e.g. {known}, …)")
+        return rule
+
+    def input_names(self, rule: Rule) -> list[str]:
+        names = [a.category for a in rule.amounts] + [c.id for c in rule.conditions]
+        if rule.kind == "monthly":
+            names += ["people", "months", "elapsed_months"] + (["category"] if len(rule.amounts) > 1 else [])
+        if rule.kind in ("percentage", "target"):
+            names.append("base")
+        if rule.kind == "lookup":
+            names.append("category")
+        if rule.kind == "one_off" and len(rule.amounts) == 1:
+            names.append("count")
+        return names
+
+    # ------------------------------------------------------------------ entry point
+
+    def run(self, rule_id: str, inputs: dict[str, Any], *, check_only: bool = False) -> ToolResult:
+        rule = self.rule(rule_id)
+        inputs = {k: v for k, v in inputs.items() if v is not None and v != ""}
+        self._reject_unknown(rule, inputs)
+        doc = self.documents.get(rule.doc_id)
+        result = ToolResult(
+            rule_id=rule.id,
+            title=rule.title,
+            kind=rule.kind,
+            inputs=dict(inputs),
+            unit=rule.unit,
+            qualifier=rule.qualifier,
+            payee=rule.payee,
+            payee_zh=PAYEE_ZH[rule.payee],
+            period_months=rule.period_months,
+            outcome=rule.outcome,
+            citations=[
+                Citation(
+                    clause_id=rule.clause_id,
+                    doc_id=rule.doc_id,
+                    doc_title=doc.title if doc else "",
+                    doc_number=doc.number if doc else "",
+                    status=doc.status if doc else "unknown",
+                    quote=rule.quote,
+                )
+            ],
+        )
+        if doc is not None and doc.status == "draft":
+            result.warnings.append(f"依据的《{doc.title}》是征求意见稿，尚未正式生效，内容可能变化。")
+        elif doc is None or doc.status == "unknown":
+            result.warnings.append("依据的文件来源不详（标题、发文机关、日期和适用地区均未注明），仅供参考。")
+        if rule.notes:
+            result.details["notes"] = rule.notes
+
+        result.conditions = [self._check(rule, c, inputs.get(c.id)) for c in rule.conditions]
+        unmet = [c for c in result.conditions if c.status == "not_met"]
+        unknown = [c for c in result.conditions if c.status == "unknown"]
+        result.questions = [c.question for c in unknown]
+        if unmet:
+            result.status = "not_eligible"
+            result.result_text = "不符合条件：" + "；".join(c.label for c in unmet)
+            return result
+        if check_only or rule.kind == "eligibility":
+            result.status = "conditional" if unknown else "eligible"
+            result.result_text = rule.outcome if not unknown else f"需先确认：{'；'.join(c.label for c in unknown)}"
+            return result
+
+        compute = {
+            "per_head": self._per_head,
+            "one_off": self._per_head,
+            "monthly": self._monthly,
+            "percentage": self._percentage,
+            "target": self._target,
+            "lookup": self._lookup,
+        }[rule.kind]
+        compute(rule, inputs, result)
+        if result.status == "complete" and unknown:
+            result.status = "conditional"
+            result.warnings.append("以上结果以满足全部条件为前提；尚需确认：" + "；".join(c.label for c in unknown))
+        return result
+
+    def _reject_unknown(self, rule: Rule, inputs: dict[str, Any]) -> None:
+        known = set(self.input_names(rule)) | set(SPECIAL_INPUTS)
+        aliases = {alias for a in rule.amounts for alias in [a.label, *a.aliases] if alias}
+        bad = [k for k in inputs if k not in known and k not in aliases]
+        if bad:
+            raise ToolError(
+                f"rule {rule.id} does not take {', '.join(bad)}; it takes: {', '.join(self.input_names(rule))}"
+            )
+
+    # ------------------------------------------------------------------ conditions
+
+    def _check(self, rule: Rule, cond: Condition, value: Any) -> CheckedCondition:
+        status = "unknown"
+        parsed: Any = None
+        if value is not None:
+            if cond.type == "boolean":
+                parsed = parse_bool(value)
+                status = "met" if parsed else "not_met"
+            elif cond.type == "threshold":
+                parsed = parse_number(value)
+                status = "met" if cond.min is None or parsed >= cond.min else "not_met"
+            else:
+                parsed = str(value).strip()
+                status = "met" if parsed in cond.options else "not_met"
+        alternative = next((a.text for a in rule.alternatives if a.when == cond.id), "")
+        return CheckedCondition(
+            id=cond.id,
+            label=cond.label,
+            type=cond.type,
+            status=status,  # type: ignore[arg-type]
+            value=str(parsed) if isinstance(parsed, Decimal) else parsed,
+            quote=cond.quote,
+            clause_id=rule.clause_id,
+            question=cond.question if status == "unknown" else "",
+            remedy=(cond.remedy or f"需满足：{cond.label}") if status == "not_met" else "",
+            alternative=alternative if status == "not_met" else "",
+        )
+
+    # ------------------------------------------------------------------ calculations
+
+    def _counts(self, rule: Rule, inputs: dict[str, Any]) -> list[tuple[str, int]]:
+        counts: dict[str, int] = {}
+        for key, value in inputs.items():
+            if key in SPECIAL_INPUTS or rule.condition(key) is not None:
+                continue
+            amount = rule.amount(key)
+            if amount is not None:
+                counts[amount.category] = counts.get(amount.category, 0) + parse_count(value, key)
+        if not counts and len(rule.amounts) == 1:
+            counts[rule.amounts[0].category] = parse_count(inputs.get("count", 1), "count")
+        order = [a.category for a in rule.amounts]
+        return sorted(counts.items(), key=lambda kv: order.index(kv[0]))
+
+    def _per_head(self, rule: Rule, inputs: dict[str, Any], result: ToolResult) -> None:
+        counts = self._counts(rule, inputs)
+        if not counts:
+            result.status = "needs_input"
+            cats = "、".join(a.label or a.category for a in rule.amounts)
+            result.questions.insert(0, f"各类别分别有多少人（个）？可选类别：{cats}")
+            return
+        terms = [(n, rule.amount(cat).value) for cat, n in counts]  # type: ignore[union-attr]
+        total, formula = calc.sum_of_products(terms)
+        result.result, result.formula = total, formula
+        qualifiers = {(rule.amount(cat).qualifier or rule.qualifier) for cat, _ in counts}  # type: ignore[union-attr]
+        result.qualifier = qualifiers.pop() if len(qualifiers) == 1 else "mixed"
+        unit = rule.unit.split("/")[0] or "元"
+        prefix = {"cap": "最高 ", "floor": "不少于 ", "after_tax": "（税后）"}.get(result.qualifier, "")
+        result.result_text = f"{prefix}{calc.fmt(total)} {unit}"
+        if result.qualifier == "mixed":
+            result.warnings.append("各项标准性质不同（有的是上限），合计仅供参考。")
+
+    def _monthly(self, rule: Rule, inputs: dict[str, Any], result: ToolResult) -> None:
+        amount = rule.amounts[0]
+        if len(rule.amounts) > 1:
+            cat = inputs.get("category")
+            if cat is None:
+                result.status = "needs_input"
+                cats = "、".join(a.category for a in rule.amounts)
+                result.questions.insert(0, f"属于哪一类？可选：{cats}")
+                return
+            found = rule.amount(str(cat))
+            if found is None:
+                raise ToolError(
+                    f"unknown category {cat!r} for {rule.id}; choose one of {[a.category for a in rule.amounts]}"
+                )
+            amount = found
+        people = parse_count(inputs.get("people", 1), "people")
+        period = rule.period_months
+        if "months" in inputs:
+            months = parse_count(inputs["months"], "months")
+        elif period is not None:
+            months = period
+        else:
+            result.status = "needs_input"
+            result.questions.insert(0, "计算多少个月？（文件未规定期限）")
+            return
+        if period is not None and months > period:
+            result.warnings.append(f"保障期为{period}个月，超出部分不计：按{period}个月计算。")
+            months = period
+        total, formula = calc.monthly(amount.value, months, people)
+        result.result, result.formula = total, formula
+        result.result_text = f"{calc.fmt(total)} 元（每人每月{calc.fmt(amount.value)}元×{months}个月" + (
+            f"×{people}人）" if people != 1 else "）"
+        )
+        result.details["monthly_amount"] = calc.fmt(amount.value)
+        result.details["months"] = months
+        if "elapsed_months" in inputs and period is not None:
+            left = calc.remaining_months(period, parse_count(inputs["elapsed_months"], "elapsed_months"))
+            rest, rest_formula = calc.monthly(amount.value, left, people)
+            result.details.update(
+                {"remaining_months": left, "remaining_amount": calc.fmt(rest), "remaining_formula": rest_formula}
+            )
+
+    def _base(self, rule: Rule, inputs: dict[str, Any], result: ToolResult) -> Decimal | None:
+        if "base" not in inputs:
+            result.status = "needs_input"
+            result.questions.insert(0, f"请提供计算基数：{rule.base_label or '基数'}（文件未载明，不能代为假设）")
+            return None
+        return parse_number(inputs["base"])
+
+    def _percentage(self, rule: Rule, inputs: dict[str, Any], result: ToolResult) -> None:
+        base = self._base(rule, inputs, result)
+        if base is None:
+            return
+        rate = (
+            rule.rate if rule.rate is not None else Decimal(rule.fraction.numerator * 100) / rule.fraction.denominator
+        )
+        value, formula = calc.uplift(base, rate) if rule.uplift else calc.percentage_of(base, rate)
+        result.result, result.formula = value, formula
+        prefix = {"cap": "最多 ", "floor": "至少 "}.get(rule.qualifier, "")
+        result.result_text = f"{prefix}{calc.fmt(value)}"
+
+    def _target(self, rule: Rule, inputs: dict[str, Any], result: ToolResult) -> None:
+        base = self._base(rule, inputs, result)
+        if base is None:
+            return
+        needed, formula = calc.people_needed(parse_count(base, "base"), rule.fraction)
+        result.result, result.formula = Decimal(needed), formula
+        result.result_text = f"{'至少 ' if rule.qualifier == 'floor' else ''}{needed}"
+
+    def _lookup(self, rule: Rule, inputs: dict[str, Any], result: ToolResult) -> None:
+        cat = inputs.get("category")
+        if cat is None:
+            result.status = "needs_input"
+            result.questions.insert(0, f"属于哪一类？可选：{'、'.join(rule.lookup)}")
+            return
+        if str(cat) not in rule.lookup:
+            raise ToolError(f"unknown category {cat!r} for {rule.id}; choose one of {list(rule.lookup)}")
+        result.outcome = rule.lookup[str(cat)]
+        result.result_text = result.outcome

@@ -1,0 +1,205 @@
+"""The rule catalogue: machine-readable benefits and eligibility rules.
+
+Each rule in ``corpus/rules/*.yaml`` points at the clause it comes from and
+quotes it verbatim; amounts, units, qualifiers, payees, periods and
+conditions are data, never code. ``tests/unit/test_rule_catalogue.py``
+proves the catalogue against the text.
+
+Kinds of rule (what a calculator does with it):
+
+* ``per_head``   — amount per person by category; result = Σ count × amount.
+* ``monthly``    — amount per person per month, within ``period_months``.
+* ``one_off``    — a fixed amount per person or per unit (cap or exact), × count.
+* ``percentage`` — a rate applied to a base the user gives (抵免, a share of
+  职工教育经费, an uplift over a standard the text does not state).
+* ``target``     — a ratio target (技能人才占就业人员40%以上): needed = base × rate.
+* ``eligibility``— conditions only; the outcome is a status, not a sum.
+* ``lookup``     — a category maps to an outcome (竞赛类别 → 技能等级).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+RuleKind = Literal["per_head", "monthly", "one_off", "percentage", "target", "eligibility", "lookup"]
+Payee = Literal[
+    "enterprise",  # 企业
+    "individual",  # 个人
+    "enterprise_or_individual",  # 企业或者个人
+    "institution",  # 院校、基地等机构
+    "studio_leader",  # 技能大师工作室领办人
+    "employer",  # 选手所在企业、院校
+    "none",  # no money changes hands (eligibility, targets, credit lines)
+]
+Qualifier = Literal["exact", "cap", "floor", "after_tax"]
+ConditionType = Literal["boolean", "threshold", "enumeration"]
+
+PAYEE_ZH: dict[str, str] = {
+    "enterprise": "企业",
+    "individual": "个人",
+    "enterprise_or_individual": "企业或个人",
+    "institution": "机构（院校、基地等）",
+    "studio_leader": "工作室领办人",
+    "employer": "选手所在企业、院校",
+    "none": "—",
+}
+QUALIFIER_ZH: dict[str, str] = {
+    "exact": "按标准",
+    "cap": "最高（不超过）",
+    "floor": "不少于（以上）",
+    "after_tax": "税后",
+}
+
+
+class Amount(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    category: str = Field(description="short category key, e.g. 中职, 高级技师, 国家级")
+    label: str = Field("", description="as the text names it, e.g. 中职（中级工）")
+    value: Decimal = Field(description="the number written in the quote, in `unit`")
+    aliases: list[str] = Field(default_factory=list, description="words users say for this category")
+    qualifier: Qualifier | None = Field(None, description="overrides the rule's qualifier for this amount")
+
+
+class Condition(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str = Field(description="the condition in the document's words")
+    type: ConditionType
+    quote: str = Field(description="verbatim words of the clause that state the condition")
+    question: str = Field(description="what to ask the user when this is unknown")
+    min: Decimal | None = Field(None, description="threshold: smallest value that meets it (inclusive)")
+    unit: str = ""
+    options: list[str] = Field(default_factory=list, description="enumeration: accepted values")
+    remedy: str = Field("", description="what would make it met, when the text says")
+
+
+class Alternative(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    when: str = Field(description="condition id this route replaces")
+    text: str = Field(description="the alternative route, in the document's words")
+    quote: str
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9.-]*$")
+    title: str
+    city: str
+    doc_id: str
+    clause_id: str
+    quote: str = Field(description="verbatim sentence(s) of the clause")
+    kind: RuleKind
+    payee: Payee
+    unit: str = Field("", description="元/人, 元/人/年, 元/人/月, 元/家, 元, %, …")
+    qualifier: Qualifier = "exact"
+    period_months: int | None = Field(None, description="e.g. 保障期36个月")
+    amounts: list[Amount] = Field(default_factory=list)
+    rate: Decimal | None = Field(None, description="percentage/target: the rate in percent")
+    rate_fraction: str = Field("", description="target given as a fraction, e.g. 1/3 (instead of rate)")
+    uplift: bool = Field(False, description="percentage: the rate raises a base standard (base × (1 + rate))")
+    base_label: str = Field("", description="percentage/target: what the rate applies to")
+    outcome: str = Field("", description="eligibility/lookup: what meeting the conditions gives")
+    lookup: dict[str, str] = Field(default_factory=dict, description="lookup: category → outcome")
+    conditions: list[Condition] = Field(default_factory=list)
+    alternatives: list[Alternative] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list, description="words that route a question to this rule")
+    notes: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rule:
+        if self.kind in ("per_head", "monthly", "one_off") and not self.amounts:
+            raise ValueError(f"{self.id}: a {self.kind} rule needs amounts")
+        if self.kind in ("percentage", "target") and self.rate is None and not self.rate_fraction:
+            raise ValueError(f"{self.id}: a {self.kind} rule needs a rate")
+        if self.kind == "monthly" and self.period_months is None and "月" not in self.unit:
+            raise ValueError(f"{self.id}: a monthly rule needs 元/人/月 and usually a period")
+        if self.kind == "lookup" and not self.lookup:
+            raise ValueError(f"{self.id}: a lookup rule needs its lookup table")
+        ids = [c.id for c in self.conditions]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"{self.id}: duplicate condition ids")
+        for alt in self.alternatives:
+            if alt.when not in ids:
+                raise ValueError(f"{self.id}: alternative for unknown condition {alt.when!r}")
+        return self
+
+    @property
+    def fraction(self) -> Fraction:
+        """The rate as an exact fraction of the base (40% → 2/5, 1/3 → 1/3)."""
+        if self.rate_fraction:
+            return Fraction(self.rate_fraction)
+        if self.rate is None:
+            raise ValueError(f"{self.id} has no rate")
+        return Fraction(self.rate) / 100
+
+    def amount(self, category: str) -> Amount | None:
+        """The amount for a category key or any of its aliases."""
+        for a in self.amounts:
+            if category == a.category or category == a.label or category in a.aliases:
+                return a
+        return None
+
+    def condition(self, condition_id: str) -> Condition | None:
+        return next((c for c in self.conditions if c.id == condition_id), None)
+
+
+class NonBenefitFigure(BaseModel):
+    """A money amount or percentage in the corpus that is not a benefit (a target, a count)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    clause_id: str
+    figure: str = Field(description="as written, e.g. 40%, 1/3, 1000人")
+    reason: str
+
+
+class _RuleFile(BaseModel):
+    rules: list[Rule] = Field(default_factory=list)
+    non_benefit_figures: list[NonBenefitFigure] = Field(default_factory=list)
+
+
+class CatalogueError(Exception):
+    """The rule catalogue cannot be loaded; the message names the file and the problem."""
+
+
+class Catalogue:
+    def __init__(self, rules: list[Rule], figures: list[NonBenefitFigure]):
+        self.rules = rules
+        self.figures = figures
+        self._by_id = {r.id: r for r in rules}
+
+    @classmethod
+    def load(cls, directory: Path) -> Catalogue:
+        rules: list[Rule] = []
+        figures: list[NonBenefitFigure] = []
+        files = sorted(directory.glob("*.yaml"))
+        if not files:
+            raise CatalogueError(f"{directory}: no rule files (*.yaml)")
+        for path in files:
+            try:
+                parsed = _RuleFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+            except (yaml.YAMLError, ValidationError) as exc:
+                raise CatalogueError(f"{path}: {exc}") from exc
+            rules.extend(parsed.rules)
+            figures.extend(parsed.non_benefit_figures)
+        ids = [r.id for r in rules]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise CatalogueError(f"duplicate rule ids: {', '.join(dupes)}")
+        return cls(rules, figures)
+
+    def get(self, rule_id: str) -> Rule | None:
+        return self._by_id.get(rule_id)
+
+    def for_city(self, city: str | None) -> list[Rule]:
+        return [r for r in self.rules if city is None or r.city == city]
