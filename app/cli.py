@@ -19,6 +19,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from app.retrieval import Filters, IndexNotReady, SearchResult
 from app.services import Services, build_services
 from app.settings import Settings
+from app.tools.result import ToolError, ToolResult
+from app.tools.rules import CatalogueError
 from ingest.manifest import ManifestError
 from ingest.pipeline import IngestReport
 
@@ -224,6 +226,114 @@ def documents(
             f"[bold]{m.id}[/]  {m.title}  [{m.status}] {m.city} {m.number} {m.date}  {counts[m.id]} clauses",
             highlight=False,
         )
+
+
+def _parse_pairs(pairs: list[str]) -> dict[str, str]:
+    inputs: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            _fail(f"inputs are key=value pairs, e.g. 中职=3 social_insurance_months=2; got {pair!r}")
+        inputs[key.strip()] = value.strip()
+    return inputs
+
+
+def _print_tool_result(res: ToolResult) -> None:
+    out.print(f"[bold]{res.title}[/]  ({res.rule_id})", highlight=False)
+    status = {
+        "complete": "[green]计算完成[/]",
+        "conditional": "[yellow]有待确认的条件[/]",
+        "needs_input": "[yellow]缺少输入[/]",
+        "not_eligible": "[red]不符合条件[/]",
+        "eligible": "[green]符合条件[/]",
+    }[res.status]
+    out.print(f"状态: {status}")
+    if res.formula:
+        out.print(f"算式: {res.formula} = {res.result_text}", highlight=False)
+    elif res.result_text:
+        out.print(f"结果: {res.result_text}", highlight=False)
+    if res.payee != "none":
+        out.print(f"领取方: {res.payee_zh}", highlight=False)
+    for c in res.conditions:
+        mark = {"met": "[green]✔[/]", "not_met": "[red]✘[/]", "unknown": "[yellow]?[/]"}[c.status]
+        extra = c.remedy or c.question
+        out.print(f"  {mark} {c.label}" + (f" — {extra}" if extra else ""), highlight=False)
+        if c.alternative:
+            out.print(f"     另有途径: {c.alternative}", highlight=False)
+    for q in res.questions:
+        out.print(f"[yellow]请补充:[/] {q}", highlight=False)
+    for w in res.warnings:
+        out.print(f"[yellow]注意:[/] {w}", highlight=False)
+    for cit in res.citations:
+        out.print(f"依据: 《{cit.doc_title}》{cit.doc_number} {cit.clause_id}", highlight=False)
+        out.print(f"  “{cit.quote}”", highlight=False)
+
+
+def _run_tool(rule_id: str, pairs: list[str], as_json: bool, config: Path | None, check_only: bool) -> None:
+    inputs = _parse_pairs(pairs)
+    services = _services(config)
+    try:
+        res = services.engine.run(rule_id, inputs, check_only=check_only)
+    except (ToolError, CatalogueError) as exc:
+        _fail(str(exc))
+    finally:
+        services.close()
+    if as_json:
+        out.print_json(res.model_dump_json())
+    else:
+        _print_tool_result(res)
+
+
+@app.command()
+def rules(
+    city: Annotated[str | None, typer.Option("--city", help="Only this city's rules, e.g. 大连.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """List the rules of the catalogue: benefits and eligibility checks, each with its clause."""
+    services = _services(config)
+    try:
+        found = services.catalogue.for_city(city)
+        names = {r.id: services.engine.input_names(r) for r in found}
+    except CatalogueError as exc:
+        _fail(str(exc))
+    finally:
+        services.close()
+    if as_json:
+        out.print_json(
+            json.dumps([{**r.model_dump(mode="json"), "inputs": names[r.id]} for r in found], ensure_ascii=False)
+        )
+        return
+    for r in found:
+        amounts = "、".join(f"{a.label or a.category} {a.value}" for a in r.amounts)
+        out.print(f"[bold]{r.id}[/]  {r.city} · {r.title} [{r.kind}] {amounts} {r.unit}", highlight=False)
+        out.print(f"   inputs: {' '.join(names[r.id]) or '—'}   clause: {r.clause_id}", highlight=False)
+
+
+@app.command("calc")
+def calc_command(
+    rule_id: Annotated[str, typer.Argument(help="Rule id, see `policy-assistant rules`.")],
+    inputs: Annotated[
+        list[str] | None, typer.Argument(help="key=value inputs, e.g. 中职=3 高职=2 social_insurance_months=2")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Compute a benefit exactly from its rule, checking its conditions first."""
+    _run_tool(rule_id, inputs or [], as_json, config, check_only=False)
+
+
+@app.command("check")
+def check_command(
+    rule_id: Annotated[str, typer.Argument(help="Rule id, see `policy-assistant rules`.")],
+    facts: Annotated[
+        list[str] | None, typer.Argument(help="key=value facts, e.g. age=25 holds_listed_certificate=yes")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Check eligibility: each condition met / not met / unknown, with what to ask next."""
+    _run_tool(rule_id, facts or [], as_json, config, check_only=True)
 
 
 @eval_app.command("retrieval")

@@ -46,7 +46,7 @@ def normalize_doc_number(text: str) -> str:
     return _DOC_NUMBER.sub(lambda m: f"{m.group(1)}〔{m.group(2)}〕{m.group(3)}号", text)
 
 
-def _arabic_numbers(text: str) -> str:
+def arabic_numbers(text: str) -> str:
     """Chinese numerals to Arabic (两千→2000, 二十万→200000); other text unchanged."""
 
     def convert(m: re.Match[str]) -> str:
@@ -65,7 +65,7 @@ def _arabic_numbers(text: str) -> str:
 def extract_amounts(text: str) -> list[Decimal]:
     """Numbers a user typed, in Arabic or Chinese numerals, with 万 applied."""
     out: list[Decimal] = []
-    converted = _arabic_numbers(_PERCENT_WORDS.sub(lambda m: m.group(1) + "%", text))
+    converted = arabic_numbers(_PERCENT_WORDS.sub(lambda m: m.group(1) + "%", text))
     for m in _NUMBER.finditer(converted):
         if converted[m.end() : m.end() + 1] == "年" and 1900 <= float(m.group(1)) <= 2100:
             continue  # a year, not an amount

@@ -15,6 +15,9 @@ from langchain_core.embeddings import Embeddings
 from app.embeddings import build_embedder, embedder_id
 from app.retrieval import HybridRetriever
 from app.settings import Settings
+from app.tools.engine import RuleEngine
+from app.tools.routing import Router
+from app.tools.rules import Catalogue
 from ingest.manifest import Manifest
 from ingest.pipeline import Ingestor, WindowSettings
 from ingest.store import ClauseStore
@@ -54,6 +57,20 @@ class Services:
             fusion=r.fusion,
             bm25_weight=r.bm25_weight,
         )
+
+    @cached_property
+    def catalogue(self) -> Catalogue:
+        return Catalogue.load(self.settings.rules_dir)
+
+    @cached_property
+    def engine(self) -> RuleEngine:
+        docs = {d.id: d for d in self.manifest().documents}
+        docs.update({d.meta.id: d.meta for d in self.store.documents()})
+        return RuleEngine(self.catalogue, docs)
+
+    @cached_property
+    def router(self) -> Router:
+        return Router(self.catalogue)
 
     def manifest(self) -> Manifest:
         return Manifest.load(self.settings.manifest)

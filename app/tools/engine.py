@@ -63,7 +63,10 @@ def parse_number(value: Any) -> Decimal:
 
 
 def parse_count(value: Any, what: str) -> int:
-    number = parse_number(value)
+    try:
+        number = parse_number(value)
+    except ToolError as exc:
+        raise ToolError(f"{what}: {exc}") from exc
     if number != number.to_integral_value() or number < 0:
         raise ToolError(f"{what} must be a whole number of at least 0, not {value!r}")
     return int(number)

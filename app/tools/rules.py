@@ -79,6 +79,9 @@ class Condition(BaseModel):
     unit: str = ""
     options: list[str] = Field(default_factory=list, description="enumeration: accepted values")
     remedy: str = Field("", description="what would make it met, when the text says")
+    cues: list[str] = Field(
+        default_factory=list, description="words a user says about this fact (社保, 合同); found near yes/no words"
+    )
 
 
 class Alternative(BaseModel):
