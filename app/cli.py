@@ -14,8 +14,10 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import typer
 from rich.console import Console
+from rich.markup import escape as E
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from app.answer.schema import Answer
 from app.retrieval import Filters, IndexNotReady, SearchResult
 from app.services import Services, build_services
 from app.settings import Settings
@@ -50,7 +52,7 @@ def _services(config: Path | None) -> Services:
 
 
 def _fail(message: str, code: int = 1) -> Any:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {E(str(message))}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -61,7 +63,7 @@ def _ingest(services: Services, paths: list[Path] | None, force: bool, quiet: bo
     except ManifestError as exc:
         if not paths:
             _fail(str(exc))
-        err.print(f"[yellow]warning:[/] {exc}; files not in it get default metadata", highlight=False)
+        err.print(f"[yellow]warning:[/] {E(str(exc))}; files not in it get default metadata", highlight=False)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=quiet) as bar:
         tasks: dict[str, Any] = {}
@@ -77,7 +79,7 @@ def _ingest(services: Services, paths: list[Path] | None, force: bool, quiet: bo
 
 def _print_report(report: IngestReport) -> None:
     for path, reason in report.errors:
-        err.print(f"[bold red]error:[/] {path}: {reason}", highlight=False)
+        err.print(f"[bold red]error:[/] {E(str(path))}: {E(str(reason))}", highlight=False)
     if not report.changed:
         out.print(
             f"Index is up to date: {len(report.unchanged)} documents unchanged, nothing to do "
@@ -138,9 +140,9 @@ def _print_results(results: list[SearchResult]) -> None:
             else (" [yellow]【来源不详】[/]" if d.status == "unknown" else "")
         )
         meta = " · ".join(p for p in (d.city, d.number, d.date) if p and p != "未知")
-        out.print(f"[bold cyan]{i}. {r.clause.clause_id}[/]  score {r.score:.4f}", highlight=False)
-        out.print(f"   《{d.title}》{tag}  {meta}", highlight=False)
-        out.print(f"   {' > '.join(r.clause.heading_path)}", highlight=False)
+        out.print(f"[bold cyan]{E(str(i))}. {E(str(r.clause.clause_id))}[/]  score {r.score:.4f}", highlight=False)
+        out.print(f"   《{E(str(d.title))}》{tag}  {E(str(meta))}", highlight=False)
+        out.print(f"   {E(str(' > '.join(r.clause.heading_path)))}", highlight=False)
         out.print("   " + r.clause.text.replace("\n", "\n   "), highlight=False)
         out.print()
 
@@ -196,7 +198,7 @@ def start(config: ConfigOpt = None) -> None:
             try:
                 _print_results(services.retriever.search(line, k=3))
             except (IndexNotReady, ValueError) as exc:
-                err.print(f"[bold red]error:[/] {exc}", highlight=False)
+                err.print(f"[bold red]error:[/] {E(str(exc))}", highlight=False)
     finally:
         services.close()
 
@@ -223,9 +225,83 @@ def documents(
     for d in docs:
         m = d.meta
         out.print(
-            f"[bold]{m.id}[/]  {m.title}  [{m.status}] {m.city} {m.number} {m.date}  {counts[m.id]} clauses",
+            f"[bold]{E(m.id)}[/]  {E(m.title)}  ({m.status}) {E(m.city)} {E(m.number)} {E(m.date)}  {counts[m.id]} clauses",
             highlight=False,
         )
+
+
+def _print_answer(ans: Answer) -> None:
+    out.print(ans.answer, highlight=False)
+    if ans.citations:
+        out.print()
+        for c in ans.citations:
+            tag = " 【征求意见稿】" if c.status == "draft" else (" 【来源不详】" if c.status == "unknown" else "")
+            meta = "，".join(p for p in (c.doc_number, c.doc_date) if p)
+            out.print(
+                f"[{E(str(c.n))}] {E(str(c.clause_id))} 《{E(str(c.doc_title))}》{E(str(('（' + meta + '）') if meta else ''))}{tag}",
+                highlight=False,
+            )
+    for w in ans.warnings:
+        if w not in ans.answer:
+            err.print(f"[yellow]注意:[/] {E(str(w))}", highlight=False)
+
+
+def _ask_once(services: Services, question: str, session: str | None, city: str | None) -> Answer:
+    try:
+        return services.assistant.ask(question, session_id=session, city=city)
+    except IndexNotReady as exc:
+        _fail(str(exc))
+    except ValueError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question, in Simplified or Traditional Chinese.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full answer as JSON.")] = False,
+    session: Annotated[str | None, typer.Option("--session", help="Conversation id, to ask a follow-up.")] = None,
+    city: Annotated[str | None, typer.Option("--city", help="Only this city's documents, e.g. 厦门.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Answer a question with quoted clauses, exact amounts and honest refusals."""
+    services = _services(config)
+    try:
+        ans = _ask_once(services, question, session, city)
+    finally:
+        services.close()
+    if as_json:
+        out.print_json(ans.model_dump_json())
+    else:
+        _print_answer(ans)
+        err.print(f"[dim]session: {E(str(ans.session_id))}[/]")
+
+
+@app.command()
+def chat(
+    city: Annotated[str | None, typer.Option("--city", help="Only this city's documents.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Interactive conversation: follow-ups like “那大连呢？” keep the topic."""
+    services = _services(config)
+    session = services.sessions.new_id()
+    out.print("请输入问题；空行或 Ctrl-D 退出。 Ask a question; empty line or Ctrl-D quits.")
+    try:
+        while True:
+            try:
+                line = input("问> ").strip()
+            except (EOFError, KeyboardInterrupt):
+                break
+            if not line:
+                break
+            try:
+                ans = services.assistant.ask(line, session_id=session, city=city)
+            except (IndexNotReady, ValueError) as exc:
+                err.print(f"[bold red]error:[/] {E(str(exc))}", highlight=False)
+                continue
+            _print_answer(ans)
+            out.print()
+    finally:
+        services.close()
 
 
 def _parse_pairs(pairs: list[str]) -> dict[str, str]:
@@ -239,7 +315,7 @@ def _parse_pairs(pairs: list[str]) -> dict[str, str]:
 
 
 def _print_tool_result(res: ToolResult) -> None:
-    out.print(f"[bold]{res.title}[/]  ({res.rule_id})", highlight=False)
+    out.print(f"[bold]{E(str(res.title))}[/]  ({E(str(res.rule_id))})", highlight=False)
     status = {
         "complete": "[green]计算完成[/]",
         "conditional": "[yellow]有待确认的条件[/]",
@@ -249,24 +325,24 @@ def _print_tool_result(res: ToolResult) -> None:
     }[res.status]
     out.print(f"状态: {status}")
     if res.formula:
-        out.print(f"算式: {res.formula} = {res.result_text}", highlight=False)
+        out.print(f"算式: {E(str(res.formula))} = {E(str(res.result_text))}", highlight=False)
     elif res.result_text:
-        out.print(f"结果: {res.result_text}", highlight=False)
+        out.print(f"结果: {E(str(res.result_text))}", highlight=False)
     if res.payee != "none":
-        out.print(f"领取方: {res.payee_zh}", highlight=False)
+        out.print(f"领取方: {E(str(res.payee_zh))}", highlight=False)
     for c in res.conditions:
         mark = {"met": "[green]✔[/]", "not_met": "[red]✘[/]", "unknown": "[yellow]?[/]"}[c.status]
         extra = c.remedy or c.question
-        out.print(f"  {mark} {c.label}" + (f" — {extra}" if extra else ""), highlight=False)
+        out.print(f"  {mark} {E(str(c.label))}" + (f" — {extra}" if extra else ""), highlight=False)
         if c.alternative:
-            out.print(f"     另有途径: {c.alternative}", highlight=False)
+            out.print(f"     另有途径: {E(str(c.alternative))}", highlight=False)
     for q in res.questions:
-        out.print(f"[yellow]请补充:[/] {q}", highlight=False)
+        out.print(f"[yellow]请补充:[/] {E(str(q))}", highlight=False)
     for w in res.warnings:
-        out.print(f"[yellow]注意:[/] {w}", highlight=False)
+        out.print(f"[yellow]注意:[/] {E(str(w))}", highlight=False)
     for cit in res.citations:
-        out.print(f"依据: 《{cit.doc_title}》{cit.doc_number} {cit.clause_id}", highlight=False)
-        out.print(f"  “{cit.quote}”", highlight=False)
+        out.print(f"依据: 《{E(str(cit.doc_title))}》{E(str(cit.doc_number))} {E(str(cit.clause_id))}", highlight=False)
+        out.print(f"  “{E(str(cit.quote))}”", highlight=False)
 
 
 def _run_tool(rule_id: str, pairs: list[str], as_json: bool, config: Path | None, check_only: bool) -> None:
@@ -306,8 +382,11 @@ def rules(
         return
     for r in found:
         amounts = "、".join(f"{a.label or a.category} {a.value}" for a in r.amounts)
-        out.print(f"[bold]{r.id}[/]  {r.city} · {r.title} [{r.kind}] {amounts} {r.unit}", highlight=False)
-        out.print(f"   inputs: {' '.join(names[r.id]) or '—'}   clause: {r.clause_id}", highlight=False)
+        out.print(
+            f"[bold]{E(str(r.id))}[/]  {E(str(r.city))} · {E(str(r.title))} [{E(str(r.kind))}] {E(str(amounts))} {E(str(r.unit))}",
+            highlight=False,
+        )
+        out.print(f"   inputs: {E(str(' '.join(names[r.id]) or '—'))}   clause: {E(str(r.clause_id))}", highlight=False)
 
 
 @app.command("calc")
@@ -350,14 +429,14 @@ def eval_retrieval(
     try:
         report = _ingest(services, None, False, quiet=True)
         for path, reason in report.errors:
-            err.print(f"[yellow]warning:[/] {path}: {reason}", highlight=False)
+            err.print(f"[yellow]warning:[/] {E(str(path))}: {E(str(reason))}", highlight=False)
         result = run_retrieval_eval(services, golden, reports, baseline=not no_baseline)
     except (FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
     finally:
         services.close()
     out.print(result.markdown_table(), highlight=False)
-    out.print(f"Report written to {result.report_path}")
+    out.print(f"Report written to {E(str(result.report_path))}")
 
 
 def main() -> None:

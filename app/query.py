@@ -24,13 +24,15 @@ from ingest.textproc import is_traditional, to_simplified
 _DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{1,8})\s*[〔\[［(（]\s*(\d{4})\s*[〕\]］)）]\s*(\d{1,4})\s*号")
 # A money amount or a rate: 2000元, 1.5万, 30%, or a bare number standing alone
 # (hotline staff type "带徒补贴 2000"). Counts (3个, 2名), ages and years are not amounts.
-_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万)?(?=\s*(?:元|块|万|%|％|$|[\s,，。；;？?！!、]))")
+_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:(万)|(?=\s*(?:元|块|%|％|$|[\s,，。；;？?！!、])))")
 _PERCENT_WORDS = re.compile(r"百分之([零〇一二两三四五六七八九十百\d.]+)")
 # Questions about the document itself rather than its content.
 _META_INTENT = re.compile(
     r"哪天|哪一天|什么时候(?:发|印|出台)|日期|发布时间|印发|发文|文号|标题|什么文件|哪个文件|是否正式|正式(?:印发|发布|文件|生效)"
     r"|生效|有效期|出台|哪(?:个|些|几个)(?:单位|部门|机关)(?:一起|联合)?(?:发|印发|出)|谁发"
 )
+# Words typed before a document number that are not part of it (请问大政办发… → 大政办发…).
+_LEAD_WORDS = re.compile(r"^(?:.*?(?:请问|问下|问一下|按照|根据|依据|关于|查询|查一下|参照|执行|的|和|与|及|是))+")
 _CN_NUMERAL_RUN = re.compile(r"[零〇一二两三四五六七八九十百千万亿点]+")
 
 
@@ -96,14 +98,17 @@ class AnalyzedQuery:
 
 def analyze(query: str, known_cities: list[str] | tuple[str, ...] = ()) -> AnalyzedQuery:
     traditional = is_traditional(query)
-    simplified = normalize_doc_number(to_simplified(query.strip(), taiwan_phrases=True))
+    # Character-level t2s only: Taiwan *phrase* tables rewrite Simplified words too (文件→文档).
+    simplified = normalize_doc_number(to_simplified(query.strip()))
     added: list[str] = []
     for key, terms in load_synonyms().items():
         if key in simplified:
             added.extend(t for t in terms if t not in added and t not in simplified)
     expanded = simplified + (" " + " ".join(added) if added else "")
     cities = tuple(c for c in known_cities if c and c in simplified)
-    numbers = tuple(f"{m.group(1)}〔{m.group(2)}〕{m.group(3)}号" for m in _DOC_NUMBER.finditer(simplified))
+    numbers = tuple(
+        _LEAD_WORDS.sub("", f"{m.group(1)}〔{m.group(2)}〕{m.group(3)}号") for m in _DOC_NUMBER.finditer(simplified)
+    )
     without_numbers = _DOC_NUMBER.sub(" ", simplified)
     return AnalyzedQuery(
         original=query,
@@ -122,6 +127,6 @@ def analyze(query: str, known_cities: list[str] | tuple[str, ...] = ()) -> Analy
 def amount_patterns(value: Decimal) -> list[re.Pattern[str]]:
     """How an amount can be written in a document: 2000, 2000.0, 700万."""
     forms = {format(value.normalize(), "f")}
-    if value >= 10000 and value % 10000 == 0:
+    if value >= 1000:
         forms.add(format((value / 10000).normalize(), "f") + "万")
     return [re.compile(rf"(?<![\d.]){re.escape(f)}(?![\d])") for f in sorted(forms)]

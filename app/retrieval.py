@@ -186,16 +186,17 @@ class HybridRetriever:
 
         # A document number names the document; what to look for in it is the rest of the question.
         # A number cited inside the texts (人社部发〔2025〕10号) is searched for like any other words.
-        own = [n for n in q.doc_numbers if n in snap.numbers]
+        own = [n for n in snap.numbers if n in q.simplified]
         text = q.expanded
         strip_numbers = bool(own) and bool(lexical.query_tokens(q.residual))
         if strip_numbers:
             text = q.expanded.replace(q.simplified, q.residual)
+        tokens = lexical.query_tokens(text)
         bm25: dict[str, float] = {}
         if mode in ("hybrid", "bm25"):
-            hits = lexical.search(lexical.query_tokens(text), self.candidates, allowed)
-            bm25 = {h.clause_id: h.score for h in hits}
+            bm25 = {h.clause_id: h.score for h in lexical.search(tokens, self.candidates, allowed)}
         dense: dict[str, float] = {}
+        vector: list[float] = []
         if mode in ("hybrid", "dense"):
             vector = self.embeddings.embed_query(q.residual if strip_numbers else q.simplified)
             for hit in self.vectors.query(vector, self.candidates * 2, filters.chroma_where()):
@@ -203,6 +204,13 @@ class HybridRetriever:
                     dense[hit.clause_id] = hit.similarity  # windows arrive best first
         bm25_rank = {cid: r for r, cid in enumerate(bm25, 1)}
         dense_rank = {cid: r for r, cid in enumerate(dense, 1)}
+        if mode == "hybrid" and self.fusion == "relative":
+            # Score every candidate by both retrievers, so that a clause only one of them
+            # listed is not judged as if the other had scored it zero.
+            all_bm25 = lexical.scores(tokens)
+            bm25 = {cid: all_bm25.get(cid, 0.0) for cid in {*bm25, *dense}}
+            missing = [cid for cid in bm25 if cid not in dense]
+            dense = {**dense, **self.vectors.similarities(vector, missing)}
 
         if mode == "bm25":
             scores = dict(bm25)
@@ -246,6 +254,8 @@ class HybridRetriever:
             if not raw:
                 continue
             hi, lo = max(raw.values()), min(raw.values())
+            if hi <= 0:
+                continue
             # BM25 has a natural zero; similarities do not, so they are scaled over the candidates.
             lo = 0.0 if raw is bm25 else lo
             for cid, v in raw.items():
@@ -274,10 +284,10 @@ class HybridRetriever:
         candidates = list(scores)
         if q.cities and filters.city is None:
             add((c for c in candidates if snap.docs[snap.clauses[c].doc_id].city in q.cities), "city")
+        for number in (n for n in snap.numbers if n in q.simplified):
+            add((c for c in candidates if snap.docs[snap.clauses[c].doc_id].number == number), "doc_number")
         for number in q.doc_numbers:
-            if number in snap.numbers:
-                add((c for c in candidates if snap.docs[snap.clauses[c].doc_id].number == number), "doc_number")
-            else:
+            if not any(number.endswith(n) or n.endswith(number) for n in snap.numbers):
                 add((c for c in candidates if number in snap.clauses[c].text), "cited_number")
         if q.about_document or (q.doc_numbers and not q.residual):
             # Who issued it, when, is it in force: the header, preamble and signature say.

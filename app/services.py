@@ -11,7 +11,12 @@ from functools import cached_property
 
 from chromadb.api import ClientAPI
 from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
 
+from app.answer.chain import AnswerBackend, Assistant
+from app.answer.offline import OfflineAnswerer
+from app.answer.sentences import SentenceScorer
+from app.answer.sessions import SessionStore
 from app.embeddings import build_embedder, embedder_id
 from app.retrieval import HybridRetriever
 from app.settings import Settings
@@ -31,6 +36,7 @@ class Services:
     store: ClauseStore
     vectors: VectorIndex
     tokenizer: Tokenizer
+    llm: BaseChatModel | None = None
 
     @cached_property
     def ingestor(self) -> Ingestor:
@@ -72,11 +78,34 @@ class Services:
     def router(self) -> Router:
         return Router(self.catalogue)
 
+    @cached_property
+    def sessions(self) -> SessionStore:
+        c = self.settings.sessions
+        return SessionStore(
+            self.settings.sessions_path, max_turns=c.max_turns, ttl_seconds=c.ttl_seconds, max_sessions=c.max_sessions
+        )
+
+    @cached_property
+    def assistant(self) -> Assistant:
+        return Assistant(self.retriever, self.router, self.engine, self.sessions, self._backend())
+
+    def _backend(self) -> AnswerBackend:
+        offline = OfflineAnswerer(
+            self.catalogue, SentenceScorer(self.tokenizer, (c.text for c in self.store.clauses()))
+        )
+        if self.llm is None and self.settings.llm.backend == "offline":
+            return offline
+        from app.answer.llm import LLMAnswerer, build_chat_model
+
+        return LLMAnswerer(self.llm or build_chat_model(self.settings.llm), offline)
+
     def manifest(self) -> Manifest:
         return Manifest.load(self.settings.manifest)
 
     def close(self) -> None:
         self.store.close()
+        if "sessions" in self.__dict__:
+            self.sessions.close()
 
 
 def build_services(
@@ -84,9 +113,10 @@ def build_services(
     *,
     embedder: Embeddings | None = None,
     chroma_client: ClientAPI | None = None,
+    llm: BaseChatModel | None = None,
 ) -> Services:
     embeddings = embedder or build_embedder(settings.embedding)
     c = settings.chroma
     client = chroma_client or make_client(mode=c.mode, path=settings.chroma_dir, host=c.host, port=c.port)
     vectors = VectorIndex(client, c.collection, embeddings, embedder_id(embeddings))
-    return Services(settings, ClauseStore(settings.store_path), vectors, Tokenizer())
+    return Services(settings, ClauseStore(settings.store_path), vectors, Tokenizer(), llm)

@@ -49,6 +49,23 @@ class RetrievalSettings(BaseModel):
     window_overlap: int = Field(80, ge=0, description="overlap between windows, in characters")
 
 
+class LLMSettings(BaseModel):
+    backend: Literal["offline", "openai"] = Field(
+        "offline", description="offline: deterministic answerer, no model; openai: any OpenAI-compatible chat endpoint"
+    )
+    base_url: str = Field("", description="e.g. https://api.deepseek.com/v1, http://127.0.0.1:11434/v1 (Ollama)")
+    api_key: str = Field("", description="API key; local servers accept any non-empty value")
+    model: str = Field("", description="model name, e.g. deepseek-chat, qwen2.5:7b-instruct")
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    timeout_seconds: float = Field(60.0, gt=0)
+
+
+class SessionSettings(BaseModel):
+    max_turns: int = Field(10, ge=1, description="turns kept per conversation")
+    ttl_seconds: int = Field(24 * 3600, ge=60, description="a conversation idle longer than this is forgotten")
+    max_sessions: int = Field(10000, ge=1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PA_", env_nested_delimiter="__", extra="ignore")
 
@@ -58,6 +75,8 @@ class Settings(BaseSettings):
     chroma: ChromaSettings = ChromaSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    llm: LLMSettings = LLMSettings()
+    sessions: SessionSettings = SessionSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -85,6 +104,10 @@ class Settings(BaseSettings):
     @property
     def store_path(self) -> Path:
         return self.data_dir / "clauses.sqlite"
+
+    @property
+    def sessions_path(self) -> Path:
+        return self.data_dir / "sessions.sqlite"
 
     @property
     def bm25_dir(self) -> Path:

@@ -60,6 +60,7 @@ class LexicalIndex:
                 encoding="utf-8",
             )
             old = directory.with_name(directory.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)  # left by an interrupted save
             if directory.exists():
                 directory.rename(old)
             tmp.rename(directory)

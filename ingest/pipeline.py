@@ -75,12 +75,19 @@ def embed_context(meta: DocumentMeta, clause: Clause) -> str:
     return " ".join(p for p in (city, meta.display_title, draft, " ".join(clause.heading_path)) if p)
 
 
-def default_meta(path: Path) -> DocumentMeta:
-    """Metadata for a file that is not in the manifest: nothing is assumed."""
+def default_meta(path: Path, taken: set[str] | frozenset[str] = frozenset()) -> DocumentMeta:
+    """Metadata for a file that is not in the manifest: nothing is assumed.
+
+    The id is the file name as a slug; when another file already has that id
+    (a/policy.txt and b/policy.txt), a hash of the path keeps them apart.
+    """
     slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")
+    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
     if not slug or not slug[0].isalnum():
-        slug = "doc-" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
-    return DocumentMeta(id=slug, title=path.stem, source=str(path), status="unknown")
+        doc_id = f"doc-{digest}"
+    else:
+        doc_id = slug if slug not in taken else f"{slug}-{digest}"
+    return DocumentMeta(id=doc_id, title=path.stem, source=str(path), status="unknown")
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -127,8 +134,16 @@ class Ingestor:
         """Sources to ingest and document ids that should no longer be indexed."""
         stored = {d.meta.id: d for d in self.store.documents()}
         if paths:
-            files = expand_paths(paths)
-            sources = [Source((manifest and manifest.by_source(f)) or default_meta(f), f) for f in files]
+            sources = []
+            # An id belongs to the file stored under it; another file of the same name gets its own.
+            taken = {doc_id: d.source for doc_id, d in stored.items()}
+            for f in expand_paths(paths):
+                meta = manifest.by_source(f) if manifest else None
+                if meta is None:
+                    resolved = str(f.resolve())
+                    meta = default_meta(f, {i for i, src in taken.items() if src != resolved})
+                taken.setdefault(meta.id, str(f.resolve()))
+                sources.append(Source(meta, f))
             keep = set(stored)
         else:
             if manifest is None:
@@ -136,7 +151,9 @@ class Ingestor:
             sources = [Source(d, manifest.source_path(d)) for d in manifest.documents]
             keep = {d.id for d in manifest.documents}
         gone = [doc_id for doc_id, d in stored.items() if doc_id not in keep or not Path(d.source).exists()]
-        named = {s.meta.id for s in sources}
+        # A file that is gone takes its document with it, even while the manifest still names it.
+        missing = {s.meta.id for s in sources if not s.path.exists()}
+        named = {s.meta.id for s in sources} - missing
         return sources, [g for g in gone if g not in named]
 
     def fingerprint(self, meta: DocumentMeta, data: bytes) -> str:

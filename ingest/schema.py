@@ -37,6 +37,14 @@ class DocumentMeta(BaseModel):
     def display_title(self) -> str:
         return self.short_title or self.title
 
+    def caution(self) -> str:
+        """What a reader must be told before relying on this document, if anything."""
+        if self.status == "draft":
+            return f"注意：《{self.title}》是征求意见稿，尚未正式生效，内容可能调整，请以正式印发的文件为准。"
+        if self.status == "unknown":
+            return f"注意：《{self.title}》来源不详（未注明发文机关、日期或适用地区），仅供参考。"
+        return ""
+
 
 class Clause(BaseModel):
     """One citable unit of a document."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from ingest.schema import Clause, DocumentMeta
 
-SEGMENTER_VERSION = "4"
+SEGMENTER_VERSION = "5"
 
 _CN_NUM = "一二三四五六七八九十百零〇"
 # Order matters: the first pattern that matches a line decides its level.
@@ -57,7 +57,6 @@ class _Node:
     title: str
     lines: list[_Line] = field(default_factory=list)
     heading_body: bool = False  # the heading line carries body text itself
-    children: int = 0
 
 
 def _lines(text: str) -> list[_Line]:
@@ -124,18 +123,23 @@ def _segment_numbered(text: str, doc: DocumentMeta) -> list[Clause]:
 
     signature = _cut_signature(nodes[-1].lines) if nodes else []
     clauses = _front_matter(preamble, text, doc)
+    # A node has children when the next node is deeper; only such a node can be a pure group heading.
+    has_children = [i + 1 < len(nodes) and nodes[i + 1].level > n.level for i, n in enumerate(nodes)]
     stack: list[_Node] = []
-    for node in nodes:
+    seen: dict[tuple[str, ...], int] = {}
+    for node, parent in zip(nodes, has_children, strict=True):
         while stack and stack[-1].level >= node.level:
             stack.pop()
-        if stack:
-            stack[-1].children += 1
-        path = tuple(n.label for n in stack) + (node.label,)
-        heading_path = tuple(_heading(n) for n in stack) + (_heading(node),)
+        path = (*(n.label for n in stack), node.label)
+        heading_path = (*(_heading(n) for n in stack), _heading(node))
         stack.append(node)
         body = [ln for ln in node.lines[1:] if not ln.blank]
-        if not (node.heading_body or body):
+        if parent and not (node.heading_body or body):
             continue  # a heading that only groups its children
+        # Numbering that restarts (an attachment numbered 一、 again) must not reuse an id.
+        seen[path] = seen.get(path, 0) + 1
+        if seen[path] > 1:
+            path = (*path[:-1], f"{path[-1]}~{seen[path]}")
         content = [ln for ln in node.lines if not ln.blank]
         clauses.append(_make(doc, "clause", path, heading_path, node.title, text, content[0].start, content[-1].end))
     if signature:

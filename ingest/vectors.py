@@ -19,6 +19,7 @@ from typing import Any
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 import chromadb
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.types import Documents, EmbeddingFunction
 from chromadb.config import Settings as ChromaSettings
@@ -121,6 +122,21 @@ class VectorIndex:
     def delete(self, ids: list[str], batch: int = 1000) -> None:
         for i in range(0, len(ids), batch):
             self._collection.delete(ids=ids[i : i + batch])
+
+    def similarities(self, vector: list[float], clause_ids: list[str]) -> dict[str, float]:
+        """Cosine similarity of the best window of each given clause to ``vector``."""
+        if not clause_ids:
+            return {}
+        got = self._collection.get(where={"clause_id": {"$in": clause_ids}}, include=["embeddings", "metadatas"])
+        q = np.asarray(vector, dtype=np.float32)
+        q = q / (np.linalg.norm(q) or 1.0)
+        best: dict[str, float] = {}
+        for emb, meta in zip(got["embeddings"], got["metadatas"], strict=True):  # type: ignore[arg-type]
+            v = np.asarray(emb, dtype=np.float32)
+            sim = float(v @ q / (np.linalg.norm(v) or 1.0))
+            cid = str(meta["clause_id"])
+            best[cid] = max(sim, best.get(cid, -1.0))
+        return best
 
     def query(self, vector: list[float], n: int, where: dict[str, Any] | None = None) -> list[DenseHit]:
         total = self.count()

@@ -125,10 +125,9 @@ class RuleEngine:
                 )
             ],
         )
-        if doc is not None and doc.status == "draft":
-            result.warnings.append(f"依据的《{doc.title}》是征求意见稿，尚未正式生效，内容可能变化。")
-        elif doc is None or doc.status == "unknown":
-            result.warnings.append("依据的文件来源不详（标题、发文机关、日期和适用地区均未注明），仅供参考。")
+        caution = doc.caution() if doc is not None else "注意：依据的文件不在文件清单中，来源不详，仅供参考。"
+        if caution:
+            result.warnings.append(caution)
         if rule.notes:
             result.details["notes"] = rule.notes
 

@@ -32,8 +32,9 @@ _NUM = r"(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)"
 _MEASURE = r"(?:个|名|位|人|家|项)?"
 _SEGMENT = re.compile(r"[，,。；;？?！!\n]")
 _NEGATION = re.compile(r"没有|没|未|尚未|还没|不|无")
-_AFFIRM = re.compile(r"了|过|完|已|都|有|满|通过|签|交|缴")
+_AFFIRM = re.compile(r"了|过|完|已|都|有|满|通过|签|交|缴|是|在")
 _MONTHS = re.compile(_NUM + r"\s*个?\s*(月|年)")
+_AGE = re.compile(_NUM + r"\s*(?:周岁|岁)")
 _PEOPLE_BASE = re.compile(_NUM + r"\s*(万)?\s*(?:人|名)")
 _CALC_WORDS = re.compile(r"多少|几|能拿|能领|一共|合计|总共|总额|算一下|算算|计算|补多少|给多少|发多少|拿多少")
 _CHECK_WORDS = re.compile(r"能不能|可不可以|可以吗|能否|是否|符合|资格|承认|认可|采认|算不算|有没有|行不行|能.{0,6}吗")
@@ -112,6 +113,10 @@ def _verdict(cond: Condition, before: str, after: str) -> Any:
     window = before + after
     negated = bool(_NEGATION.search(before[-4:]) or _NEGATION.search(after[:4]))
     if cond.type == "threshold":
+        if cond.unit in ("周岁", "岁"):
+            # "25岁": the number stands right before the cue 岁; "年龄25" after it.
+            age = re.search(_NUM + r"\s*$", before) or _AGE.search(window) or re.match(r"\s*是?\s*" + _NUM, after)
+            return to_number(age.group(1)) if age else None
         m = _MONTHS.search(window)
         if m and (n := to_number(m.group(1))) is not None:
             return n * 12 if m.group(2) == "年" and cond.unit == "个月" else n

@@ -1,0 +1,1 @@
+"""The answer chain: condense → retrieve → answer (offline or LLM) → verify citations."""

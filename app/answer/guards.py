@@ -1,0 +1,95 @@
+"""Honesty checks, in code: what a question asks, and what a clause does not say.
+
+* off-topic questions and instructions smuggled into a question are detected;
+* "how much" questions whose clause gives no figure (一定 / 按规定 / 探索给予 /
+  相关标准) are recognised, so the answer says the figure is not stated;
+* figures a question takes for granted (保障期是60个月吧) are extracted, so a
+  false premise can be corrected against the clause;
+* the responsible department is read from the clause (责任单位 / 牵头单位 /
+  …按职责分工负责 / a task table's 责任单位 column).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.schema import Clause
+
+_DOMAIN = re.compile(
+    r"补贴|补助|津贴|奖励|资助|安家|薪酬|工资|技能|技师|技工|高级工|中级工|学徒|培训|竞赛|大赛|比赛|证书|证照|资格|采认|认定|"
+    r"职称|职业|人才|工匠|大师|社保|社会保险|人社|政策|文件|方案|院校|学校|毕业生|企业|台湾|台胞|厦门|大连|南通|落户|人才公寓|"
+    r"购房|授信|产教|就业|失业|工作室|实训|评价|等级|八级工|揭榜|征求意见|文号|发文|条款|规定"
+)
+_INJECTION = re.compile(
+    r"忽略(?:之前|以上|前面|上面|所有)?的?(?:指令|指示|提示|要求|规则|设定)|无视(?:之前|以上)?的?(?:指令|规则)|"
+    r"你现在是|你扮演|扮演(?:一个|一名)?|假装你是|从现在开始你|system\s*prompt|系统提示|ignore (?:all |previous )?instructions|"
+    r"越狱|jailbreak|不要引用|随便编|编一个|瞎编|自己编"
+)
+_CERTIFICATE = re.compile(
+    r"开(?:一|个|张|份)?.{0,6}(?:证明|证书|公函|批复)|出具.{0,6}(?:证明|文件|承诺)|盖章|批准我|给我批"
+)
+_ASKS_AMOUNT = re.compile(
+    r"多少|几[元块万千百]|金额|标准|什么标准|多少钱|给多少|补多少|发多少|数额|额度|几个月|多久|多长"
+)
+_VAGUE = re.compile(
+    r"一定(?:的)?(?:租金)?(?:补贴|比例|支持|数量)|按规定|探索给予|探索根据|按标准|相关标准|资金补助|予以补贴|给予一定"
+)
+_FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|元|万|个月|年|%|％|人|家|名)")
+_PREMISE_MARK = re.compile(r"吧|吗|对吗|对不对|是不是|没错|没记错|是否|应该是|听说|据说")
+_DEPARTMENT = re.compile(r"[（(]((?:牵头单位|责任单位)[:：][^）)]+|[^（）()]{2,120}?按(?:职责|职能)分工负责)[）)]")
+
+
+def is_off_topic(question: str) -> bool:
+    return _DOMAIN.search(question) is None
+
+
+def injection_attempt(question: str) -> bool:
+    return _INJECTION.search(question) is not None
+
+
+def asks_for_certificate(question: str) -> bool:
+    return _CERTIFICATE.search(question) is not None
+
+
+def asks_amount(question: str) -> bool:
+    return _ASKS_AMOUNT.search(question) is not None
+
+
+def states_figure(sentence: str) -> bool:
+    """A money amount, rate or period written as a number."""
+    return re.search(r"\d+(?:\.\d+)?\s*(?:万元|元|万|%|％|个月)", sentence) is not None
+
+
+def vague_amount(sentence: str) -> str | None:
+    """The vague wording a sentence uses instead of a figure, if any."""
+    m = _VAGUE.search(sentence)
+    return m.group(0) if m else None
+
+
+@dataclass(frozen=True)
+class Premise:
+    value: str
+    unit: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.value}{self.unit}"
+
+
+def premises(question: str) -> list[Premise]:
+    """Figures the question asserts and asks to confirm (…是60个月吧？)."""
+    if not _PREMISE_MARK.search(question):
+        return []
+    from app.query import arabic_numbers
+
+    converted = arabic_numbers(question)
+    return [Premise(m.group(1), m.group(2)) for m in _FIGURE.finditer(converted)]
+
+
+def departments(clause: Clause) -> str:
+    """Who is responsible, as the clause says: 牵头单位/责任单位, or a table's 责任单位 cell."""
+    if clause.fields.get("责任单位"):
+        return clause.fields["责任单位"]
+    found = _DEPARTMENT.findall(clause.text)
+    return found[-1].strip() if found else ""

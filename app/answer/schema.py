@@ -1,0 +1,34 @@
+"""The answer as every edge (CLI ``--json``, HTTP API, UI) returns it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class AnswerCitation(BaseModel):
+    n: int = Field(description="the [n] mark in the answer")
+    clause_id: str
+    doc_id: str
+    doc_title: str
+    doc_number: str = ""
+    doc_date: str = ""
+    city: str
+    status: str = Field(description="in_force / draft / unknown")
+    heading_path: list[str]
+    quote: str = Field(description="verbatim text of the clause that the answer relies on")
+    score: float | None = None
+
+
+class Answer(BaseModel):
+    answer: str
+    citations: list[AnswerCitation] = Field(default_factory=list)
+    calculation: dict[str, Any] | None = None
+    eligibility: dict[str, Any] | None = None
+    refused: bool = Field(False, description="the documents do not contain what was asked")
+    warnings: list[str] = Field(default_factory=list)
+    session_id: str
+    standalone_question: str = Field("", description="the question as understood with the conversation so far")
+    backend: str = "offline"
+    follow_up_questions: list[str] = Field(default_factory=list)

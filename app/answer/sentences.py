@@ -1,0 +1,78 @@
+"""Pick the sentences of a clause that answer a question.
+
+Clauses are split at 。 and ； (policy texts list items with semicolons).
+A sentence scores by the question's words it contains, rarer words counting
+more (IDF over all clauses), with a bonus for a figure when the question asks
+for one and for the categories or amounts the question names.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ingest.textproc import Tokenizer, to_simplified
+
+_SPLIT = re.compile(r"[^。；;！？!?]*[。；;！？!?]?")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    start: int  # offset in the clause text
+    end: int
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    out = []
+    for m in _SPLIT.finditer(text):
+        raw = m.group(0)
+        stripped = raw.strip()
+        if len(stripped) < 2:
+            continue
+        start = m.start() + raw.index(stripped)
+        out.append(Sentence(stripped, start, start + len(stripped)))
+    return out
+
+
+class SentenceScorer:
+    def __init__(self, tokenizer: Tokenizer, corpus: Iterable[str]):
+        self.tokenizer = tokenizer
+        docs = [set(tokenizer.tokenize(to_simplified(t))) for t in corpus]
+        n = max(len(docs), 1)
+        df: dict[str, int] = {}
+        for d in docs:
+            for tok in d:
+                df[tok] = df.get(tok, 0) + 1
+        self._idf = {tok: math.log(1 + n / (1 + c)) for tok, c in df.items()}
+        self._default = math.log(1 + n)
+
+    def score(self, query_tokens: set[str], sentence: str, *, wants_figure: bool, terms: Iterable[str] = ()) -> float:
+        toks = set(self.tokenizer.tokenize(to_simplified(sentence)))
+        score = sum(self._idf.get(t, self._default) for t in query_tokens & toks)
+        if wants_figure and re.search(r"\d", sentence):
+            score += 1.5
+        score += sum(1.0 for t in terms if t and t in sentence)
+        return score
+
+    def best(
+        self, query: str, text: str, *, wants_figure: bool, terms: Iterable[str] = (), limit: int = 2
+    ) -> list[Sentence]:
+        """The best sentence, and the next best when it scores close (in text order)."""
+        sentences = split_sentences(text)
+        if not sentences:
+            return []
+        q = set(self.tokenizer.tokenize(to_simplified(query)))
+        terms = list(terms)
+        scored = sorted(
+            ((self.score(q, s.text, wants_figure=wants_figure, terms=terms), i) for i, s in enumerate(sentences)),
+            reverse=True,
+        )
+        top_score = scored[0][0]
+        chosen = [scored[0][1]]
+        for score, i in scored[1:limit]:
+            if top_score > 0 and score >= 0.6 * top_score:
+                chosen.append(i)
+        return [sentences[i] for i in sorted(chosen)]

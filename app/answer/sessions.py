@@ -1,0 +1,76 @@
+"""Conversation sessions in SQLite, bounded in size and age.
+
+A SQLite file (in the data folder) rather than process memory, so that a
+follow-up works across separate ``policy-assistant ask --session`` calls and,
+later, across service workers. Each session keeps its last ``max_turns``
+turns; sessions idle for longer than ``ttl_seconds`` are forgotten.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Turn(BaseModel):
+    question: str
+    standalone: str
+    answer: str
+    city: str | None = None
+    rule_id: str | None = None
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    clause_ids: list[str] = Field(default_factory=list)
+
+
+class SessionStore:
+    def __init__(self, path: Path, *, max_turns: int = 10, ttl_seconds: int = 24 * 3600, max_sessions: int = 10000):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, updated REAL NOT NULL, turns TEXT NOT NULL)"
+        )
+        self._lock = threading.Lock()
+        self.max_turns = max_turns
+        self.ttl_seconds = ttl_seconds
+        self.max_sessions = max_sessions
+
+    @staticmethod
+    def new_id() -> str:
+        return uuid.uuid4().hex
+
+    def history(self, session_id: str) -> list[Turn]:
+        with self._lock:
+            row = self._db.execute("SELECT updated, turns FROM sessions WHERE id=?", (session_id,)).fetchone()
+        if row is None or time.time() - row[0] > self.ttl_seconds:
+            return []
+        return [Turn.model_validate(t) for t in json.loads(row[1])]
+
+    def append(self, session_id: str, turn: Turn) -> None:
+        with self._lock:
+            row = self._db.execute("SELECT updated, turns FROM sessions WHERE id=?", (session_id,)).fetchone()
+            fresh = row is not None and time.time() - row[0] <= self.ttl_seconds
+            turns = json.loads(row[1]) if fresh else []
+            turns = [*turns, turn.model_dump(mode="json")][-self.max_turns :]
+            self._db.execute(
+                "INSERT OR REPLACE INTO sessions(id, updated, turns) VALUES (?, ?, ?)",
+                (session_id, time.time(), json.dumps(turns, ensure_ascii=False)),
+            )
+            self._prune()
+
+    def _prune(self) -> None:
+        self._db.execute("DELETE FROM sessions WHERE updated < ?", (time.time() - self.ttl_seconds,))
+        self._db.execute(
+            "DELETE FROM sessions WHERE id NOT IN (SELECT id FROM sessions ORDER BY updated DESC LIMIT ?)",
+            (self.max_sessions,),
+        )
+
+    def close(self) -> None:
+        self._db.close()
