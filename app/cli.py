@@ -439,6 +439,27 @@ def eval_retrieval(
     out.print(f"Report written to {E(str(result.report_path))}")
 
 
+@eval_app.command("answers")
+def eval_answers(
+    golden: Annotated[Path, typer.Option(help="Golden answer set (YAML).")] = Path("eval/golden/answers.yaml"),
+    reports: Annotated[Path, typer.Option(help="Folder for the report.")] = Path("eval/reports"),
+    config: ConfigOpt = None,
+) -> None:
+    """Key-fact accuracy, citation precision, refusals, false premises, calculations, drafts, script."""
+    from app.evaluation.answers import run_answer_eval
+
+    services = _services(config)
+    try:
+        _ingest(services, None, False, quiet=True)
+        result = run_answer_eval(services, golden, reports)
+    except (FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    finally:
+        services.close()
+    out.print(result.markdown(), highlight=False)
+    out.print(f"Report written to {E(str(result.report_path))}")
+
+
 def main() -> None:
     try:
         app()

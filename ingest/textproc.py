@@ -1,8 +1,8 @@
 """Text processing shared by indexing and querying, so both sides agree.
 
-* ``to_simplified`` — Traditional→Simplified (OpenCC). Queries use the Taiwan
-  phrase table (``tw2sp``: 證照→证照, 軟體→软件); indexed text uses plain ``t2s``.
-  Only the *matching copy* is converted: stored clause text stays verbatim.
+* ``to_simplified`` — Traditional→Simplified (OpenCC ``t2s``), for queries and
+  for the *matching copy* of indexed text; stored clause text stays verbatim.
+  Taiwan wording (證照, 台胞) is handled by the synonym table instead.
 * ``Tokenizer`` — jieba in search mode with a policy-domain user dictionary and
   question-filler stopwords, for BM25.
 * ``is_traditional`` — whether a question is written in Traditional script,
@@ -32,8 +32,10 @@ def _converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)
 
 
-def to_simplified(text: str, *, taiwan_phrases: bool = False) -> str:
-    return _converter("tw2sp" if taiwan_phrases else "t2s").convert(text)
+def to_simplified(text: str) -> str:
+    """Character-level Traditional→Simplified. (OpenCC's Taiwan *phrase* table is not used:
+    it also rewrites Simplified words, e.g. 文件→文档, 什么→什幺.)"""
+    return _converter("t2s").convert(text)
 
 
 def to_traditional(text: str) -> str:

@@ -53,6 +53,7 @@ class _State:
     tool: ToolResult | None = None
     tool_intent: str | None = None
     focus_terms: tuple[str, ...] = ()
+    focus_rule: str | None = None
     unknown_city: str | None = None
     draft: Draft | None = None
 
@@ -104,7 +105,7 @@ class Assistant:
         cities = tuple(d.city for d in self.retriever.documents() if d.city != "未知")
         from ingest.textproc import to_simplified
 
-        simplified = to_simplified(state.question, taiwan_phrases=True)
+        simplified = to_simplified(state.question)
         state.condensed = condense(simplified, state.history, cities)
         if state.city is None and state.condensed.city:
             state.city = None  # a named city boosts retrieval; only an explicit --city filters
@@ -119,7 +120,9 @@ class Assistant:
         assert state.condensed is not None
         if state.unknown_city:
             return state
-        state.results = self.retriever.search(state.condensed.standalone, k=self.k, filters=Filters(city=state.city))
+        # A question about one city is answered from that city's documents only.
+        city = state.city or state.condensed.city
+        state.results = self.retriever.search(state.condensed.standalone, k=self.k, filters=Filters(city=city))
         return state
 
     def _tools(self, state: _State) -> _State:
@@ -156,19 +159,16 @@ class Assistant:
             tool = self.engine.run(rule.id, inputs, check_only=intent == "check" and rule.kind not in ("lookup",))
         except ToolError:
             return state
+        state.condensed.carried_rule = rule.id
+        state.condensed.carried_inputs = inputs
+        state.focus_rule = rule.id
+        # The rule's clause leads: it is what the answer quotes first.
+        state.results.sort(key=lambda r: r.clause.clause_id != rule.clause_id)
         if tool.status == "needs_input" and not _asks_total(state.question):
-            # A question about the standard, not a sum: answer from the text, keep the rule in focus.
-            state.tool = None
-            state.tool_intent = "facts"
-            state.condensed.carried_rule = rule.id
-            state.condensed.carried_inputs = inputs
+            state.tool_intent = "facts"  # a question about the standard, not a sum: answer from the text
             return state
         state.tool = tool
         state.tool_intent = intent
-        state.condensed.carried_rule = rule.id
-        state.condensed.carried_inputs = inputs
-        # The rule's clause leads: it is what the answer quotes first.
-        state.results.sort(key=lambda r: r.clause.clause_id != rule.clause_id)
         return state
 
     def _answer(self, state: _State) -> _State:
@@ -184,6 +184,7 @@ class Assistant:
             named_cities=named,
             unknown_city=state.unknown_city,
             terms=state.focus_terms,
+            focus_rule=state.focus_rule,
         )
         state.draft = self.backend.answer(ctx)
         return state

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.answer import guards
 from app.answer.sessions import Turn
 
 _FOLLOW_UP = re.compile(r"^(?:那么?|如果|要是|假如|换成|若是?|还有|再问|另外)|呢\s*[？?]?\s*$")
@@ -33,7 +34,8 @@ def is_follow_up(question: str) -> bool:
 def condense(question: str, history: list[Turn], cities: tuple[str, ...]) -> Condensed:
     q = question.strip()
     named = [c for c in cities if c in q]
-    if not history or not is_follow_up(q):
+    # A follow-up says so (那…呢), or cannot stand alone: it names no city and no policy term (青年才俊是多少？).
+    if not history or not (is_follow_up(q) or (not named and guards.is_off_topic(q) and len(q) <= 20)):
         return Condensed(q, city=named[0] if named else None)
     last = history[-1]
     if named and last.city and named[0] != last.city:

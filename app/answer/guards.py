@@ -18,7 +18,7 @@ from ingest.schema import Clause
 
 _DOMAIN = re.compile(
     r"补贴|补助|津贴|奖励|资助|安家|薪酬|工资|技能|技师|技工|高级工|中级工|学徒|培训|竞赛|大赛|比赛|证书|证照|资格|采认|认定|"
-    r"职称|职业|人才|工匠|大师|社保|社会保险|人社|政策|文件|方案|院校|学校|毕业生|企业|台湾|台胞|厦门|大连|南通|落户|人才公寓|"
+    r"职称|职业|人才|工匠|大师|社保|社会保险|人社|政策|文件|方案|院校|学校|毕业生|企业|台湾|台胞|落户|人才公寓|"
     r"购房|授信|产教|就业|失业|工作室|实训|评价|等级|八级工|揭榜|征求意见|文号|发文|条款|规定"
 )
 _INJECTION = re.compile(
@@ -27,21 +27,31 @@ _INJECTION = re.compile(
     r"越狱|jailbreak|不要引用|随便编|编一个|瞎编|自己编"
 )
 _CERTIFICATE = re.compile(
-    r"开(?:一|个|张|份)?.{0,6}(?:证明|证书|公函|批复)|出具.{0,6}(?:证明|文件|承诺)|盖章|批准我|给我批"
+    r"开(?:一|个|张|份)?.{0,6}(?:证明|证书|公函|批复)|出具.{0,6}(?:证明|文件|承诺)|盖章|批准我|给我批|"
+    r"(?:以|用).{0,4}(?:官方|政府|人社局|部门)(?:的)?(?:名义|身份)|保证我|向我保证|承诺我|担保|"
+    r"(?:输出|告诉我|打印|显示).{0,6}(?:系统提示|提示词|system prompt)|编一个|瞎编|随便编|编个数|随便说个数"
+)
+_TASK = re.compile(
+    r"写(?:一首|首|一篇|篇)?(?:诗|歌|小说|作文)|写.{0,4}代码|编程|讲(?:个|一个)?笑话|翻译|天气|下雨|股票|彩票|基金|菜谱|电影"
 )
 _ASKS_AMOUNT = re.compile(
     r"多少|几[元块万千百]|金额|标准|什么标准|多少钱|给多少|补多少|发多少|数额|额度|几个月|多久|多长"
 )
 _VAGUE = re.compile(
-    r"一定(?:的)?(?:租金)?(?:补贴|比例|支持|数量)|按规定|探索给予|探索根据|按标准|相关标准|资金补助|予以补贴|给予一定"
+    r"一定(?:的)?(?:租金)?(?:补贴|比例|支持|数量)|按规定|探索给予|探索根据|按标准|相关标准|资金补助|予以补贴|给予一定|"
+    r"同等待遇|参照享受|参照.{0,20}标准|执行.{0,40}标准"
+)
+_ASKS_MONEY = re.compile(
+    r"钱|金额|多少元|几元|几万|补贴多少|补助多少|奖励多少|津贴多少|资助多少|多少补贴|多少补助|安家费|标准是多少|"
+    r"给多少|发多少|拿多少|领多少"
 )
 _FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|元|万|个月|年|%|％|人|家|名)")
-_PREMISE_MARK = re.compile(r"吧|吗|对吗|对不对|是不是|没错|没记错|是否|应该是|听说|据说")
+_PREMISE_MARK = re.compile(r"吧|吗|对吗|对不对|是不是|没错|没记错|是否|应该是|听说|据说|告诉我|就说|说是")
 _DEPARTMENT = re.compile(r"[（(]((?:牵头单位|责任单位)[:：][^）)]+|[^（）()]{2,120}?按(?:职责|职能)分工负责)[）)]")
 
 
 def is_off_topic(question: str) -> bool:
-    return _DOMAIN.search(question) is None
+    return _DOMAIN.search(question) is None or _TASK.search(question) is not None
 
 
 def injection_attempt(question: str) -> bool:
@@ -56,9 +66,14 @@ def asks_amount(question: str) -> bool:
     return _ASKS_AMOUNT.search(question) is not None
 
 
-def states_figure(sentence: str) -> bool:
-    """A money amount, rate or period written as a number."""
-    return re.search(r"\d+(?:\.\d+)?\s*(?:万元|元|万|%|％|个月)", sentence) is not None
+def asks_money(question: str) -> bool:
+    return _ASKS_MONEY.search(question) is not None
+
+
+def states_figure(sentence: str, *, money: bool = False) -> bool:
+    """A money amount or rate (and, unless ``money``, a period) written as a number."""
+    units = r"(?:万元|元|万|%|％)" if money else r"(?:万元|元|万|%|％|个月)"
+    return re.search(rf"\d+(?:\.\d+)?\s*{units}", sentence) is not None
 
 
 def vague_amount(sentence: str) -> str | None:

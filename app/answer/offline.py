@@ -25,6 +25,7 @@ from typing import Any
 
 from app.answer import guards
 from app.answer.sentences import SentenceScorer
+from app.query import analyze, extract_amounts
 from app.retrieval import SearchResult
 from app.tools.calculators import fmt
 from app.tools.result import ToolResult
@@ -87,6 +88,7 @@ class AnswerContext:
     named_cities: tuple[str, ...] = ()
     unknown_city: str | None = None
     terms: tuple[str, ...] = ()  # categories the question names (高职, 技师 …)
+    focus_rule: str | None = None  # the rule the question (or the conversation) is about
 
 
 def doc_line(doc: DocumentMeta) -> str:
@@ -236,8 +238,12 @@ class OfflineAnswerer:
 
     def _fact_answer(self, ctx: AnswerContext, draft: Draft) -> None:
         top = ctx.results[0]
-        wants_figure = guards.asks_amount(ctx.standalone)
-        sentences = self.scorer.best(ctx.standalone, top.clause.text, wants_figure=wants_figure, terms=ctx.terms)
+        query = analyze(ctx.standalone).expanded
+        wants_figure = guards.asks_amount(ctx.standalone) or bool(extract_amounts(ctx.question))
+        if self._unknown_origin(ctx, top, draft):
+            return
+        self._focus_lead(ctx, draft)
+        sentences = self.scorer.best(query, top.clause.text, wants_figure=wants_figure, terms=ctx.terms)
         if not sentences:
             draft.say(SCOPE)
             draft.refused = True
@@ -246,7 +252,7 @@ class OfflineAnswerer:
         if len(quote) > 320:
             quote = sentences[0].text
 
-        stated = guards.states_figure(quote)
+        stated = guards.states_figure(quote, money=guards.asks_money(ctx.question))
         vague = guards.vague_amount(quote)
         corrected = self._premise(ctx, top, quote, draft)
         if not corrected and wants_figure and not stated and vague:
@@ -262,11 +268,50 @@ class OfflineAnswerer:
 
         second = self._second_source(ctx, top)
         if second is not None:
-            more = self.scorer.best(ctx.standalone, second.clause.text, wants_figure=wants_figure, limit=1)
+            more = self.scorer.best(query, second.clause.text, wants_figure=wants_figure, limit=1)
             if more:
                 draft.say("\n另见" + doc_line(second.doc) + clause_label(second) + "：")
                 draft.quote(second, more[0].text)
                 self._amount_notes(second, more[0].text, draft)
+
+    def _unknown_origin(self, ctx: AnswerContext, top: SearchResult, draft: Draft) -> bool:
+        """'Who issued it, when?' about a document whose metadata the corpus does not have."""
+        if not analyze(ctx.standalone).about_document:
+            return False
+        doc = top.doc
+        missing = [
+            name
+            for name, value in (("发文机关", doc.issuer), ("文号", doc.number), ("日期", doc.date))
+            if not value or value in ("未注明", "未知")
+        ]
+        if doc.city in ("", "未知"):
+            missing.insert(0, "适用城市")
+        if not missing:
+            return False
+        known = [
+            f"{name}：{value}"
+            for name, value in (("标题", doc.title), ("发文机关", doc.issuer), ("文号", doc.number), ("日期", doc.date))
+            if value and value not in ("未注明", "未知")
+        ]
+        draft.say(f"文件没有写明{('、'.join(missing))}，无法回答。")
+        if known:
+            draft.say("已知信息：" + "；".join(known) + "。")
+        draft.refused = True
+        return True
+
+    def _focus_lead(self, ctx: AnswerContext, draft: Draft) -> None:
+        """For "如果是高职生呢？": the amount of the category asked about, from the rule."""
+        rule = self.catalogue.get(ctx.focus_rule) if ctx.focus_rule else None
+        if rule is None or not ctx.terms:
+            return
+        for term in ctx.terms:
+            a = rule.amount(term)
+            if a is None:
+                continue
+            q = a.qualifier or rule.qualifier
+            prefix = {"cap": "最高", "floor": "不少于", "after_tax": "税后"}.get(q, "")
+            payee = f"，发给{PAYEE_ZH[rule.payee]}" if rule.payee != "none" else ""
+            draft.say(f"{a.label or a.category}：{prefix}{fmt(a.value)}{rule.unit}{payee}。")
 
     def _premise(self, ctx: AnswerContext, top: SearchResult, quote: str, draft: Draft) -> bool:
         """Correct a figure or qualifier the question takes for granted; True when corrected."""

@@ -1,6 +1,7 @@
 """Pick the sentences of a clause that answer a question.
 
-Clauses are split at 。 and ； (policy texts list items with semicolons).
+Clauses are split at 。 and ； (policy texts list items with semicolons) and at
+line ends (a table row's cells are lines).
 A sentence scores by the question's words it contains, rarer words counting
 more (IDF over all clauses), with a bonus for a figure when the question asks
 for one and for the categories or amounts the question names.
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 from ingest.textproc import Tokenizer, to_simplified
 
-_SPLIT = re.compile(r"[^。；;！？!?]*[。；;！？!?]?")
+_SPLIT = re.compile(r"[^。；;！？!?\n]*[。；;！？!?\n]?")
 
 
 @dataclass(frozen=True)

@@ -181,7 +181,7 @@ class Router:
     def candidates(
         self, question: str, *, city: str | None = None, clause_ids: list[str] | tuple[str, ...] = ()
     ) -> list[Route]:
-        text = to_simplified(question, taiwan_phrases=True)
+        text = to_simplified(question)
         cities = {r.city for r in self.catalogue.rules if r.city and r.city != "未知"}
         named = {c for c in cities if c in text}
         wanted = {city} if city else named

@@ -130,9 +130,9 @@ def test_to_traditional_uses_taiwan_phrasing(simplified: str, traditional: str) 
     assert to_traditional(simplified) == traditional
 
 
-def test_to_simplified_with_and_without_taiwan_phrases() -> None:
-    assert to_simplified("軟體 證照 廈門") == "软体 证照 厦门"
-    assert to_simplified("軟體 證照 廈門", taiwan_phrases=True) == "软件 证照 厦门"
+def test_to_simplified_keeps_simplified_words() -> None:
+    assert to_simplified("證照 廈門 補助") == "证照 厦门 补助"
+    assert to_simplified("这是什么文件") == "这是什么文件"  # no Taiwan phrase table: 文件 stays 文件
 
 
 @pytest.mark.parametrize("text", ["高技能人才 带徒补贴", "厦门市台湾地区职业资格采认", "安家费2000元"])
