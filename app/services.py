@@ -76,7 +76,7 @@ class Services:
 
     @cached_property
     def router(self) -> Router:
-        return Router(self.catalogue)
+        return Router(self.catalogue, self.tokenizer)
 
     @cached_property
     def sessions(self) -> SessionStore:

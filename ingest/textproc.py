@@ -38,9 +38,26 @@ def to_simplified(text: str) -> str:
     return _converter("t2s").convert(text)
 
 
+# Policy terms that OpenCC's Taiwan phrase table would mistranslate (文件→檔案, 高级工→高階工):
+# they are converted character by character instead.
+_KEEP_TERMS = ("文件", "高级工", "中级工", "初级工", "技工", "工种", "职业技能等级", "八级工")
+
+
+@lru_cache(maxsize=1)
+def _protected() -> re.Pattern[str]:
+    words = {ln.split()[0] for ln in _read_lines("userdict.txt")} | set(_KEEP_TERMS)
+    words = {w for w in words if _converter("s2twp").convert(w) != _converter("s2tw").convert(w)}
+    return re.compile("|".join(sorted(map(re.escape, words), key=len, reverse=True)) or "(?!)")
+
+
 def to_traditional(text: str) -> str:
-    """Simplified→Traditional with Taiwan phrasing (s2twp)."""
-    return _converter("s2twp").convert(text)
+    """Simplified→Traditional with Taiwan phrasing (s2twp), policy terms kept as terms."""
+    parts = _protected().split(text)
+    terms = _protected().findall(text)
+    out = [_converter("s2twp").convert(parts[0])]
+    for term, part in zip(terms, parts[1:], strict=True):
+        out += [_converter("s2tw").convert(term), _converter("s2twp").convert(part)]
+    return "".join(out)
 
 
 def is_traditional(text: str) -> bool:

@@ -28,7 +28,7 @@ from app.retrieval import Filters, HybridRetriever, SearchResult
 from app.tools.engine import RuleEngine
 from app.tools.result import ToolError, ToolResult
 from app.tools.routing import Router
-from ingest.textproc import is_traditional, to_traditional
+from ingest.textproc import is_traditional, to_simplified, to_traditional
 
 
 class AnswerBackend(Protocol):
@@ -103,7 +103,6 @@ class Assistant:
     def _condense(self, state: _State) -> _State:
         state.history = self.sessions.history(state.session_id)
         cities = tuple(d.city for d in self.retriever.documents() if d.city != "未知")
-        from ingest.textproc import to_simplified
 
         simplified = to_simplified(state.question)
         state.condensed = condense(simplified, state.history, cities)
@@ -191,7 +190,7 @@ class Assistant:
 
     def _verify(self, state: _State) -> _State:
         assert state.draft is not None
-        state.draft = verify_draft(state.draft, state.tool)
+        state.draft = verify_draft(state.draft, state.tool, to_simplified(state.question))
         return state
 
     def _finish(self, state: _State) -> Answer:
@@ -255,7 +254,9 @@ _TOTAL = re.compile(r"一共|总共|合计|能拿多少|能领多少|拿多少|�
 
 
 def _asks_total(question: str) -> bool:
-    return bool(_TOTAL.search(question)) or bool(re.search(r"\d|[一二两三四五六七八九十]+(?:个|名|位|人)", question))
+    return bool(_TOTAL.search(question)) or bool(
+        re.search(r"(?:\d+|[一二两三四五六七八九十]+)\s*(?:个|名|位|人)", question)
+    )
 
 
 __all__ = ["Answer", "AnswerBackend", "Assistant", "Segment", "guards"]

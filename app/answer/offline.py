@@ -31,6 +31,7 @@ from app.tools.calculators import fmt
 from app.tools.result import ToolResult
 from app.tools.rules import PAYEE_ZH, QUALIFIER_ZH, Catalogue, Rule
 from ingest.schema import DocumentMeta
+from ingest.textproc import to_simplified
 
 SCOPE = (
     "我是技能人才政策助手，只能回答厦门、大连、南通等地技能人才政策文件中的问题，"
@@ -90,6 +91,11 @@ class AnswerContext:
     terms: tuple[str, ...] = ()  # categories the question names (高职, 技师 …)
     focus_rule: str | None = None  # the rule the question (or the conversation) is about
 
+    @property
+    def simplified(self) -> str:
+        """The question as typed, in Simplified script: what every check reads."""
+        return to_simplified(self.question)
+
 
 def doc_line(doc: DocumentMeta) -> str:
     bits = [p for p in (doc.number, doc.date) if p]
@@ -115,11 +121,11 @@ class OfflineAnswerer:
     def answer(self, ctx: AnswerContext) -> Draft:
         draft = Draft()
         q = ctx.standalone
-        if guards.asks_for_certificate(ctx.question):
+        if guards.asks_for_certificate(ctx.simplified):
             draft.say(NOT_OFFICE + "\n")
             draft.refused = True
             draft.warnings.append("问题要求出具证明或以政府部门名义作答：本助手不能这样做。")
-        if guards.injection_attempt(ctx.question):
+        if guards.injection_attempt(ctx.simplified):
             draft.warnings.append("问题中含有要求改变助手规则的指令，已忽略；回答只依据政策文件原文。")
         if ctx.unknown_city:
             draft.say(
@@ -150,7 +156,7 @@ class OfflineAnswerer:
         if tool is None:
             return False
         rule = self.catalogue.get(tool.rule_id)
-        if rule is not None and not rule.amounts and rule.kind == "eligibility" and guards.asks_amount(ctx.question):
+        if rule is not None and not rule.amounts and rule.kind == "eligibility" and guards.asks_amount(ctx.simplified):
             return False  # "how much" about a benefit the text gives no figure for: the fact path says so
         return tool.status != "needs_input" or tool.kind in ("eligibility", "lookup")
 
@@ -239,7 +245,7 @@ class OfflineAnswerer:
     def _fact_answer(self, ctx: AnswerContext, draft: Draft) -> None:
         top = ctx.results[0]
         query = analyze(ctx.standalone).expanded
-        wants_figure = guards.asks_amount(ctx.standalone) or bool(extract_amounts(ctx.question))
+        wants_figure = guards.asks_amount(ctx.standalone) or bool(extract_amounts(ctx.simplified))
         if self._unknown_origin(ctx, top, draft):
             return
         self._focus_lead(ctx, draft)
@@ -252,7 +258,7 @@ class OfflineAnswerer:
         if len(quote) > 320:
             quote = sentences[0].text
 
-        stated = guards.states_figure(quote, money=guards.asks_money(ctx.question))
+        stated = guards.states_figure(quote, money=guards.asks_money(ctx.simplified))
         vague = guards.vague_amount(quote)
         corrected = self._premise(ctx, top, quote, draft)
         if not corrected and wants_figure and not stated and vague:
@@ -316,10 +322,10 @@ class OfflineAnswerer:
     def _premise(self, ctx: AnswerContext, top: SearchResult, quote: str, draft: Draft) -> bool:
         """Correct a figure or qualifier the question takes for granted; True when corrected."""
         text = top.clause.text
-        if re.search(r"税前", ctx.question) and "税后" in text:
+        if re.search(r"税前", ctx.simplified) and "税后" in text:
             draft.say("不对：文件写的是税后金额，不是税前。")
             return True
-        for p in guards.premises(ctx.question):
+        for p in guards.premises(ctx.simplified):
             forms = {p.text, f"{p.value}{'元' if p.unit == '万' else ''}"}
             if p.unit in ("万", "万元"):
                 forms |= {f"{p.value}万", f"{p.value}万元"}

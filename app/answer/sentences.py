@@ -76,4 +76,24 @@ class SentenceScorer:
         for score, i in scored[1:limit]:
             if top_score > 0 and score >= 0.6 * top_score:
                 chosen.append(i)
-        return [sentences[i] for i in sorted(chosen)]
+        return _whole_sentences([sentences[i] for i in sorted(chosen)], text)
+
+
+def _whole_sentences(pieces: list[Sentence], text: str, limit: int = 220) -> list[Sentence]:
+    """Widen ；-pieces to their whole 。-sentence when that stays short: a list of targets
+    separated by semicolons reads as one statement (40%以上；1/3；260人)."""
+    out: list[Sentence] = []
+    for p in pieces:
+        start = max(text.rfind("。", 0, p.start), text.rfind("\n", 0, p.start)) + 1
+        ends = [i for i in (text.find("。", p.end - 1), text.find("\n", p.end - 1)) if i != -1]
+        end = min(ends) + 1 if ends else len(text)
+        whole = text[start:end].strip()
+        if whole and len(whole) <= limit and whole != p.text:
+            offset = text.index(whole, start)
+            p = Sentence(whole, offset, offset + len(whole))
+        if out and p.start < out[-1].end:
+            if p.end > out[-1].end:
+                out[-1] = Sentence(text[out[-1].start : p.end], out[-1].start, p.end)
+            continue
+        out.append(p)
+    return out

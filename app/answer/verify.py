@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from app.answer.offline import Draft, Segment
+from app.query import arabic_numbers
 from app.tools.result import ToolResult
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -38,7 +39,10 @@ def allowed_numbers(draft: Draft, tool: ToolResult | None) -> set[str]:
     return allowed
 
 
-def verify_draft(draft: Draft, tool: ToolResult | None) -> Draft:
+_DENIAL = re.compile(r"不是|并非|不对|而不是")
+
+
+def verify_draft(draft: Draft, tool: ToolResult | None, question: str = "") -> Draft:
     # 1. quotes: verbatim or gone
     bad = [i for i, s in enumerate(draft.sources, 1) if not s.quote or s.quote not in s.result.clause.text]
     if bad:
@@ -65,6 +69,8 @@ def verify_draft(draft: Draft, tool: ToolResult | None) -> Draft:
         for m in _SENTENCE.finditer(seg.text):
             sentence = m.group(0)
             stray = _numbers(_MARK.sub("", sentence)) - allowed
+            if stray and _DENIAL.search(sentence) and stray <= _numbers(arabic_numbers(question)):
+                stray = set()  # "不是10000元": repeating the user's figure in order to deny it
             if stray:
                 draft.warnings.append(
                     f"回答中的数字{'、'.join(sorted(stray))}在引用条款和计算结果中都找不到，已删除该句。"

@@ -218,12 +218,17 @@ class RuleEngine:
             cats = "、".join(a.label or a.category for a in rule.amounts)
             result.questions.insert(0, f"各类别分别有多少人（个）？可选类别：{cats}")
             return
-        terms = [(n, rule.amount(cat).value) for cat, n in counts]  # type: ignore[union-attr]
+        # Amounts written in 万元 are computed in 元, so every sum has the same unit.
+        scale = Decimal(10000) if rule.unit.startswith("万元") else Decimal(1)
+        terms = [(n, rule.amount(cat).value * scale) for cat, n in counts]  # type: ignore[union-attr]
         total, formula = calc.sum_of_products(terms)
         result.result, result.formula = total, formula
+        if scale != 1:
+            result.unit = "元" + rule.unit[2:]
+            result.details["unit_in_text"] = rule.unit
         qualifiers = {(rule.amount(cat).qualifier or rule.qualifier) for cat, _ in counts}  # type: ignore[union-attr]
         result.qualifier = qualifiers.pop() if len(qualifiers) == 1 else "mixed"
-        unit = rule.unit.split("/")[0] or "元"
+        unit = result.unit.split("/")[0] or "元"
         prefix = {"cap": "最高 ", "floor": "不少于 ", "after_tax": "（税后）"}.get(result.qualifier, "")
         result.result_text = f"{prefix}{calc.fmt(total)} {unit}"
         if result.qualifier == "mixed":

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from app.query import arabic_numbers, extract_amounts
 from app.tools.rules import Catalogue, Condition, Rule
-from ingest.textproc import to_simplified
+from ingest.textproc import Tokenizer, to_simplified
 
 Intent = Literal["calculate", "check"]
 
@@ -83,7 +83,12 @@ def extract_counts(text: str, rule: Rule) -> dict[str, int]:
         for m in re.finditer(re.escape(form), text):
             if any(taken[m.start() : m.end()]):
                 continue
-            before = re.search(_NUM + r"\s*" + _MEASURE + r"\s*$", text[max(0, m.start() - 6) : m.start()])
+            # 3个中职 / 3中职, or with a few words between once a measure word marks the count:
+            # 2人取得高级技师, 3名员工进了市级竞赛.
+            window = text[max(0, m.start() - 14) : m.start()]
+            before = re.search(_NUM + r"\s*" + _MEASURE + r"\s*$", window) or re.search(
+                _NUM + r"\s*(?:个|名|位|人)[\u4e00-\u9fff]{0,6}?$", window
+            )
             after = re.match(r"\s*(?:有|共)?\s*" + _NUM + r"\s*" + _MEASURE, text[m.end() : m.end() + 6])
             n = to_number(before.group(1)) if before else (to_number(after.group(1)) if after else None)
             if n is None or n != n.to_integral_value():
@@ -175,8 +180,12 @@ def extract_base(text: str, rule: Rule) -> Decimal | None:
 
 
 class Router:
-    def __init__(self, catalogue: Catalogue):
+    def __init__(self, catalogue: Catalogue, tokenizer: Tokenizer | None = None):
         self.catalogue = catalogue
+        self.tokenizer = tokenizer or Tokenizer()
+
+    def _tokens(self, text: str) -> set[str]:
+        return set(self.tokenizer.tokenize(to_simplified(text)))
 
     def candidates(
         self, question: str, *, city: str | None = None, clause_ids: list[str] | tuple[str, ...] = ()
@@ -191,25 +200,38 @@ class Router:
                 continue
             score, reasons = 0.0, []
             hits = [k for k in rule.keywords if k in text]
-            if hits:
-                score += 1.0 + 0.5 * (len(hits) - 1)
-                reasons.append("keywords:" + ",".join(hits))
             counts = extract_counts(text, rule)
+            if not hits and not counts:
+                continue  # a rule is chosen for what the question names, never for retrieval alone
+            inputs = self.fill(text, rule)
+            intent = self._intent(text, rule)
+            facts = [c.id for c in rule.conditions if c.id in inputs]
+            if rule.kind in ("eligibility", "lookup") and not (
+                _CHECK_WORDS.search(text) or facts or "category" in inputs
+            ):
+                continue  # "每年什么时候更新？" is a question about the text, not an eligibility check
+            score = 1.0 + 0.75 * (len(hits) - 1) + 0.05 * sum(len(k) for k in hits) if hits else 0.0
+            reasons = ["keywords:" + ",".join(hits)] if hits else []
             if counts:
                 score += 2.0 + 0.5 * len(counts)
                 reasons.append("counts")
+            if facts:
+                score += 0.5 * len(facts)
+                reasons.append("facts")
+            # Words of the rule's own quote that the question uses tell similar rules apart
+            # (高技能人才 … 1/3 vs 技能人才 … 40%).
+            shared = {t for t in self._tokens(text) if len(t) >= 3} & self._tokens(rule.quote)
+            score += min(0.1 * len(shared), 1.0)
             if clause_ids:
                 if rule.clause_id == clause_ids[0]:
-                    score += 1.5
+                    score += 1.0
                     reasons.append("top clause")
                 elif rule.clause_id in clause_ids[:3]:
-                    score += 0.75
+                    score += 0.5
                     reasons.append("retrieved clause")
             if rule.city in named:
                 score += 0.5
-            if score < 1.5:
-                continue
-            routes.append(Route(rule, self._intent(text, rule), self.fill(text, rule), score, reasons))
+            routes.append(Route(rule, intent, inputs, score, reasons))
         routes.sort(key=lambda r: -r.score)
         return routes
 
@@ -235,6 +257,17 @@ class Router:
                     inputs["category"] = category
             inputs = {k: v for k, v in inputs.items() if k not in {a.category for a in rule.amounts} or k == "category"}
         if rule.kind == "monthly":
+            heads = sum(v for k, v in extract_counts(text, rule).items())
+            people = heads or next(
+                (
+                    int(n)
+                    for m in re.finditer(_NUM + r"\s*(?:名|位|个人|人)(?!月)", text)
+                    if (n := to_number(m.group(1)))
+                ),
+                None,
+            )
+            if people:
+                inputs["people"] = people
             counted = [m for m in _MONTHS.finditer(text)]
             if counted and (n := to_number(counted[0].group(1))) is not None:
                 months = int(n * 12) if counted[0].group(2) == "年" else int(n)
