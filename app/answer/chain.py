@@ -27,7 +27,7 @@ from app.answer.verify import verify_draft
 from app.retrieval import Filters, HybridRetriever, SearchResult
 from app.tools.engine import RuleEngine
 from app.tools.result import ToolError, ToolResult
-from app.tools.routing import Router
+from app.tools.routing import Router, named_categories
 from ingest.textproc import is_traditional, to_simplified, to_traditional
 
 
@@ -121,14 +121,18 @@ class Assistant:
             return state
         # A question about one city is answered from that city's documents only.
         city = state.city or state.condensed.city
-        state.results = self.retriever.search(state.condensed.standalone, k=self.k, filters=Filters(city=city))
+        query = guards.without_instructions(state.condensed.standalone)
+        if guards.premises(query):
+            # Figures the user asks us to confirm may be wrong: search for the topic, not for them.
+            query = guards.without_figures(query)
+        state.results = self.retriever.search(query, k=self.k, filters=Filters(city=city))
         return state
 
     def _tools(self, state: _State) -> _State:
         assert state.condensed is not None
         if not state.results:
             return state
-        q = state.condensed.standalone
+        q = guards.without_instructions(state.condensed.standalone)
         clause_ids = [r.clause.clause_id for r in state.results]
         route = self.router.route(q, city=state.city, clause_ids=clause_ids)
         carried = state.condensed.carried_rule
@@ -143,11 +147,8 @@ class Assistant:
         else:
             return state
         has_counts = any(rule.amount(k) is not None for k in inputs)
-        if guards.premises(state.question) and not has_counts:
-            return state  # "保障期是60个月吧？" asks to confirm a figure: the text answers it, not a sum
-        state.focus_terms = tuple(
-            a.category for a in rule.amounts if any(t in state.question for t in [a.category, *a.aliases])
-        )
+        confirm_only = bool(guards.premises(to_simplified(state.question))) and not has_counts
+        state.focus_terms = tuple(c for c in named_categories(to_simplified(state.question), rule) if rule.amount(c))
         if rule.clause_id not in clause_ids:
             clause = self.retriever.clause(rule.clause_id)
             doc = self.retriever.document(rule.doc_id)
@@ -163,8 +164,9 @@ class Assistant:
         state.focus_rule = rule.id
         # The rule's clause leads: it is what the answer quotes first.
         state.results.sort(key=lambda r: r.clause.clause_id != rule.clause_id)
-        if tool.status == "needs_input" and not _asks_total(state.question):
-            state.tool_intent = "facts"  # a question about the standard, not a sum: answer from the text
+        if confirm_only or (tool.status == "needs_input" and not _asks_total(state.question)):
+            # "保障期是60个月吧？" or "标准是多少？": answered from the rule's clause, not with a sum.
+            state.tool_intent = "facts"
             return state
         state.tool = tool
         state.tool_intent = intent

@@ -102,6 +102,19 @@ def premises(question: str) -> list[Premise]:
     return [Premise(m.group(1), m.group(2)) for m in _FIGURE.finditer(converted)]
 
 
+def without_instructions(question: str) -> str:
+    """The question minus sentences that try to instruct the assistant (for searching)."""
+    parts = re.split(r"(?<=[。！？!?；;，,])", question)
+    kept = [p for p in parts if not _INJECTION.search(p)]
+    return "".join(kept).strip() or question
+
+
+def without_figures(question: str) -> str:
+    from app.query import arabic_numbers
+
+    return _FIGURE.sub(" ", arabic_numbers(question))
+
+
 def departments(clause: Clause) -> str:
     """Who is responsible, as the clause says: 牵头单位/责任单位, or a table's 责任单位 cell."""
     if clause.fields.get("责任单位"):

@@ -326,11 +326,12 @@ class OfflineAnswerer:
             draft.say("不对：文件写的是税后金额，不是税前。")
             return True
         for p in guards.premises(ctx.simplified):
-            forms = {p.text, f"{p.value}{'元' if p.unit == '万' else ''}"}
-            if p.unit in ("万", "万元"):
-                forms |= {f"{p.value}万", f"{p.value}万元"}
-            if any(f in text for f in forms):
-                continue
+            units = {"万": ("万", "万元"), "万元": ("万", "万元"), "%": ("%", "％"), "％": ("%", "％")}.get(
+                p.unit, (p.unit,)
+            )
+            stated = re.compile(rf"(?<![\d.]){re.escape(p.value)}\s*(?:{'|'.join(map(re.escape, units))})")
+            if stated.search(text):
+                continue  # the figure is right
             same_unit = re.findall(rf"\d+(?:\.\d+)?\s*{re.escape(p.unit)}", quote) or re.findall(
                 rf"\d+(?:\.\d+)?\s*{re.escape(p.unit)}", text
             )

@@ -75,6 +75,22 @@ def _terms(rule: Rule) -> list[tuple[str, str]]:
     return sorted(pairs, key=lambda p: -len(p[0]))
 
 
+def named_categories(text: str, rule: Rule) -> list[str]:
+    """Categories the text names, longest form first (高级技师 does not also name 技师)."""
+    taken = [False] * len(text)
+    found: list[str] = []
+    for form, category in _terms(rule):
+        for m in re.finditer(re.escape(form), text):
+            if any(taken[m.start() : m.end()]):
+                continue
+            for i in range(m.start(), m.end()):
+                taken[i] = True
+            if category not in found:
+                found.append(category)
+    order = [a.category for a in rule.amounts]
+    return sorted(found, key=lambda c: order.index(c) if c in order else len(order))
+
+
 def extract_counts(text: str, rule: Rule) -> dict[str, int]:
     """Head counts by category: 3个中职 / 两名高职学徒 / 高级技师2人."""
     counts: dict[str, int] = {}
