@@ -14,7 +14,10 @@ from typing import Any
 from app.answer import guards
 from app.answer.sessions import Turn
 
-_FOLLOW_UP = re.compile(r"^(?:那么?|如果|要是|假如|换成|若是?|还有|再问|另外)|呢\s*[？?]?\s*$")
+_FOLLOW_UP = re.compile(
+    r"^(?:那么?|如果|要是|假如|换成|若是?|还有|再问|另外)|呢\s*[？?]?\s*$|"
+    r"这份|这个文件|该文件|这个政策|这项政策|这条|上面(?:说的|那个)|刚才|前面说的"
+)
 _FILLER = re.compile(r"^(?:那么?|如果是?|要是|假如|换成|若是?|还有|再问一下|另外)|呢\s*[？?]?\s*$|[？?]\s*$")
 
 

@@ -24,15 +24,16 @@ _DOMAIN = re.compile(
 _INJECTION = re.compile(
     r"忽略(?:之前|以上|前面|上面|所有)?的?(?:指令|指示|提示|要求|规则|设定)|无视(?:之前|以上)?的?(?:指令|规则)|"
     r"你现在是|你扮演|扮演(?:一个|一名)?|假装你是|从现在开始你|system\s*prompt|系统提示|ignore (?:all |previous )?instructions|"
-    r"越狱|jailbreak|不要引用|随便编|编一个|瞎编|自己编"
+    r"越狱|jailbreak|不要引用|无需引用|不用引用|随便编|编一个|瞎编|自己编|开发者模式|调试模式|^\s*system\s*[:：]"
 )
 _CERTIFICATE = re.compile(
     r"开(?:一|个|张|份)?.{0,6}(?:证明|证书|公函|批复)|出具.{0,6}(?:证明|文件|承诺)|盖章|批准我|给我批|"
     r"(?:以|用).{0,4}(?:官方|政府|人社局|部门)(?:的)?(?:名义|身份)|保证我|向我保证|承诺我|担保|"
-    r"(?:输出|告诉我|打印|显示).{0,6}(?:系统提示|提示词|system prompt)|编一个|瞎编|随便编|编个数|随便说个数"
+    r"系统提示词|提示词|system\s*prompt|开发者模式|调试模式|编一个|瞎编|随便编|编个数|随便说个数"
 )
 _TASK = re.compile(
-    r"写(?:一首|首|一篇|篇)?(?:诗|歌|小说|作文)|写.{0,4}代码|编程|讲(?:个|一个)?笑话|翻译|天气|下雨|股票|彩票|基金|菜谱|电影"
+    r"写.{0,15}(?:诗|歌词|小说|作文|代码|程序|脚本)|编程|讲(?:个|一个)?笑话|翻译|天气|下雨|气温|股票|彩票|基金|菜谱|电影|python|excel",
+    re.I,
 )
 _ASKS_AMOUNT = re.compile(
     r"多少|几[元块万千百]|金额|标准|什么标准|多少钱|给多少|补多少|发多少|数额|额度|几个月|多久|多长"
@@ -42,16 +43,26 @@ _VAGUE = re.compile(
     r"同等待遇|参照享受|参照.{0,20}标准|执行.{0,40}标准"
 )
 _ASKS_MONEY = re.compile(
-    r"钱|金额|多少元|几元|几万|补贴多少|补助多少|奖励多少|津贴多少|资助多少|多少补贴|多少补助|安家费|标准是多少|"
-    r"给多少|发多少|拿多少|领多少"
+    r"钱|金额|多少元|几元|几万|多少补贴|多少补助|安家费|标准是多少|给多少|发多少|拿多少|领多少|"
+    r"(?:补贴|补助|奖励|津贴|资助|奖补)\s*.{0,6}?(?:标准|多少|金额|几)"
 )
+# Who issued a document, where, when — as opposed to whether it is in force.
+_ASKS_ORIGIN = re.compile(
+    r"哪天|哪一天|什么时候(?:发|印|出台)|日期|时间|哪个(?:地方|城市|单位|部门|机关)|哪些(?:单位|部门)|哪里发|谁发|发文|文号|发的"
+)
+_ASKS_STATUS = re.compile(r"正式|生效|有效|印发|实施|能不能用|可以(?:直接)?(?:按|依据|申报)")
 _FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|元|万|个月|年|%|％|人|家|名)")
 _PREMISE_MARK = re.compile(r"吧|吗|对吗|对不对|是不是|没错|没记错|是否|应该是|听说|据说|告诉我|就说|说是")
 _DEPARTMENT = re.compile(r"[（(]((?:牵头单位|责任单位)[:：][^）)]+|[^（）()]{2,120}?按(?:职责|职能)分工负责)[）)]")
 
 
 def is_off_topic(question: str) -> bool:
-    return _DOMAIN.search(question) is None or _TASK.search(question) is not None
+    """No policy word at all, or a task for a general chatbot (a poem, the weather, code)."""
+    return _DOMAIN.search(question) is None or is_task_request(question)
+
+
+def is_task_request(question: str) -> bool:
+    return _TASK.search(question) is not None
 
 
 def injection_attempt(question: str) -> bool:
@@ -100,6 +111,14 @@ def premises(question: str) -> list[Premise]:
 
     converted = arabic_numbers(question)
     return [Premise(m.group(1), m.group(2)) for m in _FIGURE.finditer(converted)]
+
+
+def asks_origin(question: str) -> bool:
+    return _ASKS_ORIGIN.search(question) is not None
+
+
+def asks_status(question: str) -> bool:
+    return _ASKS_STATUS.search(question) is not None
 
 
 def without_instructions(question: str) -> str:

@@ -135,7 +135,11 @@ class OfflineAnswerer:
             )
             draft.refused = True
             return draft
-        if not ctx.results or (guards.is_off_topic(q) and not ctx.tool):
+        if (
+            not ctx.results
+            or guards.is_task_request(q)
+            or (guards.is_off_topic(q) and not ctx.tool and not self._grounded(ctx))
+        ):
             draft.say(SCOPE)
             draft.refused = True
             return draft
@@ -280,9 +284,15 @@ class OfflineAnswerer:
                 draft.quote(second, more[0].text)
                 self._amount_notes(second, more[0].text, draft)
 
+    def _grounded(self, ctx: AnswerContext) -> bool:
+        """The question shares distinctive words with the best clause (一试双证 is, 天气 is not)."""
+        top = ctx.results[0]
+        q = set(self.scorer.tokenizer.tokenize(to_simplified(ctx.standalone)))
+        return self.scorer.score(q, top.clause.text, wants_figure=False) >= 3.0
+
     def _unknown_origin(self, ctx: AnswerContext, top: SearchResult, draft: Draft) -> bool:
         """'Who issued it, when?' about a document whose metadata the corpus does not have."""
-        if not analyze(ctx.standalone).about_document:
+        if not guards.asks_origin(ctx.simplified):
             return False
         doc = top.doc
         missing = [
@@ -320,8 +330,11 @@ class OfflineAnswerer:
             draft.say(f"{a.label or a.category}：{prefix}{fmt(a.value)}{rule.unit}{payee}。")
 
     def _premise(self, ctx: AnswerContext, top: SearchResult, quote: str, draft: Draft) -> bool:
-        """Correct a figure or qualifier the question takes for granted; True when corrected."""
+        """Correct a figure, qualifier or status the question takes for granted; True when corrected."""
         text = top.clause.text
+        if top.doc.status == "draft" and guards.asks_status(ctx.simplified):
+            draft.say(f"需要更正：《{top.doc.title}》是征求意见稿，尚未正式印发生效，不能作为正式依据。")
+            return True
         if re.search(r"税前", ctx.simplified) and "税后" in text:
             draft.say("不对：文件写的是税后金额，不是税前。")
             return True
@@ -338,6 +351,10 @@ class OfflineAnswerer:
             if same_unit:
                 actual = "、".join(dict.fromkeys(same_unit))
                 draft.say(f"不是{p.text}。文件规定的是{actual}。")
+                return True
+            vague = guards.vague_amount(quote) or guards.vague_amount(text)
+            if vague:
+                draft.say(f"文件没有规定{p.text}，原文只说“{vague}”。")
                 return True
         return False
 

@@ -37,8 +37,11 @@ _MONTHS = re.compile(_NUM + r"\s*个?\s*(月|年)")
 _AGE = re.compile(_NUM + r"\s*(?:周岁|岁)")
 _PEOPLE_BASE = re.compile(_NUM + r"\s*(万)?\s*(?:人|名)")
 _CALC_WORDS = re.compile(r"多少|几|能拿|能领|一共|合计|总共|总额|算一下|算算|计算|补多少|给多少|发多少|拿多少")
-_CHECK_WORDS = re.compile(r"能不能|可不可以|可以吗|能否|是否|符合|资格|承认|认可|采认|算不算|有没有|行不行|能.{0,6}吗")
+_CHECK_WORDS = re.compile(
+    r"能不能|可不可以|可以吗|能否|是否|符合|资格|承认|认可|采认|算不算|有没有|行不行|能.{0,6}吗|享受|待遇|啥补贴|什么补贴|哪些补贴"
+)
 
+_MONEY_WORDS = re.compile(r"补贴|补助|奖励|津贴|资助|安家费|奖补|薪酬")
 _SMALL = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
@@ -105,7 +108,10 @@ def extract_counts(text: str, rule: Rule) -> dict[str, int]:
             before = re.search(_NUM + r"\s*" + _MEASURE + r"\s*$", window) or re.search(
                 _NUM + r"\s*(?:个|名|位|人)[\u4e00-\u9fff]{0,6}?$", window
             )
-            after = re.match(r"\s*(?:有|共)?\s*" + _NUM + r"\s*" + _MEASURE, text[m.end() : m.end() + 6])
+            # 高级技师2人 / 市赛进了四个人 / 省赛两个: a count after the category, a short verb between.
+            after = re.match(r"\s*(?:有|共)?\s*" + _NUM + r"\s*" + _MEASURE, text[m.end() : m.end() + 6]) or re.match(
+                r"[\u4e00-\u9fff]{0,3}?" + _NUM + r"\s*(?:个|名|位|人)", text[m.end() : m.end() + 9]
+            )
             n = to_number(before.group(1)) if before else (to_number(after.group(1)) if after else None)
             if n is None or n != n.to_integral_value():
                 continue
@@ -247,6 +253,8 @@ class Router:
                     reasons.append("retrieved clause")
             if rule.city in named:
                 score += 0.5
+            if _MONEY_WORDS.search(text) and _MONEY_WORDS.search(rule.title):
+                score += 0.75  # a question about a subsidy goes to a rule about a subsidy
             routes.append(Route(rule, intent, inputs, score, reasons))
         routes.sort(key=lambda r: -r.score)
         return routes

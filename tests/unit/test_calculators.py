@@ -8,7 +8,9 @@ properties on many inputs.
 from __future__ import annotations
 
 import math
+import random
 import re
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -201,7 +203,7 @@ def test_uplift_2000_at_30_percent_is_2600_shown_whole() -> None:
 
 
 @pytest.mark.parametrize("function", [percentage_of, uplift])
-def test_negative_base_rejected(function) -> None:  # noqa: ANN001 - either calculator
+def test_negative_base_rejected(function: Callable[[Decimal, Decimal], tuple[Decimal, str]]) -> None:
     with pytest.raises(ValueError, match="negative"):
         function(D(-1), D(30))
 
@@ -277,7 +279,7 @@ def test_sum_of_products_rounds_only_once_at_the_end(terms: list[tuple[int, Deci
 
 @settings(max_examples=200, deadline=None)
 @given(term_lists, st.randoms(use_true_random=False))
-def test_sum_of_products_value_is_order_independent(terms: list[tuple[int, Decimal]], rnd) -> None:  # noqa: ANN001
+def test_sum_of_products_value_is_order_independent(terms: list[tuple[int, Decimal]], rnd: random.Random) -> None:
     shuffled = list(terms)
     rnd.shuffle(shuffled)
     total, formula = sum_of_products(terms)

@@ -478,7 +478,13 @@ def test_allowance_needs_a_category() -> None:
 
 @pytest.mark.parametrize(
     ("category", "result"),
-    [("领军人才", D(36000)), ("高端人才", D(24000)), ("青年才俊", D(12000)), ("领军", D(36000)), ("青年人才", D(12000))],
+    [
+        ("领军人才", D(36000)),
+        ("高端人才", D(24000)),
+        ("青年才俊", D(12000)),
+        ("领军", D(36000)),
+        ("青年人才", D(12000)),
+    ],
 )
 def test_allowance_by_category_or_alias(category: str, result: Decimal) -> None:
     res = run(ALLOWANCE, {"category": category, "months": 12, "recognised_high_level": "是"})
@@ -545,7 +551,9 @@ def test_per_head_without_counts_asks_for_them() -> None:
 
 
 def test_studio_apprentice_subsidy_for_the_leader() -> None:
-    res = run("dalian.studio-apprentice-subsidy", {"高级技师": 2, "技师": 3, "高级工": 1, "member_obtained_level": "是"})
+    res = run(
+        "dalian.studio-apprentice-subsidy", {"高级技师": 2, "技师": 3, "高级工": 1, "member_obtained_level": "是"}
+    )
     assert (res.status, res.result, res.formula) == ("complete", D(7500), "2×2000 + 3×1000 + 1×500")
     assert res.payee == "studio_leader"
 
@@ -615,7 +623,9 @@ def test_bad_values_are_tool_errors(rule_id: str, inputs: dict[str, Any], match:
     "not ToolError, so the CLI (which catches ToolError) crashes with a traceback",
     strict=True,
 )
-@pytest.mark.parametrize("rule_id", ["dalian.industry-education-investment-credit", "nantong.shortage-occupation-uplift"])
+@pytest.mark.parametrize(
+    "rule_id", ["dalian.industry-education-investment-credit", "nantong.shortage-occupation-uplift"]
+)
 def test_negative_base_is_a_tool_error(rule_id: str) -> None:
     with pytest.raises(ToolError):
         run(rule_id, {"base": "-100"})
@@ -713,9 +723,7 @@ def test_parse_bool_rejects(value: str) -> None:
         pytest.param(
             "3人", D(3), marks=pytest.mark.xfail(reason="BUG: 三人 parses but 3人 is not a number", strict=True)
         ),
-        pytest.param(
-            "十", D(10), marks=pytest.mark.xfail(reason="BUG: 十 (ten) is not parsed; 十二 is", strict=True)
-        ),
+        pytest.param("十", D(10), marks=pytest.mark.xfail(reason="BUG: 十 (ten) is not parsed; 十二 is", strict=True)),
         pytest.param(
             "十个", D(10), marks=pytest.mark.xfail(reason="BUG: 十个 (ten) is not parsed; 三个 is", strict=True)
         ),

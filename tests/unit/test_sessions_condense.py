@@ -1,0 +1,334 @@
+"""Unit tests for conversation memory (app.answer.sessions) and follow-up condensing (app.answer.condense)."""
+
+from __future__ import annotations
+
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.answer import sessions as sessions_module
+from app.answer.condense import condense, is_follow_up
+from app.answer.sessions import SessionStore, Turn
+
+CITIES = ("厦门", "大连", "南通")
+
+
+class Clock:
+    """Stands in for the ``time`` module inside app.answer.sessions."""
+
+    def __init__(self, now: float = 1_000_000.0):
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    c = Clock()
+    monkeypatch.setattr(sessions_module, "time", types.SimpleNamespace(time=c.time))
+    return c
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "state" / "sessions.sqlite"
+
+
+def turn(question: str, **kw: Any) -> Turn:
+    return Turn(question=question, standalone=kw.pop("standalone", question), answer=f"答：{question}", **kw)
+
+
+def questions(store: SessionStore, sid: str) -> list[str]:
+    return [t.question for t in store.history(sid)]
+
+
+# =========================================================================== SessionStore
+
+
+def test_unknown_session_has_no_history(db: Path) -> None:
+    store = SessionStore(db)
+    assert store.history("nope") == []
+    store.close()
+
+
+def test_creates_the_folder_and_round_trips_a_turn(db: Path) -> None:
+    store = SessionStore(db)
+    assert db.parent.is_dir()
+    t = Turn(
+        question="如果是高职生呢？",
+        standalone="厦门学生学徒制企业补贴标准是多少？ 高职生",
+        answer="高职（高级工）：4000元/人，发给企业。",
+        city="厦门",
+        rule_id="xiamen.student-apprenticeship",
+        inputs={"高职": "2", "social_insurance_months": "2"},
+        clause_ids=["xiamen-tasks/创新学徒制培养模式"],
+    )
+    store.append("s", t)
+    assert store.history("s") == [t]
+    store.close()
+
+
+def test_sessions_are_kept_apart(db: Path) -> None:
+    store = SessionStore(db)
+    store.append("a", turn("厦门学徒制补贴"))
+    store.append("b", turn("大连带徒补贴"))
+    store.append("a", turn("如果是高职生呢？"))
+    assert questions(store, "a") == ["厦门学徒制补贴", "如果是高职生呢？"]
+    assert questions(store, "b") == ["大连带徒补贴"]
+    store.close()
+
+
+def test_keeps_only_the_last_max_turns(db: Path) -> None:
+    store = SessionStore(db, max_turns=3)
+    for i in range(1, 6):
+        store.append("s", turn(f"问题{i}"))
+    assert questions(store, "s") == ["问题3", "问题4", "问题5"]
+    store.close()
+
+
+def test_new_ids_are_unique_hex() -> None:
+    ids = {SessionStore.new_id() for _ in range(100)}
+    assert len(ids) == 100
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+
+
+def test_a_session_idle_longer_than_ttl_is_forgotten(db: Path, clock: Clock) -> None:
+    store = SessionStore(db, ttl_seconds=10)
+    store.append("s", turn("厦门学徒制补贴"))
+    clock.now += 10
+    assert questions(store, "s") == ["厦门学徒制补贴"]  # exactly ttl: still there
+    clock.now += 0.5
+    assert store.history("s") == []
+    store.close()
+
+
+def test_activity_keeps_a_session_alive(db: Path, clock: Clock) -> None:
+    store = SessionStore(db, ttl_seconds=10)
+    store.append("s", turn("问题1"))
+    clock.now += 8
+    store.append("s", turn("问题2"))
+    clock.now += 8  # 16 s after the first turn, 8 s after the last
+    assert questions(store, "s") == ["问题1", "问题2"]
+    store.close()
+
+
+def test_a_turn_after_expiry_starts_a_new_conversation(db: Path, clock: Clock) -> None:
+    store = SessionStore(db, ttl_seconds=10)
+    store.append("s", turn("问题1"))
+    clock.now += 11
+    store.append("s", turn("问题2"))
+    assert questions(store, "s") == ["问题2"]
+    store.close()
+
+
+def test_expired_sessions_are_deleted_not_just_hidden(db: Path, clock: Clock) -> None:
+    store = SessionStore(db, ttl_seconds=10)
+    start = clock.now
+    store.append("old", turn("旧问题"))
+    clock.now += 20
+    store.append("new", turn("新问题"))  # writing prunes
+    clock.now = start  # were "old" only hidden by its age, it would be back now
+    assert store.history("old") == []
+    assert questions(store, "new") == ["新问题"]
+    store.close()
+
+
+def test_sessions_beyond_max_sessions_are_pruned_oldest_first(db: Path, clock: Clock) -> None:
+    store = SessionStore(db, max_sessions=2)
+    for sid in ("s1", "s2", "s3"):
+        clock.now += 1
+        store.append(sid, turn(sid))
+    assert store.history("s1") == []
+    assert questions(store, "s2") == ["s2"]
+    assert questions(store, "s3") == ["s3"]
+    clock.now += 1
+    store.append("s2", turn("s2 again"))  # s2 is now the most recent
+    clock.now += 1
+    store.append("s4", turn("s4"))
+    assert store.history("s3") == []
+    assert questions(store, "s2") == ["s2", "s2 again"]
+    store.close()
+
+
+def test_history_is_shared_by_two_stores_on_one_file(db: Path) -> None:
+    """Like two `policy-assistant ask --session` processes, or two service workers."""
+    one, two = SessionStore(db), SessionStore(db)
+    one.append("s", turn("厦门学生学徒制企业补贴标准是多少？"))
+    assert questions(two, "s") == ["厦门学生学徒制企业补贴标准是多少？"]
+    two.append("s", turn("如果是高职生呢？"))
+    assert questions(one, "s") == ["厦门学生学徒制企业补贴标准是多少？", "如果是高职生呢？"]
+    one.close()
+    two.close()
+    three = SessionStore(db)
+    assert len(three.history("s")) == 2
+    three.close()
+
+
+@pytest.mark.xfail(
+    reason="BUG: SessionStore.append reads, extends and rewrites the session row outside any database "
+    "transaction (the lock is per instance), so when two processes append to one session at the same time "
+    "the later write drops the other's turn (lost update)",
+    strict=True,
+)
+def test_concurrent_appends_from_two_stores_keep_both_turns(db: Path) -> None:
+    one, two = SessionStore(db), SessionStore(db)
+    one.append("s", turn("问题1"))
+
+    class Interleaved:
+        """one's connection: right after one reads the row, two appends (another process)."""
+
+        def __init__(self, conn: Any):
+            self.conn = conn
+            self.fired = False
+
+        def execute(self, sql: str, *args: Any) -> Any:
+            cursor = self.conn.execute(sql, *args)
+            if sql.startswith("SELECT") and not self.fired:
+                self.fired = True
+                rows = cursor.fetchall()
+                two.append("s", turn("问题2（另一个进程）"))
+                return types.SimpleNamespace(fetchone=lambda: rows[0] if rows else None)
+            return cursor
+
+        def close(self) -> None:
+            self.conn.close()
+
+    one._db = Interleaved(one._db)  # type: ignore[assignment]
+    one.append("s", turn("问题3"))
+    assert set(questions(two, "s")) == {"问题1", "问题2（另一个进程）", "问题3"}
+    one.close()
+    two.close()
+
+
+# =========================================================================== condense
+
+
+XIAMEN = Turn(
+    question="厦门学生学徒制企业补贴标准是多少？",
+    standalone="厦门学生学徒制企业补贴标准是多少？",
+    answer="…",
+    city="厦门",
+    rule_id="xiamen.student-apprenticeship",
+    inputs={"social_insurance_months": "2"},
+)
+DALIAN = Turn(
+    question="大连带徒补贴标准",
+    standalone="大连带徒补贴标准",
+    answer="…",
+    city="大连",
+    rule_id="dalian.studio-apprentice-subsidy",
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("那大连呢？", True),
+        ("如果是高职生呢？", True),
+        ("那技师呢", True),
+        ("要是两个人呢", True),
+        ("高职", True),  # too short to stand alone
+        ("大连带徒补贴标准是多少", False),
+        ("南通人才公寓租金补贴一个月多少钱", False),
+    ],
+)
+def test_is_follow_up(question: str, expected: bool) -> None:
+    assert is_follow_up(question) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "city"),
+    [
+        ("大连带徒补贴标准", "大连"),
+        ("南通人才公寓租金补贴一个月多少钱", "南通"),
+        ("技能人才有哪些补贴", None),
+        ("那大连呢？", "大连"),  # no history: nothing to follow
+    ],
+)
+def test_without_history_the_question_stands_as_it_is(question: str, city: str | None) -> None:
+    c = condense(question, [], CITIES)
+    assert c.standalone == question
+    assert not c.follow_up
+    assert c.city == city
+    assert c.carried_rule is None and c.carried_inputs == {}
+
+
+def test_city_switch_replaces_the_city() -> None:
+    c = condense("那大连呢？", [XIAMEN], CITIES)
+    assert c.standalone == "大连学生学徒制企业补贴标准是多少？"
+    assert c.follow_up
+    assert c.city == "大连"
+    assert c.carried_rule is None, "another city's rule does not carry over"
+    assert c.carried_inputs == {}
+
+
+def test_city_switch_names_the_city_when_the_last_question_did_not() -> None:
+    last = XIAMEN.model_copy(update={"standalone": "学生学徒制企业补贴标准是多少？"})
+    c = condense("那南通呢？", [last], CITIES)
+    assert "南通" in c.standalone and "学生学徒制企业补贴" in c.standalone
+    assert "厦门" not in c.standalone
+    assert c.city == "南通"
+
+
+def test_follow_up_appends_and_carries_rule_and_inputs() -> None:
+    c = condense("如果是高职生呢？", [XIAMEN], CITIES)
+    assert c.standalone == "厦门学生学徒制企业补贴标准是多少？ 高职生"
+    assert c.follow_up
+    assert c.city == "厦门"
+    assert c.carried_rule == "xiamen.student-apprenticeship"
+    assert c.carried_inputs == {"social_insurance_months": "2"}
+    c.carried_inputs["x"] = 1
+    assert "x" not in XIAMEN.inputs, "the history is not modified"
+
+
+def test_follow_up_on_a_level() -> None:
+    c = condense("那技师呢", [DALIAN], CITIES)
+    assert c.standalone == "大连带徒补贴标准 技师"
+    assert c.carried_rule == "dalian.studio-apprentice-subsidy"
+    assert c.city == "大连"
+
+
+def test_a_short_question_without_policy_words_follows_up() -> None:
+    c = condense("青年才俊是多少？", [DALIAN], CITIES)
+    assert c.follow_up
+    assert c.standalone.startswith("大连带徒补贴标准")
+    assert "青年才俊" in c.standalone
+
+
+def test_the_last_turn_is_followed() -> None:
+    c = condense("如果是高职生呢？", [DALIAN, XIAMEN], CITIES)
+    assert c.standalone.startswith("厦门学生学徒制企业补贴标准是多少？")
+    c = condense("如果是高职生呢？", [XIAMEN, DALIAN], CITIES)
+    assert c.standalone.startswith("大连带徒补贴标准")
+
+
+@pytest.mark.parametrize(
+    ("question", "city"),
+    [
+        ("大连急需紧缺技能人才薪酬补贴是多少？", "大连"),
+        ("南通人才公寓租金补贴一个月多少钱", "南通"),
+        ("厦门台湾地区职业资格采认需要什么条件", "厦门"),
+        ("技能大师工作室建设补助有哪些", None),
+    ],
+)
+def test_a_new_full_question_is_not_a_follow_up(question: str, city: str | None) -> None:
+    c = condense(question, [XIAMEN], CITIES)
+    assert c.standalone == question
+    assert not c.follow_up
+    assert c.city == city
+    assert c.carried_rule is None and c.carried_inputs == {}
+
+
+@pytest.mark.xfail(
+    reason="BUG: a new question of at most 6 characters counts as a follow-up, and one naming another city "
+    "is rewritten as the previous question with the city swapped: '大连带徒补贴' after a Xiamen apprentice "
+    "question becomes '大连学生学徒制企业补贴标准是多少？' and the user's topic (带徒补贴) is lost",
+    strict=True,
+)
+@pytest.mark.parametrize(("question", "topic"), [("大连带徒补贴", "带徒"), ("南通人才公寓", "人才公寓")])
+def test_a_short_new_question_about_another_city_keeps_its_topic(question: str, topic: str) -> None:
+    c = condense(question, [XIAMEN], CITIES)
+    assert topic in c.standalone
