@@ -39,8 +39,10 @@ lint: setup
 	$(VENV)/bin/ruff format --check app ingest tests
 	$(VENV)/bin/mypy app ingest
 
-eval: setup  ## retrieval evaluation → eval/reports/retrieval.md
+eval: setup  ## retrieval and answer evaluations → eval/reports/
 	$(VENV)/bin/policy-assistant eval retrieval
+	$(VENV)/bin/policy-assistant eval answers
+	$(VENV)/bin/policy-assistant eval answers --golden eval/golden/answers_holdout.yaml --reports eval/reports/holdout
 
 constraints: setup
 	@{ head -2 constraints.txt; $(PY) -m pip freeze --exclude-editable | grep -v '^policy-assistant' | sed 's/^torch==.*/torch==2.13.0/'; } > constraints.new && mv constraints.new constraints.txt

@@ -180,25 +180,14 @@ def search(
 
 @app.command()
 def start(config: ConfigOpt = None) -> None:
-    """Bring the index up to date, then answer search queries interactively."""
+    """Bring the index up to date, then answer questions interactively (the main job)."""
     services = _services(config)
     try:
         report = _ingest(services, None, False)
         _print_report(report)
         if report.errors:
             err.print("[yellow]Some files could not be indexed (see above); continuing with the rest.[/]")
-        out.print("输入问题或关键词检索条款；空行或 Ctrl-D 退出。 Type a question; empty line or Ctrl-D quits.")
-        while True:
-            try:
-                line = input("检索> ").strip()
-            except (EOFError, KeyboardInterrupt):
-                break
-            if not line:
-                break
-            try:
-                _print_results(services.retriever.search(line, k=3))
-            except (IndexNotReady, ValueError) as exc:
-                err.print(f"[bold red]error:[/] {E(str(exc))}", highlight=False)
+        _chat_loop(services, None)
     finally:
         services.close()
 
@@ -283,25 +272,30 @@ def chat(
 ) -> None:
     """Interactive conversation: follow-ups like “那大连呢？” keep the topic."""
     services = _services(config)
-    session = services.sessions.new_id()
-    out.print("请输入问题；空行或 Ctrl-D 退出。 Ask a question; empty line or Ctrl-D quits.")
     try:
-        while True:
-            try:
-                line = input("问> ").strip()
-            except (EOFError, KeyboardInterrupt):
-                break
-            if not line:
-                break
-            try:
-                ans = services.assistant.ask(line, session_id=session, city=city)
-            except (IndexNotReady, ValueError) as exc:
-                err.print(f"[bold red]error:[/] {E(str(exc))}", highlight=False)
-                continue
-            _print_answer(ans)
-            out.print()
+        _chat_loop(services, city)
     finally:
         services.close()
+
+
+def _chat_loop(services: Services, city: str | None) -> None:
+    session = services.sessions.new_id()
+    out.print("请输入问题；空行或 Ctrl-D 退出。 Ask a question; empty line or Ctrl-D quits.")
+    out.print("例如：大连 带徒补贴 标准 ｜ 我们厂在厦门，3个中职2个高职学徒，企业能拿多少补贴？ ｜ 我是台灣人，證照在廈門能被承認嗎？")
+    while True:
+        try:
+            line = input("问> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not line:
+            break
+        try:
+            ans = services.assistant.ask(line, session_id=session, city=city)
+        except (IndexNotReady, ValueError) as exc:
+            err.print(f"[bold red]error:[/] {E(str(exc))}", highlight=False)
+            continue
+        _print_answer(ans)
+        out.print()
 
 
 def _parse_pairs(pairs: list[str]) -> dict[str, str]:

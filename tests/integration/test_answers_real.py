@@ -247,3 +247,20 @@ def test_llm_is_not_asked_when_the_answer_is_a_refusal(llm_services: Services) -
     _FakeOpenAI.requests.clear()
     ans = llm_services.assistant.ask("南通人才公寓租金补贴一个月多少钱")
     assert ans.refused is True and not _FakeOpenAI.requests
+
+
+# ------------------------------------------------------------------ quality gate
+
+
+def test_answer_quality_gate(real_services: Services, tmp_path: Any) -> None:
+    """The golden answer set's figures may not fall below what landed (eval/reports/answers.md)."""
+    from app.evaluation.answers import run_answer_eval
+    from app.settings import REPO_ROOT
+
+    s = run_answer_eval(real_services, REPO_ROOT / "eval" / "golden" / "answers.yaml", tmp_path).summary()
+    assert s["key_fact_accuracy"] >= 0.95, s
+    assert s["calculation_exact_match"] == 1.0, s
+    assert s["refusal_accuracy"] >= 0.95 and s["false_refusals"] == 0, s
+    assert s["false_premise_correction"] == 1.0, s
+    assert s["draft_warning_rate"] == 1.0 and s["traditional_script_rate"] == 1.0, s
+    assert s["citation_precision"] >= 0.95, s

@@ -744,21 +744,21 @@ def test_parse_count(value: Any, expected: int) -> None:
     assert parse_count(value, "x") == expected
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True)
 @given(st.integers(min_value=0, max_value=10**9))
 def test_parse_count_round_trips_whole_numbers(n: int) -> None:
     assert parse_count(str(n), "n") == n
     assert parse_count(n, "n") == n
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(st.integers(min_value=1, max_value=10**6))
 def test_parse_count_rejects_negatives(n: int) -> None:
     with pytest.raises(ToolError, match="at least 0"):
         parse_count(str(-n), "n")
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(st.integers(min_value=0, max_value=200), st.integers(min_value=0, max_value=200))
 def test_student_apprenticeship_is_linear_in_the_counts(secondary: int, higher: int) -> None:
     rule = by_id("xiamen.student-apprenticeship")
