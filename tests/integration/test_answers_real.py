@@ -10,7 +10,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -170,10 +170,10 @@ def test_cli_ask_json(real_services: Services) -> None:
 class _FakeOpenAI(BaseHTTPRequestHandler):
     """Answers /v1/chat/completions like a small model: quotes the first clause, plus whatever `extra` says."""
 
-    requests: list[dict[str, Any]] = []
-    extra = ""
+    requests: ClassVar[list[dict[str, Any]]] = []
+    extra: ClassVar[str] = ""
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
         prompt = body["messages"][-1]["content"]
