@@ -281,7 +281,9 @@ def chat(
 def _chat_loop(services: Services, city: str | None) -> None:
     session = services.sessions.new_id()
     out.print("请输入问题；空行或 Ctrl-D 退出。 Ask a question; empty line or Ctrl-D quits.")
-    out.print("例如：大连 带徒补贴 标准 ｜ 我们厂在厦门，3个中职2个高职学徒，企业能拿多少补贴？ ｜ 我是台灣人，證照在廈門能被承認嗎？")
+    out.print(
+        "例如：大连 带徒补贴 标准 ｜ 我们厂在厦门，3个中职2个高职学徒，企业能拿多少补贴？ ｜ 我是台灣人，證照在廈門能被承認嗎？"
+    )
     while True:
         try:
             line = input("问> ").strip()

@@ -18,7 +18,7 @@ from app.answer.offline import OfflineAnswerer
 from app.answer.sentences import SentenceScorer
 from app.answer.sessions import SessionStore
 from app.embeddings import build_embedder, embedder_id
-from app.retrieval import HybridRetriever
+from app.retrieval import HybridRetriever, SearchResult
 from app.settings import Settings
 from app.tools.engine import RuleEngine
 from app.tools.routing import Router
@@ -97,7 +97,12 @@ class Services:
             return offline
         from app.answer.llm import LLMAnswerer, build_chat_model
 
-        return LLMAnswerer(self.llm or build_chat_model(self.settings.llm), offline)
+        def lookup(clause_id: str) -> SearchResult | None:
+            clause = self.retriever.clause(clause_id)
+            doc = self.retriever.document(clause.doc_id) if clause else None
+            return SearchResult(clause=clause, doc=doc, score=0.0) if clause and doc else None
+
+        return LLMAnswerer(self.llm or build_chat_model(self.settings.llm), offline, self.engine, lookup)
 
     def manifest(self) -> Manifest:
         return Manifest.load(self.settings.manifest)

@@ -192,6 +192,8 @@ class Assistant:
 
     def _verify(self, state: _State) -> _State:
         assert state.draft is not None
+        if state.tool is None and state.draft.tool is not None:
+            state.tool, state.tool_intent = state.draft.tool, "model"  # chosen by the model, computed by the engine
         state.draft = verify_draft(state.draft, state.tool, to_simplified(state.question))
         return state
 

@@ -64,6 +64,7 @@ class Draft:
     refused: bool = False
     warnings: list[str] = field(default_factory=list)
     follow_up: list[str] = field(default_factory=list)
+    tool: ToolResult | None = None  # a result the answer relies on that the chain did not compute itself
 
     def say(self, text: str) -> None:
         self.segments.append(Segment(text))

@@ -15,6 +15,7 @@ conditions give a conditional result and the questions to ask.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -40,26 +41,39 @@ def parse_bool(value: Any) -> bool:
     raise ToolError(f"not a yes/no answer: {value!r} (use yes/no, 是/否)")
 
 
+_SMALL = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_MEASURE_SUFFIX = re.compile(r"\s*(?:个月|个|名|人|位|家|项|月|岁|周岁)$")
+
+
 def parse_number(value: Any) -> Decimal:
+    """A number as a user gives it: 3, 3个, 2个月, 两, 十, 1.5万, 二十万. Never NaN or infinity."""
     if isinstance(value, bool):
         raise ToolError(f"not a number: {value!r}")
-    if isinstance(value, int | Decimal):
-        return Decimal(value)
     if isinstance(value, float):
-        return Decimal(str(value))
-    text = str(value).strip()
+        value = Decimal(str(value))
+    if isinstance(value, int | Decimal):
+        number = Decimal(value)
+    else:
+        number = _parse_text_number(str(value).strip())
+    if not number.is_finite():
+        raise ToolError(f"not a finite number: {value!r}")
+    return number
+
+
+def _parse_text_number(text: str) -> Decimal:
+    bare = _MEASURE_SUFFIX.sub("", text)
+    if re.fullmatch(r"[一二两三四五六七八九]{2,}", bare):
+        raise ToolError(f"not a number: {text!r} is a range (三四个 = three or four); give one number")
     try:
-        return Decimal(text)
+        return Decimal(bare)
     except InvalidOperation:
         pass
-    found = extract_amounts(text + " ")
+    if bare in _SMALL:
+        return Decimal(_SMALL[bare])
+    found = extract_amounts(bare + " ")
     if len(found) == 1:
         return found[0]
-    small = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-    stripped = text.rstrip("个名人位家项月")
-    if stripped in small:
-        return Decimal(small[stripped])
-    raise ToolError(f"not a number: {value!r}")
+    raise ToolError(f"not a number: {text!r}")
 
 
 def parse_count(value: Any, what: str) -> int:
@@ -152,7 +166,12 @@ class RuleEngine:
             "target": self._target,
             "lookup": self._lookup,
         }[rule.kind]
-        compute(rule, inputs, result)
+        try:
+            compute(rule, inputs, result)
+        except ValueError as exc:  # a calculator's own check (negative base, no terms)
+            if isinstance(exc, ToolError):
+                raise
+            raise ToolError(f"{rule.id}: {exc}") from exc
         if result.status == "complete" and unknown:
             result.status = "conditional"
             result.warnings.append("以上结果以满足全部条件为前提；尚需确认：" + "；".join(c.label for c in unknown))
@@ -235,6 +254,20 @@ class RuleEngine:
             result.warnings.append("各项标准性质不同（有的是上限），合计仅供参考。")
 
     def _monthly(self, rule: Rule, inputs: dict[str, Any], result: ToolResult) -> None:
+        named = any(k not in SPECIAL_INPUTS and rule.amount(k) is not None for k in inputs)
+        counted = [(cat, n) for cat, n in self._counts(rule, inputs) if n] if named else []
+        if counted and "people" not in inputs and "category" not in inputs:
+            # 领军人才=2 青年才俊=1: people by category, each at its own monthly amount.
+            months = self._months(rule, inputs, result)
+            if months is None:
+                return
+            terms = [(n * months, rule.amount(cat).value) for cat, n in counted]  # type: ignore[union-attr]
+            total, _ = calc.sum_of_products(terms)
+            result.result = total
+            result.formula = " + ".join(f"{calc.fmt(rule.amount(c).value)}×{months}×{n}" for c, n in counted)  # type: ignore[union-attr]
+            result.result_text = f"{calc.fmt(total)} 元"
+            result.details["months"] = months
+            return
         amount = rule.amounts[0]
         if len(rule.amounts) > 1:
             cat = inputs.get("category")
@@ -251,17 +284,9 @@ class RuleEngine:
             amount = found
         people = parse_count(inputs.get("people", 1), "people")
         period = rule.period_months
-        if "months" in inputs:
-            months = parse_count(inputs["months"], "months")
-        elif period is not None:
-            months = period
-        else:
-            result.status = "needs_input"
-            result.questions.insert(0, "计算多少个月？（文件未规定期限）")
+        months = self._months(rule, inputs, result)
+        if months is None:
             return
-        if period is not None and months > period:
-            result.warnings.append(f"保障期为{period}个月，超出部分不计：按{period}个月计算。")
-            months = period
         total, formula = calc.monthly(amount.value, months, people)
         result.result, result.formula = total, formula
         result.result_text = f"{calc.fmt(total)} 元（每人每月{calc.fmt(amount.value)}元×{months}个月" + (
@@ -275,6 +300,21 @@ class RuleEngine:
             result.details.update(
                 {"remaining_months": left, "remaining_amount": calc.fmt(rest), "remaining_formula": rest_formula}
             )
+
+    def _months(self, rule: Rule, inputs: dict[str, Any], result: ToolResult) -> int | None:
+        period = rule.period_months
+        if "months" in inputs:
+            months = parse_count(inputs["months"], "months")
+        elif period is not None:
+            months = period
+        else:
+            result.status = "needs_input"
+            result.questions.insert(0, "计算多少个月？（文件未规定期限）")
+            return None
+        if period is not None and months > period:
+            result.warnings.append(f"保障期为{period}个月，超出部分不计：按{period}个月计算。")
+            months = period
+        return months
 
     def _base(self, rule: Rule, inputs: dict[str, Any], result: ToolResult) -> Decimal | None:
         if "base" not in inputs:

@@ -41,8 +41,23 @@ _CHECK_WORDS = re.compile(
     r"能不能|可不可以|可以吗|能否|是否|符合|资格|承认|认可|采认|算不算|有没有|行不行|能.{0,6}吗|享受|待遇|啥补贴|什么补贴|哪些补贴"
 )
 
+_QUESTION = re.compile(r"吗|么|是否|能不能|可不可以|有没有|需不需要|要不要|[？?]")
 _MONEY_WORDS = re.compile(r"补贴|补助|奖励|津贴|资助|安家费|奖补|薪酬")
-_SMALL = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_SMALL = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
 
 
 def to_number(token: str) -> Decimal | None:
@@ -98,6 +113,7 @@ def extract_counts(text: str, rule: Rule) -> dict[str, int]:
     """Head counts by category: 3个中职 / 两名高职学徒 / 高级技师2人."""
     counts: dict[str, int] = {}
     taken = [False] * len(text)
+    used: set[int] = set()  # where each count number starts: a number counts once
     for form, category in _terms(rule):
         for m in re.finditer(re.escape(form), text):
             if any(taken[m.start() : m.end()]):
@@ -112,9 +128,14 @@ def extract_counts(text: str, rule: Rule) -> dict[str, int]:
             after = re.match(r"\s*(?:有|共)?\s*" + _NUM + r"\s*" + _MEASURE, text[m.end() : m.end() + 6]) or re.match(
                 r"[\u4e00-\u9fff]{0,3}?" + _NUM + r"\s*(?:个|名|位|人)", text[m.end() : m.end() + 9]
             )
-            n = to_number(before.group(1)) if before else (to_number(after.group(1)) if after else None)
-            if n is None or n != n.to_integral_value():
+            n, at = None, -1
+            if before:
+                n, at = to_number(before.group(1)), max(0, m.start() - 14) + before.start(1)
+            elif after:
+                n, at = to_number(after.group(1)), m.end() + after.start(1)
+            if n is None or n != n.to_integral_value() or at in used:
                 continue
+            used.add(at)
             counts[category] = counts.get(category, 0) + int(n)
             for i in range(m.start(), m.end()):
                 taken[i] = True
@@ -135,7 +156,7 @@ def _cue_spans(text: str, rule: Rule) -> list[tuple[int, int, Condition]]:
     return kept
 
 
-def _verdict(cond: Condition, before: str, after: str) -> Any:
+def _verdict(cond: Condition, before: str, after: str, cue: str = "") -> Any:
     """What the words around one cue say about its condition, or None."""
     window = before + after
     negated = bool(_NEGATION.search(before[-4:]) or _NEGATION.search(after[:4]))
@@ -153,7 +174,10 @@ def _verdict(cond: Condition, before: str, after: str) -> Any:
     if cond.type == "boolean":
         if negated:
             return False
-        return True if _AFFIRM.search(window) else None
+        # A cue that carries its own verb (在厦门工作) states the fact unless it is asked about.
+        if _AFFIRM.search(window) or (_AFFIRM.match(cue) and not _QUESTION.search(window)):
+            return True
+        return None
     return next((o for o in cond.options if o in window), None)
 
 
@@ -173,7 +197,7 @@ def extract_facts(text: str, rule: Rule) -> dict[str, Any]:
         seg_end = min([c for c in cuts if c >= end], default=len(text))
         left = max(seg_start, spans[i - 1][1] if i > 0 else 0)
         right = min(seg_end, spans[i + 1][0] if i + 1 < len(spans) else len(text))
-        verdicts.append(_verdict(cond, text[left:start], text[end:right]))
+        verdicts.append(_verdict(cond, text[left:start], text[end:right], text[start:end]))
         gaps.append(text[end:right])
     for i in range(len(spans) - 2, -1, -1):
         if (

@@ -295,8 +295,8 @@ def test_error_for_a_file_name_with_brackets(tmp_path: Path) -> None:
 def test_start_answers_then_quits_on_an_empty_line(ingested_dir: Path, tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(ingested_dir, data)
-    result = invoke(data, "start", input="南通 安居工程\n\n")
+    result = invoke(data, "start", input="南通 人才公寓 租金补贴 条件\n\n")
     assert_clean_exit(result, 0)
     assert "up to date" in result.stdout
-    assert "1. " in result.stdout
-    assert "score" in result.stdout
+    assert "[1] nantong-draft/四/（十八）" in result.stdout  # the answer with its citation
+    assert "征求意见稿" in result.stdout

@@ -186,11 +186,6 @@ def test_unknown_key_error_lists_accepted_inputs(data_dir: Path) -> None:
     assert "it takes: 中职, 高职, training_completed, internship_assessment_passed" in one_line(result.stderr)
 
 
-@pytest.mark.xfail(
-    reason="BUG: percentage_of raises ValueError (not ToolError) for a negative base and parse_number lets NaN "
-    "through to decimal.InvalidOperation; the CLI catches only ToolError and crashes",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "args",
     [

@@ -497,11 +497,6 @@ def test_allowance_unknown_category() -> None:
         run(ALLOWANCE, {"category": "特级技师", "months": 12})
 
 
-@pytest.mark.xfail(
-    reason="BUG: monthly rules list their categories as inputs (input_names) but _monthly ignores them: "
-    "急需紧缺技能人才=3 months=12 computes one person (48000), 领军人才=2 months=12 asks for a category",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("rule_id", "inputs", "result"),
     [
@@ -618,11 +613,6 @@ def test_bad_values_are_tool_errors(rule_id: str, inputs: dict[str, Any], match:
         run(rule_id, inputs)
 
 
-@pytest.mark.xfail(
-    reason="BUG: a negative base for a percentage rule raises a plain ValueError from calculators.percentage_of, "
-    "not ToolError, so the CLI (which catches ToolError) crashes with a traceback",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "rule_id", ["dalian.industry-education-investment-credit", "nantong.shortage-occupation-uplift"]
 )
@@ -631,11 +621,6 @@ def test_negative_base_is_a_tool_error(rule_id: str) -> None:
         run(rule_id, {"base": "-100"})
 
 
-@pytest.mark.xfail(
-    reason="BUG: parse_number accepts Decimal specials (NaN, Infinity); they then raise decimal.InvalidOperation "
-    "or OverflowError instead of ToolError",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("rule_id", "inputs"),
     [
@@ -712,21 +697,14 @@ def test_parse_bool_rejects(value: str) -> None:
         ("二十", D(20)),
         ("2000元", D(2000)),
         ("-1", D(-1)),
-        pytest.param(
-            "3个", D(3), marks=pytest.mark.xfail(reason="BUG: 三个 parses but 3个 is not a number", strict=True)
-        ),
+        pytest.param("3个", D(3)),
         pytest.param(
             "2个月",
             D(2),
-            marks=pytest.mark.xfail(reason="BUG: 两个月 parses but 2个月 is not a number", strict=True),
         ),
-        pytest.param(
-            "3人", D(3), marks=pytest.mark.xfail(reason="BUG: 三人 parses but 3人 is not a number", strict=True)
-        ),
-        pytest.param("十", D(10), marks=pytest.mark.xfail(reason="BUG: 十 (ten) is not parsed; 十二 is", strict=True)),
-        pytest.param(
-            "十个", D(10), marks=pytest.mark.xfail(reason="BUG: 十个 (ten) is not parsed; 三个 is", strict=True)
-        ),
+        pytest.param("3人", D(3)),
+        pytest.param("十", D(10)),
+        pytest.param("十个", D(10)),
     ],
 )
 def test_parse_number(value: Any, expected: Decimal) -> None:

@@ -85,19 +85,11 @@ def test_to_number(token: str, expected: Decimal | None) -> None:
             "dalian.new-apprenticeship-subsidy",
             "新型学徒制培训5个学徒",
             {"学徒": 5},
-            marks=pytest.mark.xfail(
-                reason="BUG: the same 5 is counted twice, once after the alias 新型学徒制 (培训5个) and once "
-                "before 学徒 (5个学徒): {'学徒': 10}",
-                strict=True,
-            ),
         ),
         pytest.param(
             APPRENTICE,
             "十个中职",
             {"中职": 10},
-            marks=pytest.mark.xfail(
-                reason="BUG: routing.to_number('十') is None, so 十个中职 gives no count", strict=True
-            ),
         ),
     ],
 )
@@ -137,7 +129,6 @@ def test_extract_counts(rule_id: str, text: str, counts: dict[str, int]) -> None
         pytest.param(
             "社保交了十个月",
             {"social_insurance_months": D(10)},
-            marks=pytest.mark.xfail(reason="BUG: 十 (ten) is not a number to routing.to_number", strict=True),
         ),
     ],
 )
@@ -159,11 +150,6 @@ def test_extract_facts_student_apprenticeship(text: str, facts: dict[str, Any]) 
         pytest.param(
             "我在厦门工作",
             {"works_in_xiamen": True},
-            marks=pytest.mark.xfail(
-                reason="BUG: the cue 在厦门工作 swallows its own affirmation (在), so a plain 我在厦门工作 "
-                "leaves works_in_xiamen unknown (我在厦门工作了 works)",
-                strict=True,
-            ),
         ),
     ],
 )
