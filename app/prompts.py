@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from app.settings import REPO_ROOT
 
 PROMPTS_DIR = REPO_ROOT / "prompts"
-_PLACEHOLDER = re.compile(r"(?<!\{)\{([a-z_]+)\}(?!\})")
+_PLACEHOLDER = re.compile(r"(?<!\{)\{([^{}]*)\}(?!\})")  # any single-braced field; {{ }} is a literal brace
 
 
 class PromptError(ValueError):
@@ -47,6 +47,11 @@ def parse_prompt(text: str, source: str = "<prompt>") -> PromptFile:
         if not sections.get(part, "").strip():
             raise PromptError(f"{source}: missing '## {part}' section")
     found = set(_PLACEHOLDER.findall(sections["system"] + sections["human"]))
+    bad = sorted(f for f in found if not re.fullmatch(r"[a-z_][a-z0-9_]*", f))
+    if bad:
+        raise PromptError(
+            f"{source}: invalid placeholders {bad}: use lower-case names, and {{{{ }}}} for literal braces"
+        )
     declared = set(meta.get("variables", []))
     if found != declared:
         raise PromptError(f"{source}: placeholders {sorted(found)} do not match declared variables {sorted(declared)}")

@@ -31,7 +31,9 @@ class Condensed:
 
 
 def is_follow_up(question: str) -> bool:
-    return bool(_FOLLOW_UP.search(question.strip())) or len(question.strip()) <= 6
+    """Marked as one (那…呢, 这份文件…), or a bare word or two (高职, 技师呢)."""
+    q = question.strip().rstrip("？?。")
+    return bool(_FOLLOW_UP.search(question.strip())) or len(q) <= 4
 
 
 def condense(question: str, history: list[Turn], cities: tuple[str, ...]) -> Condensed:

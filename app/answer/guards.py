@@ -27,7 +27,8 @@ _INJECTION = re.compile(
     r"越狱|jailbreak|不要引用|无需引用|不用引用|随便编|编一个|瞎编|自己编|开发者模式|调试模式|^\s*system\s*[:：]"
 )
 _CERTIFICATE = re.compile(
-    r"开(?:一|个|张|份)?.{0,6}(?:证明|证书|公函|批复)|出具.{0,6}(?:证明|文件|承诺)|盖章|批准我|给我批|"
+    r"(?:给我|帮我|替我|请你|你给我)开.{0,8}(?:证明|证书|公函|批复)|开(?:一|个|张|份)(?:张|份)?.{0,6}(?:证明|证书|公函|批复)|"
+    r"出具.{0,6}(?:证明|文件|承诺)|盖章|批准我|给我批|"
     r"(?:以|用).{0,4}(?:官方|政府|人社局|部门)(?:的)?(?:名义|身份)|保证我|向我保证|承诺我|担保|"
     r"系统提示词|提示词|system\s*prompt|开发者模式|调试模式|编一个|瞎编|随便编|编个数|随便说个数"
 )
@@ -39,7 +40,7 @@ _ASKS_AMOUNT = re.compile(
     r"多少|几[元块万千百]|金额|标准|什么标准|多少钱|给多少|补多少|发多少|数额|额度|几个月|多久|多长"
 )
 _VAGUE = re.compile(
-    r"一定(?:的)?(?:租金)?(?:补贴|比例|支持|数量)|按规定|探索给予|探索根据|按标准|相关标准|资金补助|予以补贴|给予一定|"
+    r"一定(?:的)?(?:租金)?(?:补贴|比例|支持|数量)|按规定|探索给予|探索根据|按标准|相关标准|资金补助|予以补贴|给予一定(?:的)?(?:租金)?(?:补贴|比例|支持|奖补)?|"
     r"同等待遇|参照享受|参照.{0,20}标准|执行.{0,40}标准"
 )
 _ASKS_MONEY = re.compile(
@@ -53,7 +54,6 @@ _ASKS_ORIGIN = re.compile(
 _ASKS_STATUS = re.compile(r"正式|生效|有效|印发|实施|能不能用|可以(?:直接)?(?:按|依据|申报)")
 _FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|元|万|个月|年|%|％|人|家|名)")
 _PREMISE_MARK = re.compile(r"吧|吗|对吗|对不对|是不是|没错|没记错|是否|应该是|听说|据说|告诉我|就说|说是")
-_DEPARTMENT = re.compile(r"[（(]((?:牵头单位|责任单位)[:：][^）)]+|[^（）()]{2,120}?按(?:职责|职能)分工负责)[）)]")
 
 
 def is_off_topic(question: str) -> bool:
@@ -135,8 +135,23 @@ def without_figures(question: str) -> str:
 
 
 def departments(clause: Clause) -> str:
-    """Who is responsible, as the clause says: 牵头单位/责任单位, or a table's 责任单位 cell."""
+    """Who is responsible, as the clause says: 牵头单位/责任单位, or a table's 责任单位 cell.
+
+    The note is the last bracketed group of the clause; it may contain brackets of its
+    own (各县（市、区）人民政府), so the group is found by matching brackets backwards.
+    """
     if clause.fields.get("责任单位"):
         return clause.fields["责任单位"]
-    found = _DEPARTMENT.findall(clause.text)
-    return found[-1].strip() if found else ""
+    text = clause.text.rstrip("。； \n")
+    if not text or text[-1] not in "）)":
+        return ""
+    depth = 0
+    for i in range(len(text) - 1, -1, -1):
+        if text[i] in "）)":
+            depth += 1
+        elif text[i] in "（(":
+            depth -= 1
+            if depth == 0:
+                note = text[i + 1 : -1].strip()
+                return note if re.search(r"单位[:：]|分工负责", note) else ""
+    return ""

@@ -147,8 +147,7 @@ class LLMAnswerer:
             if 1 <= n <= len(ctx.results):
                 draft.quote(ctx.results[n - 1], m.group(1))
             else:
-                draft.warnings.append(f"引用编号[{n}]不存在，已删除。")
-                draft.say(m.group(1))
+                draft.warnings.append(f"引用编号[{n}]不存在，该引文已删除。")
             pos = m.end()
         self._words(text[pos:], draft, ctx)
         return draft

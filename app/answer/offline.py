@@ -263,19 +263,25 @@ class OfflineAnswerer:
         if len(quote) > 320:
             quote = sentences[0].text
 
-        stated = guards.states_figure(quote, money=guards.asks_money(ctx.simplified))
-        vague = guards.vague_amount(quote)
+        # Whether the figure is stated is judged on the sentence that best matches the question,
+        # not on a neighbour quoted for context (南通 rent: the 150万元 is a credit line).
+        primary = self.scorer.best(query, top.clause.text, wants_figure=False, terms=ctx.terms, limit=1)
+        judged = primary[0].text if primary else quote
+        stated = guards.states_figure(judged, money=guards.asks_money(ctx.simplified))
+        vague = guards.vague_amount(judged)
         corrected = self._premise(ctx, top, quote, draft)
         if not corrected and wants_figure and not stated and vague:
             dept = guards.departments(top.clause) or FALLBACK_DEPARTMENT
             draft.say(f"文件没有写明具体金额或标准：原文只说“{vague}”。具体标准请咨询负责单位：{dept}。")
             draft.refused = True
+            quote = judged  # only what the text says about the thing asked; no other figures beside it
         elif not corrected and ctx.tool is not None and ctx.tool.status == "needs_input":
             draft.say(f"要算出具体金额，还需要知道：{'；'.join(ctx.tool.questions)}")
             draft.follow_up.extend(ctx.tool.questions)
         draft.say(("\n" if draft.segments else "") + "依据" + doc_line(top.doc) + clause_label(top) + "：")
         draft.quote(top, quote)
-        self._amount_notes(top, quote, draft)
+        if not draft.refused:
+            self._amount_notes(top, quote, draft)
 
         second = self._second_source(ctx, top)
         if second is not None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from ingest.textproc import Tokenizer, to_simplified
 
+_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|元|万|%|％|个月)")
 _SPLIT = re.compile(r"[^。；;！？!?\n]*[。；;！？!?\n]?")
 
 
@@ -76,6 +77,11 @@ class SentenceScorer:
         for score, i in scored[1:limit]:
             if top_score > 0 and score >= 0.6 * top_score:
                 chosen.append(i)
+        if wants_figure and not any(_FIGURE.search(sentences[i].text) for i in chosen):
+            # Asked for an amount: the best sentence that has one is quoted too.
+            figure = next((i for _, i in scored if _FIGURE.search(sentences[i].text)), None)
+            if figure is not None:
+                chosen.append(figure)
         return _whole_sentences([sentences[i] for i in sorted(chosen)], text)
 
 

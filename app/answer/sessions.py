@@ -55,15 +55,25 @@ class SessionStore:
 
     def append(self, session_id: str, turn: Turn) -> None:
         with self._lock:
-            row = self._db.execute("SELECT updated, turns FROM sessions WHERE id=?", (session_id,)).fetchone()
-            fresh = row is not None and time.time() - row[0] <= self.ttl_seconds
-            turns = json.loads(row[1]) if fresh else []
-            turns = [*turns, turn.model_dump(mode="json")][-self.max_turns :]
-            self._db.execute(
-                "INSERT OR REPLACE INTO sessions(id, updated, turns) VALUES (?, ?, ?)",
-                (session_id, time.time(), json.dumps(turns, ensure_ascii=False)),
-            )
-            self._prune()
+            # One write transaction: two processes appending to one session cannot lose a turn.
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._append(session_id, turn)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _append(self, session_id: str, turn: Turn) -> None:
+        row = self._db.execute("SELECT updated, turns FROM sessions WHERE id=?", (session_id,)).fetchone()
+        fresh = row is not None and time.time() - row[0] <= self.ttl_seconds
+        turns = json.loads(row[1]) if fresh else []
+        turns = [*turns, turn.model_dump(mode="json")][-self.max_turns :]
+        self._db.execute(
+            "INSERT OR REPLACE INTO sessions(id, updated, turns) VALUES (?, ?, ?)",
+            (session_id, time.time(), json.dumps(turns, ensure_ascii=False)),
+        )
+        self._prune()
 
     def _prune(self) -> None:
         self._db.execute("DELETE FROM sessions WHERE updated < ?", (time.time() - self.ttl_seconds,))

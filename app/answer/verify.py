@@ -24,7 +24,10 @@ _ALWAYS = {"12345"}  # the government service hotline
 
 
 def _numbers(text: str) -> set[str]:
-    return {n.lstrip("0") or "0" for n in _NUMBER.findall(text.replace(",", ""))}
+    """Numbers in ``text``, Chinese numerals included (十九 → 19, 一万 → 10000)."""
+    plain = text.replace(",", "")
+    found = _NUMBER.findall(plain) + _NUMBER.findall(arabic_numbers(plain))
+    return {n.lstrip("0") or "0" for n in found}
 
 
 def allowed_numbers(draft: Draft, tool: ToolResult | None) -> set[str]:
@@ -68,8 +71,9 @@ def verify_draft(draft: Draft, tool: ToolResult | None, question: str = "") -> D
         kept = []
         for m in _SENTENCE.finditer(seg.text):
             sentence = m.group(0)
+            # Chinese numerals count too: 一万元 is 10000.
             stray = _numbers(_MARK.sub("", sentence)) - allowed
-            if stray and _DENIAL.search(sentence) and stray <= _numbers(arabic_numbers(question)):
+            if stray and _DENIAL.search(sentence) and stray <= _numbers(question):
                 stray = set()  # "不是10000元": repeating the user's figure in order to deny it
             if stray:
                 draft.warnings.append(

@@ -152,7 +152,14 @@ def test_follow_up_carries_the_facts_already_given(real_services: Services) -> N
 def test_cli_ask_json(real_services: Services) -> None:
     env = {**os.environ, "PA_DATA_DIR": str(real_services.settings.data_dir), "HF_HUB_OFFLINE": "1"}
     out = subprocess.run(
-        [sys.executable, "-m", "app.cli", "ask", "大连技能大师工作室带徒补贴，2个高级技师3个技师1个高级工，领办人能拿多少", "--json"],
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "ask",
+            "大连技能大师工作室带徒补贴，2个高级技师3个技师1个高级工，领办人能拿多少",
+            "--json",
+        ],
         capture_output=True,
         text=True,
         env=env,

@@ -303,12 +303,6 @@ def test_nantong_rent_amount_is_not_stated_hybrid(assistant: Assistant, ingested
     _assert_rent_not_stated(ask(assistant, ingested, NANTONG_RENT_EXPLICIT))
 
 
-@pytest.mark.xfail(
-    reason="BUG: guards.departments() cannot read a （…按职责分工负责） note that contains a nested "
-    "parenthesis (各县（市、区）人民政府), so the answer sends the user to the generic 当地人社部门 "
-    "instead of the units the clause names (市委组织部、市总工会…)",
-    strict=True,
-)
 def test_nantong_rent_answer_names_the_responsible_units(lexical: Assistant, ingested: Services) -> None:
     answer = ask(lexical, ingested, NANTONG_RENT)
     assert "市委组织部" in own_words(answer)
@@ -367,11 +361,6 @@ def test_certificate_request_is_refused(assistant: Assistant, ingested: Services
     assert answer.calculation is None
 
 
-@pytest.mark.xfail(
-    reason="BUG: guards._CERTIFICATE matches 开…证书 across 开展 (开展技能等级证书认定), so an ordinary "
-    "policy question is refused as a request for a certificate",
-    strict=True,
-)
 def test_question_about_running_certification_is_not_refused(assistant: Assistant, ingested: Services) -> None:
     answer = ask(assistant, ingested, "厦门能开展技能证书互认吗")
     assert not answer.refused
@@ -494,12 +483,6 @@ def test_follow_up_city_switch(assistant: Assistant, ingested: Services) -> None
     assert {c.city for c in answer.citations} == {"大连"}
 
 
-@pytest.mark.xfail(
-    reason="BUG: condense() takes any question of at most 6 characters for a follow-up and rewrites one naming "
-    "another city as the previous question with the city swapped: 大连带徒补贴 after a Xiamen apprentice "
-    "question is answered as 大连学生学徒制企业补贴标准是多少？",
-    strict=True,
-)
 def test_short_new_question_about_another_city_is_answered_as_asked(assistant: Assistant, ingested: Services) -> None:
     sid = new_session()
     ask(assistant, ingested, "厦门学生学徒制企业补贴标准是多少？", session_id=sid)
@@ -508,12 +491,6 @@ def test_short_new_question_about_another_city_is_answered_as_asked(assistant: A
     assert answer.citations[0].clause_id == STUDIO_CLAUSE
 
 
-@pytest.mark.xfail(
-    reason="BUG: asked for the standard (标准是多少), the fact answer quotes the row's opening sentences "
-    "(they repeat the question's words) and leaves out the sentence with 3000元/4000元, which the cited "
-    "clause states",
-    strict=True,
-)
 def test_standard_question_states_the_standard(assistant: Assistant, ingested: Services) -> None:
     answer = ask(assistant, ingested, "厦门学生学徒制企业补贴标准是多少？")
     assert "3000元" in answer.answer and "4000元" in answer.answer

@@ -248,12 +248,6 @@ def test_a_mark_beyond_the_clause_list_is_removed_with_a_warning(
     assert any("[9]" in w and "不存在" in w for w in answer.warnings)
 
 
-@pytest.mark.xfail(
-    reason="BUG: LLMAnswerer.parse keeps the text of a quote whose mark is out of range ([9]) as the "
-    "assistant's own words, unverified: a fabricated claim without digits survives although the warning "
-    "says the citation was deleted",
-    strict=True,
-)
 def test_the_text_of_a_quote_with_a_mark_beyond_the_list_is_removed(
     make: Callable[..., Assistant], ingested: Services
 ) -> None:
@@ -287,11 +281,6 @@ def test_numbers_of_the_cited_clause_are_kept(make: Callable[..., Assistant], in
     assert answer.warnings == []
 
 
-@pytest.mark.xfail(
-    reason="BUG: the number check only reads Arabic digits, so a model's amount in Chinese numerals that no "
-    "clause states (每人可领一万元) is kept without a warning",
-    strict=True,
-)
 def test_a_chinese_numeral_amount_from_nowhere_is_removed(make: Callable[..., Assistant]) -> None:
     answer = make(fake(f"领办人每人可领一万元。“{STUDIO_QUOTE}”[1]")).ask(STUDIO_QUESTION)
     assert "一万" not in answer.answer

@@ -117,12 +117,6 @@ def test_the_error_names_the_source() -> None:
         parse_prompt("no front matter", "prompts/x.md")
 
 
-@pytest.mark.xfail(
-    reason="BUG: parse_prompt only recognises lower-case {name} placeholders, while the f-string template "
-    'treats any single-braced field as a variable: a typo such as {Question} or a literal {"result": …} '
-    "loads without error and fails only when the prompt is formatted for the model (KeyError)",
-    strict=True,
-)
 @pytest.mark.parametrize("typo", ["{Question}", '{"result": 17000}', "{question2}"])
 def test_a_placeholder_the_template_would_need_is_caught_at_load(typo: str) -> None:
     text = GOOD.replace("只依据条款回答。", f"只依据条款回答。{typo}")
