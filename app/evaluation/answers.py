@@ -24,10 +24,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, Field
 
 from app.answer.schema import Answer
+from app.evaluation import load_golden_set
 from app.services import Services
 from ingest.textproc import is_traditional, to_simplified
 
@@ -53,12 +53,7 @@ class AnswerItem(BaseModel):
 
 
 def load_items(path: Path) -> list[AnswerItem]:
-    if not path.is_file():
-        raise FileNotFoundError(f"golden set not found: {path}")
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(raw, list):
-        raise ValueError(f"{path}: expected a YAML list")
-    return [AnswerItem.model_validate(x) for x in raw]
+    return load_golden_set(path, AnswerItem)
 
 
 def _norm(text: str) -> str:

@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import chromadb
-import yaml
 from chromadb.config import Settings as ChromaSettings
 from pydantic import BaseModel, Field
 
+from app.evaluation import load_golden_set
 from app.retrieval import Filters
 from app.services import Services
 from ingest.loaders import load_text
@@ -49,12 +49,7 @@ class GoldenQuestion(BaseModel):
 
 
 def load_golden(path: Path) -> list[GoldenQuestion]:
-    if not path.is_file():
-        raise FileNotFoundError(f"golden set not found: {path}")
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(raw, list):
-        raise ValueError(f"{path}: expected a YAML list of questions")
-    return [GoldenQuestion.model_validate(item) for item in raw]
+    return load_golden_set(path, GoldenQuestion)
 
 
 @dataclass

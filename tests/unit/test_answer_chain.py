@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from langchain_core.runnables import Runnable
@@ -25,10 +24,8 @@ from langchain_core.runnables import Runnable
 from app.answer.chain import Assistant
 from app.answer.offline import NOT_OFFICE, SCOPE
 from app.answer.schema import Answer
-from app.embeddings import FakeEmbeddings
 from app.retrieval import HybridRetriever
-from app.services import Services, build_services
-from app.settings import REPO_ROOT, Settings
+from app.services import Services
 from ingest.textproc import is_traditional
 
 XIAMEN_CALC = "我们厂在厦门，3个中职2个高职学徒，培训考核都过了，签了合同交了两个月社保，企业一共能拿多少"
@@ -84,40 +81,14 @@ _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|元|万)")
 
 
 @pytest.fixture(scope="module")
-def ingested(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    """The real corpus ingested once, exactly as ``fake_services`` would be."""
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("answer_chain") / "data",
-        manifest=REPO_ROOT / "corpus" / "manifest.yaml",
-        embedding={"backend": "fake"},
-    )
-    services = build_services(settings, embedder=FakeEmbeddings(size=64))
-    report = services.ingestor.run(services.manifest())
-    assert report.errors == [] and len(report.added) == 5
-    yield services
-    services.close()
-
-
-@pytest.fixture(scope="module")
 def assistant(ingested: Services) -> Assistant:
     return ingested.assistant
 
 
 @pytest.fixture(scope="module")
-def lexical(ingested: Services, assistant: Assistant) -> Assistant:
+def lexical(ingested: Services, assistant: Assistant, lexical_retriever: HybridRetriever) -> Assistant:
     """The same index, router, rules, sessions and answerer; retrieval ranked by BM25 alone."""
-    r = ingested.settings.retrieval
-    retriever = HybridRetriever(
-        ingested.store,
-        ingested.vectors,
-        ingested.tokenizer,
-        ingested.settings.bm25_dir,
-        candidates=r.candidates,
-        rrf_k=r.rrf_k,
-        fusion="relative",
-        bm25_weight=1.0,
-    )
-    return Assistant(retriever, ingested.router, ingested.engine, ingested.sessions, assistant.backend)
+    return Assistant(lexical_retriever, ingested.router, ingested.engine, ingested.sessions, assistant.backend)
 
 
 def new_session() -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -29,7 +29,6 @@ from app.answer.schema import Answer
 from app.embeddings import FakeEmbeddings
 from app.retrieval import HybridRetriever, SearchResult
 from app.services import Services, build_services
-from app.settings import REPO_ROOT, Settings
 
 STUDIO = "dalian-2023/三/（七）"
 APPRENTICE_ROW = "xiamen-tasks/创新学徒制培养模式"
@@ -98,37 +97,8 @@ def numbered_clauses(prompt: str) -> dict[int, str]:
 
 
 @pytest.fixture(scope="module")
-def ingested(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("llm_backend") / "data",
-        manifest=REPO_ROOT / "corpus" / "manifest.yaml",
-        embedding={"backend": "fake"},
-    )
-    services = build_services(settings, embedder=FakeEmbeddings(size=64))
-    report = services.ingestor.run(services.manifest())
-    assert report.errors == [] and len(report.added) == 5
-    yield services
-    services.close()
-
-
-@pytest.fixture(scope="module")
 def offline(ingested: Services) -> Assistant:
     return ingested.assistant
-
-
-@pytest.fixture(scope="module")
-def lexical_retriever(ingested: Services) -> HybridRetriever:
-    """BM25-ranked retrieval on the same index (the fake embedder's dense scores are noise)."""
-    r = ingested.settings.retrieval
-    return HybridRetriever(
-        ingested.store,
-        ingested.vectors,
-        ingested.tokenizer,
-        ingested.settings.bm25_dir,
-        candidates=r.candidates,
-        rrf_k=r.rrf_k,
-        bm25_weight=1.0,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -6,15 +6,13 @@ need an empty or stale index use ``fake_services`` itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from app.embeddings import FakeEmbeddings
 from app.retrieval import Filters, HybridRetriever, IndexNotReady, SearchResult
-from app.services import Services, build_services
-from app.settings import REPO_ROOT, Settings
+from app.services import Services
+from app.settings import REPO_ROOT
 from ingest.loaders import load_text
 from ingest.manifest import Manifest
 
@@ -22,21 +20,6 @@ MANIFEST = Manifest.load(REPO_ROOT / "corpus" / "manifest.yaml")
 SOURCES = {d.id: load_text(MANIFEST.source_path(d)).text for d in MANIFEST.documents}
 RESULT_KEYS = {"clause_id", "doc_id", "doc_title", "doc_number", "city", "status", "heading_path", "text", "score"}
 MODES = ["hybrid", "bm25", "dense"]
-
-
-@pytest.fixture(scope="module")
-def ingested(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    """The real corpus ingested once, exactly as ``fake_services`` would be."""
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("retrieval") / "data",
-        manifest=REPO_ROOT / "corpus" / "manifest.yaml",
-        embedding={"backend": "fake"},
-    )
-    services = build_services(settings, embedder=FakeEmbeddings(size=64))
-    report = services.ingestor.run(services.manifest())
-    assert report.errors == [] and len(report.added) == 5
-    yield services
-    services.close()
 
 
 @pytest.fixture(scope="module")
