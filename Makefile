@@ -24,8 +24,9 @@ $(STAMP): pyproject.toml constraints.txt
 run: setup  ## ingest the bundled corpus if needed, then start the assistant
 	$(VENV)/bin/policy-assistant start
 
-test: setup  ## lint, unit tests, integration tests (real model, real Chroma embedded + server)
+test: setup  ## lint, type check, unit tests, integration tests (real model, real Chroma embedded + server)
 	$(VENV)/bin/ruff check app ingest tests
+	$(VENV)/bin/mypy app ingest
 	$(PY) -m pytest
 
 unit: setup

@@ -11,7 +11,6 @@ Telemetry is off.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import chromadb
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.types import Documents, EmbeddingFunction
+from chromadb.api.types import Embeddings as Embeddings_
 from chromadb.config import Settings as ChromaSettings
 from langchain_core.embeddings import Embeddings
 
@@ -33,10 +33,10 @@ class _LangChainEmbeddingFunction(EmbeddingFunction[Documents]):
         self._embeddings = embeddings
         self._name = name
 
-    def __call__(self, input: Documents) -> list[Sequence[float]]:  # noqa: A002 - Chroma's name
+    def __call__(self, input: Documents) -> Embeddings_:  # noqa: A002 - Chroma's name
         if self._embeddings is None:
             raise RuntimeError("embeddings are computed by the application, not by Chroma")
-        return self._embeddings.embed_documents(list(input))  # type: ignore[return-value]
+        return [np.asarray(v, dtype=np.float32) for v in self._embeddings.embed_documents(list(input))]
 
     @staticmethod
     def name() -> str:
@@ -127,7 +127,8 @@ class VectorIndex:
         """Cosine similarity of the best window of each given clause to ``vector``."""
         if not clause_ids:
             return {}
-        got = self._collection.get(where={"clause_id": {"$in": clause_ids}}, include=["embeddings", "metadatas"])
+        where: Any = {"clause_id": {"$in": clause_ids}}
+        got = self._collection.get(where=where, include=["embeddings", "metadatas"])
         q = np.asarray(vector, dtype=np.float32)
         q = q / (np.linalg.norm(q) or 1.0)
         best: dict[str, float] = {}
