@@ -10,7 +10,7 @@ export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test unit integration lint eval constraints clean
+.PHONY: setup run chat test unit integration lint eval constraints clean
 
 setup: $(STAMP)
 
@@ -21,7 +21,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e ".[test]"
 	@touch $(STAMP)
 
-run: setup  ## ingest the bundled corpus if needed, then start the assistant
+run: setup  ## ingest the bundled corpus if needed, then start the service (UI + API) on 127.0.0.1:8000
+	$(VENV)/bin/policy-assistant serve
+
+chat: setup  ## the same assistant in the terminal
 	$(VENV)/bin/policy-assistant start
 
 test: setup  ## lint, type check, unit tests, integration tests (real model, real Chroma embedded + server)

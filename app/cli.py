@@ -193,6 +193,32 @@ def start(config: ConfigOpt = None) -> None:
 
 
 @app.command()
+def serve(
+    host: Annotated[str | None, typer.Option("--host", help="Interface to listen on (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port (default 8000).")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes (default 1).")] = None,
+    no_ingest: Annotated[bool, typer.Option("--no-ingest", help="Do not bring the index up to date first.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Start the HTTP service: API at /api (docs at /docs) and the web UI at /ui."""
+    import uvicorn
+
+    settings = Settings.load(config) if config else Settings()
+    server = settings.server
+    host, port, workers = host or server.host, port or server.port, workers or server.workers
+    if not no_ingest:
+        services = _services(config)
+        try:
+            _print_report(_ingest(services, None, False))
+        finally:
+            services.close()
+    os.environ["PA_SERVER__HOST"], os.environ["PA_SERVER__PORT"] = host, str(port)
+    out.print(f"UI:       http://{host}:{port}/ui/", highlight=False)
+    out.print(f"API docs: http://{host}:{port}/docs", highlight=False)
+    uvicorn.run("app.server.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+
+
+@app.command()
 def documents(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     config: ConfigOpt = None,

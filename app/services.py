@@ -48,6 +48,7 @@ class Services:
             self.tokenizer,
             WindowSettings(r.window_chars, r.window_overlap),
             batch_size=self.settings.embedding.batch_size,
+            uploads_dir=self.settings.data_dir / "uploads",
         )
 
     @cached_property

@@ -66,6 +66,19 @@ class SessionSettings(BaseModel):
     max_sessions: int = Field(10000, ge=1)
 
 
+class ServerSettings(BaseModel):
+    host: str = Field("127.0.0.1", description="interface to listen on")
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(
+        1, ge=1, description="uvicorn worker processes (sessions are shared through the session store)"
+    )
+    admin_token: str = Field("", description="token for /api/admin/*; empty disables the admin endpoints")
+    max_question_chars: int = Field(2000, ge=10)
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="largest document an admin may upload")
+    log_questions: bool = Field(False, description="write question text to the logs (off: logs carry no personal data)")
+    ui: bool = Field(True, description="mount the Gradio UI at /ui")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PA_", env_nested_delimiter="__", extra="ignore")
 
@@ -77,6 +90,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     llm: LLMSettings = LLMSettings()
     sessions: SessionSettings = SessionSettings()
+    server: ServerSettings = ServerSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -116,6 +116,7 @@ class Ingestor:
         tokenizer: Tokenizer,
         windows: WindowSettings = WindowSettings(),
         batch_size: int = 16,
+        uploads_dir: Path | None = None,
     ):
         self.store = store
         self.vectors = vectors
@@ -123,6 +124,8 @@ class Ingestor:
         self.tokenizer = tokenizer
         self.windows = windows
         self.batch_size = batch_size
+        # Documents uploaded through the admin API live here; a manifest sync keeps them.
+        self.uploads_dir = uploads_dir.resolve() if uploads_dir else None
 
     @property
     def embeddings(self) -> Embeddings:
@@ -150,6 +153,8 @@ class Ingestor:
                 raise ValueError("either a manifest or paths are needed")
             sources = [Source(d, manifest.source_path(d)) for d in manifest.documents]
             keep = {d.id for d in manifest.documents}
+            if self.uploads_dir is not None:
+                keep |= {i for i, d in stored.items() if Path(d.source).parent == self.uploads_dir}
         gone = [doc_id for doc_id, d in stored.items() if doc_id not in keep or not Path(d.source).exists()]
         # A file that is gone takes its document with it, even while the manifest still names it.
         missing = {s.meta.id for s in sources if not s.path.exists()}
@@ -179,14 +184,36 @@ class Ingestor:
         progress: ProgressFn = _no_progress,
     ) -> IngestReport:
         started = time.perf_counter()
-        report = IngestReport()
-        if self.store.get_info("embedder") not in (None, self.vectors.embedder_id):
-            # Another model's vectors cannot be compared with ours: start the dense index afresh.
-            self.vectors.reset()
-            force = True
-        self.store.set_info("embedder", self.vectors.embedder_id)
+        force = self._check_embedder() or force
 
         sources, gone = self.sources(manifest, paths)
+        return self._run(sources, gone, force, progress, started)
+
+    def run_documents(
+        self, documents: list[tuple[DocumentMeta, Path]], *, force: bool = False, progress: ProgressFn = _no_progress
+    ) -> IngestReport:
+        """Ingest these files with this metadata (an upload); nothing else is touched."""
+        self._check_embedder()
+        return self._run([Source(m, p) for m, p in documents], [], force, progress, time.perf_counter())
+
+    def delete(self, doc_id: str) -> None:
+        """Remove one document from every index."""
+        self.vectors.delete(sorted(self.store.window_ids(doc_id)))
+        self.store.delete_document(doc_id)
+        self.rebuild_lexical()
+
+    def _check_embedder(self) -> bool:
+        """Start the dense index afresh when the embedder changed; True when it did."""
+        changed = self.store.get_info("embedder") not in (None, self.vectors.embedder_id)
+        if changed:
+            self.vectors.reset()  # another model's vectors cannot be compared with ours
+        self.store.set_info("embedder", self.vectors.embedder_id)
+        return changed
+
+    def _run(
+        self, sources: list[Source], gone: list[str], force: bool, progress: ProgressFn, started: float
+    ) -> IngestReport:
+        report = IngestReport()
         present = self.vectors.ids()
         stored = {d.meta.id: d for d in self.store.documents()}
         for i, src in enumerate(sources):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,28 +57,36 @@ class ClauseStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
+        # One connection shared by a server's threads: a transaction must not interleave with another.
+        self._lock = threading.RLock()
 
     def close(self) -> None:
         self._db.close()
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _query(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
 
     # ------------------------------------------------------------------ info
 
     def get_info(self, key: str) -> str | None:
-        row = self._db.execute("SELECT value FROM info WHERE key=?", (key,)).fetchone()
-        return row[0] if row else None
+        rows = self._query("SELECT value FROM info WHERE key=?", (key,))
+        return rows[0][0] if rows else None
 
     def set_info(self, key: str, value: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO info(key, value) VALUES (?, ?)", (key, value))
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO info(key, value) VALUES (?, ?)", (key, value))
 
     @property
     def generation(self) -> int:
@@ -132,9 +141,7 @@ class ClauseStore:
     # ------------------------------------------------------------------ reads
 
     def documents(self) -> list[StoredDocument]:
-        rows = self._db.execute(
-            "SELECT meta, source, fingerprint, ingested_at FROM documents ORDER BY doc_id"
-        ).fetchall()
+        rows = self._query("SELECT meta, source, fingerprint, ingested_at FROM documents ORDER BY doc_id")
         return [StoredDocument(DocumentMeta.model_validate_json(m), s, f, t) for m, s, f, t in rows]
 
     def document(self, doc_id: str) -> StoredDocument | None:
@@ -142,18 +149,18 @@ class ClauseStore:
 
     def clauses(self, doc_id: str | None = None) -> list[Clause]:
         if doc_id is None:
-            rows = self._db.execute("SELECT body FROM clauses ORDER BY doc_id, ord").fetchall()
+            rows = self._query("SELECT body FROM clauses ORDER BY doc_id, ord")
         else:
-            rows = self._db.execute("SELECT body FROM clauses WHERE doc_id=? ORDER BY ord", (doc_id,)).fetchall()
+            rows = self._query("SELECT body FROM clauses WHERE doc_id=? ORDER BY ord", (doc_id,))
         return [Clause.model_validate_json(r[0]) for r in rows]
 
     def clause(self, clause_id: str) -> Clause | None:
-        row = self._db.execute("SELECT body FROM clauses WHERE clause_id=?", (clause_id,)).fetchone()
-        return Clause.model_validate_json(row[0]) if row else None
+        rows = self._query("SELECT body FROM clauses WHERE clause_id=?", (clause_id,))
+        return Clause.model_validate_json(rows[0][0]) if rows else None
 
     def window_ids(self, doc_id: str | None = None) -> set[str]:
         if doc_id is None:
-            rows = self._db.execute("SELECT windows FROM clauses").fetchall()
+            rows = self._query("SELECT windows FROM clauses")
         else:
-            rows = self._db.execute("SELECT windows FROM clauses WHERE doc_id=?", (doc_id,)).fetchall()
+            rows = self._query("SELECT windows FROM clauses WHERE doc_id=?", (doc_id,))
         return {w for (ws,) in rows for w in json.loads(ws)}
