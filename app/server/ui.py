@@ -15,7 +15,7 @@ import gradio as gr
 from app.answer.schema import Answer
 from app.services import Services
 from app.tools.result import ToolError, ToolResult
-from app.tools.rules import Rule
+from app.tools.rules import QUALIFIER_ZH, Rule
 
 EXAMPLES = [
     ["我们厂在厦门，3个中职2个高职学徒，培训考核都过了，签了合同交了两个月社保，企业一共能拿多少"],  # employer
@@ -93,7 +93,8 @@ def tool_html(res: ToolResult) -> str:
     elif res.result_text:
         parts.append(f'<p class="result-big" id="calc-result">{html.escape(res.result_text)}</p>')
     if res.payee != "none":
-        parts.append(f"<p>领取方：{html.escape(res.payee_zh)}；性质：{html.escape(res.qualifier)}</p>")
+        nature = QUALIFIER_ZH.get(res.qualifier, "多种标准混合")
+        parts.append(f"<p>领取方：{html.escape(res.payee_zh)}；金额性质：{html.escape(nature)}</p>")
     mark = {"met": "✔", "not_met": "✘", "unknown": "？"}
     items = "".join(
         f"<li>{mark[c.status]} {html.escape(c.label)}{('：' + html.escape(c.remedy or c.question)) if (c.remedy or c.question) else ''}</li>"
