@@ -16,7 +16,7 @@ from langchain_core.language_models import BaseChatModel
 from app.answer.chain import AnswerBackend, Assistant
 from app.answer.offline import OfflineAnswerer
 from app.answer.sentences import SentenceScorer
-from app.answer.sessions import SessionStore
+from app.answer.sessions import RedisSessionStore, SessionStore
 from app.embeddings import build_embedder, embedder_id
 from app.retrieval import HybridRetriever, SearchResult
 from app.settings import Settings
@@ -80,8 +80,10 @@ class Services:
         return Router(self.catalogue, self.tokenizer)
 
     @cached_property
-    def sessions(self) -> SessionStore:
+    def sessions(self) -> SessionStore | RedisSessionStore:
         c = self.settings.sessions
+        if c.backend == "redis":
+            return RedisSessionStore(c.redis_url, max_turns=c.max_turns, ttl_seconds=c.ttl_seconds)
         return SessionStore(
             self.settings.sessions_path, max_turns=c.max_turns, ttl_seconds=c.ttl_seconds, max_sessions=c.max_sessions
         )

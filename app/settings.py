@@ -61,6 +61,8 @@ class LLMSettings(BaseModel):
 
 
 class SessionSettings(BaseModel):
+    backend: Literal["sqlite", "redis"] = Field("sqlite", description="sqlite: a file in the data folder; redis")
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="redis backend: where the server is")
     max_turns: int = Field(10, ge=1, description="turns kept per conversation")
     ttl_seconds: int = Field(24 * 3600, ge=60, description="a conversation idle longer than this is forgotten")
     max_sessions: int = Field(10000, ge=1)

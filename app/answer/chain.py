@@ -22,7 +22,7 @@ from app.answer import guards
 from app.answer.condense import Condensed, condense
 from app.answer.offline import AnswerContext, Draft, Segment, as_dict
 from app.answer.schema import Answer, AnswerCitation
-from app.answer.sessions import SessionStore, Turn
+from app.answer.sessions import RedisSessionStore, SessionStore, Turn
 from app.answer.verify import verify_draft
 from app.retrieval import Filters, HybridRetriever, SearchResult
 from app.tools.engine import RuleEngine
@@ -64,7 +64,7 @@ class Assistant:
         retriever: HybridRetriever,
         router: Router,
         engine: RuleEngine,
-        sessions: SessionStore,
+        sessions: SessionStore | RedisSessionStore,
         backend: AnswerBackend,
         *,
         k: int = 5,

@@ -1,9 +1,14 @@
-"""Conversation sessions in SQLite, bounded in size and age.
+"""Conversation sessions, shared between processes, bounded in size and age.
 
-A SQLite file (in the data folder) rather than process memory, so that a
-follow-up works across separate ``policy-assistant ask --session`` calls and,
-later, across service workers. Each session keeps its last ``max_turns``
-turns; sessions idle for longer than ``ttl_seconds`` are forgotten.
+Never process memory: a follow-up must work across separate
+``policy-assistant ask --session`` calls and across service workers.
+
+* ``SessionStore`` — a SQLite file in the data folder (the default);
+* ``RedisSessionStore`` — Redis, where a deployment has one
+  (``PA_SESSIONS__BACKEND=redis``, ``PA_SESSIONS__REDIS_URL``).
+
+Each session keeps its last ``max_turns`` turns; sessions idle for longer than
+``ttl_seconds`` are forgotten. Both pass the same contract tests.
 """
 
 from __future__ import annotations
@@ -84,3 +89,32 @@ class SessionStore:
 
     def close(self) -> None:
         self._db.close()
+
+
+class RedisSessionStore:
+    """Sessions in Redis: one list per session, trimmed and expired in one transaction."""
+
+    def __init__(self, url: str, *, max_turns: int = 10, ttl_seconds: int = 24 * 3600, prefix: str = "pa:session:"):
+        import redis
+
+        self._redis = redis.Redis.from_url(url)
+        self.max_turns = max_turns
+        self.ttl_seconds = ttl_seconds
+        self.prefix = prefix
+
+    new_id = staticmethod(SessionStore.new_id)
+
+    def history(self, session_id: str) -> list[Turn]:
+        raw = self._redis.lrange(self.prefix + session_id, 0, -1)
+        return [Turn.model_validate_json(item) for item in raw]  # type: ignore[union-attr]
+
+    def append(self, session_id: str, turn: Turn) -> None:
+        key = self.prefix + session_id
+        pipe = self._redis.pipeline(transaction=True)  # MULTI/EXEC: concurrent appends cannot lose a turn
+        pipe.rpush(key, turn.model_dump_json())
+        pipe.ltrim(key, -self.max_turns, -1)
+        pipe.expire(key, self.ttl_seconds)
+        pipe.execute()
+
+    def close(self) -> None:
+        self._redis.close()
