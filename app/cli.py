@@ -461,6 +461,19 @@ def eval_retrieval(
     out.print(f"Report written to {E(str(result.report_path))}")
 
 
+@app.command()
+def bench(
+    reports: Annotated[Path, typer.Option(help="Folder for bench.md / bench.json.")] = Path("eval/reports"),
+    quick: Annotated[bool, typer.Option("--quick", help="Fewer queries (for a fast look).")] = False,
+) -> None:
+    """Benchmarks with the real model: ingest throughput, warm latency, cold start, memory, Chroma server."""
+    from app.evaluation.bench import run_bench
+
+    result = run_bench(reports, quick=quick)
+    out.print((reports / "bench.md").read_text(encoding="utf-8"), highlight=False, markup=False)
+    out.print(f"Figures written to {E(str(reports / 'bench.json'))} ({'quick' if result['quick'] else 'full'} run)")
+
+
 @eval_app.command("answers")
 def eval_answers(
     golden: Annotated[Path, typer.Option(help="Golden answer set (YAML).")] = Path("eval/golden/answers.yaml"),
@@ -480,6 +493,99 @@ def eval_answers(
         services.close()
     out.print(result.markdown(), highlight=False)
     out.print(f"Report written to {E(str(result.report_path))}")
+
+
+@eval_app.command("load")
+def eval_loadtest(
+    clients: Annotated[
+        int, typer.Option("--clients", min=1, help="Concurrent clients for a single run (ignored with --sweep).")
+    ] = 20,
+    seconds: Annotated[float, typer.Option("--seconds", min=0.1, help="Duration of each run, in seconds.")] = 60.0,
+    sweep: Annotated[
+        bool, typer.Option("--sweep", help="Run at 1, 2, 5, 10 and 20 clients in turn, --seconds each.")
+    ] = False,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Worker processes of the service started here (not with --url).")
+    ] = 1,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url", help="Load an already running service, e.g. http://127.0.0.1:8000, instead of one started here."
+        ),
+    ] = None,
+    server_pid: Annotated[
+        int | None, typer.Option("--server-pid", help="With --url: the service's PID, to report its memory.")
+    ] = None,
+    reports: Annotated[Path, typer.Option(help="Folder for load.md, load.json and load.png.")] = Path("eval/reports"),
+    config: ConfigOpt = None,
+) -> None:
+    """Load the HTTP service: N concurrent clients for a fixed time, mixed ask / search / calc.
+
+    Without --url, the index is brought up to date and the service is started on a free loopback
+    port (settings' data folder, --workers processes), then stopped at the end. Requests: 50 % ask
+    and 30 % search with the golden single-turn questions, 20 % calc with valid inputs. Reports
+    requests/s, p50/p95/p99, errors by kind and the server's memory before → after, and the
+    concurrency at which p95 first exceeds 1 s. Exits 1 if any request failed (non-2xx or exception).
+
+    Examples: `policy-assistant eval load --clients 20 --seconds 60`;
+    `policy-assistant eval load --sweep --seconds 20 --workers 2`.
+    """
+    import asyncio
+    import tempfile
+
+    from app.evaluation import loadtest as lt
+
+    proc = None
+    log_path: Path | None = None
+    if url is None:
+        services = _services(config)
+        try:
+            report = _ingest(services, None, False, quiet=True)
+            data_dir = services.settings.data_dir
+        finally:
+            services.close()
+        for path, reason in report.errors:
+            err.print(f"[yellow]warning:[/] {E(str(path))}: {E(str(reason))}", highlight=False)
+        fd, name = tempfile.mkstemp(prefix="pa-loadtest-", suffix=".log")
+        os.close(fd)
+        log_path = Path(name)
+        env = {"PA_CONFIG": str(config.resolve())} if config else None
+        err.print(f"starting the service ({workers} worker(s), data {E(str(data_dir))}) …", highlight=False)
+        try:
+            proc, url = lt.start_service(data_dir, lt.free_port(), workers, env=env, log_path=log_path)
+        except RuntimeError as exc:
+            _fail(str(exc))
+        server_pid = proc.pid
+    try:
+        mix = lt.default_mix()
+        try:
+            asyncio.run(lt.warm_up(url, mix))
+        except Exception as exc:  # noqa: BLE001 - a dead or wrong URL is one clear line
+            _fail(f"cannot reach the service at {url}: {exc}")
+
+        def show(r: lt.LoadResult) -> None:
+            err.print(
+                f"{r.clients:>3} clients: {r.requests} requests, {r.rps:.1f} req/s, p50 {r.p50:.0f} ms, "
+                f"p95 {r.p95:.0f} ms, errors {r.error_count}",
+                highlight=False,
+            )
+
+        levels = lt.DEFAULT_LEVELS if sweep else (clients,)
+        err.print(f"loading {url} for {seconds:g} s at {', '.join(map(str, levels))} client(s) …", highlight=False)
+        results = lt.sweep(url, levels, seconds, server_pid=server_pid, mix=mix, progress=show)
+    finally:
+        if proc is not None:
+            lt.stop_service(proc)
+    info = lt.machine_info(url=url, workers=workers if log_path else None, seconds_per_level=seconds)
+    png = lt.write_report(results, reports / "load.md", reports / "load.json", info)
+    out.print(lt.markdown_table(results), highlight=False)
+    out.print(lt.over_line(results) + ".", highlight=False)
+    out.print(f"Report written to {E(str(reports / 'load.md'))} (and load.json, {E(png.name)})")
+    if any(r.error_count for r in results):
+        where = f"; server log: {log_path}" if log_path else ""
+        _fail(f"{sum(r.error_count for r in results)} request(s) failed{where}")
+    if log_path is not None:
+        log_path.unlink(missing_ok=True)
 
 
 def main() -> None:
