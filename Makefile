@@ -10,7 +10,7 @@ export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run chat test unit integration lint eval constraints clean
+.PHONY: setup run chat test bench unit integration lint eval constraints clean
 
 setup: $(STAMP)
 
@@ -43,10 +43,15 @@ lint: setup
 	$(VENV)/bin/ruff format --check app ingest tests
 	$(VENV)/bin/mypy app ingest
 
-eval: setup  ## retrieval and answer evaluations → eval/reports/
-	$(VENV)/bin/policy-assistant eval retrieval
-	$(VENV)/bin/policy-assistant eval answers
-	$(VENV)/bin/policy-assistant eval answers --golden eval/golden/answers_holdout.yaml --reports eval/reports/holdout
+eval: setup  ## every evaluation → eval/reports/report.md (with plots)
+	$(VENV)/bin/policy-assistant eval
+
+bench: setup  ## benchmarks, scaling to 50k clauses, load test → eval/reports/
+	$(VENV)/bin/policy-assistant bench
+	$(PY) -m app.evaluation.scaling
+	$(VENV)/bin/policy-assistant eval load --sweep --seconds 20
+	$(VENV)/bin/policy-assistant eval load --clients 20 --seconds 60
+	$(VENV)/bin/policy-assistant eval
 
 constraints: setup
 	@{ head -2 constraints.txt; $(PY) -m pip freeze --exclude-editable | grep -v '^policy-assistant' | sed 's/^torch==.*/torch==2.13.0/'; } > constraints.new && mv constraints.new constraints.txt

@@ -32,8 +32,33 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-eval_app = typer.Typer(help="Measure the assistant on the golden sets in eval/golden/.", no_args_is_help=True)
+eval_app = typer.Typer(
+    help="Measure the assistant on the golden sets in eval/golden/. Without a subcommand: everything, "
+    "written to eval/reports/report.md with plots.",
+    invoke_without_command=True,
+)
 app.add_typer(eval_app, name="eval")
+
+
+@eval_app.callback()
+def eval_all(
+    ctx: typer.Context,
+    reports: Annotated[Path, typer.Option(help="Folder for the reports.")] = Path("eval/reports"),
+    config: ConfigOpt = None,
+) -> None:
+    """Run every evaluation (retrieval, answers, holdout) and write the full report."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from app.evaluation.report import run_all
+
+    services = _services(config)
+    try:
+        _ingest(services, None, False, quiet=True)
+        path = run_all(services, reports)
+    finally:
+        services.close()
+    out.print(f"Report written to {E(str(path))}")
+
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
@@ -521,14 +546,11 @@ def eval_loadtest(
 ) -> None:
     """Load the HTTP service: N concurrent clients for a fixed time, mixed ask / search / calc.
 
-    Without --url, the index is brought up to date and the service is started on a free loopback
-    port (settings' data folder, --workers processes), then stopped at the end. Requests: 50 % ask
-    and 30 % search with the golden single-turn questions, 20 % calc with valid inputs. Reports
-    requests/s, p50/p95/p99, errors by kind and the server's memory before → after, and the
-    concurrency at which p95 first exceeds 1 s. Exits 1 if any request failed (non-2xx or exception).
+    Without --url, the index is brought up to date and the service is started on a free loopback port (the settings' data folder, --workers processes), then stopped at the end. Requests: 50 % ask and 30 % search with the golden single-turn questions, 20 % calc with valid inputs.
 
-    Examples: `policy-assistant eval load --clients 20 --seconds 60`;
-    `policy-assistant eval load --sweep --seconds 20 --workers 2`.
+    Reports requests/s, p50/p95/p99, errors by kind, the server's memory before → after, and the concurrency at which p95 first exceeds 1 s. Exits 1 if any request failed (non-2xx status or exception).
+
+    Examples: policy-assistant eval load --clients 20 --seconds 60 ; policy-assistant eval load --sweep --seconds 20 --workers 2
     """
     import asyncio
     import tempfile
