@@ -38,7 +38,7 @@ def formula_value(formula: str) -> Decimal | None:
 
     Only numbers, +, ×, %, parentheses and ⌈⌉ are accepted; anything else gives None.
     """
-    if not formula or not re.fullmatch(r"[\d.×+%()⌈⌉\s]+", formula):
+    if not formula or not re.fullmatch(r"[\d./×+%()⌈⌉\s]+", formula):
         return None
     expr = re.sub(r"(\d+(?:\.\d+)?)%", r"(\1/100)", formula)
     expr = expr.replace("×", "*").replace("⌈", "ceil(").replace("⌉", ")")
