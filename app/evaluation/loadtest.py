@@ -10,8 +10,12 @@ the server's resident memory before, during (peak) and after the run.
 
 ``sweep`` repeats it at several concurrency levels; ``first_level_over`` names the
 lowest level whose p95 exceeds a bound (1 s by default); ``write_report`` writes
-a Markdown table, the JSON figures and a PNG plot. ``start_service`` /
-``stop_service`` run ``policy-assistant serve`` in a subprocess on a free port.
+a Markdown table, the JSON figures and a PNG plot. The service is run by
+``app.server.launch`` (``start_service`` / ``stop_service``) in a subprocess on a free port.
+
+Every ``/api/ask`` without a ``session_id`` opens a conversation in the session store, so a long
+run fills it up to ``sessions.max_sessions`` (oldest evicted first): load a copy of a production
+data folder, not the live one.
 """
 
 from __future__ import annotations
@@ -21,10 +25,6 @@ import contextlib
 import json
 import os
 import platform
-import socket
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -37,6 +37,7 @@ import numpy as np
 import psutil
 import yaml
 
+from app.server.launch import free_port, start_service, stop_service  # noqa: F401 - used by the CLI
 from app.settings import REPO_ROOT
 
 GOLDEN_ANSWERS = REPO_ROOT / "eval" / "golden" / "answers.yaml"
@@ -98,6 +99,9 @@ class LoadResult:
     rss_before_mb: float | None = None
     rss_after_mb: float | None = None
     rss_peak_mb: float | None = None
+    server_cpu_s: float | None = None  # CPU seconds the server (and its workers) used during the run
+    client_cpu_s: float | None = None  # CPU seconds this load generator used
+    host_cpu_percent: float | None = None  # all CPUs busy, in %: far above server + client means other load
 
     @property
     def error_count(self) -> int:
@@ -163,6 +167,23 @@ def rss_mb(pid: int | None) -> float | None:
         with contextlib.suppress(psutil.Error):
             total += proc.memory_info().rss
     return total / (1024 * 1024)
+
+
+def cpu_seconds(pid: int | None, children: bool = True) -> float | None:
+    """User + system CPU seconds of a process and (by default) all its descendants; None if unknown."""
+    if pid is None:
+        return None
+    try:
+        parent = psutil.Process(pid)
+        procs = [parent, *(parent.children(recursive=True) if children else [])]
+    except psutil.Error:
+        return None
+    total = 0.0
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            times = proc.cpu_times()
+            total += times.user + times.system
+    return total
 
 
 # ------------------------------------------------------------------ the run
@@ -248,6 +269,9 @@ async def run_load(
     samples: list[Sample] = []
     rss_before = rss_mb(server_pid)
     peak = [rss_before or 0.0]
+    # The generator alone: the service it started is one of its children.
+    server_cpu_before, client_cpu_before = cpu_seconds(server_pid), cpu_seconds(os.getpid(), children=False)
+    psutil.cpu_percent(None)  # starts the host-wide CPU measurement
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(
         base_url=base_url.rstrip("/"), timeout=timeout, limits=limits, trust_env=False
@@ -275,9 +299,17 @@ async def run_load(
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
+    host_cpu = psutil.cpu_percent(None)
+    server_cpu_after, client_cpu_after = cpu_seconds(server_pid), cpu_seconds(os.getpid(), children=False)
     rss_after = rss_mb(server_pid)
     rss_peak = max(peak[0], rss_after or 0.0) if server_pid is not None else None
-    return summarize(samples, clients, seconds, elapsed, rss_before, rss_after, rss_peak)
+    result = summarize(samples, clients, seconds, elapsed, rss_before, rss_after, rss_peak)
+    if server_cpu_before is not None and server_cpu_after is not None:
+        result.server_cpu_s = round(server_cpu_after - server_cpu_before, 2)
+    if client_cpu_before is not None and client_cpu_after is not None:
+        result.client_cpu_s = round(client_cpu_after - client_cpu_before, 2)
+    result.host_cpu_percent = round(host_cpu, 1)
+    return result
 
 
 async def warm_up(base_url: str, mix: Sequence[LoadRequest] | None = None, timeout: float = 120.0) -> dict[str, int]:
@@ -322,67 +354,6 @@ def first_level_over(results: Sequence[LoadResult], ms: float = 1000.0) -> int |
 # ------------------------------------------------------------------ the service
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_service(
-    data_dir: Path,
-    port: int | None = None,
-    workers: int = 1,
-    *,
-    env: dict[str, str] | None = None,
-    log_path: Path | None = None,
-    ready_timeout: float = 180.0,
-) -> tuple[subprocess.Popen[bytes], str]:
-    """Start ``policy-assistant serve --no-ingest`` on loopback and wait until ``/readyz`` answers 200.
-
-    The server's output (one access-log line per request) goes to ``log_path`` (a temporary file by
-    default), never to a pipe that nobody reads: a full pipe would stall the server under load.
-    """
-    port = port or free_port()
-    cmd = [sys.executable, "-m", "app.cli", "serve", "--no-ingest", "--host", "127.0.0.1"]
-    cmd += ["--port", str(port), "--workers", str(workers)]
-    full_env = {**os.environ, "PA_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", **(env or {})}
-    if log_path is None:
-        fd, name = tempfile.mkstemp(prefix="pa-loadtest-", suffix=".log")
-        os.close(fd)
-        log_path = Path(name)
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, env=full_env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + ready_timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
-            raise RuntimeError(f"the service exited with code {proc.returncode}:\n{tail}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2, trust_env=False).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    stop_service(proc)
-    raise RuntimeError(f"the service did not become ready in {ready_timeout:.0f} s (log: {log_path})")
-
-
-def stop_service(proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    """Terminate the service (uvicorn stops its workers), killing it if it does not stop in time."""
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(psutil.Error):
-            for child in psutil.Process(proc.pid).children(recursive=True):
-                child.kill()
-        proc.kill()
-        proc.wait(timeout=timeout)
-
-
 # ------------------------------------------------------------------ the report
 
 
@@ -411,25 +382,38 @@ def _errors_text(result: LoadResult) -> str:
     return f"{result.error_count} (" + ", ".join(f"{k}: {v}" for k, v in result.errors.items()) + ")"
 
 
+def _cpu_text(result: LoadResult) -> str:
+    """CPU busy, all in % of one core (so 200 = two cores): the whole host, the server, the generator."""
+
+    def share(cpu_s: float | None) -> str:
+        return "—" if cpu_s is None or result.elapsed <= 0 else f"{100 * cpu_s / result.elapsed:.0f}"
+
+    cores = psutil.cpu_count() or 1
+    host = "—" if result.host_cpu_percent is None else f"{result.host_cpu_percent * cores:.0f}"
+    return f"{host} / {share(result.server_cpu_s)} / {share(result.client_cpu_s)}"
+
+
 def over_line(results: Sequence[LoadResult], ms: float = 1000.0) -> str:
     level = first_level_over(results, ms)
     bound = f"{ms / 1000:g} s" if ms >= 1000 else f"{ms:g} ms"
     if level is None:
         top = max((r.clients for r in results), default=0)
         return f"p95 > {bound}: not reached (up to {top} clients)"
-    return f"p95 > {bound} first at {level} clients"
+    measured = ", ".join(str(c) for c in sorted({r.clients for r in results}))
+    return f"p95 > {bound} first at {level} clients (levels measured: {measured})"
 
 
 def markdown_table(results: Sequence[LoadResult]) -> str:
     lines = [
-        "| clients | requests | req/s | p50 ms | p95 ms | p99 ms | errors | server RSS MB before → after (peak) |",
-        "|---:|---:|---:|---:|---:|---:|---|---|",
+        "| clients | requests | req/s | p50 ms | p95 ms | p99 ms | errors | server RSS MB before → after (peak) "
+        "| CPU % of a core: host / server / generator |",
+        "|---:|---:|---:|---:|---:|---:|---|---|---|",
     ]
     for r in results:
         rss = f"{_mb(r.rss_before_mb)} → {_mb(r.rss_after_mb)} ({_mb(r.rss_peak_mb)})"
         lines.append(
             f"| {r.clients} | {r.requests} | {r.rps:.1f} | {r.p50:.0f} | {r.p95:.0f} | {r.p99:.0f} | "
-            f"{_errors_text(r)} | {rss} |"
+            f"{_errors_text(r)} | {rss} | {_cpu_text(r)} |"
         )
     return "\n".join(lines)
 
@@ -466,12 +450,13 @@ def plot(results: Sequence[LoadResult], path: Path, ms: float = 1000.0) -> Path:
     ax2 = ax.twinx()
     ax2.plot(xs, [r.rps for r in ordered], "s--", color="tab:blue", label="requests/s")
     ax2.set_ylabel("requests/s", color="tab:blue")
-    ax2.set_ylim(bottom=0)
-    ax.set_ylim(bottom=0)
+    ax2.set_ylim(0, max([r.rps for r in ordered] + [1.0]) * 1.15)
+    ax.set_ylim(0, max([r.p95 for r in ordered] + [ms]) * 1.15)
     handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-    ax.legend(handles, [str(h.get_label()) for h in handles], loc="upper left", fontsize=8)
+    labels = [str(h.get_label()) for h in handles]
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
     ax.set_title("Policy assistant service under load (mixed ask / search / calc)")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     plt.close(fig)
@@ -495,7 +480,9 @@ def write_report(
         "questions of `eval/golden/answers.yaml`), 30 % `POST /api/search` (the same questions), 20 % "
         "`POST /api/calc/{rule}` (two calculators with valid inputs). Latencies are client-side, per "
         "request, over every completed request; an error is any non-2xx status or exception. RSS is "
-        "the server process and its workers.",
+        "the server process and its workers. CPU is in % of one core (200 = two cores busy) for the "
+        "whole host, the server and the load generator; a host figure well above server + generator "
+        "means other work shared the machine and the latencies are pessimistic.",
         "",
         markdown_table(results),
         "",

@@ -121,6 +121,17 @@ def _group_table(dev: AnswerEvalResult, attr: str) -> list[str]:
     return lines
 
 
+def _first_table(md: Path) -> list[str]:
+    """The first Markdown table of a report file."""
+    table: list[str] = []
+    for line in md.read_text(encoding="utf-8").splitlines():
+        if line.startswith("|"):
+            table.append(line)
+        elif table:
+            break
+    return table
+
+
 def _load_json(path: Path) -> dict[str, Any] | list[Any] | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
@@ -213,12 +224,14 @@ def run_all(services: Services, reports: Path) -> Path:
             f"- service start → ready: {cold['service_start_to_ready_s']} s; memory {cold['service_rss_ready_mb']} MB ready, "
             f"{cold['service_rss_after_asks_mb']} MB after a burst",
         ]
-    scaling = _load_json(reports / "scaling.json")
-    if scaling:
-        lines += ["", "## Scaling ([scaling.md](scaling.md))", "", "![scaling](scaling.png)"]
-    load = _load_json(reports / "load.json")
-    if load:
-        lines += ["", "## Load test ([load.md](load.md))", "", "![load](load.png)"]
+    for name, title in (
+        ("scaling", "Scaling"),
+        ("load", "Load test, sweep"),
+        ("load-20x60", "Load test, 20 clients × 60 s"),
+    ):
+        md = reports / f"{name}.md"
+        if md.is_file():
+            lines += ["", f"## {title} ([{name}.md]({name}.md))", "", *_first_table(md), "", f"![{name}]({name}.png)"]
     path = reports / "report.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

