@@ -20,7 +20,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from app.answer import guards
 from app.answer.condense import Condensed, condense
-from app.answer.offline import AnswerContext, Draft, Segment, as_dict
+from app.answer.offline import AnswerContext, Draft, as_dict
 from app.answer.schema import Answer, AnswerCitation
 from app.answer.sessions import RedisSessionStore, SessionStore, Turn
 from app.answer.verify import verify_draft
@@ -106,8 +106,6 @@ class Assistant:
 
         simplified = to_simplified(state.question)
         state.condensed = condense(simplified, state.history, cities)
-        if state.city is None and state.condensed.city:
-            state.city = None  # a named city boosts retrieval; only an explicit --city filters
         known = set(cities)
         for other in self._other_cities:
             if other in simplified and not any(k in simplified for k in known):
@@ -261,6 +259,3 @@ def _asks_total(question: str) -> bool:
     return bool(_TOTAL.search(question)) or bool(
         re.search(r"(?:\d+|[一二两三四五六七八九十]+)\s*(?:个|名|位|人)", question)
     )
-
-
-__all__ = ["Answer", "AnswerBackend", "Assistant", "Segment", "guards"]

@@ -40,7 +40,6 @@ SCOPE = (
 NOT_OFFICE = "本助手不代表任何政府部门，不能出具证明、批复或作出承诺；以下仅为政策文件原文的解读。"
 FALLBACK_DEPARTMENT = "当地人力资源和社会保障部门（可拨打12345政务服务便民热线）"
 MONEY_KINDS = ("per_head", "monthly", "one_off", "percentage")
-_NO_RULE = Rule(id="none", title="", city="", doc_id="", clause_id="", quote="", kind="eligibility", payee="none")
 
 
 @dataclass
@@ -193,8 +192,7 @@ class OfflineAnswerer:
         draft.warnings.extend(w for w in tool.warnings if w not in draft.warnings)
 
     def _calculation_lead(self, rule: Rule, tool: ToolResult, draft: Draft) -> None:
-        payee = tool.payee_zh if tool.payee != "none" else ""
-        who = f"{payee}" if payee else ""
+        who = tool.payee_zh if tool.payee != "none" else ""
         if tool.qualifier == "cap":
             draft.say(f"{who}按标准最多可获得{tool.title} {tool.result_text.replace('最高 ', '')}")
         elif tool.qualifier == "floor":
@@ -229,7 +227,8 @@ class OfflineAnswerer:
             return
         mark = {"met": "✔ 已满足", "not_met": "✘ 不满足", "unknown": "？待确认"}
         draft.say("\n条件：")
-        alternatives = {a.when: a.text for a in (self.catalogue.get(tool.rule_id) or _NO_RULE).alternatives}
+        rule = self.catalogue.get(tool.rule_id)
+        alternatives = {a.when: a.text for a in rule.alternatives} if rule else {}
         for c in tool.conditions:
             draft.say(f"\n· {c.label}——{mark[c.status]}")
             if c.status == "unknown" and c.id in alternatives:

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
 from app.answer.schema import Answer
@@ -130,6 +130,3 @@ def calc(rule_id: str, body: ToolRequest, svc: Services = Depends(services)) -> 
 @router.post("/check/{rule_id}", response_model=ToolResult, summary="Check each condition of a rule")
 def check(rule_id: str, body: ToolRequest, svc: Services = Depends(services)) -> ToolResult:
     return _run(rule_id, body, svc, check_only=True)
-
-
-__all__ = ["HTTPException", "router"]
