@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ingest.provisions import Provision
+
 Status = Literal["in_force", "draft", "unknown"]
 ClauseKind = Literal["header", "preamble", "clause", "row", "signature"]
 
@@ -62,6 +64,9 @@ class Clause(BaseModel):
     end: int
     order: int = Field(description="position of the clause in its document")
     fields: dict[str, str] = Field(default_factory=dict, description="named cells of a table row")
+    provisions: list[Provision] = Field(
+        default_factory=list, description="quantified provisions extracted from the text at ingest"
+    )
 
     @property
     def label(self) -> str:
