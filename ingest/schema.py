@@ -29,7 +29,9 @@ class DocumentMeta(BaseModel):
     issuer: str = "未注明"
     number: str = Field("", description="document number, e.g. 大政办发〔2023〕34号")
     date: str = Field("", description="ISO date when the document states one")
-    city: str = Field("未知", description="city the document applies to; 未知 when not stated")
+    city: str = Field("未知", description="city (or district) the document applies to; 未知 when not stated")
+    province: str = Field("", description="the province, when known (derived from the gazetteer otherwise)")
+    parent_city: str = Field("", description="for a district's document: the city it belongs to")
     status: Status = "unknown"
     source: str = Field(description="path of the source file, relative to the manifest")
     segmenter: Literal["auto", "numbered", "table"] = "auto"

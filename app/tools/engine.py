@@ -25,6 +25,7 @@ from app.tools.result import CheckedCondition, Citation, ToolError, ToolResult
 from app.tools.rules import PAYEE_ZH, Catalogue, Condition, Rule
 from ingest.schema import DocumentMeta
 
+UNREVIEWED = "金额由系统从原文自动提取，未经人工核对，以原文为准。"
 SPECIAL_INPUTS = ("category", "count", "people", "months", "elapsed_months", "years", "base", "deduction")
 _YES = {"yes", "y", "true", "1", "是", "有", "已", "对", "已完成", "通过", "签了", "交了", "满足"}
 _NO = {"no", "n", "false", "0", "否", "没有", "无", "未", "不是", "没", "不满足"}
@@ -148,6 +149,9 @@ class RuleEngine:
         caution = doc.caution() if doc is not None else "注意：依据的文件不在文件清单中，来源不详，仅供参考。"
         if caution:
             result.warnings.append(caution)
+        result.reviewed = rule.reviewed
+        if not rule.reviewed:
+            result.warnings.append(UNREVIEWED)
         if rule.notes:
             result.details["notes"] = rule.notes
 
