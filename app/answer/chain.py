@@ -32,6 +32,7 @@ from app.frame.schema import QuestionFrame
 from app.retrieval import Filters, HybridRetriever, SearchResult
 from app.scope import Scope, place_names, scope_for
 from app.tools.accounting import Plan, plan
+from app.tools.calculators import fmt
 from app.tools.engine import RuleEngine
 from app.tools.result import ToolError, ToolResult
 from app.tools.routing import Router
@@ -296,6 +297,11 @@ class Assistant:
 
 def _apply_plan(tool: ToolResult, p: Plan) -> ToolResult:
     """The engine's result, with what the accounting found: no total unless every number was placed."""
+    # A sum the user states (一共就是400万？) is checked against the calculator's.
+    for c in p.claims:
+        if c.unit == "元" and c.correct is None and tool.result is not None and p.can_total:
+            c.correct = c.claimed == tool.result
+            c.actual = [f"{fmt(tool.result)}元"]
     tool.reading = p.reading()
     tool.accounting = p.as_dict()
     if tool.result is None:

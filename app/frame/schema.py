@@ -128,6 +128,7 @@ class Claim(BaseModel):
     text: str
     value: Decimal
     unit: str = Field(description="个月 / 年 / % / 元 / 万元 / 人 …")
+    qualifier: str = Field("", description="cap / floor / before_tax when the user says 最高 / 至少 / 税前 with it")
     number: int | None = None
     span: Span
 

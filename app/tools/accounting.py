@@ -553,12 +553,17 @@ def _claims(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
                 check.actual = [f"{fmt(rule.rate)}%"]
                 check.correct = c.value == rule.rate
         elif c.unit == "个月":
+            # A period the rule states, or a condition's threshold (缴纳社会保险费1个月以上).
             actual = [s for s in _spans_in(rule.quote)]
+            actual += [cond.label for cond in rule.conditions if cond.type == "threshold" and cond.unit in ("个月", "年")]
+            actual = [a for a in dict.fromkeys(actual)]
             if rule.period_months is not None:
                 actual = [f"{rule.period_months}个月"] + [a for a in actual if a != f"{rule.period_months}个月"]
             if actual:
-                check.actual = actual
-                check.correct = any(_months_of(a) == c.value for a in actual)
+                check.actual = [a for a in actual if _SPAN_IN_TEXT.fullmatch(a.replace(" ", ""))] or [
+                    _SPAN_IN_TEXT.search(a).group(0) if _SPAN_IN_TEXT.search(a) else a for a in actual  # type: ignore[union-attr]
+                ]
+                check.correct = any(_months_of(a) == c.value for a in check.actual if _SPAN_IN_TEXT.fullmatch(a))
         elif c.unit == "元":
             scale = Decimal(10000) if rule.unit.startswith("万元") else Decimal(1)
             unit = rule.unit.split("/")[0] or "元"
@@ -570,16 +575,33 @@ def _claims(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
                 a = named[0]
                 check.actual = [f"{fmt(a.value)}{unit}"]
                 check.correct = c.value == a.value * scale
+            elif len(rule.amounts) == 1 and c.value == rule.amounts[0].value * scale:
+                check.actual = [f"{fmt(rule.amounts[0].value)}{unit}"]
+                check.correct = True
             elif rule.amounts:
                 values = [a.value * scale for a in rule.amounts]
                 check.actual = [f"{fmt(a.value)}{unit}" for a in rule.amounts]
                 # Not one of the standards: it may be a total, checked against the result by the chain.
                 check.correct = True if c.value in values else None
+        # 每人每年最高5000元吧 where the text says 不少于: the figure is right, its qualifier is not.
+        said_q = getattr(c, "qualifier", "")
+        if check.correct and said_q in ("cap", "floor", "before_tax"):
+            actual_q = _qualifier_of(rule)
+            if said_q == "before_tax" and actual_q == "after_tax":
+                check.correct, check.actual = False, [f"税后{check.actual[0]}" if check.actual else "税后"]
+            elif said_q in ("cap", "floor") and actual_q in ("cap", "floor", "exact") and said_q != actual_q:
+                words = {"cap": "最高", "floor": "不少于", "exact": ""}[actual_q]
+                check.correct, check.actual = False, [f"{words}{a}" for a in check.actual]
         p.claims.append(check)
         p.placements.append(Placement(c.text, "claim", "", c.number))
 
 
-_SPAN_IN_TEXT = re.compile(r"\d+\s*(?:个月|年)")
+def _qualifier_of(rule: Rule) -> str:
+    qs = {a.qualifier or rule.qualifier for a in rule.amounts} or {rule.qualifier}
+    return qs.pop() if len(qs) == 1 else "mixed"
+
+
+_SPAN_IN_TEXT = re.compile(r"\d+\s*(?:个月|年)(?:以上|以下|以内)?")
 
 
 def _spans_in(text: str) -> list[str]:
@@ -587,6 +609,7 @@ def _spans_in(text: str) -> list[str]:
 
 
 def _months_of(text: str) -> Decimal:
+    text = re.sub(r"(?:以上|以下|以内)$", "", text)
     n = Decimal(re.match(r"\d+", text).group(0))  # type: ignore[union-attr]
     return n * 12 if text.endswith("年") else n
 
