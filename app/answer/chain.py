@@ -27,7 +27,7 @@ from app.answer.schema import Answer, AnswerCitation
 from app.answer.sessions import RedisSessionStore, SessionStore, Turn
 from app.answer.verify import verify_draft
 from app.frame.merge import carried, merge
-from app.frame.read import read_question
+from app.frame.read import normalise, read_question
 from app.frame.schema import QuestionFrame
 from app.retrieval import Filters, HybridRetriever, SearchResult
 from app.scope import Scope, place_names, scope_for
@@ -168,7 +168,9 @@ class Assistant:
         carried_rule = state.history[-1].rule_id if state.history and frame.follow_up else None
         # With a place named, every rule considered is of that place: one the question names may lead
         # even if retrieval missed its clause. Without one, only rules whose clause was retrieved.
-        route = self.router.route(frame, rules, clause_ids, retrieved_only=not scope.restricted)
+        route = self.router.route(
+            frame, rules, clause_ids, retrieved_only=not scope.restricted, text=normalise(state.standalone)
+        )
         rule = route.rule if route is not None else None
         if carried_rule and (rule is None or (route is not None and route.score < 4)):
             kept = next((r for r in rules if r.id == carried_rule), None)

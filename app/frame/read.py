@@ -155,7 +155,11 @@ class _Reader:
                 items.append((m.start(), None, m))
         items.sort(key=lambda x: x[0])
         for _, index, rest in items:
-            if index is not None:
+            if index is not None and self._claimed_count(index):
+                t = self.f.numbers[index]
+                self.f.claims.append(Claim(text=t.text, value=t.value, unit="人", number=index, span=t.span))
+                self.used.add(index)
+            elif index is not None:
                 self._count_group(index)
             elif rest is not None:
                 self._rest_group(rest)
@@ -247,6 +251,25 @@ class _Reader:
                 complement=True,
                 span=Span(start=m.start(), end=m.end()),
             )
+        )
+
+    def _claimed_count(self, index: int) -> bool:
+        """大连工匠是每年评20个吧？: a count the user says the text gives, not people of his own."""
+        t = self.f.numbers[index]
+        clause = _clause_of(self.text, t.span.start)
+        start = max([m.end() for m in re.finditer(r"[。？?！!]", self.text[: t.span.start])], default=0)
+        end_m = re.search(r"[。？?！!]", self.text[t.span.start :])
+        sentence = self.text[start : t.span.start + end_m.end() if end_m else len(self.text)]
+        confirm = re.search(r"吧|对吧|对吗|是吧|是不是|听说|据说", sentence) or (
+            sentence.rstrip().endswith(("？", "?")) and re.search(r"就是|也就|一共就", sentence)
+        )
+        if not confirm:
+            return False
+        lead = self.text[clause.start : t.span.start]
+        if words_pattern("first_person").search(re.sub(r"(?:告诉|给|帮|替|问|跟|对)我们?", "", lead)):
+            return False
+        return bool(re.search(r"是|评|选|有|招|培养|达到|规定", lead)) and not re.search(
+            r"我们|我|咱", sentence[: t.span.start - start]
         )
 
     def _subset_parent(self) -> int | None:
@@ -636,8 +659,7 @@ class _Reader:
 def _intent(frame: QuestionFrame) -> tuple[Intent, bool]:
     text = frame.text
     asks_total = bool(words_pattern("asks_total").search(text))
-    about = frame.place_names("about")
-    if len(set(about)) >= 2 or (words_pattern("asks_compare").search(text) and len(set(about)) != 1 and re.search(r"各|分别|对比|比较|哪里|哪个地方", text)):
+    if _compares(frame):
         return "compare", asks_total
     if words_pattern("asks_all").search(text):
         return "entitlements", asks_total
@@ -648,6 +670,27 @@ def _intent(frame: QuestionFrame) -> tuple[Intent, bool]:
     if words_pattern("asks_check").search(text) or re.search(r"吗|么|[？?]$", text) and frame.facts:
         return "check", asks_total
     return "fact", asks_total
+
+
+def _compares(frame: QuestionFrame) -> bool:
+    """Two or more places side by side (大连、南通 / 厦门跟大连 / 三地), or 各地 / 各个文件 / 分别 … 哪里更."""
+    text = frame.text
+    about = [p for p in frame.places if p.role == "about"]
+    # A district inside a named city is the same place said more precisely (厦门湖里).
+    distinct = [p for p in about if not any(q is not p and q.name in p.parents for q in about)]
+    names = list(dict.fromkeys(p.name for p in distinct))
+    if re.search(r"各地|各个文件|各文件|几个地方|各城市|各市|三地|两地|几地", text):
+        return True
+    if len(names) < 2:
+        return False
+    if words_pattern("asks_compare").search(text):
+        return True
+    # Places listed together: 大连、南通 / 大连和南通 / 大连 南通 (hotline keywords).
+    spans = sorted(distinct, key=lambda p: p.span.start)
+    for a, b in zip(spans, spans[1:], strict=False):
+        if re.fullmatch(r"\s*(?:、|和|跟|与|及|以及|还有|或|,|，|\s)\s*", text[a.span.end : b.span.start]):
+            return True
+    return False
 
 
 def _leans_on_history(frame: QuestionFrame) -> bool:

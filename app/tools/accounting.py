@@ -111,8 +111,9 @@ class Plan:
         for p in self.placements:
             if p.fate == "not_applicable" and p.note:
                 out.append(p.note)
+        out += [n for n in self.notes if n not in out]
         for p in self.not_understood:
-            out.append(f"“{p.what}”不清楚指什么，未计入")
+            out.append(f"“{p.what}”：{p.note}，未计入" if p.note else f"“{p.what}”不清楚指什么，未计入")
         return "；".join(out)
 
     def as_dict(self) -> dict[str, Any]:
@@ -170,6 +171,22 @@ def category_of(words: str, rule: Rule) -> tuple[str | None, str]:
     if best is not None:
         return best[1], ""
     return None, "other" if levels and ladders else ""
+
+
+def categories_named(words: str, rule: Rule) -> list[str]:
+    """Every category of the rule the words name, longest forms first, without overlaps."""
+    forms = sorted(((f, a.category) for a in rule.amounts for f in rule.forms(a)), key=lambda p: -len(p[0]))
+    taken = [False] * len(words)
+    found: list[str] = []
+    for form, cat in forms:
+        for m in re.finditer(re.escape(form), words):
+            if any(taken[m.start() : m.end()]):
+                continue
+            for i in range(m.start(), m.end()):
+                taken[i] = True
+            if cat not in found:
+                found.append(cat)
+    return found
 
 
 # ---------------------------------------------------------------------------------------------- conditions
@@ -261,6 +278,9 @@ def plan(frame: QuestionFrame, rule: Rule, *, doc_city: str = "") -> Plan:
             shown = g.label if g.label and g.label not in set(question_words()["generic_labels"]) else ((a.label or a.category) if a else "")
             note = f"{shown} {g.count}人（按{a.label or a.category}计）" if a is not None else f"{shown} {g.count}"
             p.placements.append(Placement(what, "input", note, grp.number, g.index))
+    counted = [g for g in readings if g.status not in ("context",)]
+    if money_rule and not counted:
+        _no_counts(frame, rule, p, counts)
     if money_rule or (rule.kind == "percentage" and rule.uplift):
         if rule.kind == "percentage":
             total_count = sum(counts.values())
@@ -309,6 +329,34 @@ def plan(frame: QuestionFrame, rule: Rule, *, doc_city: str = "") -> Plan:
     return p
 
 
+def _no_counts(frame: QuestionFrame, rule: Rule, p: Plan, counts: dict[str, int]) -> None:
+    """No head count in the question: one person (or unit) of the one category named, or ask."""
+    ladders = {a.ladder for a in rule.amounts if a.ladder}
+    listed = {(a.ladder, a.rank) for a in rule.amounts if a.ladder}
+    for lv in frame.levels:
+        if lv.ladder in ladders and (lv.ladder, lv.rank) not in listed:
+            names = "、".join(a.label or a.category for a in rule.amounts)
+            p.groups.append(
+                GroupReading(index=-1, label=lv.text, count=None, status="not_listed", reason=f"文件只列了{names}，没有这一级")
+            )
+            p.placements.append(Placement(lv.text, "not_listed", f"文件只列了{names}，没有{lv.level}"))
+            return
+    if any(c.unit == "人" for c in frame.claims):
+        p.missing.append("实际人数（问题中的人数是对文件内容的说法，不是您单位的人数）")
+        return
+    if len(rule.amounts) == 1:
+        p.notes.append("按1人（1个单位）计")
+        return
+    named = categories_named(frame.text, rule)
+    if len(named) == 1:
+        counts[named[0]] = 1
+        a = rule.amount(named[0])
+        p.notes.append(f"按1人（{a.label or a.category if a else named[0]}）计")
+    else:
+        cats = "、".join(a.label or a.category for a in rule.amounts)
+        p.missing.append(f"各类别分别有多少人（个）？可选类别：{cats}")
+
+
 def _is_condition_value(frame: QuestionFrame, index: int) -> bool:
     t = frame.numbers[index]
     spans = [f.span for f in frame.facts if f.value is not None] + [
@@ -350,7 +398,7 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
     outside = frame.text
     for g in groups:
         outside = outside[: g.span.start] + " " * (g.span.end - g.span.start) + outside[g.span.end :]
-    named_elsewhere = {c for c in (category_of(w, rule)[0] for w in [outside]) if c}
+    named_elsewhere = set(categories_named(outside, rule))
     for k, g in enumerate(groups):
         own = g.label if g.label and g.label not in generic else ""
         label = own or (groups[g.parent].label if g.parent is not None else "") or g.label
@@ -368,7 +416,14 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
             cat = rule.amounts[0].category
         if cat is None and not why and not own and g.parent is None and len(named_elsewhere) == 1:
             cat = next(iter(named_elsewhere))
+        own_cats = categories_named(g.text or g.label, rule) if len(rule.amounts) > 1 else []
+        if len(own_cats) > 1 and not children.get(k):
+            cat, why = None, "ambiguous"  # 其余有技师也有高级工: how many of each is not said
+        elif cat is None and not own_cats and len(named_elsewhere) > 1 and g.parent is None and not children.get(k):
+            why = "ambiguous"  # 6个学生学徒，高职和中职都有
         r.category = cat
+        if why == "ambiguous":
+            r.reason = "ambiguous"
         level_rank = None
         lv = vocabulary().levels_in(words)
         if lv:
@@ -413,17 +468,21 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
         if r.count is None:
             r.status, r.reason = "not_understood", "人数不明"
             continue
+        # Whoever fails a condition is left out, whatever their category.
+        failed = [c for c in rule.conditions if r.verdicts.get(c.id) == "not_met"]
+        if failed:
+            r.status = "excluded"
+            r.reason = "不满足“" + "”“".join(c.label for c in failed) + "”"
+            continue
+        if r.category is None and r.reason == "ambiguous":
+            r.status, r.reason = "not_understood", "各类别各有多少人没有说明"
+            continue
         if r.category is None:
             listed = "、".join(a.label or a.category for a in rule.amounts)
             if r.label and (vocabulary().levels_in(r.label) or vocabulary().levels_in(groups[r.index].text)):
                 r.status, r.reason = "not_listed", f"文件只列了{listed}，没有这一类"
             else:
                 r.status, r.reason = "not_understood", f"不清楚属于哪一类（文件列了{listed}）"
-            continue
-        failed = [c for c in rule.conditions if r.verdicts.get(c.id) == "not_met"]
-        if failed:
-            r.status = "excluded"
-            r.reason = "不满足“" + "”“".join(c.label for c in failed) + "”"
     return readings
 
 
