@@ -194,6 +194,10 @@ def _classify(text: str, raw: _Raw) -> NumberToken | None:
     ):
         return tok("year", "年")
     if re.search(r"第\s*$", before):
+        # 第一年的津贴 / 第二个月: the amount of one such period.
+        m = re.match(r"\s*(年|个月)", after)
+        if m:
+            return tok("span", "年" if m.group(1) == "年" else "个月", raw.end + m.end(), Decimal(12) if m.group(1) == "年" else Decimal(1))
         return tok("ordinal")
     if re.search(r"百分之\s*$", before):
         return tok("rate", "%")

@@ -193,9 +193,19 @@ class _Reader:
         generic = set(self.words["generic_labels"])
         # What the group's own words say after the count, up to the end of its clause (5人取得中级工).
         clause = _clause_of(text, tok.span.start)
-        own_words = text[tok.span.end : clause.end]
+        nxt = next((t.span.start for t in self.f.numbers if t.span.start > tok.span.start and t.role == "count"), clause.end)
+        own_words = text[tok.span.end : min(clause.end, nxt)]
+        # 中职7个高职3个: a noun right after the count that is itself followed by a count is the next
+        # group's name; this count's name came before it.
+        if after_label and re.match(r"\s*(?:\d+|[一二两三四五六七八九十俩仨]+)\s*[个名位人家]", text[after_end : after_end + 5]):
+            own_words = own_words.replace(after_label, "", 1)
+            after_label, after_end = "", tok.span.end
         own_level = bool(vocabulary().levels_in(own_words))
         label, start, end = after_label, tok.span.start, after_end
+        # 高职里有1个… / 中职当中有2个…: part of the group named before 里/中.
+        within = re.match(r"^(.+?)(?:里面|里|当中|之中|中)$", before_label) if before_label else None
+        if within and not after_label:
+            before_label = ""
         if (
             (not after_label or after_label in generic)
             and before_label
@@ -207,7 +217,15 @@ class _Reader:
             label = tok.unit if tok.unit in ("人", "家") else ""
         lead = text[max(0, start - 6) : start]
         parent = None
-        if words_pattern("subset").search(lead[-4:]):
+        if within is not None:
+            name = within.group(1)
+            parent = next(
+                (k for k in range(len(self.f.groups) - 1, -1, -1) if name in (self.f.groups[k].label or "") or self.f.groups[k].label in name),
+                None,
+            )
+        if parent is not None:
+            pass
+        elif words_pattern("subset").search(lead[-4:]):
             parent = self._subset_parent()
         elif (not label or label in generic) and self.f.groups and not own_level:
             # 8个学徒，3个没通过考核: a bare count after a named group is part of it — unless it names
@@ -219,6 +237,7 @@ class _Reader:
         if complement and parent is None:
             parent = self._last_top_group()
         additive = bool(words_pattern("additive").search(lead[-4:])) and not complement
+        only = bool(re.search(r"(?:只有|仅有|只|仅|就)\s*$", lead)) and parent is not None
         is_self = bool(words_pattern("self_markers").search(lead)) and tok.value == 1
         # 公司500来人 / 一万二千来号员工: the size of the organisation, said about it, not counted.
         is_size = tok.approximate and (not label or label in generic or label.endswith(("人", "员工", "职工")))
@@ -232,6 +251,7 @@ class _Reader:
                 parent=parent,
                 complement=complement,
                 additive=additive,
+                only=only,
                 number=index,
                 span=Span(start=min(start, tok.span.start), end=max(end, tok.span.end)),
                 qualifiers=[Qualifier(text=lead, concept="self", span=Span(start=start, end=start))] if is_self else [],
@@ -240,7 +260,9 @@ class _Reader:
         self.used.add(index)
 
     def _rest_group(self, m: re.Match[str]) -> None:
-        parent = self._last_top_group()
+        # 其中2个…，其他的…: the rest of the same whole the last part was taken from.
+        last_part = next((g for g in reversed(self.f.groups) if g.parent is not None and not g.complement), None)
+        parent = last_part.parent if last_part is not None else self._last_top_group()
         if parent is None:
             return
         self.f.groups.append(
@@ -318,11 +340,12 @@ class _Reader:
             label += w
         label = label.strip()
         trimmed = label.removeprefix("的")
-        # 2个社保还没交 / 1个高职的学生合同签了: a condition word ends the group's name.
-        concepts = vocabulary().concepts_in(trimmed)
-        if concepts:
-            first = min(c[0] for c in concepts)
-            trimmed = trimmed[:first].removesuffix("的")
+        # 2个社保还没交 / 1个高职的学生合同签了: a condition word that something is said of ends the
+        # group's name (but 毕业班实习学生 is a name).
+        for c_start, c_end, _, _ in vocabulary().concepts_in(trimmed):
+            if c_end == len(trimmed) or re.match(r"[签交缴过了没未不已都还也满刚才挂却]", trimmed[c_end]):
+                trimmed = trimmed[:c_start].removesuffix("的")
+                break
         return trimmed, pos + (len(label) - len(label.removeprefix("的"))) + len(trimmed)
 
     def _label_before(self, pos: int) -> tuple[str, int]:
@@ -345,7 +368,7 @@ class _Reader:
             if w in ("再", "又", "加", "多", "其中", "我们", "我", "公司", "单位", "企业", "厂里"):
                 break
             label.insert(0, w)
-        joined = "".join(label).strip()
+        joined = re.sub(r"^[个名位人家]+", "", "".join(label).strip())
         # 打算引进两个 / 考核有两个: a condition word before the count is not the group's name.
         concepts = vocabulary().concepts_in(joined)
         if concepts:
@@ -583,6 +606,12 @@ class _Reader:
             g = self.f.groups[k]
             if span.start <= pos < span.end and (g.count is not None or g.complement):
                 return k
+        # 中职里有1个在我们这实习，劳动合同却签在了子公司名下: later clauses of the same sentence still speak
+        # of the part of a group named last.
+        start = max([m.end() for m in re.finditer(r"[。；;？?！!]", self.text[:pos])], default=0)
+        before = [k for k, span in enumerate(self.group_text) if start <= span.start < pos]
+        if before and self.f.groups[before[-1]].parent is not None:
+            return before[-1]
         return None
 
     # -------------------------------------------------------------- money, spans, claims

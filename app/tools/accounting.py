@@ -57,6 +57,7 @@ class GroupReading:
     verdicts: dict[str, Verdict] = field(default_factory=dict)
     status: Literal["input", "excluded", "not_listed", "not_understood", "context", "total"] = "input"
     reason: str = ""
+    measure: str = "人"  # 人 for people, 家/个 for units
 
 
 @dataclass
@@ -100,12 +101,12 @@ class Plan:
 
     def reading(self) -> str:
         """One line: what was used and what was left out (按您说的：…)."""
-        used = [p.note or p.what for p in self.placements if p.fate == "input"]
+        used = [p.note or p.what for p in self.placements if p.fate == "input" and p.note != "见另一项"]
         out = []
         if used:
             out.append("；".join(dict.fromkeys(used)))
         for g in self.excluded:
-            out.append(f"{g.label}{g.count if g.count is not None else ''}人不计（{g.reason}）")
+            out.append(f"{g.label}{g.count if g.count is not None else ''}{g.measure}不计（{g.reason}）")
         for g in self.not_listed:
             out.append(f"{g.label}{_count_text(g)}：{g.reason}")
         for p in self.placements:
@@ -134,7 +135,7 @@ class Plan:
 
 
 def _count_text(g: GroupReading) -> str:
-    return f"{g.count}人" if g.count is not None else ""
+    return f"{g.count}{g.measure}" if g.count is not None else ""
 
 
 # ---------------------------------------------------------------------------------------------- categories
@@ -276,7 +277,7 @@ def plan(frame: QuestionFrame, rule: Rule, *, doc_city: str = "") -> Plan:
             counts[g.category] = counts.get(g.category, 0) + g.count
             a = rule.amount(g.category)
             shown = g.label if g.label and g.label not in set(question_words()["generic_labels"]) else ((a.label or a.category) if a else "")
-            note = f"{shown} {g.count}人（按{a.label or a.category}计）" if a is not None else f"{shown} {g.count}"
+            note = f"{shown} {g.count}{g.measure}（按{a.label or a.category}计）" if a is not None else f"{shown} {g.count}"
             p.placements.append(Placement(what, "input", note, grp.number, g.index))
     counted = [g for g in readings if g.status not in ("context",)]
     if money_rule and not counted:
@@ -312,6 +313,9 @@ def plan(frame: QuestionFrame, rule: Rule, *, doc_city: str = "") -> Plan:
     # ---- everything else
     for i, t in enumerate(frame.numbers):
         if i in used_numbers:
+            continue
+        if i in frame.placed_elsewhere:
+            p.placements.append(Placement(t.text, "input", "见另一项", i))
             continue
         if t.role in ("year", "date", "phone", "doc_number", "ordinal"):
             p.placements.append(Placement(t.text, "context", "", i))
@@ -401,8 +405,11 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
     named_elsewhere = set(categories_named(outside, rule))
     for k, g in enumerate(groups):
         own = g.label if g.label and g.label not in generic else ""
-        label = own or (groups[g.parent].label if g.parent is not None else "") or g.label
-        r = GroupReading(index=k, label=label, count=g.count)
+        levels_said = vocabulary().levels_in(g.text or "")
+        shown = levels_said[0][2].level if levels_said and not own else ""
+        label = own or shown or (groups[g.parent].label if g.parent is not None else "") or g.label
+        unit = frame.numbers[g.number].unit if g.number is not None and g.number < len(frame.numbers) else ""
+        r = GroupReading(index=k, label=label, count=g.count, measure="家" if unit in ("家", "所") else "个" if unit in ("项", "台", "套") else "人")
         if any(q.concept == "self" for q in g.qualifiers):
             r.status, r.reason = "context", "申请主体"
             readings.append(r)
@@ -431,8 +438,29 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
         quals = list(g.qualifiers) + (list(groups[g.parent].qualifiers) if g.parent is not None else [])
         r.verdicts = _condition_verdicts(rule, frame, quals, doc_city, level_rank)
         readings.append(r)
+    # A total listed before its parts (一共10个，中职7个高职3个): the parts carry the categories. A part
+    # taken out of the total (其中2个没过) cannot be put in a category unless it says which.
+    tops_all = [k for k, g in enumerate(groups) if g.parent is None and readings[k].status == "input"]
+    totals: set[int] = set()
+    for i, k in enumerate(tops_all):
+        r = readings[k]
+        if r.count is None or r.category is not None or single:
+            continue
+        following = [j for j in tops_all[i + 1 :] if readings[j].category is not None and readings[j].count is not None]
+        if following and sum(readings[j].count or 0 for j in following) == r.count:
+            totals.add(k)
+            r.status, r.reason = "total", "总数（已按分项计）"
+            for c in children.get(k, []):
+                if readings[c].category is None:
+                    readings[c].status, readings[c].reason = "not_understood", "不清楚属于哪一类，无法从分项中扣除"
+                    readings[c].verdicts = {}
+            if any(readings[c].status == "not_understood" for c in children.get(k, [])):
+                for j in following:
+                    readings[j].status, readings[j].reason = "not_understood", "其中有人不符合条件，但不清楚属于哪一类"
     # Parents with parts: the count left over after the parts is the parent's own (4个学徒，其中1人… → 3).
     for parent, kids in children.items():
+        if parent in totals:
+            continue
         pr = readings[parent]
         known = [readings[c].count for c in kids if not groups[c].complement]
         rest = [c for c in kids if groups[c].complement]
@@ -449,6 +477,13 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
             if readings[c].category is None:
                 readings[c].category = pr.category
             left = 0
+        # 10个人参赛，只有6个进了决赛: the rest did not do what the part did.
+        onlies = [c for c in kids if groups[c].only]
+        if onlies and left > 0:
+            said = [q for c in onlies for q in groups[c].qualifiers if not q.negated]
+            failed = [cond for cond in rule.conditions if any(q.concept == cond.concept for q in said)]
+            if failed:
+                pr.verdicts = {**pr.verdicts, **{cond.id: "not_met" for cond in failed}}
         # The parent itself now stands for its remainder only.
         pr.count = left
         if left == 0:
