@@ -261,7 +261,8 @@ class Assistant:
         assert state.draft is not None
         if state.tool is None and state.draft.tool is not None:
             state.tool, state.tool_intent = state.draft.tool, "model"  # chosen by the model, computed by the engine
-        state.draft = verify_draft(state.draft, state.tool, state.frame.text if state.frame else state.question)
+        values = {fmt(t.value) for t in state.frame.numbers} if state.frame else set()
+        state.draft = verify_draft(state.draft, state.tool, state.frame.text if state.frame else state.question, values)
         return state
 
     def _finish(self, state: _State) -> Answer:

@@ -318,9 +318,11 @@ class OfflineAnswerer:
             draft.say(f"\n· 未计入：{g.label}{g.count if g.count is not None else ''}人——{g.reason}；{fix}后可按标准计入。")
         for c in p.claims:
             if c.correct is False and c.actual:
-                draft.say(f"\n· 需要更正：不是{_claimed(c.claimed, c.unit)}，文件规定的是{'、'.join(dict.fromkeys(c.actual))}。")
+                draft.say(
+                    f"\n· 需要更正：不是{_claimed(c.claimed, c.unit, c.text)}，文件规定的是{'、'.join(dict.fromkeys(c.actual))}。"
+                )
             elif c.correct is True:
-                draft.say(f"\n· 您说的{_claimed(c.claimed, c.unit)}与文件一致。")
+                draft.say(f"\n· 您说的{_claimed(c.claimed, c.unit, c.text)}与文件一致。")
         if tool.result is None:
             for a in p.missing:
                 if a not in draft.follow_up:
@@ -460,7 +462,7 @@ class OfflineAnswerer:
         if ctx.plan is not None and ctx.rule is not None and ctx.rule.clause_id == top.clause.clause_id:
             for c in ctx.plan.claims:
                 if c.correct is False and c.actual:
-                    draft.say(f"需要更正：不是{_claimed(c.claimed, c.unit)}。文件规定的是{'、'.join(c.actual)}。")
+                    draft.say(f"需要更正：不是{_claimed(c.claimed, c.unit, c.text)}。文件规定的是{'、'.join(c.actual)}。")
                     return True
             if ctx.plan.claims:
                 return False
@@ -525,8 +527,10 @@ def amount_summary(rule: Rule) -> str:
     return f"{rule.title}：{'、'.join(parts)}{(' ' + unit) if unit and unit != '%' else ''}{period}{payee}。"
 
 
-def _claimed(value: Decimal, unit: str) -> str:
-    """The user's figure in the document's units: 10000元, 48个月, 50%."""
+def _claimed(value: Decimal, unit: str, typed: str = "") -> str:
+    """The user's figure as typed when it has digits (8万元, 48个月), else in digits (一万元 → 10000元)."""
+    if typed and re.search(r"\d", typed):
+        return typed
     return f"{fmt(value)}{unit}"
 
 

@@ -194,7 +194,7 @@ class _Reader:
         # What the group's own words say after the count, up to the end of its clause (5人取得中级工).
         clause = _clause_of(text, tok.span.start)
         nxt = next((t.span.start for t in self.f.numbers if t.span.start > tok.span.start and t.role == "count"), clause.end)
-        own_words = text[tok.span.end : min(clause.end, nxt)]
+        own_words = re.split(r"[、/]|和|及|与|跟", text[tok.span.end : min(clause.end, nxt)])[0]
         # 中职7个高职3个: a noun right after the count that is itself followed by a count is the next
         # group's name; this count's name came before it.
         if after_label and re.match(r"\s*(?:\d+|[一二两三四五六七八九十俩仨]+)\s*[个名位人家]", text[after_end : after_end + 5]):
