@@ -25,8 +25,8 @@ from langchain_core.embeddings import Embeddings
 from ingest.lexical import LexicalIndex
 from ingest.loaders import SUPPORTED_SUFFIXES, LoaderError, load_text
 from ingest.manifest import Manifest
-from ingest.schema import Clause, DocumentMeta
 from ingest.provisions import EXTRACTOR_VERSION, with_provisions
+from ingest.schema import Clause, DocumentMeta
 from ingest.segment import SEGMENTER_VERSION, iter_text_windows, segment
 from ingest.store import ClauseStore
 from ingest.textproc import Tokenizer, index_text
