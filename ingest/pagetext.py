@@ -96,7 +96,7 @@ class _Phrases:
 @cache
 def phrases() -> _Phrases:
     raw = yaml.safe_load((resources.files("ingest") / "resources" / "webpage.yaml").read_text(encoding="utf-8"))
-    tools = _alternation(raw["tools"])
+    tools = _alternation(raw["tools"]) + rf"|[\u4e00-\u9fff]{{2,20}}(?:{_alternation(raw['site_suffixes'])})"
     sizes = _alternation(raw["sizes"])
     sep = f"[{_SEPARATORS}]"
     page_keys = tuple(raw["page_keys"])

@@ -75,11 +75,11 @@ class _Unit:
 
     @property
     def start(self) -> int:
-        return self.lines[0].start
+        return next(ln for ln in self.lines if not ln.blank).start
 
     @property
     def end(self) -> int:
-        return self.lines[-1].end
+        return next(ln for ln in reversed(self.lines) if not ln.blank).end
 
 
 # ----------------------------------------------------------------------------- units
@@ -106,9 +106,11 @@ def _units(lines: list[Line]) -> list[_Unit]:
             j = i
             while j < len(lines) and (lines[j].tab or (lines[j].blank and not lines[j].chrome)):
                 j += 1
-            cells = [c for c in lines[i:j] if c.tab]
-            if any(not c.blank for c in cells):
-                units.append(_Unit(cells, broken, gap, table=True))
+            block = lines[i:j]
+            while block and not block[-1].tab:
+                block.pop()  # the blank line after the last row
+            if any(not c.blank for c in block):
+                units.append(_Unit(block, broken, gap, table=True))
             broken = gap = False
             i = j
             continue
@@ -149,6 +151,8 @@ def _is_salutation(text: str) -> bool:
     if not text.endswith(("：", ":")) or len(text) > 80:
         return False
     head = text[:-1]
+    if re.search(r"[：:]", head):  # 补贴标准：按以下标准发放： is a key and its value
+        return False
     return head.startswith(("各", "致", "尊敬")) or bool(re.search(r"[、，,]", head)) or "同志" in head
 
 
@@ -235,8 +239,7 @@ class _Builder:
     def table(self, unit: _Unit) -> None:
         blocks = tab_blocks(unit.lines)
         if len(blocks) < 2:  # a single row has no header: its cells are a paragraph
-            filled = [ln for ln in unit.lines if not ln.blank]
-            self.paragraph(filled[0].start, filled[-1].end)
+            self.paragraph(unit.start, unit.end)
             return
         columns = [ln.text for ln in blocks[0]]
         for number, block in enumerate(blocks[1:], 1):
