@@ -180,8 +180,16 @@ def _is_signature_line(text: str) -> bool:
     return is_date_line(text) or is_org_line(text)
 
 
-def _is_heading_like(text: str) -> bool:
-    return 0 < len(text) <= _SUB_MAX and text[-1] not in _END and not _is_signature_line(text)
+def _is_heading_like(unit: _Unit) -> bool:
+    """A one-line unit, short and without punctuation at its end: a sub-heading when text follows it."""
+    text = unit.text
+    return (
+        len(unit.lines) == 1
+        and not unit.table
+        and 0 < len(text) <= _SUB_MAX
+        and text[-1] not in _END
+        and not _is_signature_line(text)
+    )
 
 
 def _is_metadata(text: str) -> bool:
@@ -330,7 +338,7 @@ def segment_page(text: str, doc: DocumentMeta, *, qa: bool) -> list[Clause]:
             b.paragraph(unit.start, nxt.end)  # 各有关单位： goes with the paragraph it opens
             i += 2
             continue
-        if _is_heading_like(unit.text) and nxt is not None and not _signature(body, i + 1):
+        if _is_heading_like(unit) and nxt is not None and not _signature(body, i + 1):
             b.context = (unit.text,)
             i += 1
             continue
@@ -363,7 +371,7 @@ def _key_value_clause(b: _Builder, body: list[_Unit], i: int, kv: tuple[str, str
         u = body[j]
         if u.broken or u.table or _key_value(u.text) or _question(u, qa=False) or _signature(body, j):
             break
-        if not (_LIST_ITEM.match(u.text) or (open_value and not _is_heading_like(u.text))):
+        if not (_LIST_ITEM.match(u.text) or (open_value and not _is_heading_like(u))):
             break
         j += 1
     span = (body[i].start, body[j - 1].end)
@@ -385,7 +393,7 @@ def _qa(b: _Builder, body: list[_Unit], i: int, question: tuple[str, str], qa: b
         nxt = body[j + 1] if j + 1 < len(body) else None
         if u.broken or _question(u, qa) is not None or (_signature(body, j) and _ends_page(body, j)):
             break
-        if nxt is not None and _is_heading_like(u.text) and _question(nxt, qa) is not None:
+        if nxt is not None and _is_heading_like(u) and _question(nxt, qa) is not None:
             break  # a section heading over the next questions
         j += 1
     end = body[max(j, first) - 1].end if j > i + 1 else body[i].end
@@ -396,7 +404,7 @@ def _qa(b: _Builder, body: list[_Unit], i: int, question: tuple[str, str], qa: b
     title = q.strip()
     b.add("qa", b.label(f"问{b.questions}"), title, (body[i].start, end), {"问": title, "答": answer.strip()})
     # A section heading that closed this answer heads the questions after it.
-    if j + 1 < len(body) and _is_heading_like(body[j].text) and _question(body[j + 1], qa) is not None:
+    if j + 1 < len(body) and _is_heading_like(body[j]) and _question(body[j + 1], qa) is not None:
         b.context = (body[j].text,)
         return j + 1
     return j
