@@ -28,7 +28,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ingest.pagetext import chrome_mask, labelled_fields, metadata_keys, page_info
+from ingest.pagetext import alternation, chrome_mask, labelled_fields, metadata_keys, page_info
 from ingest.schema import DocumentMeta
 
 # ----------------------------------------------------------------------------- patterns
@@ -43,11 +43,12 @@ _DATE_SHAPE = re.sub(r"\(\?P<\w+>", "(?:", DATE.pattern)  # the same without gro
 # 大政办发〔2023〕34号, 人社部发[2025]10号, 厦人社规（2024）3号; the brackets vary, the shape does not.
 NUMBER = re.compile(r"[\u4e00-\u9fff]{1,16}\s*[〔\[［【(（]\s*(?:19|20)\d{2}\s*[〕\]］】)）]\s*第?\s*\d{1,5}\s*[号號]")
 
-_ORG_SUFFIX = (
+_ORG_SUFFIXES = (
     "人民政府办公室|人民政府办公厅|人民政府|办公室|办公厅|管理委员会|委员会|管委会|领导小组|工作小组|小组|"
     "总工会|工会|联合会|协会|学会|商会|理事会|中心|研究院|学院|学校|大学|集团|公司|银行|"
     "局|厅|委|部|院|署|处|科|所|办|政府"
-)
+).split("|")
+_ORG_SUFFIX = alternation(_ORG_SUFFIXES)  # with the Traditional spellings: 辦公室, 委員會, 廳 …
 _ORG = rf"[\u4e00-\u9fff（）()]{{1,30}}?(?:{_ORG_SUFFIX})"
 _SEAL = r"(?:\s*[（(]\s*(?:盖章|印章|章)\s*[)）])?"
 ORG_LINE = re.compile(rf"^(?:{_ORG}{_SEAL})(?:[\s、，,]+{_ORG}{_SEAL})*$")

@@ -58,7 +58,8 @@ def _spaced(word: str) -> str:
     return r"\s*".join(re.escape(ch) for ch in word)
 
 
-def _alternation(words: Iterable[str], spaced: bool = False) -> str:
+def alternation(words: Iterable[str], spaced: bool = False) -> str:
+    """Regex alternation of ``words`` and their Traditional spellings, longest first."""
     variants = {v for w in words for v in _variants_of(w)}
     ordered = sorted(variants, key=len, reverse=True)  # longest first: 发布时间 before 时间
     return "|".join(_spaced(v) if spaced else re.escape(v) for v in ordered)
@@ -96,36 +97,36 @@ class _Phrases:
 @cache
 def phrases() -> _Phrases:
     raw = yaml.safe_load((resources.files("ingest") / "resources" / "webpage.yaml").read_text(encoding="utf-8"))
-    tools = _alternation(raw["tools"]) + rf"|[\u4e00-\u9fff]{{2,20}}(?:{_alternation(raw['site_suffixes'])})"
-    sizes = _alternation(raw["sizes"])
+    tools = alternation(raw["tools"]) + rf"|[\u4e00-\u9fff]{{2,20}}(?:{alternation(raw['site_suffixes'])})"
+    sizes = alternation(raw["sizes"])
     sep = f"[{_SEPARATORS}]"
     page_keys = tuple(raw["page_keys"])
     date_keys = tuple(raw["date_keys"])
-    info_keys = _alternation((*page_keys, *date_keys))
+    info_keys = alternation((*page_keys, *date_keys))
     start = r"^[\s【\[（(|｜·•]*"
     return _Phrases(
         tools=re.compile(rf"(?:{tools}|{sep})+", re.IGNORECASE),
-        tools_with_sizes=re.compile(rf"(?:{tools}|{_alternation(raw['size_labels'])}|{sizes}|{sep})+", re.IGNORECASE),
-        size_label=re.compile(_alternation(raw["size_labels"])),
-        neighbour=re.compile(rf"{start}(?:{_alternation(raw['neighbours'])})\s*(?:[：:]|$|\s)"),
+        tools_with_sizes=re.compile(rf"(?:{tools}|{alternation(raw['size_labels'])}|{sizes}|{sep})+", re.IGNORECASE),
+        size_label=re.compile(alternation(raw["size_labels"])),
+        neighbour=re.compile(rf"{start}(?:{alternation(raw['neighbours'])})\s*(?:[：:]|$|\s)"),
         breadcrumb=re.compile(
-            rf"{start}(?:(?:{_alternation(raw['breadcrumbs'])})\s*[：:]|(?:首页|首頁)\s*(?:[>»›→/＞]|&gt;))"
+            rf"{start}(?:(?:{alternation(raw['breadcrumbs'])})\s*[：:]|(?:首页|首頁)\s*(?:[>»›→/＞]|&gt;))"
         ),
-        footer_key=re.compile(rf"{start}(?:{_alternation(raw['footer_keys'], spaced=True)})\s*[：:\s]"),
-        footer_mark=re.compile(_alternation(raw["footer_marks"]), re.IGNORECASE),
+        footer_key=re.compile(rf"{start}(?:{alternation(raw['footer_keys'], spaced=True)})\s*[：:\s]"),
+        footer_mark=re.compile(alternation(raw["footer_marks"]), re.IGNORECASE),
         contact=re.compile(
             r"(?:地\s*址|电\s*话|電\s*話|邮\s*编|郵\s*編|传\s*真|傳\s*真|邮\s*箱|郵\s*箱|e-?mail|网\s*址|網\s*址)\s*[：:]",
             re.IGNORECASE,
         ),
-        related=re.compile(rf"{start}(?:{_alternation(raw['related'])})[\s：:>»更多]*$"),
+        related=re.compile(rf"{start}(?:{alternation(raw['related'])})[\s：:>»更多]*$"),
         page_keys=frozenset(page_keys),
         date_keys=date_keys,
         # A key starts the line or follows a separator or a digit (09:28信息来源), and is followed by ：or whitespace.
         info_field=re.compile(rf"(?<![^{_SEPARATORS}0-9])(?P<key>{info_keys})\s*(?:[：:]|(?=\s)|$)\s*"),
         metadata_keys={field: tuple(words) for field, words in raw["metadata_keys"].items()},
         chrome_classes=frozenset(raw["chrome_classes"]),
-        question=re.compile(rf"{start}(?:{_alternation(raw['questions'])})\s*\d{{0,3}}\s*[：:]\s*", re.IGNORECASE),
-        answer=re.compile(rf"{start}(?:{_alternation(raw['answers'])})\s*\d{{0,3}}\s*[：:]\s*", re.IGNORECASE),
+        question=re.compile(rf"{start}(?:{alternation(raw['questions'])})\s*\d{{0,3}}\s*[：:]\s*", re.IGNORECASE),
+        answer=re.compile(rf"{start}(?:{alternation(raw['answers'])})\s*\d{{0,3}}\s*[：:]\s*", re.IGNORECASE),
     )
 
 
@@ -199,7 +200,7 @@ def labelled_fields(line: str, keys: Sequence[str]) -> list[tuple[str, str]]:
 @cache
 def _labelled_pattern(keys: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(
-        rf"(?<![^\s|｜，,;；])(?P<key>{_alternation(keys, spaced=True)})\s*(?:[：:]\s*|\s+(?=\S)|\s*\|\s*)"
+        rf"(?<![^\s|｜，,;；])(?P<key>{alternation(keys, spaced=True)})\s*(?:[：:]\s*|\s+(?=\S)|\s*\|\s*)"
     )
 
 

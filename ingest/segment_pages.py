@@ -56,6 +56,7 @@ _TITLE_END = re.compile(
     r"(?:通知|办法|方案|意见|规定|细则|公告|通告|决定|指南|问答|解读|清单|目录|一览表|简介|说明|批复|函|政策|措施|要点|规划|计划|条例)"
     r"[）)]?$"
 )
+_ARTICLE = re.compile(r"^第[一二三四五六七八九十百零〇两\d]{1,6}条")
 _QUESTION_IN_LINE = re.compile(r"^(?P<q>.{2,120}?[？?])\s*(?:(?:答|A)\s*[：:])?\s*(?P<a>.*)$")
 
 
@@ -225,7 +226,13 @@ class _Builder:
     seen: dict[str, int] = field(default_factory=dict)
     paragraphs: int = 0
     questions: int = 0
-    context: tuple[str, ...] = ()  # the sub-heading over the clauses that follow
+    context: tuple[str, ...] = ()  # the sub-headings over the clauses that follow
+    under_heading: bool = False  # nothing but headings since the last sub-heading
+
+    def heading(self, text: str) -> None:
+        """A sub-heading: it nests under one just before it, else it replaces the innermost one."""
+        self.context = (*self.context, text) if self.under_heading else (*self.context[:-1], text)
+        self.under_heading = True
 
     def label(self, name: str) -> str:
         self.seen[name] = self.seen.get(name, 0) + 1
@@ -238,10 +245,12 @@ class _Builder:
         path = ("落款",) if kind == "signature" else (*self.context, heading)
         clause = make_clause(self.doc, kind, (label,), path, title, self.text, *span)
         self.clauses.append(clause.model_copy(update={"fields": fields or {}}))
+        self.under_heading = False
 
     def paragraph(self, start: int, end: int) -> None:
         self.paragraphs += 1
-        label = self.label(f"第{self.paragraphs}段")
+        article = _ARTICLE.match(self.text[start:end])  # 第三条 names itself
+        label = self.label(article.group(0) if article else f"第{self.paragraphs}段")
         self.add("clause", label, label, (start, end))
 
     def table(self, unit: _Unit) -> None:
@@ -283,8 +292,8 @@ def _header(units: list[_Unit]) -> int:
             continue
         title_like = len(text) <= _TITLE_MAX and text[-1] not in _END and _key_value(text) is None
         opens_questions = nxt is not None and question_text(nxt.text) is not None
-        if i == 0 and title_like:
-            title, n = text, 1
+        if not title and title_like:
+            title, n = text, i + 1  # the title, possibly under the page's metadata block
             continue
         continues_title = title and not unit.broken and not unit.gap and not _TITLE_END.search(title)
         if title_like and continues_title and n == i and not opens_questions:
@@ -339,7 +348,7 @@ def segment_page(text: str, doc: DocumentMeta, *, qa: bool) -> list[Clause]:
             i += 2
             continue
         if _is_heading_like(unit) and nxt is not None and not _signature(body, i + 1):
-            b.context = (unit.text,)
+            b.heading(unit.text)
             i += 1
             continue
         b.paragraph(unit.start, unit.end)
@@ -405,7 +414,7 @@ def _qa(b: _Builder, body: list[_Unit], i: int, question: tuple[str, str], qa: b
     b.add("qa", b.label(f"问{b.questions}"), title, (body[i].start, end), {"问": title, "答": answer.strip()})
     # A section heading that closed this answer heads the questions after it.
     if j + 1 < len(body) and _is_heading_like(body[j]) and _question(body[j + 1], qa) is not None:
-        b.context = (body[j].text,)
+        b.heading(body[j].text)
         return j + 1
     return j
 

@@ -429,3 +429,88 @@ def test_hard_wrapped_paragraphs_are_joined_back() -> None:
     text = "培训补贴通知\n" + "\n".join(wrapped)
     clauses = segment(text, DocumentMeta(id="g", title="通知", source="g.txt"))
     assert [re.sub("\n", "", c.text) for c in clauses[1:]] == [first, second]
+
+
+# --------------------------------------------------------------------------- more page shapes
+
+
+def seg(text: str) -> list[Clause]:
+    return segment(text, DocumentMeta(id="g", title="页", source="g.txt"))
+
+
+def test_spaced_metadata_block_then_title_then_notice_then_articles() -> None:
+    text = "\n".join(
+        [
+            "索   引   号 20240301-0001 分        类 劳动就业",
+            "发 布 机 构 云溪市人民政府办公室 发 文 日 期 2024-02-29",
+            "文        号 云政办发〔2024〕5号   上 载 日 期 2024-03-01",
+            "云溪市人民政府办公室关于印发技能人才评价办法的通知",
+            "信息来源: 市人民政府办公室",
+            "各区人民政府，市政府各部门：",
+            "现将《云溪市技能人才评价办法》印发给你们，请认真遵照执行。",
+            "云溪市人民政府办公室",
+            "2024年2月29日",
+            "云溪市技能人才评价办法",
+            "第一章 总则",
+            "第一条 为规范技能人才评价工作，制定本办法。",
+            "第二章 评价补贴",
+            "第二条 对通过评价取得高级工证书的，给予每人1000元补贴。",
+        ]
+    )
+    clauses = seg(text)
+    assert [(c.clause_id, c.kind) for c in clauses] == [
+        ("g/文件信息", "header"),
+        ("g/第1段", "clause"),
+        ("g/落款", "signature"),  # the notice's signature, in the middle of the page
+        ("g/第一条", "clause"),  # articles name themselves
+        ("g/第二条", "clause"),
+    ]
+    assert clauses[0].fields["文号"] == "云政办发〔2024〕5号"
+    assert clauses[0].text.endswith("云溪市人民政府办公室关于印发技能人才评价办法的通知")
+    # Consecutive sub-headings nest; a later one replaces the innermost.
+    assert clauses[3].heading_path == ("云溪市技能人才评价办法", "第一章 总则", "第一条")
+    assert clauses[4].heading_path == ("云溪市技能人才评价办法", "第二章 评价补贴", "第二条")
+    found = find_metadata(text)
+    assert (found.number, found.date, found.issuer) == ("云政办发〔2024〕5号", "2024-02-29", "云溪市人民政府办公室")
+
+
+def test_traditional_page_signature_and_metadata() -> None:
+    text = "雲溪市技能補貼說明\n發布時間:2024-03-15 09:28信息來源:雲溪市人社局\n對取得證書的職工給予補貼。\n雲溪市人力資源和社會保障局\n2024年3月10日"
+    clauses = seg(text)
+    assert [(c.clause_id, c.kind) for c in clauses] == [
+        ("g/文件信息", "header"),
+        ("g/第1段", "clause"),
+        ("g/落款", "signature"),
+    ]
+    found = find_metadata(text)
+    assert (found.issuer, found.date) == ("雲溪市人力資源和社會保障局", "2024-03-10")
+
+
+def test_unnumbered_question_lines_make_a_qa_page() -> None:
+    text = "\n".join(
+        [
+            "关于补贴政策调整的说明",
+            "2024-01-11 09:12 来源: 云溪市人社局网站",
+            "现就政策调整情况说明如下。",
+            "这次调整了哪些内容?",
+            "提高了补贴标准。",
+            "扩大了补贴范围。",
+            "什么时候开始执行?",
+            "自2024年2月1日起执行。",
+        ]
+    )
+    clauses = seg(text)
+    assert [(c.clause_id, c.kind) for c in clauses] == [
+        ("g/文件信息", "header"),
+        ("g/第1段", "clause"),
+        ("g/问1", "qa"),
+        ("g/问2", "qa"),
+    ]
+    assert clauses[2].fields["答"] == "提高了补贴标准。\n扩大了补贴范围。"
+
+
+def test_a_question_in_a_paragraph_page_stays_a_paragraph() -> None:
+    """One rhetorical question does not make a Q&A page."""
+    text = "技能改变命运\n为什么要学技能？\n因为技能是立身之本，掌握一门技能就多一条出路。\n本市为此出台多项补贴政策。"
+    clauses = seg(text)
+    assert all(c.kind != "qa" for c in clauses)
