@@ -1,6 +1,6 @@
 """Split a policy text into clauses along the document's own structure.
 
-Two layouts occur in Chinese policy files:
+Two layouts occur in Chinese policy documents:
 
 * **numbered** — 一、 / （一） / 1. headings, either with the body on the same
   line (（四）创新高技能人才培养模式。全面推行…) or on the following lines
@@ -11,6 +11,10 @@ Two layouts occur in Chinese policy files:
   date, 附件) become a ``signature``.
 * **table** — tab-indented cells, one line per cell, rows separated by blank
   lines; the first row holds the column names. Every row is one clause.
+
+Unnumbered web pages (paragraphs, "key：value" lines, questions and answers)
+are split by ``segment_pages``. Page chrome (``pagetext``) is read as a blank
+line that no clause spans across.
 
 Every clause's text is a verbatim slice of the input, so quotes can be
 checked against the source with a plain substring test.

@@ -319,6 +319,7 @@ def segment_page(text: str, doc: DocumentMeta, *, qa: bool) -> list[Clause]:
                 if value:
                     fields.setdefault(key, value)
         b.clauses.extend(header_clauses(header_lines, text, doc, fields))
+        b.seen.update({c.path[0]: 1 for c in b.clauses})  # a key named 文件信息 must not take the header's id
 
     body = units[n_header:]
     i = 0
