@@ -26,6 +26,7 @@ from ingest.lexical import LexicalIndex
 from ingest.loaders import SUPPORTED_SUFFIXES, LoaderError, load_text
 from ingest.manifest import Manifest
 from ingest.metadata import complete_metadata
+from ingest.provisions import EXTRACTOR_VERSION, with_provisions
 from ingest.schema import Clause, DocumentMeta
 from ingest.segment import SEGMENTER_VERSION, iter_text_windows, segment
 from ingest.store import ClauseStore
@@ -168,6 +169,7 @@ class Ingestor:
             data,
             meta.model_dump_json().encode(),
             SEGMENTER_VERSION.encode(),
+            EXTRACTOR_VERSION.encode(),
             self.vectors.embedder_id.encode(),
             f"{self.windows.max_chars}/{self.windows.overlap}".encode(),
         ):
@@ -277,7 +279,7 @@ class Ingestor:
             return
         # The text fills the issuer, number and date the manifest leaves empty; the stored document carries them.
         src = Source(complete_metadata(src.meta, loaded.text), src.path)
-        clauses = segment(loaded.text, src.meta)
+        clauses = with_provisions(segment(loaded.text, src.meta))
         if not clauses:
             report.errors.append((label, "no text to index was found in the file"))
             return
