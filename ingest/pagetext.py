@@ -77,6 +77,7 @@ def _canonical(key: str, words: Iterable[str]) -> str:
 @dataclass(frozen=True)
 class _Phrases:
     tools: re.Pattern[str]
+    site_name: re.Pattern[str]
     tools_with_sizes: re.Pattern[str]
     size_label: re.Pattern[str]
     neighbour: re.Pattern[str]
@@ -97,7 +98,8 @@ class _Phrases:
 @cache
 def phrases() -> _Phrases:
     raw = yaml.safe_load((resources.files("ingest") / "resources" / "webpage.yaml").read_text(encoding="utf-8"))
-    tools = alternation(raw["tools"]) + rf"|[\u4e00-\u9fff]{{2,20}}(?:{alternation(raw['site_suffixes'])})"
+    site_name = rf"[\u4e00-\u9fff]{{2,20}}(?:{alternation(raw['site_suffixes'])})"
+    tools = alternation(raw["tools"]) + "|" + site_name
     sizes = alternation(raw["sizes"])
     sep = f"[{_SEPARATORS}]"
     page_keys = tuple(raw["page_keys"])
@@ -106,6 +108,7 @@ def phrases() -> _Phrases:
     start = r"^[\s【\[（(|｜·•]*"
     return _Phrases(
         tools=re.compile(rf"(?:{tools}|{sep})+", re.IGNORECASE),
+        site_name=re.compile(site_name),
         tools_with_sizes=re.compile(rf"(?:{tools}|{alternation(raw['size_labels'])}|{sizes}|{sep})+", re.IGNORECASE),
         size_label=re.compile(alternation(raw["size_labels"])),
         neighbour=re.compile(rf"{start}(?:{alternation(raw['neighbours'])})\s*(?:[：:]|$|\s)"),
@@ -140,6 +143,28 @@ def _clean(value: str) -> str:
     return _EDGE.sub("", value).strip()
 
 
+_MENU_ITEM = re.compile(r"^[^\s。，；：:！？]{1,8}$")
+
+
+def _is_menu(text: str) -> bool:
+    """首页 | 机构职能 | 政务公开 …: the site's menu bar."""
+    items = [i for i in re.split(r"\s*[|｜]\s*", text) if i]
+    if len(items) < 3 or not all(_MENU_ITEM.match(i) for i in items):
+        return False
+    return items[0] in ("首页", "首頁") or len(items) >= 5
+
+
+def _is_banner(text: str) -> bool:
+    """云溪市人民政府门户网站 | 区人力社保局: the site name beside short names."""
+    p = phrases()
+    if re.search(r"[。，,；;！？]", text):
+        return False
+    items = [i for i in re.split(rf"[{_SEPARATORS}]+", text) if i]
+    if not any(p.site_name.fullmatch(i) for i in items):
+        return False
+    return all(p.site_name.fullmatch(i) or p.tools.fullmatch(i) or 2 <= len(i) <= 12 for i in items)
+
+
 def is_tool_row(line: str) -> bool:
     """A row of site tools only (【打印本页】【关闭窗口】, 分享到：微信 微博, 字号：大 中 小), or of separators."""
     p = phrases()
@@ -147,7 +172,9 @@ def is_tool_row(line: str) -> bool:
     if not text or len(text) > _FOOTER_MAX:
         return False
     pattern = p.tools_with_sizes if p.size_label.search(text) else p.tools
-    return pattern.fullmatch(text) is not None or not re.search(r"[^\W_]", text)  # or only separators
+    if pattern.fullmatch(text) is not None or not re.search(r"[^\W_]", text):  # tools, or only separators
+        return True
+    return _is_menu(text) or _is_banner(text)
 
 
 def page_info(line: str) -> dict[str, str] | None:

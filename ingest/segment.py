@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from ingest.lines import SENTENCE_END, Line, front_matter, make_clause, match_heading, source_lines, tab_blocks
 from ingest.schema import Clause, DocumentMeta
-from ingest.segment_pages import count_key_values, is_qa_page, segment_page
+from ingest.segment_pages import count_articles, count_key_values, is_qa_page, segment_page
 
 SEGMENTER_VERSION = "6"
 
@@ -63,6 +63,7 @@ def detect_layout(text: str) -> str:
     * table — tab-indented blocks of equal size and nothing after them (a notice
       with text after its table is a page);
     * qa — questions with their answers (问：/答：, or question titles 1.…？);
+    * paragraph — articles (第一条 …), which the page segmenter names;
     * numbered — a 一、 or （一） heading, or several 1. headings in a text that
       is not a list of "key：value" lines;
     * paragraph — anything else: an unnumbered page.
@@ -75,6 +76,8 @@ def detect_layout(text: str) -> str:
             return "table"
     if is_qa_page(lines):
         return "qa"
+    if count_articles(lines) >= 3:  # 第一条 … 第十四条: a measure written in articles
+        return "paragraph"
     levels = [h[0] for h in (match_heading(ln.text) for ln in lines if not ln.blank and not ln.tab) if h]
     if 1 in levels or 2 in levels or (levels.count(3) >= 2 and count_key_values(lines) < 2):
         return "numbered"

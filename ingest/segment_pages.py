@@ -16,6 +16,8 @@ notice, a Q&A page) is split by what it does have:
   clause per row, its cells named by the header row;
 * the **signature** — issuer line(s) and a date line — becomes ``落款``, never
   part of the paragraph before it;
+* an **article** (第三条 …) becomes ``第三条``, with the lines up to the next
+  article or chapter heading;
 * every other **paragraph** becomes ``第1段``, ``第2段`` … A short line without
   punctuation that heads what follows is a sub-heading: it goes into the
   heading path of the clauses under it, like a grouping heading.
@@ -56,6 +58,7 @@ _TITLE_END = re.compile(
     r"(?:通知|办法|方案|意见|规定|细则|公告|通告|决定|指南|问答|解读|清单|目录|一览表|简介|说明|批复|函|政策|措施|要点|规划|计划|条例)"
     r"[）)]?$"
 )
+_NOTE = re.compile(r"[（(][^（()）]{2,30}[)）]")  # （此件公开发布）
 _ARTICLE = re.compile(r"^第[一二三四五六七八九十百零〇两\d]{1,6}条")
 _QUESTION_IN_LINE = re.compile(r"^(?P<q>.{2,120}?[？?])\s*(?:(?:答|A)\s*[：:])?\s*(?P<a>.*)$")
 
@@ -205,6 +208,11 @@ def count_key_values(lines: list[Line]) -> int:
     return sum(1 for ln in lines if not ln.blank and not ln.tab and _key_value(ln.text) and not _is_metadata(ln.text))
 
 
+def count_articles(lines: list[Line]) -> int:
+    """How many lines open an article (第三条 …)."""
+    return sum(1 for ln in lines if not ln.blank and _ARTICLE.match(ln.text))
+
+
 def is_qa_page(lines: list[Line]) -> bool:
     """Questions with answers: two 问： lines, or question titles that are most of the page's headings."""
     content = [ln for ln in lines if not ln.blank and not ln.tab]
@@ -234,24 +242,39 @@ class _Builder:
         self.context = (*self.context, text) if self.under_heading else (*self.context[:-1], text)
         self.under_heading = True
 
-    def label(self, name: str) -> str:
-        self.seen[name] = self.seen.get(name, 0) + 1
-        return name if self.seen[name] == 1 else f"{name}（{self.seen[name]}）"
+    def label(self, name: str, scoped: bool = False) -> tuple[str, ...]:
+        """The clause path for ``name``: unique in the page, within its sub-headings when ``scoped``.
+
+        Named clauses ("key：value", table rows) are named within their section
+        (…/新引进高技能人才生活补贴/补贴标准); numbered ones (第3段, 问2, 第五条) run through the page.
+        """
+        # "/" joins the id, and ids carry no whitespace: 第四章　附则 → 第四章附则.
+        path = tuple(re.sub(r"\s+", "", p).replace("/", "／") for p in (*(self.context if scoped else ()), name))
+        key = "/".join(path)
+        self.seen[key] = self.seen.get(key, 0) + 1
+        if self.seen[key] > 1:
+            path = (*path[:-1], f"{path[-1]}（{self.seen[key]}）")
+        return path
 
     def add(
-        self, kind: str, label: str, title: str, span: tuple[int, int], fields: dict[str, str] | None = None
+        self,
+        kind: str,
+        path: tuple[str, ...],
+        title: str,
+        span: tuple[int, int],
+        fields: dict[str, str] | None = None,
     ) -> None:
-        heading = title if kind == "qa" else label  # a question is its own heading; others their label
-        path = ("落款",) if kind == "signature" else (*self.context, heading)
-        clause = make_clause(self.doc, kind, (label,), path, title, self.text, *span)
+        heading = title if kind == "qa" else path[-1]  # a question is its own heading; others their label
+        headings = ("落款",) if kind == "signature" else (*self.context, heading)
+        clause = make_clause(self.doc, kind, path, headings, title, self.text, *span)
         self.clauses.append(clause.model_copy(update={"fields": fields or {}}))
         self.under_heading = False
 
     def paragraph(self, start: int, end: int) -> None:
         self.paragraphs += 1
         article = _ARTICLE.match(self.text[start:end])  # 第三条 names itself
-        label = self.label(article.group(0) if article else f"第{self.paragraphs}段")
-        self.add("clause", label, label, (start, end))
+        path = self.label(article.group(0) if article else f"第{self.paragraphs}段")
+        self.add("clause", path, path[-1], (start, end))
 
     def table(self, unit: _Unit) -> None:
         blocks = tab_blocks(unit.lines)
@@ -272,7 +295,15 @@ class _Builder:
                 name = first or f"第{number}行"
                 title = name
             named = dict(zip(columns, cells, strict=False))
-            self.add("row", self.label(name), title, (filled[0].start, filled[-1].end), named)
+            self.add("row", self.label(name, scoped=True), title, (filled[0].start, filled[-1].end), named)
+
+
+_WRAPPED_TITLE = 20
+_PAIRS = ("《》", "（）", "()", "“”", "〈〉")
+
+
+def _unbalanced(text: str) -> bool:
+    return any(text.count(a) > text.count(b) for a, b in _PAIRS)
 
 
 def _header(units: list[_Unit]) -> int:
@@ -295,7 +326,13 @@ def _header(units: list[_Unit]) -> int:
         if not title and title_like:
             title, n = text, i + 1  # the title, possibly under the page's metadata block
             continue
-        continues_title = title and not unit.broken and not unit.gap and not _TITLE_END.search(title)
+        continues_title = (
+            title
+            and not unit.broken
+            and not unit.gap
+            and not _TITLE_END.search(title)
+            and (_unbalanced(title) or len(title) >= _WRAPPED_TITLE)  # a title broken over lines, not a heading
+        )
         if title_like and continues_title and n == i and not opens_questions:
             title += text
             n = i + 1
@@ -319,7 +356,7 @@ def segment_page(text: str, doc: DocumentMeta, *, qa: bool) -> list[Clause]:
                 if value:
                     fields.setdefault(key, value)
         b.clauses.extend(header_clauses(header_lines, text, doc, fields))
-        b.seen.update({c.path[0]: 1 for c in b.clauses})  # a key named 文件信息 must not take the header's id
+        b.seen.update({"/".join(c.path): 1 for c in b.clauses})  # a key named 文件信息 must not take its id
 
     body = units[n_header:]
     i = 0
@@ -339,6 +376,9 @@ def segment_page(text: str, doc: DocumentMeta, *, qa: bool) -> list[Clause]:
             b.add("signature", b.label("落款"), "落款", (unit.start, body[i + signature - 1].end))
             b.context = ()
             i += signature
+            continue
+        if _ARTICLE.match(unit.text):
+            i = _article(b, body, i)
             continue
         kv = _key_value(unit.text)
         if kv is not None and not _is_salutation(unit.text):
@@ -366,11 +406,35 @@ def _signature(body: list[_Unit], i: int) -> int:
     if not block:
         return 0
     if any(is_date_line(t) for t in block):
-        # Issuer lines end at the date: what follows the date is not part of the signature.
-        last_date = max(k for k, t in enumerate(block) if is_date_line(t))
-        return last_date + 1
+        # Issuer lines end at the date; after it only a note such as （此件公开发布） belongs to the signature.
+        end = i + max(k for k, t in enumerate(block) if is_date_line(t)) + 1
+        while end < len(body) and not body[end].broken and _NOTE.fullmatch(body[end].text):
+            end += 1
+        return end - i
     at_end = j == len(body)
     return len(block) if at_end and i > 0 else 0
+
+
+def _article(b: _Builder, body: list[_Unit], i: int) -> int:
+    """第三条 and what follows it up to the next article, chapter heading, attachment or signature."""
+    j = i + 1
+    while j < len(body):
+        u = body[j]
+        kv = _key_value(u.text)
+        if (
+            u.broken
+            or u.table
+            or _ARTICLE.match(u.text)
+            or _is_heading_like(u)
+            or (kv is not None and kv[0].startswith("附件"))
+            or question_text(u.text) is not None
+            or _signature(body, j)
+        ):
+            break
+        j += 1
+    path = b.label(_ARTICLE.match(body[i].text).group(0))  # type: ignore[union-attr]
+    b.add("clause", path, path[-1], (body[i].start, body[j - 1].end))
+    return j
 
 
 def _key_value_clause(b: _Builder, body: list[_Unit], i: int, kv: tuple[str, str]) -> int:
@@ -386,7 +450,9 @@ def _key_value_clause(b: _Builder, body: list[_Unit], i: int, kv: tuple[str, str
         j += 1
     span = (body[i].start, body[j - 1].end)
     whole = b.text[span[0] : span[1]]
-    b.add("clause", b.label(key), key, span, {key: re.split(r"[：:]", whole, maxsplit=1)[-1].strip()})
+    b.add("clause", b.label(key, scoped=True), key, span, {key: re.split(r"[：:]", whole, maxsplit=1)[-1].strip()})
+    if key.startswith("附件"):
+        b.context = ()  # what follows an attachment line is the attachment, under none of the sections above
     return j
 
 

@@ -514,3 +514,54 @@ def test_a_question_in_a_paragraph_page_stays_a_paragraph() -> None:
     text = "技能改变命运\n为什么要学技能？\n因为技能是立身之本，掌握一门技能就多一条出路。\n本市为此出台多项补贴政策。"
     clauses = seg(text)
     assert all(c.kind != "qa" for c in clauses)
+
+
+def test_measures_in_articles_under_chapters() -> None:
+    """第X条 articles are clauses named by their number, even when an attachment numbers 一、二、 again."""
+    text = "\n".join(
+        [
+            "云溪市技能补贴办法",
+            "第一章　总则",
+            "第一条　为规范技能补贴，制定本办法。",
+            "第二条　本办法适用于本市参保职工：",
+            "（一）企业在职职工；",
+            "（二）领取失业保险金人员。",
+            "第二章　补贴标准",
+            "第三条　取得高级工证书的，补贴2000元。",
+            "附件：起草说明",
+            "一、起草背景。现行规定分散，需要统一。",
+        ]
+    )
+    assert detect_layout(text) == "paragraph"
+    clauses = seg(text)
+    assert [(c.clause_id, c.kind) for c in clauses] == [
+        ("g/文件信息", "header"),
+        ("g/第一条", "clause"),
+        ("g/第二条", "clause"),
+        ("g/第三条", "clause"),
+        ("g/第二章补贴标准/附件", "clause"),  # named within its section, whitespace left out of the id
+        ("g/第1段", "clause"),
+    ]
+    by_id = {c.clause_id: c for c in clauses}
+    assert by_id["g/第二条"].text.endswith("（二）领取失业保险金人员。")  # its items belong to the article
+    assert by_id["g/第一条"].heading_path == ("第一章　总则", "第一条")
+    assert by_id["g/第三条"].heading_path == ("第二章　补贴标准", "第三条")
+    assert by_id["g/第1段"].heading_path == ("第1段",)  # the attachment is under no chapter
+
+
+def test_named_clauses_are_named_within_their_section() -> None:
+    text = "政策汇编\n学徒补贴\n补贴标准：每人4000元。\n受理部门：区人社局\n生活补贴\n补贴标准：每月1000元。\n受理部门：市人才中心"
+    ids = [c.clause_id for c in seg(text)]
+    assert ids == [
+        "g/文件信息",
+        "g/学徒补贴/补贴标准",
+        "g/学徒补贴/受理部门",
+        "g/生活补贴/补贴标准",
+        "g/生活补贴/受理部门",
+    ]
+
+
+def test_menu_and_site_banner_lines_are_chrome() -> None:
+    text = "云溪市人民政府门户网站　|　市人社局\n首页 | 机构职能 | 政务公开 | 政务服务\n关于发放补贴的通知\n对符合条件的职工给予补贴。"
+    clauses = seg(text)
+    assert [c.text for c in clauses] == ["关于发放补贴的通知", "对符合条件的职工给予补贴。"]
