@@ -299,7 +299,7 @@ class _Builder:
 
 
 _WRAPPED_TITLE = 20
-_PAIRS = ("《》", "（）", "()", "“”", "〈〉")
+_PAIRS = (("《", "》"), ("（", "）"), ("(", ")"), ("“", "”"), ("〈", "〉"))
 
 
 def _unbalanced(text: str) -> bool:
