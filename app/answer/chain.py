@@ -165,7 +165,9 @@ class Assistant:
         state.rules = rules
         clause_ids = [r.clause.clause_id for r in state.results]
         carried_rule = state.history[-1].rule_id if state.history and frame.follow_up else None
-        route = self.router.route(frame, rules, clause_ids)
+        # With a place named, every rule considered is of that place: one the question names may lead
+        # even if retrieval missed its clause. Without one, only rules whose clause was retrieved.
+        route = self.router.route(frame, rules, clause_ids, retrieved_only=not scope.restricted)
         rule = route.rule if route is not None else None
         if carried_rule and (rule is None or (route is not None and route.score < 4)):
             kept = next((r for r in rules if r.id == carried_rule), None)
@@ -179,8 +181,15 @@ class Assistant:
             clause = self.retriever.clause(rule.clause_id)
             if clause is None or doc is None:
                 return state
-            # The rule's clause is added after the retrieved ones, never ahead of them.
             state.results.append(SearchResult(clause=clause, doc=doc, score=0.0))
+        # The clause of the rule the question names leads; it is of the place asked about (or, with no
+        # place named, one retrieval found).
+        state.results.sort(key=lambda r: r.clause.clause_id != rule.clause_id)
+        money = rule.kind in ("per_head", "one_off", "monthly", "percentage", "target")
+        given = bool(frame.groups or frame.money or [s for s in frame.spans if s.kind != "per_period"])
+        if money and not given and not frame.asks_total:
+            state.tool_intent = "facts"  # "大连工匠奖励多少钱": the standard, quoted, not a sum for one person
+            return state
         check_only = frame.intent == "check" and rule.kind not in ("lookup",) and not frame.asks_total
         try:
             tool = self.engine_for().run(rule.id, state.plan.inputs, check_only=check_only)

@@ -273,9 +273,9 @@ class OfflineAnswerer:
             draft.say(f"\n· 未计入：{g.label}{g.count if g.count is not None else ''}人——{g.reason}；{fix}后可按标准计入。")
         for c in p.claims:
             if c.correct is False and c.actual:
-                draft.say(f"\n· 需要更正：不是{c.text}，文件规定的是{'、'.join(dict.fromkeys(c.actual))}。")
+                draft.say(f"\n· 需要更正：不是{_claimed(c.claimed, c.unit)}，文件规定的是{'、'.join(dict.fromkeys(c.actual))}。")
             elif c.correct is True:
-                draft.say(f"\n· 您说的{c.text}与文件一致。")
+                draft.say(f"\n· 您说的{_claimed(c.claimed, c.unit)}与文件一致。")
         if tool.result is None:
             for a in p.missing:
                 if a not in draft.follow_up:
@@ -416,17 +416,24 @@ class OfflineAnswerer:
         if re.search(r"税前", ctx.simplified) and "税后" in text:
             draft.say("不对：文件写的是税后金额，不是税前。")
             return True
+        if ctx.plan is not None and ctx.rule is not None and ctx.rule.clause_id == top.clause.clause_id:
+            for c in ctx.plan.claims:
+                if c.correct is False and c.actual:
+                    draft.say(f"需要更正：不是{_claimed(c.claimed, c.unit)}。文件规定的是{'、'.join(c.actual)}。")
+                    return True
+            if ctx.plan.claims:
+                return False
         claims = ctx.frame.claims if ctx.frame is not None else []
         for c in claims:
             stated, actual = _claim_in_text(c.value, c.unit, text, quote)
             if stated:
                 continue  # the figure is right
             if actual:
-                draft.say(f"需要更正：不是{c.text}。文件规定的是{'、'.join(actual)}。")
+                draft.say(f"需要更正：不是{_claimed(c.value, c.unit)}。文件规定的是{'、'.join(actual)}。")
                 return True
             vague = guards.vague_amount(quote) or guards.vague_amount(text)
             if vague:
-                draft.say(f"文件没有规定{c.text}，原文只说“{vague}”。")
+                draft.say(f"文件没有规定{_claimed(c.value, c.unit)}，原文只说“{vague}”。")
                 return True
         return False
 
@@ -475,6 +482,11 @@ def amount_summary(rule: Rule) -> str:
     period = f"，保障期{rule.period_months}个月" if rule.period_months else ""
     payee = f"，发给{PAYEE_ZH[rule.payee]}" if rule.payee != "none" else ""
     return f"{rule.title}：{'、'.join(parts)}{(' ' + unit) if unit and unit != '%' else ''}{period}{payee}。"
+
+
+def _claimed(value: Decimal, unit: str) -> str:
+    """The user's figure in the document's units: 10000元, 48个月, 50%."""
+    return f"{fmt(value)}{unit}"
 
 
 _TEXT_FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|元|万|个月|年|%|％)")

@@ -466,7 +466,9 @@ class _Reader:
             tail = text[clause.end : clause.end + 2]
             said = re.search(r"说(?!明|法|过)", text[clause.start : t.span.start])
             claimed = bool(claim_markers.search(words + tail)) or bool(said)
-            personal = bool(first_person.search(text[clause.start : t.span.start])) and not said
+            # 我交了…/我们公司… speak of the user; 告诉我/给我/帮我 put the user as the object.
+            lead = re.sub(r"(?:告诉|给|帮|替|问|跟|对)我们?", "", text[clause.start : t.span.start])
+            personal = bool(first_person.search(lead)) and not said
             if t.role in ("money", "rate", "span") and claimed and not personal and t.role != "count":
                 unit = {"money": "元", "rate": "%", "span": "个月"}[t.role]
                 self.f.claims.append(Claim(text=t.text, value=t.value, unit=unit, number=i, span=t.span))
@@ -529,4 +531,13 @@ def _leans_on_history(frame: QuestionFrame) -> bool:
         return True
     if any(g.additive for g in frame.groups):
         return True
-    return len(re.sub(r"[？?。！!\s]", "", text)) <= 6
+    short = re.sub(r"[？?。！!\s]", "", text)
+    if len(short) > 6:
+        return False
+    # A bare category (高职 / 技师) leans on the conversation; a short question with a topic (大连带徒补贴) stands alone.
+    rest = short
+    for p in frame.places:
+        rest = rest.replace(p.text, "")
+    for lv in frame.levels:
+        rest = rest.replace(lv.text, "")
+    return not re.search(r"补贴|补助|津贴|奖励|资助|政策|文件|标准|条件|学徒|竞赛|证书|认定|培训|工作室|人才|落户", rest)

@@ -561,10 +561,20 @@ def _claims(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
                 check.correct = any(_months_of(a) == c.value for a in actual)
         elif c.unit == "元":
             scale = Decimal(10000) if rule.unit.startswith("万元") else Decimal(1)
-            values = [a.value * scale for a in rule.amounts]
-            if values:
-                check.actual = [f"{fmt(a.value)}{rule.unit.split('/')[0] or '元'}" for a in rule.amounts]
-                check.correct = c.value in values or None  # may be a total: checked against the result later
+            unit = rule.unit.split("/")[0] or "元"
+            # The category the claim is about: named in the words just before it (高级技师每人一万元).
+            lead = frame.text[max(0, c.span.start - 12) : c.span.start]
+            cat = category_of(lead, rule)[0] if len(rule.amounts) > 1 else None
+            named = [a for a in rule.amounts if a.category == cat]
+            if len(named) == 1:
+                a = named[0]
+                check.actual = [f"{fmt(a.value)}{unit}"]
+                check.correct = c.value == a.value * scale
+            elif rule.amounts:
+                values = [a.value * scale for a in rule.amounts]
+                check.actual = [f"{fmt(a.value)}{unit}" for a in rule.amounts]
+                # Not one of the standards: it may be a total, checked against the result by the chain.
+                check.correct = True if c.value in values else None
         p.claims.append(check)
         p.placements.append(Placement(c.text, "claim", "", c.number))
 

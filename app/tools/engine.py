@@ -360,7 +360,7 @@ class RuleEngine:
             deduction = parse_number(inputs["deduction"])
             if deduction < 0 or deduction > base:
                 raise ToolError(f"{rule.deduction_label} must be between 0 and the base ({calc.fmt(base)})")
-            shown_base = f"({calc.fmt(base)}−{calc.fmt(deduction)})"
+            shown_base = f"({calc.fmt(base)}−{calc.fmt(deduction)})" if deduction else ""
             base = base - deduction
         else:
             shown_base = ""

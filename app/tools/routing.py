@@ -16,7 +16,7 @@ from app.frame.schema import QuestionFrame
 from app.tools.accounting import category_of
 from app.tools.rules import Rule
 
-MIN_SCORE = 2.0
+MIN_SCORE = 1.0
 
 
 @dataclass
@@ -85,16 +85,37 @@ class Router:
     """Chooses among the rules it is given (the caller passes the rules in scope)."""
 
     def candidates(
-        self, frame: QuestionFrame, rules: list[Rule], clause_ids: list[str] | tuple[str, ...] = ()
+        self,
+        frame: QuestionFrame,
+        rules: list[Rule],
+        clause_ids: list[str] | tuple[str, ...] = (),
+        *,
+        retrieved_only: bool = True,
     ) -> list[Route]:
+        """Rules the question names, best first. ``retrieved_only``: only rules whose clause was
+        retrieved (when the question names no place, a rule of any document could otherwise win)."""
         ranks: dict[str, int] = {}
         for i, c in enumerate(clause_ids):
             ranks.setdefault(c, i)
         routes = [score(frame, r, ranks) for r in rules]
-        routes = [r for r in routes if r.score >= MIN_SCORE and (r.rule.clause_id in ranks or "categories" in " ".join(r.reasons))]
+        # Chosen for what the question names, never for retrieval alone.
+        routes = [
+            r
+            for r in routes
+            if r.score >= MIN_SCORE
+            and any(not x.startswith("retrieved") for x in r.reasons)
+            and (r.rule.clause_id in ranks or "categories" in " ".join(r.reasons) or not retrieved_only)
+        ]
         routes.sort(key=lambda r: (-r.score, not r.rule.reviewed))
         return routes
 
-    def route(self, frame: QuestionFrame, rules: list[Rule], clause_ids: list[str] | tuple[str, ...] = ()) -> Route | None:
-        found = self.candidates(frame, rules, clause_ids)
+    def route(
+        self,
+        frame: QuestionFrame,
+        rules: list[Rule],
+        clause_ids: list[str] | tuple[str, ...] = (),
+        *,
+        retrieved_only: bool = True,
+    ) -> Route | None:
+        found = self.candidates(frame, rules, clause_ids, retrieved_only=retrieved_only)
         return found[0] if found else None
