@@ -333,7 +333,7 @@ def _header(units: list[_Unit]) -> int:
             and not _TITLE_END.search(title)
             and (_unbalanced(title) or len(title) >= _WRAPPED_TITLE)  # a title broken over lines, not a heading
         )
-        if title_like and continues_title and n == i and not opens_questions:
+        if title_like and continues_title and not opens_questions:
             title += text
             n = i + 1
             continue
@@ -384,7 +384,7 @@ def segment_page(text: str, doc: DocumentMeta, *, qa: bool) -> list[Clause]:
         if kv is not None and not _is_salutation(unit.text):
             i = _key_value_clause(b, body, i, kv)
             continue
-        if _is_salutation(unit.text) and nxt is not None and not nxt.broken and not nxt.table:
+        if _is_salutation(unit.text) and nxt is not None and _plain(body, i + 1, qa):
             b.paragraph(unit.start, nxt.end)  # 各有关单位： goes with the paragraph it opens
             i += 2
             continue
@@ -395,6 +395,19 @@ def segment_page(text: str, doc: DocumentMeta, *, qa: bool) -> list[Clause]:
         b.paragraph(unit.start, unit.end)
         i += 1
     return b.clauses
+
+
+def _plain(body: list[_Unit], i: int, qa: bool) -> bool:
+    """Whether ``body[i]`` is a plain paragraph: none of the units that open a clause of their own."""
+    u = body[i]
+    return not (
+        u.broken
+        or u.table
+        or _question(u, qa) is not None
+        or _signature(body, i)
+        or _ARTICLE.match(u.text)
+        or _key_value(u.text) is not None
+    )
 
 
 def _signature(body: list[_Unit], i: int) -> int:

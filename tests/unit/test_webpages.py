@@ -565,3 +565,15 @@ def test_menu_and_site_banner_lines_are_chrome() -> None:
     text = "云溪市人民政府门户网站　|　市人社局\n首页 | 机构职能 | 政务公开 | 政务服务\n关于发放补贴的通知\n对符合条件的职工给予补贴。"
     clauses = seg(text)
     assert [c.text for c in clauses] == ["关于发放补贴的通知", "对符合条件的职工给予补贴。"]
+
+
+def test_a_salutation_does_not_swallow_a_key_value_line() -> None:
+    text = "技能补贴告知书\n各有关企业：\n执行年限：2024年至2026年\n补贴标准：每人2000元。"
+    assert [c.clause_id for c in seg(text)] == ["g/文件信息", "g/第1段", "g/执行年限", "g/补贴标准"]
+
+
+def test_the_note_under_the_date_belongs_to_the_signature() -> None:
+    text = "关于评选的通知\n请按时申报。\n云溪市人力资源和社会保障局\n2024年6月12日\n（此件主动公开）"
+    clauses = seg(text)
+    assert clauses[-1].kind == "signature"
+    assert clauses[-1].text == "云溪市人力资源和社会保障局\n2024年6月12日\n（此件主动公开）"
