@@ -101,6 +101,7 @@ class AnswerContext:
     rule: Rule | None = None  # the rule the question (or the conversation) is about
     plan: Plan | None = None  # where every number of the question went
     rules: list[Rule] = field(default_factory=list)  # the rules of the documents in scope
+    parts: list[Any] = field(default_factory=list)  # (Part, ToolResult) when several provisions answer
 
     @property
     def simplified(self) -> str:
@@ -174,7 +175,9 @@ class OfflineAnswerer:
             draft.refused = True
             return draft
 
-        if self._use_tool(ctx):
+        if ctx.parts:
+            self._basket_answer(ctx, draft)
+        elif self._use_tool(ctx):
             self._tool_answer(ctx, draft)
         else:
             self._fact_answer(ctx, draft)
@@ -225,6 +228,37 @@ class OfflineAnswerer:
         if not rule.reviewed and rule.kind in MONEY_KINDS + ("percentage",):
             draft.say("\n" + UNREVIEWED)
         draft.warnings.extend(w for w in tool.warnings if w not in draft.warnings)
+
+    def _basket_answer(self, ctx: AnswerContext, draft: Draft) -> None:
+        """Several provisions: each with its own figure and clause, then the sum (or why there is none)."""
+        total = ctx.tool
+        assert total is not None
+        if total.result is not None:
+            prefix = {"cap": "最高", "floor": "不少于"}.get(total.qualifier, "")
+            draft.say(f"合计{prefix} {fmt(total.result)} 元（算式：{total.formula} = {fmt(total.result)}）。")
+            if total.qualifier == "mixed":
+                draft.say("其中各项标准性质不同（有的是上限或下限），请分别看下面各项。")
+        else:
+            draft.say("问题涉及几项政策，其中有的还不能算出金额，暂不给出合计。")
+        for i, (part, tool) in enumerate(ctx.parts, 1):
+            rule = part.rule
+            draft.say(f"\n{i}. ")
+            if tool.result is not None:
+                self._calculation_lead(rule, tool, draft)
+            else:
+                self._no_total_lead(rule, tool, part.plan, draft)
+            self._accounting_lines(rule, tool, part.plan, draft)
+            source = self._source_for(ctx, rule)
+            draft.say("\n依据" + doc_line(source.doc, ctx) + clause_label(source) + "：")
+            draft.quote(source, rule.quote)
+            if not rule.reviewed:
+                draft.say("\n" + UNREVIEWED)
+        for q in total.questions:
+            if q not in draft.follow_up:
+                draft.follow_up.append(q)
+        if draft.follow_up:
+            draft.say("\n请补充：" + "；".join(draft.follow_up))
+        draft.warnings.extend(w for w in total.warnings if w not in draft.warnings)
 
     def _calculation_lead(self, rule: Rule, tool: ToolResult, draft: Draft) -> None:
         who = tool.payee_zh if tool.payee not in ("none", "unspecified") else ""

@@ -34,8 +34,9 @@ def _keyword_score(text: str, rule: Rule) -> tuple[float, list[str]]:
     return 1.0 + 0.5 * (len(hits) - 1) + 0.05 * sum(len(h) for h in hits), hits
 
 
-def score(frame: QuestionFrame, rule: Rule, clause_ranks: dict[str, int]) -> Route:
-    text = frame.text
+def score(frame: QuestionFrame, rule: Rule, clause_ranks: dict[str, int], text: str = "") -> Route:
+    """``text``: the words the rule is named by — the question, with a follow-up's topic before it."""
+    text = text or frame.text
     s, reasons = 0.0, []
     rank = clause_ranks.get(rule.clause_id)
     if rank is not None:
@@ -91,13 +92,14 @@ class Router:
         clause_ids: list[str] | tuple[str, ...] = (),
         *,
         retrieved_only: bool = True,
+        text: str = "",
     ) -> list[Route]:
         """Rules the question names, best first. ``retrieved_only``: only rules whose clause was
         retrieved (when the question names no place, a rule of any document could otherwise win)."""
         ranks: dict[str, int] = {}
         for i, c in enumerate(clause_ids):
             ranks.setdefault(c, i)
-        routes = [score(frame, r, ranks) for r in rules]
+        routes = [score(frame, r, ranks, text) for r in rules]
         # Chosen for what the question names, never for retrieval alone.
         routes = [
             r
@@ -116,6 +118,7 @@ class Router:
         clause_ids: list[str] | tuple[str, ...] = (),
         *,
         retrieved_only: bool = True,
+        text: str = "",
     ) -> Route | None:
-        found = self.candidates(frame, rules, clause_ids, retrieved_only=retrieved_only)
+        found = self.candidates(frame, rules, clause_ids, retrieved_only=retrieved_only, text=text)
         return found[0] if found else None
