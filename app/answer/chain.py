@@ -197,6 +197,11 @@ class Assistant:
         if money and not given and not frame.asks_total:
             state.tool_intent = "facts"  # "大连工匠奖励多少钱": the standard, quoted, not a sum for one person
             return state
+        if rule.kind in ("eligibility", "lookup") and frame.intent not in ("check", "entitlements") and not (
+            frame.facts or frame.groups
+        ):
+            state.tool_intent = "facts"  # "目录每年什么时候更新？": a question about the text, not a check
+            return state
         check_only = frame.intent == "check" and rule.kind not in ("lookup",) and not frame.asks_total
         try:
             tool = self.engine_for().run(rule.id, state.plan.inputs, check_only=check_only)
@@ -256,7 +261,8 @@ class Assistant:
         assert state.draft is not None
         if state.tool is None and state.draft.tool is not None:
             state.tool, state.tool_intent = state.draft.tool, "model"  # chosen by the model, computed by the engine
-        state.draft = verify_draft(state.draft, state.tool, state.frame.text if state.frame else state.question)
+        values = {fmt(t.value) for t in state.frame.numbers} if state.frame else set()
+        state.draft = verify_draft(state.draft, state.tool, state.frame.text if state.frame else state.question, values)
         return state
 
     def _finish(self, state: _State) -> Answer:

@@ -194,7 +194,7 @@ class _Reader:
         # What the group's own words say after the count, up to the end of its clause (5人取得中级工).
         clause = _clause_of(text, tok.span.start)
         nxt = next((t.span.start for t in self.f.numbers if t.span.start > tok.span.start and t.role == "count"), clause.end)
-        own_words = text[tok.span.end : min(clause.end, nxt)]
+        own_words = re.split(r"[、/]|和|及|与|跟", text[tok.span.end : min(clause.end, nxt)])[0]
         # 中职7个高职3个: a noun right after the count that is itself followed by a count is the next
         # group's name; this count's name came before it.
         if after_label and re.match(r"\s*(?:\d+|[一二两三四五六七八九十俩仨]+)\s*[个名位人家]", text[after_end : after_end + 5]):
@@ -554,7 +554,7 @@ class _Reader:
         if words_pattern("first_person").search(re.sub(r"(?:告诉|给|帮|替|问|跟|对)我们?", "", lead)):
             return False
         if re.search(r"对吧|对吗|是吧|没错吧|是不是|对不对|理解得对|理解对", sentence):
-            return bool(re.search(r"是|为|有|就|共|最高|最多|不少于|至少", lead))
+            return True
         if sentence.endswith(("？", "?")) and not re.search(r"多少|几|怎么|什么|哪", sentence):
             return bool(re.search(r"就是|也就|就|一共|总共|合计|共|是", lead))
         return False
@@ -638,8 +638,8 @@ class _Reader:
             # 我交了…/我们公司… speak of the user; 告诉我/给我/帮我 put the user as the object.
             lead = re.sub(r"(?:告诉|给|帮|替|问|跟|对)我们?", "", text[clause.start : t.span.start])
             personal = bool(first_person.search(lead)) and not said
-            if t.role in ("money", "rate", "span") and claimed and not personal and t.role != "count":
-                unit = {"money": "元", "rate": "%", "span": "个月"}[t.role]
+            if t.role in ("money", "rate", "span", "age") and claimed and not personal:
+                unit = {"money": "元", "rate": "%", "span": "个月", "age": "岁"}[t.role]
                 q = self.text[max(clause.start, t.span.start - 6) : t.span.start]
                 qualifier = (
                     "cap" if re.search(r"最高|不超过|最多|上限|封顶", q) else
@@ -694,8 +694,13 @@ def _intent(frame: QuestionFrame) -> tuple[Intent, bool]:
         return "entitlements", asks_total
     if words_pattern("asks_meta").search(text):
         return "meta", asks_total
-    if asks_total or (any(g.count is not None for g in frame.groups) and re.search(r"多少|几", text)):
-        return "calculate", True if not asks_total and re.search(r"多少钱|多少补贴|补多少|拿多少", text) else asks_total
+    has_inputs = (
+        any(g.count is not None for g in frame.groups)
+        or bool(frame.money)
+        or any(sp.kind in ("duration", "elapsed") for sp in frame.spans)
+    )
+    if asks_total or (has_inputs and re.search(r"多少|几", text)):
+        return "calculate", asks_total or bool(re.search(r"多少钱|多少补贴|补多少|拿多少|是多少|有多少", text))
     if words_pattern("asks_check").search(text) or re.search(r"吗|么|[？?]$", text) and frame.facts:
         return "check", asks_total
     return "fact", asks_total

@@ -391,6 +391,12 @@ def _unmet_value(cond: Condition) -> Any:
 
 def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupReading]:
     groups = frame.groups
+    if rule.kind == "target":
+        # A ratio target counts people of the base (技能人才有300万人): the count is its base, no category.
+        return [
+            GroupReading(index=k, label=g.label, count=g.count, status="context", reason="计算基数")
+            for k, g in enumerate(groups)
+        ]
     readings: list[GroupReading] = []
     children: dict[int, list[int]] = {}
     for k, g in enumerate(groups):
@@ -658,13 +664,24 @@ def _claims(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
                     _SPAN_IN_TEXT.search(a).group(0) if _SPAN_IN_TEXT.search(a) else a for a in actual  # type: ignore[union-attr]
                 ]
                 check.correct = any(_months_of(a) == c.value for a in check.actual if _SPAN_IN_TEXT.fullmatch(a))
+        elif c.unit == "岁":
+            ages = [cond for cond in rule.conditions if cond.type == "threshold" and cond.unit in ("岁", "周岁")]
+            if ages:
+                check.actual = [cond.label for cond in ages]
+                check.correct = any(
+                    (cond.min is None or c.value == cond.min) and (cond.max is None or c.value == cond.max) for cond in ages
+                )
         elif c.unit == "元":
             scale = Decimal(10000) if rule.unit.startswith("万元") else Decimal(1)
             unit = rule.unit.split("/")[0] or "元"
-            # The category the claim is about: named in the words just before it (高级技师每人一万元).
-            lead = frame.text[max(0, c.span.start - 12) : c.span.start]
-            cat = category_of(lead, rule)[0] if len(rule.amounts) > 1 else None
-            named = [a for a in rule.amounts if a.category == cat]
+            # The category the claim is about: the last one named before it in its sentence (高级技师每人一万元).
+            start = max([m.end() for m in re.finditer(r"[。？?！!；;]", frame.text[: c.span.start])], default=0)
+            lead = frame.text[start : c.span.start]
+            cats = categories_named(lead, rule) if len(rule.amounts) > 1 else []
+            if cats:
+                positions = {cat: max(lead.rfind(f) for f in rule.forms(rule.amount(cat))) for cat in cats}  # type: ignore[arg-type]
+                cats = [max(cats, key=lambda k: positions[k])]
+            named = [a for a in rule.amounts if a.category in cats]
             if len(named) == 1:
                 a = named[0]
                 check.actual = [f"{fmt(a.value)}{unit}"]
