@@ -9,7 +9,8 @@ machine, both measured in ``eval/reports/bench.md``:
   fight for it and a query embedding takes many times longer. ``PASSIVE``
   makes idle threads sleep.
 * **threads per worker** — the cores divided among the worker processes, so
-  that workers do not oversubscribe the machine.
+  that workers do not oversubscribe the machine. BLAS (one matrix-vector
+  product per query) gets one thread.
 
 OpenMP reads its environment once, when its library loads; the engine loads
 with the model, so :func:`apply` must run before the first embedding (it is
@@ -49,11 +50,9 @@ class ThreadPolicy:
     wait_policy: str | None  # OMP_WAIT_POLICY, or None for the library's default
 
     def environ(self) -> dict[str, str]:
-        env = {
-            "OMP_NUM_THREADS": str(self.threads),
-            "OPENBLAS_NUM_THREADS": str(self.threads),
-            "MKL_NUM_THREADS": str(self.threads),
-        }
+        # BLAS does one matrix-vector product per query (the dense scores): memory-bound, as fast on
+        # one thread, and a second thread would only spin against the model's threads.
+        env = {"OMP_NUM_THREADS": str(self.threads), "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
         if self.wait_policy:
             env["OMP_WAIT_POLICY"] = self.wait_policy
         return env
@@ -84,8 +83,8 @@ def apply(policy: ThreadPolicy) -> dict[str, str]:
             os.environ[key] = wanted[key]
         else:
             os.environ.pop(key, None)
-    threads = int(os.environ["OMP_NUM_THREADS"]) if os.environ["OMP_NUM_THREADS"].isdigit() else policy.threads
-    threadpool_limits(limits=threads, user_api="blas")  # numpy's BLAS, already loaded
+    blas = os.environ["OPENBLAS_NUM_THREADS"]
+    threadpool_limits(limits=int(blas) if blas.isdigit() else 1, user_api="blas")  # numpy's, already loaded
     return {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY") if k in os.environ}
 
 

