@@ -56,12 +56,14 @@ class Filters:
     city: str | None = None
     doc_id: str | None = None
     status: str | None = None
+    doc_ids: tuple[str, ...] | None = None  # the documents of the place asked about (scope)
 
     def accepts(self, doc: DocumentMeta) -> bool:
         return (
             (self.city is None or doc.city == self.city)
             and (self.doc_id is None or doc.id == self.doc_id)
             and (self.status is None or doc.status == self.status)
+            and (self.doc_ids is None or doc.id in self.doc_ids)
         )
 
 

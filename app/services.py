@@ -22,6 +22,7 @@ from app.embeddings import QueryEncoder, build_embedder, embedder_id
 from app.retrieval import HybridRetriever, SearchResult
 from app.settings import Settings
 from app.tools.engine import RuleEngine
+from app.tools.extracted import overlay
 from app.tools.routing import Router
 from app.tools.rules import Catalogue
 from ingest.manifest import Manifest
@@ -77,17 +78,29 @@ class Services:
 
     @cached_property
     def catalogue(self) -> Catalogue:
+        """The curated rules of ``corpus/rules`` alone."""
         return Catalogue.load(self.settings.rules_dir)
+
+    def rules(self) -> Catalogue:
+        """The rules in force: curated rules laid over the provisions extracted from every indexed
+        clause, rebuilt whenever the index changes."""
+        generation = self.store.generation
+        cached = self.__dict__.get("_rules_cache")
+        if cached is None or cached[0] != generation:
+            docs = {d.meta.id: d.meta for d in self.store.documents()}
+            cached = (generation, overlay(self.catalogue, self.store.clauses(), docs, use_curated=self.settings.curated_rules))
+            self.__dict__["_rules_cache"] = cached
+        return cached[1]
 
     @cached_property
     def engine(self) -> RuleEngine:
         docs = {d.id: d for d in self.manifest().documents}
         docs.update({d.meta.id: d.meta for d in self.store.documents()})
-        return RuleEngine(self.catalogue, docs)
+        return RuleEngine(self.rules(), docs)
 
     @cached_property
     def router(self) -> Router:
-        return Router(self.catalogue, self.tokenizer)
+        return Router()
 
     @cached_property
     def sessions(self) -> SessionStore | RedisSessionStore:
@@ -100,7 +113,9 @@ class Services:
 
     @cached_property
     def assistant(self) -> Assistant:
-        return Assistant(self.retriever, self.router, self.engine, self.sessions, self._backend())
+        return Assistant(
+            self.retriever, self.router, self.engine, self.sessions, self._backend(), rules=self.rules, tokenizer=self.tokenizer
+        )
 
     def _backend(self) -> AnswerBackend:
         offline = OfflineAnswerer(

