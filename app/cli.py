@@ -612,9 +612,9 @@ def eval_loadtest(
             services.close()
         for path, reason in report.errors:
             err.print(f"[yellow]warning:[/] {E(str(path))}: {E(str(reason))}", highlight=False)
-        fd, name = tempfile.mkstemp(prefix="pa-loadtest-", suffix=".log")
+        fd, log_name = tempfile.mkstemp(prefix="pa-loadtest-", suffix=".log")
         os.close(fd)
-        log_path = Path(name)
+        log_path = Path(log_name)
         env = {"PA_CONFIG": str(config.resolve())} if config else None
         shown = workers or f"{cpu.plan(Settings()).workers} (default)"
         err.print(f"starting the service ({shown} worker(s), data {E(str(data_dir))}) …", highlight=False)
