@@ -88,7 +88,10 @@ class Services:
         cached = self.__dict__.get("_rules_cache")
         if cached is None or cached[0] != generation:
             docs = {d.meta.id: d.meta for d in self.store.documents()}
-            cached = (generation, overlay(self.catalogue, self.store.clauses(), docs, use_curated=self.settings.curated_rules))
+            cached = (
+                generation,
+                overlay(self.catalogue, self.store.clauses(), docs, use_curated=self.settings.curated_rules),
+            )
             self.__dict__["_rules_cache"] = cached
         return cached[1]
 
@@ -114,7 +117,13 @@ class Services:
     @cached_property
     def assistant(self) -> Assistant:
         return Assistant(
-            self.retriever, self.router, self.engine, self.sessions, self._backend(), rules=self.rules, tokenizer=self.tokenizer
+            self.retriever,
+            self.router,
+            self.engine,
+            self.sessions,
+            self._backend(),
+            rules=self.rules,
+            tokenizer=self.tokenizer,
         )
 
     def _backend(self) -> AnswerBackend:
