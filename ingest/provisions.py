@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.vocab import vocabulary
 
-EXTRACTOR_VERSION = "5"
+EXTRACTOR_VERSION = "6"
 
 ProvisionKind = Literal[
     "per_head", "monthly", "per_year", "per_day", "one_off", "percentage", "uplift", "target", "unstated", "figure"
@@ -788,6 +788,10 @@ def _clean_label(raw: str) -> tuple[str, int, int]:
         piece
     ):
         return "", 0, 0
+    if re.fullmatch(r"(?:师傅|企业|个人|本人|领办人|选手|单位|用人单位|职工|学员|毕业生|人员)", piece):
+        return "", 0, 0  # who is paid, not a category
+    if re.search(r"第[一二三四五六七八九十\d]+[章条节]", piece):
+        return "", 0, 0  # a heading of the document, not a category
     if re.search(r"(?:补贴|补助|资金|标准|的标准|人才|企业|个人)$", piece) and not vocabulary().levels_in(piece):
         # 按照…的标准 / 给予企业: a payee or a noun of the benefit, not a category.
         if not re.search(r"人才$", piece):
@@ -854,17 +858,16 @@ def _per(window: str) -> tuple[str, Literal["none", "month", "year", "day"]]:
     recurrence: Literal["none", "month", "year", "day"] = (
         "month" if "月" in w else "year" if "年" in w else "day" if ("天" in w or "日" in w) else "none"
     )
-    who = (
-        "人"
-        if "人" in w or "名" in w
-        else "家"
-        if "家" in w
-        else "个"
-        if "个" in w
-        else "学时"
-        if ("学时" in w or "课时" in w)
-        else ""
-    )
+    if "学时" in w or "课时" in w:
+        who = "学时"  # 每人每学时: paid by the hour, not by the head
+    elif "人" in w or "名" in w:
+        who = "人"
+    elif "家" in w:
+        who = "家"
+    elif "个" in w:
+        who = "个"
+    else:
+        who = ""
     if recurrence == "year" and not who and re.search(r"每人", window):
         who = "人"
     return who, recurrence

@@ -76,7 +76,10 @@ def subframe(frame: QuestionFrame, keep: list[int]) -> QuestionFrame:
 
 def basket(frame: QuestionFrame, primary: Rule, others: list[Rule], doc_city: dict[str, str]) -> list[Part] | None:
     """The parts when the question spans several provisions; None when one provision answers it."""
-    candidates = [primary] + [r for r in others if r.kind in MONEY and r.id != primary.id]
+    # Only provisions of the same document: a question is never priced across places.
+    candidates = [primary] + [
+        r for r in others if r.kind in MONEY and r.id != primary.id and r.doc_id == primary.doc_id
+    ]
     if primary.kind not in MONEY or len(candidates) < 2:
         return None
     counted = [

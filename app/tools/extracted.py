@@ -53,7 +53,7 @@ def _unit(p: Provision) -> str:
     if p.kind in ("percentage", "uplift", "target"):
         return "%"
     money = next((a.unit for a in p.amounts), "元")
-    per = {"人": "/人", "家": "/家", "个": "/个", "课时": "/课时", "人次": "/人次"}.get(
+    per = {"人": "/人", "家": "/家", "个": "/个", "学时": "/学时", "人次": "/人次"}.get(
         p.per, "/人" if p.kind == "per_head" else ""
     )
     if p.kind == "monthly":

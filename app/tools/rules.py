@@ -217,6 +217,8 @@ class Rule(BaseModel):
                 if self.kind == "monthly" or unit.endswith("/月")
                 else "year"
                 if unit.endswith("/年")
+                else "day"
+                if unit.endswith("/天")
                 else "none"
             )
             object.__setattr__(self, "recurrence", rec)
