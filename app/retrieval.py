@@ -298,6 +298,10 @@ class HybridRetriever:
     def clause(self, clause_id: str) -> Clause | None:
         return self._current()[0].clauses.get(clause_id)
 
+    def clauses_of(self, doc_id: str) -> list[Clause]:
+        """A document's clauses, in order."""
+        return sorted((c for c in self._current()[0].clauses.values() if c.doc_id == doc_id), key=lambda c: c.order)
+
     def document(self, doc_id: str) -> DocumentMeta | None:
         return self._current()[0].docs.get(doc_id)
 

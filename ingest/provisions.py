@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.vocab import vocabulary
 
-EXTRACTOR_VERSION = "6"
+EXTRACTOR_VERSION = "7"
 
 ProvisionKind = Literal[
     "per_head", "monthly", "per_year", "per_day", "one_off", "percentage", "uplift", "target", "unstated", "figure"
@@ -207,7 +207,26 @@ def with_provisions(clauses: list[Any]) -> list[Any]:
             out[k] = c.model_copy(update={"provisions": [_with_section(p, c, siblings, heads) for p in c.provisions]})
     _limits_across_clauses(out, sections)
     _requirements_of_the_document(out)
+    _questions_name_their_answers(out)
     return out
+
+
+def _questions_name_their_answers(out: list[Any]) -> None:
+    """A Q&A clause's provision is named by its question (问：园区技能人才安居补贴的标准是多少？)."""
+    for k, c in enumerate(out):
+        if c.kind != "qa" or not c.provisions:
+            continue
+        m = _BENEFIT_NOUN.search(c.title or "")
+        if not m:
+            continue
+        name = _clean_subject(m.group(0))
+        provs = [
+            p.model_copy(update={"subject": name})
+            if not p.subject or p.subject in ("补贴", "奖励", "资助", "补助", "津贴")
+            else p
+            for p in c.provisions
+        ]
+        out[k] = c.model_copy(update={"provisions": provs})
 
 
 def _limits_across_clauses(out: list[Any], sections: dict[tuple[str, ...], list[int]]) -> None:
@@ -310,7 +329,13 @@ def requirement_conditions(text: str, body: str) -> list[ProvisionCondition]:
             continue
         concepts = vocabulary().concepts_in(words)
         th0 = _THRESHOLD.search(words)
-        unit0 = ("个月" if th0.group(2) == "个月" else "岁" if "岁" in th0.group(2) else "") if th0 else ""
+        unit0 = (
+            {"个月": "个月", "年": "个月", "学时": "学时", "课时": "学时", "周岁": "岁", "岁": "岁"}.get(
+                th0.group(2), ""
+            )
+            if th0
+            else ""
+        )
         # A threshold belongs to the concept measured in its unit (失业保险…满12个月, not 证书).
         chosen = next((c for c in concepts if unit0 and c[2].unit == unit0), concepts[0] if concepts else None)
         cond = ProvisionCondition(
@@ -322,7 +347,9 @@ def requirement_conditions(text: str, body: str) -> list[ProvisionCondition]:
         th = _THRESHOLD.search(words)
         if th:
             value = Decimal(th.group(1))
-            unit = "个月" if th.group(2) == "个月" else "岁" if "岁" in th.group(2) else "年"
+            unit = {"个月": "个月", "学时": "学时", "课时": "学时"}.get(
+                th.group(2), "岁" if "岁" in th.group(2) else "年"
+            )
             bound = th.group(3) or ""
             upd: dict[str, Any] = {"type": "threshold", "unit": unit}
             upd["max" if ("以下" in bound or "以内" in bound) else "min"] = value
@@ -1014,7 +1041,9 @@ def _target_fraction(text: str, offset: int, sentence: str, m: re.Match[str]) ->
 
 _COND_OPEN = re.compile(r"对(?:于)?(?=[\u4e00-\u9fff])")
 _COND_SPLIT = re.compile(r"并(?:按规定)?|且|、(?=与|按|在|通过|签订|缴纳|取得|具有|参加|完成|年满|获得)|，(?=并|且)")
-_THRESHOLD = re.compile(r"(\d+(?:\.\d+)?)\s*(个月|年|周岁|岁)\s*(以上|及以上|以下|及以下|以内)?")
+_THRESHOLD = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(个月|年|周岁|岁|学时|课时)\s*(?:[（(]含[）)])?\s*(以上|及以上|以下|及以下|以内)?"
+)
 
 
 def _conditions(text: str, offset: int, sentence: str, amount_at: int, lo: int = 0) -> list[ProvisionCondition]:
@@ -1062,7 +1091,9 @@ def _conditions(text: str, offset: int, sentence: str, amount_at: int, lo: int =
         levels = vocab.levels_in(words)
         if th:
             value = Decimal(th.group(1))
-            unit = "个月" if th.group(2) == "个月" else "岁" if "岁" in th.group(2) else "年"
+            unit = {"个月": "个月", "学时": "学时", "课时": "学时"}.get(
+                th.group(2), "岁" if "岁" in th.group(2) else "年"
+            )
             bound = th.group(3) or ""
             update: dict = {"type": "threshold", "unit": unit}
             if "以下" in bound or "以内" in bound:

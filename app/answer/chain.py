@@ -262,6 +262,7 @@ class Assistant:
             plan=state.plan,
             rules=state.rules,
             parts=state.parts,
+            doc_clauses=self.retriever.clauses_of,
         )
         state.draft = self.backend.answer(ctx)
         return state

@@ -95,14 +95,40 @@ def without_figures(question: str) -> str:
     return _FIGURE.sub(" ", arabic_numbers(question))
 
 
-def departments(clause: Clause) -> str:
-    """Who is responsible, as the clause says: 牵头单位/责任单位, or a table's 责任单位 cell.
+_RESPONSIBLE = re.compile(
+    r"(?:由|可咨询|咨询|请咨询|报|向)((?:市|区|县|省|园区)?[\u4e00-\u9fff]{1,24}?(?:局|中心|处|委员会|委|办公室|办|部门|政府|管委会))"
+    r"(?:会同[\u4e00-\u9fff]{1,20}?(?:局|中心|处|委|办))?(?:负责|组织实施|另行制定|研究确定|结合|审核|确定|统一|牵头|受理|办理|$|[，。；])"
+)
+_DEPARTMENT_KEYS = re.compile(r"受理部门|受理单位|咨询部门|经办机构|办理部门|责任单位|牵头单位|主管部门|联系部门")
+
+
+def departments(clause: Clause, siblings: list[Clause] | None = None) -> str:
+    """Who is responsible, as the text says: 牵头单位/责任单位, a table's 责任单位 cell, a sentence
+    (由市人社局另行制定 / 可咨询…处), or a sibling "受理部门：…" line of the same section.
 
     The note is the last bracketed group of the clause; it may contain brackets of its
     own (各县（市、区）人民政府), so the group is found by matching brackets backwards.
     """
     if clause.fields.get("责任单位"):
         return clause.fields["责任单位"]
+    note = _bracket_note(clause)
+    if note:
+        return note
+    m = _RESPONSIBLE.search(clause.text)
+    if m:
+        return m.group(1)
+    section = clause.heading_path[:-1]
+    for sib in siblings or []:
+        if (
+            sib.clause_id != clause.clause_id
+            and sib.heading_path[:-1] == section
+            and _DEPARTMENT_KEYS.search(sib.title)
+        ):
+            return re.split(r"[，,。；;]", sib.text.split("：", 1)[-1])[0].strip()
+    return ""
+
+
+def _bracket_note(clause: Clause) -> str:
     text = clause.text.rstrip("。； \n")
     if not text or text[-1] not in "）)":
         return ""

@@ -102,6 +102,7 @@ class AnswerContext:
     plan: Plan | None = None  # where every number of the question went
     rules: list[Rule] = field(default_factory=list)  # the rules of the documents in scope
     parts: list[Any] = field(default_factory=list)  # (Part, ToolResult) when several provisions answer
+    doc_clauses: Any = None  # doc_id → its clauses (for a department named in another clause)
 
     @property
     def simplified(self) -> str:
@@ -175,7 +176,9 @@ class OfflineAnswerer:
             draft.refused = True
             return draft
 
-        if ctx.parts:
+        if self._absent(ctx, draft):
+            pass
+        elif ctx.parts:
             self._basket_answer(ctx, draft)
         elif self._use_tool(ctx):
             self._tool_answer(ctx, draft)
@@ -241,6 +244,35 @@ class OfflineAnswerer:
         if not rule.reviewed and rule.kind in MONEY_KINDS + ("percentage",):
             draft.say("\n" + UNREVIEWED)
         draft.warnings.extend(w for w in tool.warnings if w not in draft.warnings)
+
+    def _absent(self, ctx: AnswerContext, draft: Draft) -> bool:
+        """A level the provision does not list (初级工 where the text lists 中级工 and up): the text does
+        not state it — said so, with what it does state. Never priced at another level's rate."""
+        rule, frame = ctx.rule, ctx.frame
+        if rule is None or frame is None or not rule.amounts:
+            return False
+        ladders = {a.ladder for a in rule.amounts if a.ladder}
+        listed = {(a.ladder, a.rank) for a in rule.amounts if a.ladder}
+        asked = [lv for lv in frame.levels if lv.ladder in ladders]
+        if not asked or any((lv.ladder, lv.rank) in listed for lv in asked):
+            return False
+        source = next((r for r in ctx.results if r.clause.clause_id == rule.clause_id), None)
+        if source is None:
+            return False
+        names = "、".join(dict.fromkeys(lv.text for lv in asked))
+        draft.say(
+            f"文件没有写{names}的标准：“{rule.title}”只列了"
+            + "、".join(a.label or a.category for a in rule.amounts)
+            + "，不能按其他等级的标准计算。"
+        )
+        draft.say("\n依据" + doc_line(source.doc, ctx) + clause_label(source) + "：")
+        draft.quote(source, rule.quote)
+        siblings = ctx.doc_clauses(source.doc.id) if ctx.doc_clauses else []
+        dept = guards.departments(source.clause, siblings)
+        if dept:
+            draft.say(f"\n如需了解，请咨询：{dept}。")
+        draft.refused = True
+        return True
 
     def _basket_answer(self, ctx: AnswerContext, draft: Draft) -> None:
         """Several provisions: each with its own figure and clause, then the sum (or why there is none)."""
@@ -395,7 +427,8 @@ class OfflineAnswerer:
         vague = guards.vague_amount(judged)
         corrected = self._premise(ctx, top, quote, draft)
         if not corrected and wants_figure and not stated and vague:
-            dept = guards.departments(top.clause) or FALLBACK_DEPARTMENT
+            siblings = ctx.doc_clauses(top.doc.id) if ctx.doc_clauses else []
+            dept = guards.departments(top.clause, siblings) or FALLBACK_DEPARTMENT
             draft.say(f"文件没有写明具体金额或标准：原文只说“{vague}”。具体标准请咨询负责单位：{dept}。")
             draft.refused = True
             quote = judged  # only what the text says about the thing asked; no other figures beside it
@@ -422,29 +455,54 @@ class OfflineAnswerer:
         return self.scorer.score(q, top.clause.text, wants_figure=False) >= 3.0
 
     def _unknown_origin(self, ctx: AnswerContext, top: SearchResult, draft: Draft) -> bool:
-        """'Who issued it, when?' about a document whose metadata the corpus does not have."""
-        if not guards.asks_origin(ctx.simplified):
+        """'Who issued it, when, what number?': the document's metadata (from the manifest, or found in its
+        text). Refused only when what is asked is not known; True when the answer is complete."""
+        if not (guards.asks_origin(ctx.simplified) or (ctx.frame is not None and ctx.frame.intent == "meta")):
             return False
         doc = top.doc
-        missing = [
+        text = ctx.simplified
+
+        def known(v: str) -> bool:
+            return bool(v) and v not in ("未注明", "未知") and "未注明" not in v
+
+        fields = {"发文机关": doc.issuer, "文号": doc.number, "日期": doc.date}
+        asked = [
             name
-            for name, value in (("发文机关", doc.issuer), ("文号", doc.number), ("日期", doc.date))
-            if not value or value in ("未注明", "未知")
+            for name, pattern in (
+                ("发文机关", r"谁|哪个(?:部门|单位|机关)|哪些(?:部门|单位)|发文机关|发布机构|印发单位|发的"),
+                ("文号", r"文号|字号|几号文"),
+                ("日期", r"哪天|哪一天|日期|什么时候|时间|几月"),
+            )
+            if re.search(pattern, text)
         ]
-        if doc.city in ("", "未知"):
-            missing.insert(0, "适用城市")
-        if not missing:
-            return False
-        known = [
-            f"{name}：{value}"
-            for name, value in (("标题", doc.title), ("发文机关", doc.issuer), ("文号", doc.number), ("日期", doc.date))
-            if value and value not in ("未注明", "未知")
-        ]
-        draft.say(f"文件没有写明{('、'.join(missing))}，无法回答。")
-        if known:
-            draft.say("已知信息：" + "；".join(known) + "。")
-        draft.refused = True
-        return True
+        missing = [n for n in (asked or list(fields)) if not known(fields[n])]
+        if doc.city in ("", "未知") and re.search(r"哪个(?:地方|城市)|哪里", text):
+            missing.insert(0, "适用地区")
+        parts = [f"{n}：{v}" for n, v in fields.items() if known(v)]
+        status = {"draft": "征求意见稿，尚未正式生效", "unknown": "来源不详"}.get(doc.status, "")
+        if parts or status:
+            draft.say(
+                f"《{doc.title}》"
+                + ("：" + "；".join(parts) if parts else "")
+                + (f"；{status}" if status else "")
+                + "。"
+            )
+        if missing and (asked or not parts):
+            draft.say(f"文件没有写明{'、'.join(missing)}，无法回答。")
+            draft.refused = True
+            return True
+        # The clause that states it (the header or the signature) is quoted when it is there.
+        for c in ctx.doc_clauses(doc.id) if ctx.doc_clauses else []:
+            if c.kind in ("header", "signature") and any(known(v) and v in c.text for v in fields.values()):
+                source = SearchResult(clause=c, doc=doc, score=0.0)
+                line = next(
+                    (ln for ln in c.text.splitlines() if any(known(v) and v in ln for v in fields.values())), ""
+                )
+                if line.strip():
+                    draft.say("\n依据" + clause_label(source) + "：")
+                    draft.quote(source, line.strip())
+                break
+        return not re.search(r"施行|实施|生效|有效|截止|到什么时候|多长", text)
 
     def _focus_lead(self, ctx: AnswerContext, draft: Draft) -> None:
         """For "如果是高职生呢？": the amount of the category asked about, from the rule."""

@@ -655,12 +655,19 @@ class _Reader:
         """The number the user gives for a concept: 交了2个月社保, 社保交满3个月, 年龄25岁."""
         if not unit:
             return None
-        role = "age" if unit == "岁" else "span"
+        role = "age" if unit == "岁" else "other" if unit == "学时" else "span"
         best = None
+        mentions = [(ms, me) for ms, me, c, _ in vocabulary().concepts_in(self.text) if c.unit]
         for i, t in enumerate(self.f.numbers):
             if t.role != role or i in self.used or not (clause.start <= t.span.start < clause.end):
                 continue
+            if unit == "学时" and t.unit not in ("学时", "课时", "小时"):
+                continue
             distance = min(abs(t.span.start - e), abs(s - t.span.end))
+            # 签了合同交了两个月社保: a number goes to the concept nearest to it, not to the first one read.
+            nearest = min((min(abs(t.span.start - me), abs(ms - t.span.end)) for ms, me in mentions), default=distance)
+            if distance > nearest:
+                continue
             if distance <= 8 and (best is None or distance < best[0]):
                 best = (distance, i, t)
         if best is not None:

@@ -207,9 +207,11 @@ def _verdict(cond: Condition, said: Qualifier | Fact, doc_city: str, about: list
     if cond.type == "threshold":
         if said.value is None:
             return "unknown"
-        if cond.min is not None and said.value < cond.min:
+        # Spans are read in months; a threshold in years (签订1年以上劳动合同) is compared in months too.
+        scale = Decimal(12) if cond.unit == "年" else Decimal(1)
+        if cond.min is not None and said.value < cond.min * scale:
             return "not_met"
-        if cond.max is not None and said.value > cond.max:
+        if cond.max is not None and said.value > cond.max * scale:
             return "not_met"
         return "met"
     return "met"
@@ -657,6 +659,9 @@ def _time(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
     elif per_period and per_period[0].months == 12:
         p.inputs["years"] = 1
         p.notes.append("按一年计")
+    elif rule.period_months is not None and frame.asks_total and rule.period_months % 12 == 0:
+        p.inputs["years"] = rule.period_months // 12
+        p.notes.append(f"按文件规定的期限{rule.period_months // 12}年计")
     elif frame.asks_total:
         p.missing.append("按几年计算（文件规定的是每人每年的标准）")
 
