@@ -467,7 +467,7 @@ class _MoneyCase:
             self.groups.append(_Group(cat, n, text, before))
 
     def lead(self) -> None:
-        if self.groups and self.rng.random() < 0.5 and self.groups[0].text[:1].isdigit():
+        if self.groups and self.rng.random() < 0.5 and not self.groups[0].before:
             self.groups[0].text = self.rng.choice(self.words.leads) + self.groups[0].text
 
     def conditions_said(self, p: float = 0.5) -> None:

@@ -54,8 +54,9 @@ ASK_CASES = int(os.environ.get("META_ASK_CASES", "300"))
 # (plan path 0.78 of all turns with a total, 0.95 of the clean family; whole assistant 0.60 / 0.78).
 FLOORS = {"plan": (0.74, 0.9), "ask": (0.68, 0.82)}
 
-# Wrong totals per 1000 turns: a ceiling a little above the default run's figure.
-CEILINGS = {"plan": 140, "ask": 190}
+# Wrong totals per 1000 turns: a ceiling a little above the figures measured (plan path 130 on the
+# default run, 138 on the large one; whole assistant 154 / 140).
+CEILINGS = {"plan": 150, "ask": 190}
 
 D = Decimal
 _RUNS: dict[str, tuple[list[Outcome], int]] = {}
@@ -193,22 +194,44 @@ _SHARED = {
     "other": "a count or category misread in lists of 基地 with 有N个 / N家和",
 }
 FAILING: dict[str, dict[str, str]] = {
-    "plan": {**_SHARED, "exclusion_misread": "an exclusion read into another wrong total (part of a group's words taken as a label)"},
-    "ask": {
+    "plan": {
         **_SHARED,
+        "exclusion_misread": "an exclusion read into another wrong total (part of a group's words taken as a label)",
+    },
+    "ask": {
+        **{k: v for k, v in _SHARED.items() if k != "months_wrong"},
         "routed_elsewhere": "another provision's total: 市级职工创新工作室 priced as 市级技能大师工作室, 技师证 as 带徒补贴",
         "combined_with_another": "the rule's total summed with another provision's: 带徒补贴 + 技师培训补贴 for 拿到高级技师证的徒弟",
     },
 }
 
 
+# Classes seen only in the large run (``make metamorphic``: 40000 + 2000 cases), a few cases in
+# tens of thousands: tolerated (not strict) in a run larger than the default one only, so the
+# default run stays strict and a large run still fails on any class not known at all.
+AT_SCALE: dict[str, dict[str, str]] = {
+    "plan": {
+        "highest_rate": "高端人才6名和领军人才有2个 → 8 × 260万 (9 in 40000)",
+        "category_misassigned": "9个徒弟考上了高级工 … 其中俩技师 … priced as 技师 (8 in 40000)",
+    },
+    "ask": {
+        "exclusion_misread": "an exclusion read into another wrong total (2 in 2000)",
+        "months_wrong": _SHARED["months_wrong"] + " (5 in 2000)",
+    },
+}
+LARGE = PLAN_CASES > 3000 or ASK_CASES > 300
+
+
 def _params(path: str) -> list[object]:
-    return [
-        pytest.param(cls, id=cls, marks=[pytest.mark.xfail(strict=True, reason=FAILING[path][cls])])
-        if cls in FAILING[path]
-        else pytest.param(cls, id=cls)
-        for cls in CLASSES
-    ]
+    out: list[object] = []
+    for cls in CLASSES:
+        if cls in FAILING[path]:
+            out.append(pytest.param(cls, id=cls, marks=[pytest.mark.xfail(strict=True, reason=FAILING[path][cls])]))
+        elif LARGE and cls in AT_SCALE[path]:
+            out.append(pytest.param(cls, id=cls, marks=[pytest.mark.xfail(strict=False, reason=AT_SCALE[path][cls])]))
+        else:
+            out.append(pytest.param(cls, id=cls))
+    return out
 
 
 def _no_wrong_total(outcomes: list[Outcome], cls: str) -> None:
