@@ -21,8 +21,8 @@ from app.embeddings import build_embedder, embedder_id
 from app.retrieval import HybridRetriever, SearchResult
 from app.settings import Settings
 from app.tools.engine import RuleEngine
-from app.tools.routing import Router
 from app.tools.extracted import overlay
+from app.tools.routing import Router
 from app.tools.rules import Catalogue
 from ingest.manifest import Manifest
 from ingest.pipeline import Ingestor, WindowSettings
@@ -78,7 +78,10 @@ class Services:
         cached = self.__dict__.get("_rules_cache")
         if cached is None or cached[0] != generation:
             docs = {d.meta.id: d.meta for d in self.store.documents()}
-            cached = (generation, overlay(self.catalogue, self.store.clauses(), docs, use_curated=self.settings.curated_rules))
+            cached = (
+                generation,
+                overlay(self.catalogue, self.store.clauses(), docs, use_curated=self.settings.curated_rules),
+            )
             self.__dict__["_rules_cache"] = cached
         return cached[1]
 
@@ -104,7 +107,13 @@ class Services:
     @cached_property
     def assistant(self) -> Assistant:
         return Assistant(
-            self.retriever, self.router, self.engine, self.sessions, self._backend(), rules=self.rules, tokenizer=self.tokenizer
+            self.retriever,
+            self.router,
+            self.engine,
+            self.sessions,
+            self._backend(),
+            rules=self.rules,
+            tokenizer=self.tokenizer,
         )
 
     def _backend(self) -> AnswerBackend:

@@ -21,8 +21,8 @@ from ingest.lexical import LexicalIndex
 from ingest.loaders import load_text
 from ingest.manifest import Manifest
 from ingest.pipeline import IngestReport, default_meta, embed_context, expand_paths
-from ingest.schema import DocumentMeta
 from ingest.provisions import with_provisions
+from ingest.schema import DocumentMeta
 from ingest.segment import segment
 from ingest.textproc import Tokenizer, index_text
 
