@@ -50,9 +50,10 @@ SEED = int(os.environ.get("META_SEED", "20240901"))
 PLAN_CASES = int(os.environ.get("META_CASES", "3000"))
 ASK_CASES = int(os.environ.get("META_ASK_CASES", "300"))
 
-# Floors for the exact rate, set a little below what was measured on the default run
-# (plan path 0.78 of all turns with a total, 0.95 of the clean family; whole assistant 0.60 / 0.78).
-FLOORS = {"plan": (0.74, 0.9), "ask": (0.68, 0.82)}
+# Floors for the exact rate (all turns with a total, the clean family), a little below what was
+# measured: plan path 0.78 / 0.94 on the default run, 0.77 / 0.95 on the large one; whole
+# assistant 0.76 / 0.95 and 0.76 / 0.92.
+FLOORS = {"plan": (0.74, 0.9), "ask": (0.7, 0.85)}
 
 # Wrong totals per 1000 turns: a ceiling a little above the figures measured (plan path 130 on the
 # default run, 138 on the large one; whole assistant 154 / 140).
