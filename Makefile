@@ -60,7 +60,7 @@ bench: setup  ## benchmarks, scaling to 50k clauses, load test → eval/reports/
 	$(VENV)/bin/policy-assistant bench
 	$(PY) -m evaluation.scaling
 	$(VENV)/bin/policy-assistant eval load --sweep --seconds 20
-	$(VENV)/bin/policy-assistant eval load --clients 20 --seconds 60
+	$(VENV)/bin/policy-assistant eval load --clients 20 --seconds 60 --name load-20x60
 	$(VENV)/bin/policy-assistant eval
 
 constraints: setup

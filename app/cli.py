@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape as E
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from app import cpu
 from app.answer.schema import Answer
 from app.retrieval import Filters, IndexNotReady, SearchResult
 from app.services import Services, build_services
@@ -233,7 +234,9 @@ def start(config: ConfigOpt = None) -> None:
 def serve(
     host: Annotated[str | None, typer.Option("--host", help="Interface to listen on (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option("--port", help="Port (default 8000).")] = None,
-    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes (default 1).")] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Worker processes (default: one per core).")
+    ] = None,
     no_ingest: Annotated[bool, typer.Option("--no-ingest", help="Do not bring the index up to date first.")] = False,
     config: ConfigOpt = None,
 ) -> None:
@@ -242,16 +245,23 @@ def serve(
 
     settings = Settings.load(config) if config else Settings()
     server = settings.server
-    host, port, workers = host or server.host, port or server.port, workers or server.workers
+    policy = cpu.plan(settings, workers)  # workers, and threads per worker, from the cores
+    host, port, workers = host or server.host, port or server.port, policy.workers
     if not no_ingest:
-        services = _services(config)
+        services = _services(config)  # this process alone: every core
         try:
             _print_report(_ingest(services, None, False))
         finally:
             services.close()
+    threads = cpu.apply(policy)  # the workers' share, inherited by the worker processes
     os.environ["PA_SERVER__HOST"], os.environ["PA_SERVER__PORT"] = host, str(port)
     out.print(f"UI:       http://{host}:{port}/ui/", highlight=False)
     out.print(f"API docs: http://{host}:{port}/docs", highlight=False)
+    out.print(
+        f"workers:  {workers} × {threads.get('OMP_NUM_THREADS')} thread(s), "
+        f"OpenMP wait policy {threads.get('OMP_WAIT_POLICY', 'library default')}",
+        highlight=False,
+    )
     uvicorn.run("app.server.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
 
 
@@ -503,12 +513,26 @@ def eval_retrieval(
 def bench(
     reports: Annotated[Path, typer.Option(help="Folder for bench.md / bench.json.")] = Path("eval/reports"),
     quick: Annotated[bool, typer.Option("--quick", help="Fewer queries (for a fast look).")] = False,
+    condition: Annotated[
+        list[str] | None,
+        typer.Option("--condition", help="quiet and/or contended (a CPU-bound process on one core); default both."),
+    ] = None,
+    st_model: Annotated[
+        str | None,
+        typer.Option(
+            "--st-model", help="Local model folder for the sentence-transformers batch sizes (e.g. e5-small)."
+        ),
+    ] = None,
 ) -> None:
-    """Benchmarks with the real model: ingest throughput, warm latency, cold start, memory, Chroma server."""
+    """Benchmarks with the real model, quiet and contended: latency against BM25-only and the naive LangChain
+    retriever, the threading policy, ingest and batch sizes, cold start, memory, Chroma server."""
     _require_evaluation()
-    from evaluation.bench import run_bench
+    from evaluation.bench import CONDITIONS, run_bench
 
-    result = run_bench(reports, quick=quick)
+    chosen = condition or list(CONDITIONS)
+    if any(c not in CONDITIONS for c in chosen):
+        _fail(f"--condition must be one of {', '.join(CONDITIONS)}")
+    result = run_bench(reports, quick=quick, conditions=chosen, st_model=st_model)
     out.print((reports / "bench.md").read_text(encoding="utf-8"), highlight=False, markup=False)
     out.print(f"Figures written to {E(str(reports / 'bench.json'))} ({'quick' if result['quick'] else 'full'} run)")
 
@@ -545,8 +569,11 @@ def eval_loadtest(
         bool, typer.Option("--sweep", help="Run at 1, 2, 5, 10 and 20 clients in turn, --seconds each.")
     ] = False,
     workers: Annotated[
-        int, typer.Option("--workers", min=1, help="Worker processes of the service started here (not with --url).")
-    ] = 1,
+        int,
+        typer.Option(
+            "--workers", min=0, help="Worker processes of the service started here (not with --url); 0: its default."
+        ),
+    ] = 0,
     url: Annotated[
         str | None,
         typer.Option(
@@ -557,6 +584,7 @@ def eval_loadtest(
         int | None, typer.Option("--server-pid", help="With --url: the service's PID, to report its memory.")
     ] = None,
     reports: Annotated[Path, typer.Option(help="Folder for load.md, load.json and load.png.")] = Path("eval/reports"),
+    name: Annotated[str, typer.Option("--name", help="File name of the report, e.g. load-20x60.")] = "load",
     config: ConfigOpt = None,
 ) -> None:
     """Load the HTTP service: N concurrent clients for a fixed time, mixed ask / search / calc.
@@ -584,13 +612,14 @@ def eval_loadtest(
             services.close()
         for path, reason in report.errors:
             err.print(f"[yellow]warning:[/] {E(str(path))}: {E(str(reason))}", highlight=False)
-        fd, name = tempfile.mkstemp(prefix="pa-loadtest-", suffix=".log")
+        fd, log_name = tempfile.mkstemp(prefix="pa-loadtest-", suffix=".log")
         os.close(fd)
-        log_path = Path(name)
+        log_path = Path(log_name)
         env = {"PA_CONFIG": str(config.resolve())} if config else None
-        err.print(f"starting the service ({workers} worker(s), data {E(str(data_dir))}) …", highlight=False)
+        shown = workers or f"{cpu.plan(Settings()).workers} (default)"
+        err.print(f"starting the service ({shown} worker(s), data {E(str(data_dir))}) …", highlight=False)
         try:
-            proc, url = lt.start_service(data_dir, lt.free_port(), workers, env=env, log_path=log_path)
+            proc, url = lt.start_service(data_dir, lt.free_port(), workers or None, env=env, log_path=log_path)
         except RuntimeError as exc:
             _fail(str(exc))
         server_pid = proc.pid
@@ -614,11 +643,17 @@ def eval_loadtest(
     finally:
         if proc is not None:
             lt.stop_service(proc)
-    info = lt.machine_info(url=url, workers=workers if log_path else None, seconds_per_level=seconds)
-    png = lt.write_report(results, reports / "load.md", reports / "load.json", info)
+    started_workers = (workers or cpu.plan(Settings()).workers) if log_path else None
+    info = lt.machine_info(
+        url=url,
+        workers=started_workers,
+        seconds_per_level=seconds,
+        query_cache=Settings().embedding.query_cache if log_path else None,
+    )
+    png = lt.write_report(results, reports / f"{name}.md", reports / f"{name}.json", info)
     out.print(lt.markdown_table(results), highlight=False)
     out.print(lt.over_line(results) + ".", highlight=False)
-    out.print(f"Report written to {E(str(reports / 'load.md'))} (and load.json, {E(png.name)})")
+    out.print(f"Report written to {E(str(reports / (name + '.md')))} (and {E(name)}.json, {E(png.name)})")
     if any(r.error_count for r in results):
         where = f"; server log: {log_path}" if log_path else ""
         _fail(f"{sum(r.error_count for r in results)} request(s) failed{where}")

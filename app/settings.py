@@ -36,6 +36,30 @@ class EmbeddingSettings(BaseModel):
     query_prefix: str = Field("", description="sentence-transformers: prefix for queries (e.g. 'query: ' for e5)")
     passage_prefix: str = Field("", description="sentence-transformers: prefix for passages")
     batch_size: int = Field(16, ge=1, description="passages embedded per batch")
+    query_cache: int = Field(
+        4096, ge=0, description="query embeddings kept in an LRU cache, keyed by the normalised query (0: none)"
+    )
+    query_batch: int = Field(16, ge=1, description="most queries embedded in one call when requests arrive together")
+    query_batch_wait_ms: float = Field(
+        0.0,
+        ge=0.0,
+        le=50.0,
+        description="how long a query waits for others to join its batch when the model is idle (0: not at all; "
+        "queries that arrive while the model is busy are batched anyway)",
+    )
+
+
+class ThreadSettings(BaseModel):
+    """How the processes use the CPU cores; see app/cpu.py and the README's performance section."""
+
+    wait_policy: Literal["passive", "active", "library"] = Field(
+        "passive",
+        description="OpenMP wait policy of the embedding model: passive threads sleep when idle; active (and "
+        "the library default) spin, which multiplies latency when other processes share the cores",
+    )
+    per_worker: int = Field(
+        0, ge=0, description="threads for the model and BLAS in each process; 0: the cores divided among the workers"
+    )
 
 
 class RetrievalSettings(BaseModel):
@@ -72,7 +96,9 @@ class ServerSettings(BaseModel):
     host: str = Field("127.0.0.1", description="interface to listen on")
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(
-        1, ge=1, description="uvicorn worker processes (sessions are shared through the session store)"
+        0,
+        ge=0,
+        description="uvicorn worker processes (sessions are shared through the session store); 0: one per core",
     )
     admin_token: str = Field("", description="token for /api/admin/*; empty disables the admin endpoints")
     max_question_chars: int = Field(2000, ge=10)
@@ -96,6 +122,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     sessions: SessionSettings = SessionSettings()
     server: ServerSettings = ServerSettings()
+    threads: ThreadSettings = ThreadSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -1,25 +1,41 @@
 """The lexical index: BM25 (``bm25s``) over jieba tokens of every clause.
 
-Rebuilt from the clause store whenever it changes (tokenising the bundled
-corpus takes well under a second) and saved beside it. A save goes to a
-temporary directory that then replaces the old one, so a crash never leaves
-a half-written index behind.
+Rebuilt from the clause store whenever it changes and saved beside it. A save
+goes to a temporary directory that then replaces the old one, so a crash never
+leaves a half-written index behind.
+
+Rebuilding is incremental where it costs: the matching copy (Simplified
+conversion) and the jieba tokens of each clause are cached by a hash of the
+clause's content and context (``TokenCache``, saved with the index), so
+updating one document of a 50k-clause index converts and tokenises only that
+document; BM25 statistics (document frequencies, lengths) are then recomputed
+from the cached token ids, which takes seconds, not minutes.
+
+Scoring works on arrays: ``score_rows`` scores every clause once; ``search``
+takes the top ``n`` by partial selection.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import shutil
 import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import bm25s
 import numpy as np
 
-from ingest.textproc import Tokenizer
+from ingest.textproc import Tokenizer, index_text
 
 _IDS = "clause_ids.json"
+_TOKENS = "tokens.npz"
+# Bump when what a clause is tokenised from changes (index_text, the "∅" placeholder, …).
+_CACHE_VERSION = "1"
+_EMPTY = "∅"  # a clause without tokens still gets a row
 
 
 @dataclass(frozen=True)
@@ -28,15 +44,173 @@ class LexicalHit:
     score: float
 
 
+def top_indices(scores: np.ndarray, n: int, candidates: np.ndarray | None = None) -> np.ndarray:
+    """The ``n`` best of ``candidates`` (ascending indices; default: every finite score), best first,
+    ties by index — what a full sort by (-score, index) would keep, by partial selection."""
+    idx = np.flatnonzero(np.isfinite(scores)) if candidates is None else candidates
+    if n < 1:
+        return idx[:0]
+    if len(idx) > n:
+        vals = scores[idx]
+        kth = np.partition(vals, len(vals) - n)[len(vals) - n]  # the n-th largest
+        above = idx[vals > kth]
+        idx = np.concatenate([above, idx[vals == kth][: n - len(above)]])
+    return idx[np.lexsort((idx, -scores[idx]))]
+
+
+def content_key(text: str, context: Sequence[str] = ()) -> bytes:
+    """What a clause's tokens are cached under: its text and the context it is indexed with."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in (_CACHE_VERSION, *context, text):
+        h.update(part.encode("utf-8"))
+        h.update(b"\x1f")
+    return h.digest()
+
+
+class TokenCache:
+    """Each indexed clause's distinct token ids and their counts, by content key, with the vocabulary;
+    saved beside the index (counts are all BM25 needs, and smaller than the token sequence).
+
+    Only valid for the tokenizer it was made with (``Tokenizer.signature``): a different
+    dictionary or stopword list starts an empty cache.
+    """
+
+    def __init__(self, signature: str):
+        self.signature = signature
+        self.vocab: list[str] = []
+        self._vocab_id: dict[str, int] = {}
+        self._entries: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def ids(self, tokens: Iterable[str]) -> np.ndarray:
+        out = []
+        for t in tokens:
+            i = self._vocab_id.get(t)
+            if i is None:
+                i = self._vocab_id[t] = len(self.vocab)
+                self.vocab.append(t)
+            out.append(i)
+        return np.asarray(out, dtype=np.int32)
+
+    def get(self, key: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+        found = self._entries.get(key)
+        if found is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return found
+
+    def put(self, key: bytes, entry: tuple[np.ndarray, np.ndarray]) -> None:
+        self._entries[key] = entry
+
+    def keep_only(self, keys: set[bytes]) -> None:
+        """Forget clauses that are no longer indexed (the cache does not grow without bound)."""
+        self._entries = {k: v for k, v in self._entries.items() if k in keys}
+
+    def save(self, path: Path) -> None:
+        keys = list(self._entries)
+        entries = [self._entries[k] for k in keys]
+        offsets = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum([len(ids) for ids, _ in entries], out=offsets[1:])
+        empty = np.zeros(0, dtype=np.int32)
+        with path.open("wb") as f:
+            np.savez(
+                f,
+                signature=np.array(self.signature),
+                vocab=np.array(json.dumps(self.vocab, ensure_ascii=False)),
+                keys=np.frombuffer(b"".join(keys), dtype="S16") if keys else np.zeros(0, dtype="S16"),
+                offsets=offsets,
+                ids=np.concatenate([ids for ids, _ in entries]) if entries else empty,
+                counts=np.concatenate([c for _, c in entries]) if entries else empty,
+            )
+
+    @classmethod
+    def load(cls, path: Path, signature: str) -> TokenCache:
+        cache = cls(signature)
+        if not path.is_file():
+            return cache
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                if str(data["signature"]) != signature:
+                    return cache
+                cache.vocab = json.loads(str(data["vocab"]))
+                keys, offsets, ids, counts = data["keys"], data["offsets"], data["ids"], data["counts"]
+        except (OSError, ValueError, KeyError):  # unreadable: start afresh, the index itself is rebuilt anyway
+            return cls(signature)
+        cache._vocab_id = {t: i for i, t in enumerate(cache.vocab)}
+        bounds = offsets.tolist()
+        cache._entries = {
+            bytes(k): (ids[bounds[i] : bounds[i + 1]], counts[bounds[i] : bounds[i + 1]]) for i, k in enumerate(keys)
+        }
+        return cache
+
+
+def bm25_from_counts(
+    doc_idx: np.ndarray, voc_idx: np.ndarray, tf: np.ndarray, lengths: np.ndarray, vocab: dict[str, int]
+) -> bm25s.BM25:
+    """A ``bm25s.BM25`` (Lucene variant, k1=1.2, b=0.75) from (document, token, count) triples.
+
+    Computed with array operations, operation for operation as ``bm25s.BM25.index`` does, so the
+    scores are bit for bit those of bm25s; but from counts instead of a Python loop over every
+    document's tokens: 50k clauses in about a second instead of ten, in a fraction of the memory.
+    Triples come document by document (``doc_idx`` ascending); ``lengths`` are token counts.
+    """
+    model = bm25s.BM25(k1=1.2, b=0.75)
+    dtype = np.dtype(model.dtype)
+    n_docs, n_vocab = len(lengths), len(vocab)
+    df = np.bincount(voc_idx, minlength=n_vocab)
+    idf = np.zeros(n_vocab, dtype=dtype)
+    for token in np.flatnonzero(df):  # math.log, as bm25s, for the same last bit
+        idf[token] = math.log(1 + (n_docs - int(df[token]) + 0.5) / (int(df[token]) + 0.5))
+    # tf / (k1 * ((1 - b) + b * l_d / l_avg) + tf) in float64 from float32 counts, as bm25s does;
+    # a million triples at a time, so that the float64 temporaries stay small.
+    norm = model.k1 * ((1 - model.b) + model.b * lengths.astype(np.float64) / lengths.mean())
+    scores = np.empty(len(tf), dtype=dtype)
+    for a in range(0, len(tf), 1 << 20):
+        b = slice(a, a + (1 << 20))
+        tf64 = tf[b].astype(dtype).astype(np.float64)
+        scores[b] = idf[voc_idx[b]].astype(np.float64) * (tf64 / (norm[doc_idx[b]] + tf64))
+    order = np.argsort(voc_idx, kind="stable")  # by token, then document (the triples are by document)
+    indptr = np.zeros(n_vocab + 1, dtype=np.int64)
+    np.cumsum(df, out=indptr[1:])
+    model.scores = {
+        "data": scores[order],
+        "indices": doc_idx[order].astype(model.int_dtype, copy=False),
+        "indptr": indptr,
+        "num_docs": n_docs,
+    }
+    model.nonoccurrence_array = None  # the Lucene variant has none
+    model.vocab_dict = {**vocab, "": n_vocab} if "" not in vocab else dict(vocab)  # as index() adds it
+    model.unique_token_ids_set = set(model.vocab_dict.values())
+    return model
+
+
+def counts_of(tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A clause's distinct token ids (ascending) and how often each occurs."""
+    ids, counts = np.unique(tokens, return_counts=True)
+    return ids.astype(np.int32), counts.astype(np.int32)
+
+
 class LexicalIndex:
     """BM25 over clauses; ``clause_ids[i]`` is the clause of row ``i``."""
 
-    def __init__(self, model: bm25s.BM25 | None, clause_ids: list[str], generation: int, tokenizer: Tokenizer):
+    def __init__(
+        self,
+        model: bm25s.BM25 | None,
+        clause_ids: list[str],
+        generation: int,
+        tokenizer: Tokenizer,
+        cache: TokenCache | None = None,
+    ):
         self._model = model
         self.clause_ids = clause_ids
         self.generation = generation
         self.tokenizer = tokenizer
-        self._row = {cid: i for i, cid in enumerate(clause_ids)}
+        self.cache = cache
         self._vocab: set[str] = set(model.vocab_dict) if model is not None else set()
 
     @classmethod
@@ -44,10 +218,54 @@ class LexicalIndex:
         """``items`` are (clause_id, matching text) pairs."""
         if not items:
             return cls(None, [], generation, tokenizer)
-        corpus = [tokenizer.tokenize(text) or ["∅"] for _, text in items]
+        corpus = [tokenizer.tokenize(text) or [_EMPTY] for _, text in items]
         model = bm25s.BM25(k1=1.2, b=0.75)
         model.index(corpus, show_progress=False)
         return cls(model, [cid for cid, _ in items], generation, tokenizer)
+
+    @classmethod
+    def build_incremental(
+        cls,
+        clauses: Sequence[tuple[str, str, Sequence[str]]],
+        generation: int,
+        tokenizer: Tokenizer,
+        previous: Path | None = None,
+    ) -> LexicalIndex:
+        """Index (clause_id, text, context) triples; the matching copy is ``index_text(text, *context)``.
+
+        Clauses whose content was indexed by the index saved in ``previous`` reuse its tokens;
+        only new or changed content is converted and tokenised. The result carries the cache,
+        and ``save`` writes it with the index. Scores are exactly those of ``build``.
+        """
+        signature = tokenizer.signature
+        cache = TokenCache.load(previous / _TOKENS, signature) if previous else TokenCache(signature)
+        if not clauses:
+            cache.keep_only(set())
+            return cls(None, [], generation, tokenizer, cache)
+        keys: list[bytes] = []
+        entries: list[tuple[np.ndarray, np.ndarray]] = []
+        for _, text, context in clauses:
+            key = content_key(text, context)
+            entry = cache.get(key)
+            if entry is None:
+                entry = counts_of(cache.ids(tokenizer.tokenize(index_text(text, *context)) or [_EMPTY]))
+                cache.put(key, entry)
+            keys.append(key)
+            entries.append(entry)
+        cache.keep_only(set(keys))
+        ids = np.concatenate([i for i, _ in entries])
+        tf = np.concatenate([c for _, c in entries])
+        per_doc = np.fromiter((len(i) for i, _ in entries), dtype=np.int64, count=len(entries))
+        doc_idx = np.repeat(np.arange(len(entries), dtype=np.int32), per_doc)
+        lengths = np.add.reduceat(tf.astype(np.int64), np.cumsum(per_doc) - per_doc)
+        # The cache's vocabulary, compacted to the tokens in use (a word no clause has any more must
+        # not be a known query word), numbered in order of the cache's ids.
+        used = np.flatnonzero(np.bincount(ids, minlength=len(cache.vocab)))
+        remap = np.full(len(cache.vocab), -1, dtype=np.int32)
+        remap[used] = np.arange(len(used), dtype=np.int32)
+        vocab = {cache.vocab[int(t)]: i for i, t in enumerate(used)}
+        model = bm25_from_counts(doc_idx, remap[ids], tf, lengths, vocab)
+        return cls(model, [cid for cid, _, _ in clauses], generation, tokenizer, cache)
 
     def save(self, directory: Path) -> None:
         directory.parent.mkdir(parents=True, exist_ok=True)
@@ -55,6 +273,8 @@ class LexicalIndex:
         try:
             if self._model is not None:
                 self._model.save(str(tmp), show_progress=False)
+            if self.cache is not None:
+                self.cache.save(tmp / _TOKENS)
             (tmp / _IDS).write_text(
                 json.dumps({"generation": self.generation, "clause_ids": self.clause_ids}, ensure_ascii=False),
                 encoding="utf-8",
@@ -83,18 +303,26 @@ class LexicalIndex:
     def query_tokens(self, text: str) -> list[str]:
         return [t for t in self.tokenizer.tokenize(text) if t in self._vocab]
 
-    def scores(self, tokens: list[str]) -> dict[str, float]:
-        """BM25 score of every clause with a positive score."""
+    def score_rows(self, tokens: list[str]) -> np.ndarray | None:
+        """BM25 score of every row (``clause_ids`` order); None when no token is indexed."""
         known = [t for t in tokens if t in self._vocab]
         if self._model is None or not known:
+            return None
+        return np.asarray(self._model.get_scores(known))
+
+    def scores(self, tokens: list[str]) -> dict[str, float]:
+        """BM25 score of every clause with a positive score."""
+        raw = self.score_rows(tokens)
+        if raw is None:
             return {}
-        raw = self._model.get_scores(known)
-        nz = np.nonzero(raw > 0)[0]
-        return {self.clause_ids[i]: float(raw[i]) for i in nz}
+        return {self.clause_ids[i]: float(raw[i]) for i in np.flatnonzero(raw > 0)}
 
     def search(self, tokens: list[str], n: int, allowed: set[str] | None = None) -> list[LexicalHit]:
-        scored = self.scores(tokens)
+        """The ``n`` best clauses with a positive score, ties in row order."""
+        raw = self.score_rows(tokens)
+        if raw is None:
+            return []
+        candidates = np.flatnonzero(raw > 0)
         if allowed is not None:
-            scored = {cid: s for cid, s in scored.items() if cid in allowed}
-        best = sorted(scored.items(), key=lambda kv: (-kv[1], self._row[kv[0]]))[:n]
-        return [LexicalHit(cid, s) for cid, s in best]
+            candidates = candidates[[self.clause_ids[i] in allowed for i in candidates]]
+        return [LexicalHit(self.clause_ids[i], float(raw[i])) for i in top_indices(raw, n, candidates)]

@@ -31,7 +31,7 @@ from ingest.schema import Clause, DocumentMeta
 from ingest.segment import SEGMENTER_VERSION, iter_text_windows, segment
 from ingest.store import ClauseStore
 from ingest.textproc import Tokenizer, index_text
-from ingest.vectors import VectorIndex
+from ingest.vectors import UpsertBatch, VectorIndex
 
 # progress(stage, done, total): called as work advances; the CLI draws bars with it.
 ProgressFn = Callable[[str, int, int], None]
@@ -219,9 +219,10 @@ class Ingestor:
         report = IngestReport()
         present = self.vectors.ids()
         stored = {d.meta.id: d for d in self.store.documents()}
-        for i, src in enumerate(sources):
-            progress("documents", i, len(sources))
-            self._ingest_one(src, stored, present, force, report, progress)
+        with self.vectors.batched() as batch:
+            for i, src in enumerate(sources):
+                progress("documents", i, len(sources))
+                self._ingest_one(src, stored, present, force, report, progress, batch)
         progress("documents", len(sources), len(sources))
 
         for doc_id in gone:
@@ -256,6 +257,7 @@ class Ingestor:
         force: bool,
         report: IngestReport,
         progress: ProgressFn,
+        batch: UpsertBatch,
     ) -> None:
         label = str(src.path)
         try:
@@ -286,16 +288,22 @@ class Ingestor:
         ids, texts, metas, windows = self._windows(src.meta, clauses)
         try:
             vectors = self._embed(texts, progress)
-            old_windows = self.store.window_ids(src.meta.id)
-            self.vectors.upsert(ids, vectors, texts, metas)
         except Exception as exc:  # noqa: BLE001 - any backend failure skips only this document
             report.errors.append((label, f"indexing failed: {exc}"))
             return
-        self.store.replace_document(src.meta, str(src.path.resolve()), fp, clauses, windows)
-        stale = sorted(old_windows - set(ids))
-        if stale:
-            self.vectors.delete(stale)
-        (report.updated if old is not None else report.added).append(src.meta.id)
+        old_windows = self.store.window_ids(src.meta.id)
+
+        def commit() -> None:  # once the new windows are in Chroma (upserts are batched across documents)
+            self.store.replace_document(src.meta, str(src.path.resolve()), fp, clauses, windows)
+            stale = sorted(old_windows - set(ids))
+            if stale:
+                self.vectors.delete(stale)
+            (report.updated if old is not None else report.added).append(src.meta.id)
+
+        def failed(exc: Exception) -> None:
+            report.errors.append((label, f"indexing failed: {exc}"))
+
+        batch.add(ids, vectors, texts, metas, then=commit, failed=failed)
 
     def _windows(
         self, meta: DocumentMeta, clauses: list[Clause]
@@ -332,7 +340,8 @@ class Ingestor:
 
     def rebuild_lexical(self) -> LexicalIndex:
         metas = {d.meta.id: d.meta for d in self.store.documents()}
-        items = [(c.clause_id, index_text(c.text, embed_context(metas[c.doc_id], c))) for c in self.store.clauses()]
-        index = LexicalIndex.build(items, self.store.generation, self.tokenizer)
+        items = [(c.clause_id, c.text, (embed_context(metas[c.doc_id], c),)) for c in self.store.clauses()]
+        # Clauses whose content the saved index already has reuse its tokens (see LexicalIndex).
+        index = LexicalIndex.build_incremental(items, self.store.generation, self.tokenizer, self.lexical_dir)
         index.save(self.lexical_dir)
         return index

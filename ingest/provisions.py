@@ -35,10 +35,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.vocab import vocabulary
 
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "5"
 
 ProvisionKind = Literal[
-    "per_head", "monthly", "per_year", "one_off", "percentage", "uplift", "target", "unstated", "figure"
+    "per_head", "monthly", "per_year", "per_day", "one_off", "percentage", "uplift", "target", "unstated", "figure"
 ]
 QualifierKind = Literal["exact", "cap", "floor", "after_tax"]
 
@@ -82,6 +82,18 @@ class ProvisionCondition(BaseModel):
     span: Part
 
 
+class ProvisionLimit(BaseModel):
+    """A limit on what a provision pays in all: 每家企业每年最高50万元, 每人每年最高960元, 每年最多带5名."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["total", "per_person", "count"]
+    value: Decimal
+    unit: str = Field(description="元, 万元, or 人 for a count")
+    period: Literal["", "year", "month"] = ""
+    span: Part
+
+
 class Provision(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -92,7 +104,7 @@ class Provision(BaseModel):
     kind: ProvisionKind
     subject: str = Field("", description="what is given: 津贴, 带徒补贴, 建设补助资金")
     per: str = Field("", description="what an amount is per: 人, 家, 个, 人次, 课时; empty when not said")
-    recurrence: Literal["none", "month", "year"] = "none"
+    recurrence: Literal["none", "month", "year", "day"] = "none"
     one_off: bool = Field(False, description="一次性")
     amounts: list[ProvisionAmount] = Field(default_factory=list)
     qualifier: QualifierKind = "exact"
@@ -105,6 +117,10 @@ class Provision(BaseModel):
     period: Part | None = None
     conditions: list[ProvisionCondition] = Field(default_factory=list)
     vague: str = Field("", description="the wording used instead of a figure (一定, 按规定)")
+    limits: list[ProvisionLimit] = Field(default_factory=list)
+    installments: list[Decimal] = Field(default_factory=list, description="分3年按40%、30%、30%发放 → [40, 30, 30]")
+    variant: str = Field("", description="a table column the amounts belong to (一般职业（工种）)")
+    beneficiary: str = Field("", description="who the provision is for, as the text says (技工院校毕业生)")
 
 
 # ---------------------------------------------------------------------------------------------- patterns
@@ -113,7 +129,9 @@ _SENTENCE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?\n]?")
 _AMOUNT = re.compile(r"(?<![\d.／/])(\d+(?:\.\d+)?)\s*(万元|元|万(?![人])|%|％)")
 _FRACTION = re.compile(r"(?<![\d/])(\d+)\s*/\s*(\d+)(?![\d/])")
 _PERIOD = re.compile(
-    r"(?:保障期|期限|补贴期|享受期|期限为|有效期)\s*(?:为|是)?\s*(\d+)\s*(个月|年)|(\d+|[一二两三四五六七八九十]+)\s*年内"
+    r"(?:保障期|补贴期限|享受期限|补贴期|享受期|期限为|期限|有效期|聘期|管理期|任期)\s*(?:最长|最多)?\s*(?:为|是)?\s*(?:不超过)?\s*(\d+)\s*(个月|年|天)"
+    r"|(?:最长|最多|累计)(?:不超过|补贴|享受)?\s*(\d+)\s*(个月|年|天)"
+    r"|(\d+|[一二两三四五六七八九十]+)\s*年(?:内|管理期)"
 )
 _CAP = re.compile(r"最高|不超过|不高于|上限|封顶|最多")
 _FLOOR = re.compile(r"不少于|不低于|至少|以上")
@@ -129,7 +147,8 @@ _BENEFIT_NOUN = re.compile(
     r"(?:[\u4e00-\u9fff]{0,6})(?:补贴|补助|津贴|奖励|资助|安家费|奖金|补助资金|建设资金|资金补助|经费|授信额度|薪酬补贴|工作资助|奖补|扶持资金|支持资金)"
 )
 _PER = re.compile(
-    r"每人每月|每人每年|每名每月|每人|每名|每家|每个|每所|每项|每课时|每人次|每次|每年|每月|/人/月|/人/年|/人|/家|/个"
+    r"每人每月|每人每年|每名每月|每人每天|每人每日|每人每学时|每人每课时|每人|每名|每家|每个|每所|每项|每课时|每学时|每人次|每次|每年|每月|每天|每日|"
+    r"/人/月|/人/年|/人/天|/人|/家|/个|/天"
 )
 _CN_NUM = re.compile(r"^[一二两三四五六七八九十]+$")
 _LIST_ITEM_SEP = re.compile(r"、|和|及|与|以及")
@@ -166,29 +185,396 @@ def provision_id(doc_id: str, clause_id: str, k: int) -> str:
 
 
 def with_provisions(clauses: list[Any]) -> list[Any]:
-    """The clauses with their provisions attached (what the pipeline stores)."""
-    return [
+    """The clauses with their provisions attached (what the pipeline stores).
+
+    A web page often states one provision across a section of "key：value" clauses — 补贴标准 with
+    the amounts, 申报条件 with the conditions, 发放对象 with the payee, the section heading with its
+    name — so each provision is completed from its section's sibling clauses.
+    """
+    out = [
         c.model_copy(update={"provisions": extract(c.text, clause_id=c.clause_id, doc_id=c.doc_id)}) for c in clauses
     ]
+    sections: dict[tuple[str, ...], list[int]] = {}
+    for k, c in enumerate(out):
+        if len(c.heading_path) >= 2:
+            sections.setdefault(tuple(c.heading_path[:-1]), []).append(k)
+    for heads, members in sections.items():
+        siblings = [out[k] for k in members]
+        for k in members:
+            c = out[k]
+            if not c.provisions:
+                continue
+            out[k] = c.model_copy(update={"provisions": [_with_section(p, c, siblings, heads) for p in c.provisions]})
+    _limits_across_clauses(out, sections)
+    _requirements_of_the_document(out)
+    return out
+
+
+def _limits_across_clauses(out: list[Any], sections: dict[tuple[str, ...], list[int]]) -> None:
+    """2. 每家企业每年享受培养补贴最高不超过20万元。 — a clause that only limits the provision of the clause
+    before it in the same section."""
+    for members in sections.values():
+        for i in range(1, len(members)):
+            k, prev_k = members[i], members[i - 1]
+            c, prev = out[k], out[prev_k]
+            if len(c.provisions) != 1 or not prev.provisions:
+                continue
+            p = c.provisions[0]
+            if not p.amounts or len(p.amounts) != 1 or p.amounts[0].unit == "%":
+                continue
+            at = p.amounts[0].span.start
+            if not _LIMIT_LEAD.search(c.text[max(0, at - 24) : at]):
+                continue
+            target = next((q for q in reversed(prev.provisions) if q.kind in _MONEY_KINDS), None)
+            if target is None:
+                continue
+            lead = c.text[max(0, at - 24) : at]
+            limit = ProvisionLimit(
+                kind="per_person" if re.search(r"每(?:人|名)", lead) else "total",
+                value=p.amounts[0].value,
+                unit=p.amounts[0].unit,
+                period="year" if "每年" in lead else "month" if "每月" in lead else "",
+                span=Part(text=c.text[max(0, at - 24) : p.amounts[0].span.end], start=-1, end=-1),
+            )
+            provs = [q.model_copy(update={"limits": [*q.limits, limit]}) if q is target else q for q in prev.provisions]
+            out[prev_k] = prev.model_copy(update={"provisions": provs})
+            out[k] = c.model_copy(update={"provisions": []})
+
+
+_REQUIREMENT_HEADING = re.compile(r"申领条件|申报条件|申请条件|享受条件|申领要求|申报要求|补贴条件|基本条件")
+
+
+def _requirements_of_the_document(out: list[Any]) -> None:
+    """Clauses under a heading like 三、申领要求 state conditions of the document's benefits: each money
+    provision without conditions of its own gets them."""
+    requirements: list[ProvisionCondition] = []
+    for c in out:
+        if any(_REQUIREMENT_HEADING.search(h) for h in c.heading_path[:-1]) or (
+            c.heading_path and _REQUIREMENT_HEADING.search(c.heading_path[-1]) and c.kind == "clause"
+        ):
+            body = re.sub(r"^[（(][一二三四五六七八九十\d]+[）)]\s*", "", c.text)
+            requirements += [r for r in requirement_conditions(c.text, body) if r.concept and r.type == "threshold"]
+    if not requirements:
+        return
+    for k, c in enumerate(out):
+        if not c.provisions:
+            continue
+        provs = [
+            p.model_copy(update={"conditions": requirements}) if p.kind in _MONEY_KINDS and not p.conditions else p
+            for p in c.provisions
+        ]
+        out[k] = c.model_copy(update={"provisions": provs})
+
+
+_CONDITION_KEYS = re.compile(r"申报条件|申请条件|享受条件|补贴条件|申领条件|发放条件|条件")
+_WHO_KEYS = re.compile(r"申报对象|补贴对象|申请对象|适用对象|享受对象|对象")
+_PAYEE_KEYS = re.compile(r"发放对象|领取对象|受益对象|补贴发放|拨付对象")
+
+
+def _with_section(p: Provision, clause: Any, siblings: list[Any], heads: tuple[str, ...]) -> Provision:
+    update: dict[str, Any] = {}
+    name = (
+        re.sub(r"^[一二三四五六七八九十\d]+[、.．]\s*|^[（(][一二三四五六七八九十\d]+[）)]\s*", "", heads[-1])
+        if heads
+        else ""
+    )
+    if name and (not p.subject or p.subject in ("补贴", "奖励", "资助", "补助", "津贴")) and _BENEFIT_NOUN.search(name):
+        update["subject"] = name
+    for sib in siblings:
+        if sib.clause_id == clause.clause_id:
+            continue
+        title = sib.title or ""
+        body = sib.text.split("：", 1)[-1] if "：" in sib.text[:12] else sib.text
+        if _PAYEE_KEYS.search(title) and not p.payee:
+            update["payee"] = re.split(r"[，,。；;]", body)[0].strip()
+        elif _CONDITION_KEYS.search(title) and not p.conditions:
+            update["conditions"] = requirement_conditions(sib.text, body)
+        elif _WHO_KEYS.search(title) and not p.beneficiary:
+            update["beneficiary"] = re.split(r"[。；;]", body)[0].strip()
+    return p.model_copy(update=update) if update else p
+
+
+def requirement_conditions(text: str, body: str) -> list[ProvisionCondition]:
+    """Conditions written as a requirement (申报条件：与企业签订1年以上劳动合同，…考核合格…)."""
+    offset = text.index(body) if body in text else 0
+    out = []
+    pos = 0
+    for piece in re.split(r"([，,；;。]|并且|并|且)", body):
+        if not piece or re.fullmatch(r"[，,；;。]|并且|并|且", piece):
+            pos += len(piece)
+            continue
+        words = piece.strip()
+        start = offset + pos + piece.find(words)
+        pos += len(piece)
+        if len(words) < 3:
+            continue
+        concepts = vocabulary().concepts_in(words)
+        th0 = _THRESHOLD.search(words)
+        unit0 = ("个月" if th0.group(2) == "个月" else "岁" if "岁" in th0.group(2) else "") if th0 else ""
+        # A threshold belongs to the concept measured in its unit (失业保险…满12个月, not 证书).
+        chosen = next((c for c in concepts if unit0 and c[2].unit == unit0), concepts[0] if concepts else None)
+        cond = ProvisionCondition(
+            text=words,
+            concept=chosen[2].name if chosen else "",
+            place_bound=bool(re.search(r"本市|我市|本地|本区|我区|在[\u4e00-\u9fff]{1,3}(?:工作|就业|缴纳)", words)),
+            span=Part(text=words, start=start, end=start + len(words)),
+        )
+        th = _THRESHOLD.search(words)
+        if th:
+            value = Decimal(th.group(1))
+            unit = "个月" if th.group(2) == "个月" else "岁" if "岁" in th.group(2) else "年"
+            bound = th.group(3) or ""
+            upd: dict[str, Any] = {"type": "threshold", "unit": unit}
+            upd["max" if ("以下" in bound or "以内" in bound) else "min"] = value
+            cond = cond.model_copy(update=upd)
+        out.append(cond)
+    return out
 
 
 def extract(text: str, *, clause_id: str, doc_id: str) -> list[Provision]:
     """Every provision of one clause, in text order."""
-    out: list[Provision] = []
+    found: list[Provision] = _table_provisions(text)
+    table = _table_region(text)
     for m in _SENTENCE.finditer(text):
         sentence = m.group(0)
-        if not sentence.strip():
+        if not sentence.strip() or (table is not None and table[0] <= m.start() < table[1]):
             continue
-        for p in _sentence_provisions(text, m.start(), sentence):
-            out.append(
-                p.model_copy(
+        found += _sentence_provisions(text, m.start(), sentence)
+    found = _refine(found, text)
+    return [
+        p.model_copy(update={"id": provision_id(doc_id, clause_id, k), "clause_id": clause_id, "doc_id": doc_id})
+        for k, p in enumerate(found, 1)
+    ]
+
+
+# ---------------------------------------------------------------------------------------------- refinement
+
+
+_LIMIT_LEAD = re.compile(
+    r"每(?:家|个|户|所)?(?:企业|单位|机构|用人单位)?每年(?:享受)?(?:[\u4e00-\u9fff]{0,6}?)(?:总额)?(?:最高|最多|不超过|上限)(?:不超过)?\s*$"
+    r"|每(?:人|名)(?:[\u4e00-\u9fff]{0,4}?)每(?:年|月)(?:[\u4e00-\u9fff]{0,4}?)(?:最高|最多|不超过)(?:不超过)?\s*$"
+    r"|每(?:人|名)(?:最高|最多)(?:不超过)?\s*$"
+)
+_COUNT_LIMIT = re.compile(
+    r"每(?:家|个)?(?:企业|单位|名师傅|师傅)?每年(?:补贴人数|补贴|带徒|最多带|享受)?[^，。；\d]{0,14}?(?:不超过|最多|最高)\s*(\d+)\s*(?:名|人)"
+)
+_INSTALMENTS = re.compile(r"分\s*(\d+|[一二两三四五六七八九十])\s*年[^。；]{0,8}?按\s*((?:\d+(?:\.\d+)?%、?){2,})")
+_PAYMENT = re.compile(r"预拨|拨付|先行拨付|分期|兑现")
+_MONEY_KINDS = ("per_head", "monthly", "per_year", "per_day", "one_off")
+
+
+def _refine(provs: list[Provision], text: str) -> list[Provision]:
+    """Turn limits, instalments and payment schedules into parts of the provision they qualify; merge
+    parallel single amounts (技师每人每月1500元，高级技师每人每月2500元) into one provision."""
+    out: list[Provision] = []
+    for p in provs:
+        at = p.amounts[0].span.start if p.amounts else p.sentence.start
+        lead = text[max(p.sentence.start, at - 24) : at]
+        money = [q for q in out if q.kind in _MONEY_KINDS]
+        # 每家企业每年补贴总额最高不超过50万元 / 每人每年最高不超过960元: a limit on the provision before it.
+        if money and p.amounts and p.amounts[0].unit != "%" and len(p.amounts) == 1 and _LIMIT_LEAD.search(lead):
+            prev = money[-1]
+            kind = "per_person" if re.search(r"每(?:人|名)", lead) else "total"
+            period = "year" if "每年" in lead else "month" if "每月" in lead else ""
+            a = p.amounts[0]
+            limit = ProvisionLimit(kind=kind, value=a.value, unit=a.unit, period=period, span=a.span)  # type: ignore[arg-type]
+            out[out.index(prev)] = prev.model_copy(update={"limits": [*prev.limits, limit]})
+            continue
+        # 分3年按40%、30%、30%的比例发放: instalments of the provision before it.
+        inst = _INSTALMENTS.search(p.sentence.text)
+        if p.kind == "percentage" and money and inst:
+            shares = [Decimal(x) for x in re.findall(r"\d+(?:\.\d+)?", inst.group(2))]
+            prev = money[-1]
+            out[out.index(prev)] = prev.model_copy(update={"installments": shares})
+            continue
+        if p.kind == "percentage" and not p.base_label and _PAYMENT.search(p.sentence.text):
+            continue  # 预拨不超过50%的补贴资金: when the money is paid, not how much
+        out.append(p)
+    out = _merge_parallel(out, text)
+    # Counts capped per year and periods said anywhere in the clause (最长不超过24个月, 聘期3年) belong to
+    # the money provisions of the clause.
+    for k, p in enumerate(out):
+        if p.kind not in _MONEY_KINDS:
+            continue
+        update: dict[str, Any] = {}
+        for m in _COUNT_LIMIT.finditer(text):
+            if m.start() >= p.sentence.start and not any(lim.kind == "count" for lim in p.limits):
+                span = Part(text=m.group(0), start=m.start(), end=m.end())
+                count = ProvisionLimit(kind="count", value=Decimal(m.group(1)), unit="人", period="year", span=span)
+                update["limits"] = [*p.limits, count]
+                break
+        if p.recurrence in ("month", "year") and p.period_months is None:
+            months, where = _period(text[p.sentence.start :])
+            if months is not None and where is not None:
+                start = p.sentence.start + where[1]
+                update["period_months"] = months
+                update["period"] = Part(text=where[0], start=start, end=start + len(where[0]))
+        if p.recurrence == "day" and p.period_months is None:
+            days = period_days(text[p.sentence.start :])
+            if days is not None:
+                update["period_months"] = days  # for a daily amount: the most days
+        if update:
+            out[k] = p.model_copy(update=update)
+    return out
+
+
+def _merge_parallel(provs: list[Provision], text: str) -> list[Provision]:
+    """Consecutive single amounts of the same kind, each for its own level or class, are one provision."""
+    out: list[Provision] = []
+    for p in provs:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and p.kind == prev.kind
+            and p.kind in _MONEY_KINDS
+            and p.amounts
+            and prev.amounts
+            and len(p.amounts) == 1
+            and p.amounts[0].unit == prev.amounts[-1].unit
+            and p.per == prev.per
+            and p.recurrence == prev.recurrence
+            and p.amounts[0].span.start - prev.amounts[-1].span.end <= 60
+        ):
+            if p.amounts[0].category and all(a.category for a in prev.amounts):
+                # 技师每人每月1500元，高级技师每人每月2500元: each already names its category.
+                if p.amounts[0].category not in [a.category for a in prev.amounts]:
+                    sentence = Part(
+                        text=text[prev.sentence.start : p.sentence.end], start=prev.sentence.start, end=p.sentence.end
+                    )
+                    out[-1] = prev.model_copy(
+                        update={
+                            "amounts": [*prev.amounts, p.amounts[0]],
+                            "sentence": sentence,
+                            "period_months": prev.period_months or p.period_months,
+                            "period": prev.period or p.period,
+                        }
+                    )
+                    continue
+                out.append(p)
+                continue
+            if p.amounts[0].category:
+                out.append(p)
+                continue
+            mine = _distinguishing_level(text[prev.amounts[-1].span.end : p.amounts[0].span.start])
+            theirs = [a.category for a in prev.amounts]
+            if len(prev.amounts) == 1 and not prev.amounts[0].category:
+                first = _distinguishing_level(
+                    text[max(prev.sentence.start, prev.amounts[0].span.start - 40) : prev.amounts[0].span.start]
+                )
+                theirs = [first[0]] if first else []
+                if first:
+                    a0 = prev.amounts[0].model_copy(update={"category": first[0], "label": first[1]})
+                    prev = prev.model_copy(update={"amounts": [a0]})
+            if mine and theirs and mine[0] not in theirs:
+                amount = p.amounts[0].model_copy(update={"category": mine[0], "label": mine[1]})
+                sentence = Part(
+                    text=text[prev.sentence.start : p.sentence.end], start=prev.sentence.start, end=p.sentence.end
+                )
+                out[-1] = prev.model_copy(
                     update={
-                        "id": provision_id(doc_id, clause_id, len(out) + 1),
-                        "clause_id": clause_id,
-                        "doc_id": doc_id,
+                        "amounts": [*prev.amounts, amount],
+                        "sentence": sentence,
+                        "period_months": prev.period_months or p.period_months,
+                        "period": prev.period or p.period,
+                        "limits": [*prev.limits, *p.limits],
+                        "conditions": [
+                            c
+                            for c in prev.conditions
+                            if any(c.concept and c.concept == d.concept for d in p.conditions)
+                        ],
                     }
                 )
+                continue
+        out.append(p)
+    return out
+
+
+def _distinguishing_level(words: str) -> tuple[str, str] | None:
+    """The last level named in ``words`` (its ladder name and its words): 高级技师, 预备技师（技师）班."""
+    found = vocabulary().levels_in(words)
+    if not found:
+        return None
+    s, e, lv = found[-1]
+    label = words[s:e]
+    tail = re.match(r"[（(][^）)]{1,6}[）)]\s*班|班", words[e:])
+    if tail:
+        label += tail.group(0)
+    return lv.level, label
+
+
+# ---------------------------------------------------------------------------------------------- tables
+
+
+def _table_blocks(text: str) -> list[tuple[int, int, list[str]]]:
+    """Tab-indented cell lines, a blank line between rows: (start, end, cells) per row."""
+    rows = []
+    for m in re.finditer(r"((?:^\t[^\n]*\n?)+)", text, re.M):
+        cells = [c.strip() for c in m.group(1).split("\n") if c.strip()]
+        if cells:
+            rows.append((m.start(), m.end(), cells))
+    return rows
+
+
+def _table_region(text: str) -> tuple[int, int] | None:
+    rows = _table_blocks(text)
+    if len(rows) < 2 or not any(_AMOUNT.search(" ".join(r[2])) for r in rows):
+        return None
+    return rows[0][0], rows[-1][1]
+
+
+def _table_provisions(text: str) -> list[Provision]:
+    """A standard table (header row, then a label and one amount per column): one provision per column,
+    each with a category per row."""
+    rows = _table_blocks(text)
+    if len(rows) < 2:
+        return []
+    header = rows[0][2]
+    if _AMOUNT.search(" ".join(header)) or len(header) < 2:
+        return []
+    data = [r for r in rows[1:] if len(r[2]) == len(header) and all(_AMOUNT.search(c) for c in r[2][1:])]
+    if not data:
+        return []
+    out = []
+    start, end = rows[0][0], data[-1][1]
+    lead = text[max(0, start - 200) : start]
+    subject = _subject(lead, len(lead)) or "补贴"
+    for col in range(1, len(header)):
+        amounts = []
+        for r_start, _, cells in data:
+            cell = cells[col]
+            m = _AMOUNT.search(cell)
+            if m is None:
+                continue
+            pos = text.index(cell, r_start) + m.start()
+            label = cells[0]
+            levels = vocabulary().levels_in(label)
+            lv = max(levels, key=lambda x: x[1] - x[0])[2] if levels else None
+            amounts.append(
+                ProvisionAmount(
+                    category=lv.level if lv else label,
+                    label=label,
+                    value=Decimal(m.group(1)),
+                    unit="万元" if m.group(2).startswith("万") else "元",
+                    ladder=lv.ladder if lv else "",
+                    rank=lv.rank if lv else None,
+                    span=Part(text=m.group(0), start=pos, end=pos + len(m.group(0))),
+                )
             )
+        per, recurrence = _per(" ".join(c for _, _, cs in data for c in cs[1:]))
+        out.append(
+            Provision(
+                id="",
+                clause_id="",
+                doc_id="",
+                sentence=Part(text=text[start:end], start=start, end=end),
+                kind="per_head" if per == "人" else "one_off",
+                subject=subject,
+                per=per,
+                recurrence=recurrence if recurrence != "none" else "none",
+                amounts=amounts,
+                variant=header[col],
+            )
+        )
     return out
 
 
@@ -281,6 +667,8 @@ def _from_run(text: str, offset: int, sentence: str, run: list[re.Match[str]], r
         kind = "monthly"
     elif recurrence == "year":
         kind = "per_year"
+    elif recurrence == "day":
+        kind = "per_day"
     elif one_off or per in ("家", "个", "所", "项") or not per:
         kind = "one_off"
     else:
@@ -425,6 +813,15 @@ def _listed_categories(sentence: str, lo: int, hi: int, n: int) -> list[tuple[st
         if len(items) < n:
             continue
         items = items[-n:]
+        # 在市级一类竞赛中获得第一名、第二名、第三名的选手: the first item carries the context the others
+        # leave out; the categories are what differs (第一名/第二名/第三名).
+        rest = [part.strip() for part, _, _ in items[1:]]
+        if rest and sum(1 for part, _, _ in items if vocabulary().levels_in(part)) < 2:
+            width = max(len(re.sub(r"(?:的选手|的人员|的职工|的)$", "", r)) for r in rest)
+            part0, s0, e0 = items[0]
+            trimmed = part0.strip()[-width:] if len(part0.strip()) > width + 2 else part0
+            items[0] = (trimmed, s0 + part0.find(trimmed), e0)
+            items = [(re.sub(r"(?:的选手|的人员|的职工|的)$", "", part), s_, e_) for part, s_, e_ in items]
         cleaned = []
         for part, s, _e in items:
             # …分别对应领军人才、…: the list starts after 对应; …高级技师分别给予…: it ends before 分别.
@@ -449,14 +846,24 @@ def _listed_categories(sentence: str, lo: int, hi: int, n: int) -> list[tuple[st
     return best
 
 
-def _per(window: str) -> tuple[str, Literal["none", "month", "year"]]:
+def _per(window: str) -> tuple[str, Literal["none", "month", "year", "day"]]:
     m = _PER.search(window)
     if not m:
         return "", "none"
     w = m.group(0)
-    recurrence: Literal["none", "month", "year"] = "month" if "月" in w else "year" if "年" in w else "none"
+    recurrence: Literal["none", "month", "year", "day"] = (
+        "month" if "月" in w else "year" if "年" in w else "day" if ("天" in w or "日" in w) else "none"
+    )
     who = (
-        "人" if "人" in w or "名" in w else "家" if "家" in w else "个" if "个" in w else "课时" if "课时" in w else ""
+        "人"
+        if "人" in w or "名" in w
+        else "家"
+        if "家" in w
+        else "个"
+        if "个" in w
+        else "学时"
+        if ("学时" in w or "课时" in w)
+        else ""
     )
     if recurrence == "year" and not who and re.search(r"每人", window):
         who = "人"
@@ -464,17 +871,27 @@ def _per(window: str) -> tuple[str, Literal["none", "month", "year"]]:
 
 
 def _period(words: str) -> tuple[int | None, tuple[str, int, int] | None]:
+    """The period a recurring amount is paid for, in months (days for a daily amount: see ``_period_days``)."""
     m = _PERIOD.search(words)
     if not m:
         return None, None
-    if m.group(1):
-        n = int(m.group(1))
-        months = n * 12 if m.group(2) == "年" else n
+    if m.group(1) or m.group(3):
+        n = int(m.group(1) or m.group(3))
+        unit = m.group(2) or m.group(4)
+        if unit == "天":
+            return None, None
+        months = n * 12 if unit == "年" else n
     else:
-        raw = m.group(3)
+        raw = m.group(5)
         n = int(raw) if raw.isdigit() else (_cn_int(raw) or 0)
         months = n * 12
     return months, (m.group(0), m.start(), m.end())
+
+
+def period_days(words: str) -> int | None:
+    """最长不超过30天: the longest number of days a daily amount is paid."""
+    m = re.search(r"(?:最长|最多|累计|期限)(?:不超过|补贴|享受)?\s*(\d+)\s*天", words)
+    return int(m.group(1)) if m else None
 
 
 def _subject(sentence: str, start: int, end: int | None = None, lo: int = 0) -> str:
@@ -493,6 +910,7 @@ def _subject(sentence: str, start: int, end: int | None = None, lo: int = 0) -> 
 
 def _clean_subject(words: str) -> str:
     words = re.split(r"给予|享受|获得|按照|按|提供|设置为|设为", words)[-1]
+    words = re.sub(r"^[予给]", "", words)
     words = re.sub(
         r"^(?:的|标准|元|一次性|一定|每人|每家|企业或者个人|企业或个人|企业|个人|或者个人|相应|选手所在企业、院校|领办人|[在为由])+",
         "",

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from functools import lru_cache
@@ -32,10 +33,50 @@ def _converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)
 
 
+@lru_cache(maxsize=4)
+def _key_runs(config: str) -> re.Pattern[str]:
+    """Runs of characters that occur in some key of the conversion's dictionaries.
+
+    OpenCC converts by longest dictionary match, and no match can contain a character that is
+    in no key, so converting only these runs gives exactly its output. In policy text about one
+    Han character in seven is such a character: the rest is copied without OpenCC's per-character work.
+    """
+    keys: set[str] = set()
+
+    def collect(dictionaries: object) -> None:
+        if isinstance(dictionaries, list):
+            for d in dictionaries:
+                collect(d)
+        else:
+            keys.update(ch for key in dictionaries[2] for ch in key)  # type: ignore[index]
+
+    converter = _converter(config)
+    converter.convert("")  # loads the dictionaries
+    collect(converter._dict_chain_data)
+    return re.compile("[" + "".join(re.escape(ch) for ch in sorted(keys)) + "]+")
+
+
+@lru_cache(maxsize=65536)
+def _simplified_run(run: str) -> str:
+    return _converter("t2s").convert(run)  # runs are short and repeat: 为, 发, 于, 台湾 …
+
+
+def _simplified_match(m: re.Match[str]) -> str:
+    return _simplified_run(m.group())
+
+
+@lru_cache(maxsize=8192)
+def _to_simplified_short(text: str) -> str:
+    return _key_runs("t2s").sub(_simplified_match, text)
+
+
 def to_simplified(text: str) -> str:
     """Character-level Traditional→Simplified. (OpenCC's Taiwan *phrase* table is not used:
-    it also rewrites Simplified words, e.g. 文件→文档, 什么→什幺.)"""
-    return _converter("t2s").convert(text)
+    it also rewrites Simplified words, e.g. 文件→文档, 什么→什幺.) Short texts — queries,
+    sentences — are remembered: the same ones come back with every question."""
+    if len(text) <= 256:
+        return _to_simplified_short(text)
+    return _key_runs("t2s").sub(_simplified_match, text)
 
 
 # Policy terms that OpenCC's Taiwan phrase table would mistranslate (文件→檔案, 高级工→高階工):
@@ -88,6 +129,8 @@ class Tokenizer:
         self._userdict = userdict
         self.stopwords = stopwords if stopwords is not None else set(_read_lines("stopwords.txt"))
         self._ready = False
+        self._added: list[str] = []
+        self._memo: dict[str, tuple[str, ...]] = {}
 
     def _ensure_ready(self) -> None:
         with self._lock:
@@ -104,6 +147,20 @@ class Tokenizer:
     def add_word(self, word: str) -> None:
         self._ensure_ready()
         self._jieba.add_word(word)
+        self._added.append(word)
+        self._memo.clear()
+
+    @property
+    def signature(self) -> str:
+        """Changes whenever the tokens of some text could: jieba, the dictionary, stopwords, added words."""
+        h = hashlib.sha256(jieba.__version__.encode())
+        if self._userdict is not None:
+            h.update(Path(self._userdict).read_bytes())
+        else:
+            h.update((_RESOURCES / "userdict.txt").read_bytes())
+        for part in (sorted(self.stopwords), self._added):
+            h.update("\x1f".join(part).encode("utf-8") + b"\x1e")
+        return h.hexdigest()
 
     def words(self, text: str) -> list[str]:
         """jieba's precise segmentation with the domain dictionary: every character in exactly one word."""
@@ -111,6 +168,12 @@ class Tokenizer:
         return list(self._jieba.cut(text))
 
     def tokenize(self, text: str) -> list[str]:
+        # Short texts (questions, sentences of the clauses an answer quotes) come back with every
+        # question: their tokens are remembered. A copy is returned, callers may change it.
+        if len(text) <= 256:
+            hit = self._memo.get(text)
+            if hit is not None:
+                return list(hit)
         self._ensure_ready()
         tokens = []
         for tok in self._jieba.cut_for_search(text):
@@ -118,6 +181,10 @@ class Tokenizer:
             if not tok or _PUNCT_ONLY.match(tok) or tok in self.stopwords:
                 continue
             tokens.append(tok)
+        if len(text) <= 256:
+            if len(self._memo) >= 20000:
+                self._memo.clear()
+            self._memo[text] = tuple(tokens)
         return tokens
 
 

@@ -6,12 +6,20 @@ ourselves with the configured LangChain ``Embeddings`` and hand them to
 Chroma; the collection is also given an embedding function that wraps the
 same model, so Chroma never falls back to its default (which downloads one).
 Telemetry is off.
+
+Chroma is where the vectors live (and what several processes share through a
+server); the retriever reads them with ``fetch`` into memory once per index
+generation and scores queries there. Writes of many documents go through
+``batched()``: one upsert call for thousands of windows instead of one per
+document.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -67,13 +75,6 @@ def make_client(*, mode: str, path: Path | None = None, host: str = "127.0.0.1",
     raise ValueError(f"unknown Chroma mode {mode!r} (expected 'embedded' or 'server')")
 
 
-@dataclass(frozen=True)
-class DenseHit:
-    window_id: str
-    clause_id: str
-    similarity: float
-
-
 class VectorIndex:
     """One Chroma collection of clause windows."""
 
@@ -109,7 +110,7 @@ class VectorIndex:
         vectors: list[list[float]],
         texts: list[str],
         metadatas: list[dict[str, Any]],
-        batch: int = 1000,
+        batch: int = 4000,
     ) -> None:
         for i in range(0, len(ids), batch):
             self._collection.upsert(
@@ -119,37 +120,89 @@ class VectorIndex:
                 metadatas=metadatas[i : i + batch],  # type: ignore[arg-type]
             )
 
+    @contextmanager
+    def batched(self, flush_windows: int = 4000) -> Iterator[UpsertBatch]:
+        """Upserts of several documents gathered into few large Chroma calls (see ``UpsertBatch``).
+
+        Whatever is pending when the block ends normally is flushed; after an exception it is
+        dropped, and nothing that depended on it (``then``) runs.
+        """
+        batch = UpsertBatch(self, flush_windows)
+        yield batch
+        batch.flush()
+
     def delete(self, ids: list[str], batch: int = 1000) -> None:
         for i in range(0, len(ids), batch):
             self._collection.delete(ids=ids[i : i + batch])
 
-    def similarities(self, vector: list[float], clause_ids: list[str]) -> dict[str, float]:
-        """Cosine similarity of the best window of each given clause to ``vector``."""
-        if not clause_ids:
-            return {}
-        where: Any = {"clause_id": {"$in": clause_ids}}
-        got = self._collection.get(where=where, include=["embeddings", "metadatas"])
-        q = np.asarray(vector, dtype=np.float32)
-        q = q / (np.linalg.norm(q) or 1.0)
-        best: dict[str, float] = {}
-        for emb, meta in zip(got["embeddings"], got["metadatas"], strict=True):  # type: ignore[arg-type]
-            v = np.asarray(emb, dtype=np.float32)
-            sim = float(v @ q / (np.linalg.norm(v) or 1.0))
-            cid = str(meta["clause_id"])
-            best[cid] = max(sim, best.get(cid, -1.0))
-        return best
+    def fetch(self, ids: list[str], batch: int = 5000) -> tuple[list[str], np.ndarray]:
+        """The stored vectors of these windows (those that exist), as rows of one float32 matrix."""
+        found: list[str] = []
+        blocks: list[np.ndarray] = []
+        for i in range(0, len(ids), batch):
+            got = self._collection.get(ids=ids[i : i + batch], include=["embeddings"])
+            if got["ids"]:
+                found.extend(got["ids"])
+                blocks.append(np.asarray(got["embeddings"], dtype=np.float32))
+        if not blocks:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        return found, np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
 
-    def query(self, vector: list[float], n: int, where: dict[str, Any] | None = None) -> list[DenseHit]:
-        total = self.count()
-        if total == 0:
-            return []
-        res = self._collection.query(
-            query_embeddings=[vector],  # type: ignore[arg-type]
-            n_results=min(n, total),
-            where=where or None,  # type: ignore[arg-type]
-            include=["metadatas", "distances"],
-        )
-        hits = []
-        for wid, meta, dist in zip(res["ids"][0], res["metadatas"][0], res["distances"][0], strict=True):  # type: ignore[index]
-            hits.append(DenseHit(wid, str(meta["clause_id"]), 1.0 - float(dist)))
-        return hits
+
+@dataclass
+class _Pending:
+    ids: list[str]
+    vectors: list[list[float]]
+    texts: list[str]
+    metadatas: list[dict[str, Any]]
+    then: Callable[[], None]
+    failed: Callable[[Exception], None]
+
+
+@dataclass
+class UpsertBatch:
+    """Windows of several documents, upserted together once ``flush_windows`` are pending.
+
+    Chroma's cost is mostly per call (one write-ahead-log entry and index update each), so one
+    call for many documents is several times faster than one per document. Each document comes
+    with ``then`` — what must happen only once its vectors are in (switching the clause store to
+    it, deleting its stale windows) — and ``failed``, called instead when the upsert fails.
+    """
+
+    index: VectorIndex
+    flush_windows: int = 4000
+    _pending: list[_Pending] = field(default_factory=list)
+    _windows: int = 0
+
+    def add(
+        self,
+        ids: list[str],
+        vectors: list[list[float]],
+        texts: list[str],
+        metadatas: list[dict[str, Any]],
+        *,
+        then: Callable[[], None],
+        failed: Callable[[Exception], None],
+    ) -> None:
+        self._pending.append(_Pending(ids, vectors, texts, metadatas, then, failed))
+        self._windows += len(ids)
+        if self._windows >= self.flush_windows:
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self._pending, self._windows = self._pending, [], 0
+        if not pending:
+            return
+        try:
+            self.index.upsert(
+                [i for p in pending for i in p.ids],
+                [v for p in pending for v in p.vectors],
+                [t for p in pending for t in p.texts],
+                [m for p in pending for m in p.metadatas],
+            )
+        except Exception as exc:  # noqa: BLE001 - every document of the batch is reported, the run goes on
+            for p in pending:
+                p.failed(exc)
+            return
+        for p in pending:
+            p.then()

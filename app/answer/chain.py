@@ -14,6 +14,8 @@ verbatim text of the clause it names.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -184,6 +186,7 @@ class Assistant:
         doc = self.retriever.document(rule.doc_id)
         state.rule = rule
         state.plan = plan(frame, rule, doc_city=doc.city if doc else "")
+        _variant_said(rule, rules, normalise(state.standalone), state.plan)
         if rule.clause_id not in clause_ids:
             clause = self.retriever.clause(rule.clause_id)
             if clause is None or doc is None:
@@ -215,6 +218,10 @@ class Assistant:
         parts = basket(frame, rule, [r.rule for r in routes[1:6]], cities)
         if parts is not None:
             tool = self._basket(parts, state)
+        elif _asks_several(frame.text) and tool.result is not None:
+            # 奖励加津贴一起算: a sum of several benefits asked, one found: no partial total.
+            state.plan.missing.append("您问的是几项的合计，目前只能确定其中一项，请分别说明各项")
+            tool = _apply_plan(tool, state.plan)
         asks_figure = frame.intent in ("calculate", "check") or frame.asks_total or bool(frame.groups)
         if tool.status == "needs_input" and not asks_figure:
             state.tool_intent = "facts"  # "标准是多少？": answered from the rule's clause, not with a sum
@@ -325,6 +332,31 @@ class Assistant:
             follow_up_questions=follow,
             frame=state.frame.model_dump(mode="json", exclude={"numbers"}),
         )
+
+
+_SEVERAL = re.compile(
+    r"(补贴|补助|津贴|奖励|资助|安家费|奖金)\s*(?:加上|加|和|以及|连同|跟)\s*[\u4e00-\u9fff]{0,6}?(补贴|补助|津贴|奖励|资助|安家费|奖金)"
+)
+
+
+def _asks_several(text: str) -> bool:
+    m = _SEVERAL.search(text)
+    return bool(m) and m.group(1) != m.group(2) and bool(re.search(r"一起|一共|合计|加起来|总共|共计", text))
+
+
+def _variant_said(rule: Rule, rules: list[Rule], text: str, p: Plan) -> None:
+    """A table with one column per class (一般 / 急需紧缺职业): the question must say which column."""
+    if not rule.variant:
+        return
+    siblings = [r.variant for r in rules if r.clause_id == rule.clause_id and r.variant]
+    if len(siblings) < 2:
+        return
+    common = os.path.commonprefix([v[::-1] for v in siblings])[::-1]
+    distinct = [v[: len(v) - len(common)] or v for v in siblings]
+    said = [d for d in distinct if d and d in text]
+    mine = rule.variant[: len(rule.variant) - len(common)] or rule.variant
+    if mine not in said:
+        p.missing.append("属于哪一类：" + " / ".join(siblings))
 
 
 def combine(tools: list[ToolResult]) -> ToolResult:

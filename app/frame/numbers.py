@@ -194,15 +194,11 @@ def _classify(text: str, raw: _Raw) -> NumberToken | None:
     if not raw.chinese and 1900 <= value <= 2100 and re.match(r"\s*年?\s*(?:至|到|—|-|–|~|－)\s*\d{4}", after):
         return tok("year", "年")
     if re.search(r"第\s*$", before):
-        # 第一年的津贴 / 第二个月: the amount of one such period.
+        # 第一年的津贴: one year's amount; 第20个月的时候调走: twenty months received.
         m = re.match(r"\s*(年|个月)", after)
         if m:
-            return tok(
-                "span",
-                "年" if m.group(1) == "年" else "个月",
-                raw.end + m.end(),
-                Decimal(12) if m.group(1) == "年" else Decimal(1),
-            )
+            months = Decimal(12) if m.group(1) == "年" else value
+            return tok("span", "年" if m.group(1) == "年" else "个月", raw.end + m.end(), months)
         return tok("ordinal")
     if re.search(r"百分之\s*$", before):
         return tok("rate", "%")

@@ -733,7 +733,8 @@ class _Reader:
             elif t.role == "span":
                 lead = text[max(clause.start, t.span.start - 6) : t.span.start]
                 kind = "elapsed" if words_pattern("elapsed").search(lead) else "duration"
-                self.f.spans.append(TimeSpan(months=t.value, text=t.text, kind=kind, number=i, span=t.span))
+                days = t.value * 30 if t.unit == "天" else None  # the number as said, for daily amounts
+                self.f.spans.append(TimeSpan(months=t.value, days=days, text=t.text, kind=kind, number=i, span=t.span))
                 self.used.add(i)
         for key, months in (("per_month", 1), ("per_year", 12)):
             for m in words_pattern(key).finditer(text):

@@ -92,6 +92,7 @@ class Group(BaseModel):
 
 class TimeSpan(BaseModel):
     months: Decimal = Field(description="the duration in months (半年 → 6, 3年 → 36)")
+    days: Decimal | None = Field(None, description="the duration in days when it was said in days (45天)")
     text: str
     kind: Literal["duration", "elapsed", "per_period"] = Field(
         "duration",

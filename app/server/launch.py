@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from app import cpu
 from app.settings import REPO_ROOT
 
 
@@ -25,7 +26,7 @@ def free_port() -> int:
 def start_service(
     data_dir: Path,
     port: int | None = None,
-    workers: int = 1,
+    workers: int | None = 1,
     *,
     env: dict[str, str] | None = None,
     log_path: Path | None = None,
@@ -38,8 +39,9 @@ def start_service(
     """
     port = port or free_port()
     cmd = [sys.executable, "-m", "app.cli", "serve", "--no-ingest", "--host", "127.0.0.1"]
-    cmd += ["--port", str(port), "--workers", str(workers)]
-    full_env = {**os.environ, "PA_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", **(env or {})}
+    cmd += ["--port", str(port)] + (["--workers", str(workers)] if workers else [])  # None: the service's choice
+    # The service picks its own threading policy: not the one this process applied for itself.
+    full_env = {**cpu.clean_environ(), "PA_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", **(env or {})}
     if log_path is None:
         fd, name = tempfile.mkstemp(prefix="pa-loadtest-", suffix=".log")
         os.close(fd)

@@ -555,10 +555,49 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
     return readings
 
 
+_YEAR_INDEX = re.compile(r"第\s*([一二三四五1-5])\s*年|首年|头一年|当年")
+
+
 def _time(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
     durations = [s for s in frame.spans if s.kind == "duration" and s.number not in used]
     elapsed = [s for s in frame.spans if s.kind == "elapsed"]
     per_period = [s for s in frame.spans if s.kind == "per_period"]
+    # The same span said twice (干5年…5年加起来) is one span.
+    seen: set[Decimal] = set()
+    unique = []
+    for sp in durations:
+        if sp.months in seen:
+            if sp.number is not None:
+                used.add(sp.number)
+                p.placements.append(Placement(sp.text, "input", "同一期限", sp.number))
+            continue
+        seen.add(sp.months)
+        unique.append(sp)
+    durations = unique
+    if rule.installments:
+        m = _YEAR_INDEX.search(frame.text)
+        if m:
+            k = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}.get(m.group(1) or "一", None) or int(m.group(1))
+            p.inputs["year_index"] = k
+            p.notes.append(f"分{len(rule.installments)}年发放，按第{k}年的比例计")
+            for sp in durations:
+                if sp.number is not None:
+                    used.add(sp.number)
+                    p.placements.append(Placement(sp.text, "input", f"第{k}年", sp.number))
+            durations = []
+    if rule.recurrence == "day":
+        for sp in durations:
+            if sp.number is not None:
+                used.add(sp.number)
+        days = [sp for sp in durations if sp.days is not None]
+        if len(days) == 1:
+            p.inputs["days"] = int(days[0].days) if days[0].days == days[0].days.to_integral_value() else days[0].days  # type: ignore[union-attr]
+            p.placements.append(Placement(days[0].text, "input", f"按{days[0].text}计", days[0].number))
+        else:
+            p.missing.append("按多少天计算（文件规定的是每人每天的标准）")
+        return
+    if "学时" in rule.unit or "课时" in rule.unit:
+        p.missing.append("每人的学时数（文件按学时计算）")
     recurring = rule.recurrence in ("month", "year")
     for s in durations + elapsed:
         if s.number is not None:

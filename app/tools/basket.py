@@ -19,6 +19,7 @@ from app.tools.rules import Rule
 from ingest.vocab import vocabulary
 
 MONEY = ("per_head", "one_off", "monthly")
+_BENEFIT = re.compile(r"补贴|补助|津贴|奖励|资助|安家费|奖金")
 _JOIN = re.compile(r"加上|再加|连同|以及|还有|和|跟|与|加")
 
 
@@ -50,7 +51,7 @@ def match(words: str, rule: Rule) -> tuple[float, int]:
     a = rule.amount(cat) if cat is not None else (rule.amounts[0] if len(rule.amounts) == 1 else None)
     if a is None:
         return 0.0, 0
-    noun = _lcs(_without_levels(words), _without_levels(f"{a.label}{a.category}"))
+    noun = _lcs(_without_levels(words), _without_levels(f"{a.label}{a.category}{rule.variant}"))
     return 1.0 + noun / 2, noun
 
 
@@ -121,18 +122,24 @@ def basket(frame: QuestionFrame, primary: Rule, others: list[Rule], doc_city: di
 
 
 def _named(text: str, rule: Rule) -> bool:
-    """The rule's benefit is named (安家费, 津贴) — not merely one of its categories."""
+    """The rule's benefit is named (安家费, 津贴) — not merely one of its categories, nor a word every
+    benefit shares (补贴)."""
+    return bool(_naming_words(text, rule))
+
+
+def _naming_words(text: str, rule: Rule) -> list[str]:
     categories = {f for a in rule.amounts for f in rule.forms(a)}
-    words = [w for w in rule.hints.keywords if len(w) >= 2 and w not in categories] + [rule.title]
-    return any(w in text for w in words)
+    words = [w for w in [*rule.hints.keywords, rule.title] if w in text and w not in categories]
+    return [w for w in words if len(w) >= 3 or w in ("津贴", "安家费", "奖金", "资助")]
 
 
 def _joined(text: str, rules: list[Rule]) -> bool:
     """The benefits are named together and summed: 安家费加上…津贴，一共多少."""
     spots = []
     for r in rules:
-        categories = {f for a in r.amounts for f in r.forms(a)}
-        pos = [text.find(w) for w in r.hints.keywords if len(w) >= 2 and w in text and w not in categories]
+        words = _naming_words(text, r) + [w for w in r.hints.keywords if w in ("奖励", "补贴") and w in text]
+        benefit = [w for w in words if _BENEFIT.search(w)]  # where the benefit itself is named
+        pos = [text.find(w) for w in (benefit or words)]
         if pos:
             spots.append(min(pos))
     if len(spots) < 2:

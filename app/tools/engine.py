@@ -26,7 +26,18 @@ from app.tools.rules import PAYEE_ZH, Catalogue, Condition, Rule
 from ingest.schema import DocumentMeta
 
 UNREVIEWED = "金额由系统从原文自动提取，未经人工核对，以原文为准。"
-SPECIAL_INPUTS = ("category", "count", "people", "months", "elapsed_months", "years", "base", "deduction")
+SPECIAL_INPUTS = (
+    "category",
+    "count",
+    "people",
+    "months",
+    "elapsed_months",
+    "years",
+    "days",
+    "year_index",
+    "base",
+    "deduction",
+)
 _YES = {"yes", "y", "true", "1", "是", "有", "已", "对", "已完成", "通过", "签了", "交了", "满足"}
 _NO = {"no", "n", "false", "0", "否", "没有", "无", "未", "不是", "没", "不满足"}
 
@@ -105,6 +116,10 @@ class RuleEngine:
             names += ["people", "months", "elapsed_months"] + (["category"] if len(rule.amounts) > 1 else [])
         if rule.kind == "per_head" and rule.recurrence == "year":
             names.append("years")
+        if rule.kind == "per_head" and rule.recurrence == "day":
+            names.append("days")
+        if rule.installments:
+            names.append("year_index")
         if rule.kind in ("percentage", "target"):
             names.append("base")
         if rule.kind == "percentage" and rule.deduction_label:
@@ -250,9 +265,24 @@ class RuleEngine:
             return
         # Amounts written in 万元 are computed in 元, so every sum has the same unit.
         scale = Decimal(10000) if rule.unit.startswith("万元") else Decimal(1)
+        counts = self._count_limit(rule, counts, result)
+        if counts is None:
+            return
         terms = [(n, rule.amount(cat).value * scale) for cat, n in counts]  # type: ignore[union-attr]
         years = None
-        if rule.recurrence == "year":
+        if rule.recurrence == "day":
+            # 每人每天: the number of days comes from the user, capped by the most days the text allows.
+            if "days" not in inputs:
+                result.status = "needs_input"
+                result.questions.insert(0, "按多少天计算？（文件规定的是每人每天的标准）")
+                return
+            days = parse_number(inputs["days"])
+            if rule.period_months is not None and days > rule.period_months:
+                result.warnings.append(f"最长{rule.period_months}天，超出部分不计：按{rule.period_months}天计算。")
+                days = Decimal(rule.period_months)
+            years = days  # multiplies like years do
+            result.details["days"] = calc.fmt(days)
+        elif rule.recurrence == "year":
             # 每人每年: the number of years comes from the user, never assumed.
             if "years" not in inputs:
                 result.status = "needs_input"
@@ -264,9 +294,16 @@ class RuleEngine:
                 raise ToolError(f"years must be a whole number of years, not {inputs['years']!r}")
         total, formula = calc.sum_of_products(terms)
         if years is not None:
+            if rule.recurrence == "year" and rule.period_months is not None and years * 12 > rule.period_months:
+                capped = Decimal(rule.period_months) / 12
+                result.warnings.append(f"补贴期限最长{calc.fmt(capped)}年，超出部分不计：按{calc.fmt(capped)}年计算。")
+                years = capped
             total = calc.money(total * years)
             formula = " + ".join(f"{c}×{calc.fmt(a)}×{calc.fmt(years)}" for c, a in terms)
-            result.details["years"] = calc.fmt(years)
+            if rule.recurrence == "year":
+                result.details["years"] = calc.fmt(years)
+        total, formula = self._total_limits(rule, total, formula, years, result)
+        total, formula = self._instalment(rule, inputs, total, formula, result)
         result.result, result.formula = total, formula
         if scale != 1:
             result.unit = "元" + rule.unit[2:]
@@ -278,6 +315,57 @@ class RuleEngine:
         result.result_text = f"{prefix}{calc.fmt(total)} {unit}"
         if result.qualifier == "mixed":
             result.warnings.append("各项标准性质不同（有的是上限），合计仅供参考。")
+
+    def _count_limit(
+        self, rule: Rule, counts: list[tuple[str, int]], result: ToolResult
+    ) -> list[tuple[str, int]] | None:
+        """每年最多带5名 / 每家企业每年补贴人数不超过100人: counts above the limit are not paid."""
+        for lim in rule.limits:
+            if lim.kind != "count":
+                continue
+            n = int(lim.value)
+            if sum(c for _, c in counts) <= n:
+                continue
+            if len(counts) == 1:
+                result.warnings.append(f"{lim.quote}：超出的人数不计，按{n}人计算。")
+                return [(counts[0][0], n)]
+            result.status = "needs_input"
+            result.questions.insert(0, f"文件规定{lim.quote}，合计人数超出：请说明按哪{n}人计算")
+            return None
+        return counts
+
+    def _total_limits(
+        self, rule: Rule, total: Decimal, formula: str, years: Decimal | None, result: ToolResult
+    ) -> tuple[Decimal, str]:
+        """每家企业每年补贴总额最高50万元: the sum is capped; the cap is shown with the formula."""
+        for lim in rule.limits:
+            if lim.kind != "total":
+                continue
+            cap = lim.in_yuan() * (
+                years if lim.period == "year" and years is not None and rule.recurrence == "year" else 1
+            )
+            if total > cap:
+                result.warnings.append(f"{lim.quote}：按上限{calc.fmt(cap)}元计算。")
+                result.details["before_limit"] = calc.fmt(total)
+                return calc.money(cap), f"min({formula}, {calc.fmt(cap)})"
+        return total, formula
+
+    def _instalment(
+        self, rule: Rule, inputs: dict[str, Any], total: Decimal, formula: str, result: ToolResult
+    ) -> tuple[Decimal, str]:
+        """分3年按40%、30%、30%发放: the amount of the year asked for, when one is."""
+        if not rule.installments:
+            return total, formula
+        shares = "、".join(f"{calc.fmt(x)}%" for x in rule.installments)
+        result.details["installments"] = shares
+        if "year_index" not in inputs:
+            result.warnings.append(f"该项分{len(rule.installments)}年按{shares}的比例发放，以上为合计。")
+            return total, formula
+        k = parse_count(inputs["year_index"], "year_index")
+        if not 1 <= k <= len(rule.installments):
+            raise ToolError(f"year_index must be between 1 and {len(rule.installments)}")
+        share = rule.installments[k - 1]
+        return calc.money(total * share / 100), f"({formula})×{calc.fmt(share)}%"
 
     def _monthly(self, rule: Rule, inputs: dict[str, Any], result: ToolResult) -> None:
         named = any(k not in SPECIAL_INPUTS and rule.amount(k) is not None for k in inputs)

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal
 
-from app.tools.rules import Amount, Catalogue, Condition, Payee, Rule, RuleHints, RuleKind
+from app.tools.rules import Amount, Catalogue, Condition, Limit, Payee, Rule, RuleHints, RuleKind
 from ingest.provisions import Provision
 from ingest.schema import Clause, DocumentMeta
 
@@ -40,7 +40,7 @@ def _kind(p: Provision) -> tuple[RuleKind, bool]:
     """The engine's kind for a provision, and whether the rate is an uplift."""
     if p.kind == "monthly":
         return "monthly", False
-    if p.kind in ("per_head", "per_year"):
+    if p.kind in ("per_head", "per_year", "per_day"):
         return "per_head", False
     if p.kind == "uplift":
         return "percentage", True
@@ -60,6 +60,8 @@ def _unit(p: Provision) -> str:
         per = (per or "/人") + "/月"
     elif p.kind == "per_year":
         per = (per or "/人") + "/年"
+    elif p.kind == "per_day":
+        per = (per or "/人") + "/天"
     return money + per
 
 
@@ -97,6 +99,8 @@ def rule_from_provision(p: Provision, doc: DocumentMeta | None, clause: Clause |
         )
     categories = "、".join(a.label or a.category for a in amounts if a.label or a.category != subject)
     title = f"{subject}（{categories}）" if categories and len(amounts) > 1 else subject
+    if p.variant:
+        title = f"{subject}（{p.variant}）"
     rate = p.rate if p.kind in ("percentage", "uplift", "target") else None
     return Rule(
         id=p.id,
@@ -120,7 +124,11 @@ def rule_from_provision(p: Provision, doc: DocumentMeta | None, clause: Clause |
         conditions=conditions,
         reviewed=False,
         vague=p.vague,
-        hints=_hints(subject, amounts),
+        limits=[Limit(kind=x.kind, value=x.value, unit=x.unit, period=x.period, quote=x.span.text) for x in p.limits],
+        installments=p.installments,
+        variant=p.variant,
+        beneficiary=p.beneficiary,
+        hints=_hints(f"{subject}{p.variant}" if p.variant else subject, amounts),
     )
 
 
@@ -129,6 +137,9 @@ def _hints(subject: str, amounts: list[Amount]) -> RuleHints:
     stem = re.sub(r"(?:补助资金|建设资金|资金补助|补贴|补助|资金|津贴|奖励|资助)$", "", subject)
     if len(stem) >= 2:
         words.append(stem)
+    head = re.search(r"(?:补助资金|建设资金|资金补助|安家费|补贴|补助|津贴|奖励|资助)$", subject)
+    if head and head.group(0) != subject:
+        words.append(head.group(0))  # 工匠津贴 is named 津贴 too
     words += [a.label for a in amounts if a.label and a.label != subject]
     return RuleHints(keywords=[w for w in dict.fromkeys(words) if w])
 

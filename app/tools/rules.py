@@ -55,7 +55,7 @@ def _level_of(words: str) -> Level | None:
 
 
 RuleKind = Literal["per_head", "monthly", "one_off", "percentage", "target", "eligibility", "lookup", "unstated"]
-Recurrence = Literal["none", "month", "year"]
+Recurrence = Literal["none", "month", "year", "day"]
 Payee = Literal[
     "enterprise",  # 企业
     "individual",  # 个人
@@ -140,6 +140,21 @@ class Condition(BaseModel):
         return self
 
 
+class Limit(BaseModel):
+    """A limit on the whole: 每家企业每年最高50万元 (total), 每人每年最高960元 (per_person), 每年最多5名 (count)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["total", "per_person", "count"]
+    value: Decimal
+    unit: str = Field(description="元, 万元 or 人")
+    period: Literal["", "year", "month"] = ""
+    quote: str = Field("", description="the words of the limit, verbatim")
+
+    def in_yuan(self) -> Decimal:
+        return self.value * (10000 if self.unit.startswith("万") else 1)
+
+
 class RuleHints(BaseModel):
     """How users name a rule: routing only, never a legal fact."""
 
@@ -173,7 +188,11 @@ class Rule(BaseModel):
     unit: str = Field("", description="元/人, 元/人/年, 元/人/月, 元/家, 元, %, …")
     qualifier: Qualifier = "exact"
     recurrence: Recurrence | None = Field(None, description="month / year for recurring amounts; derived from the unit")
-    period_months: int | None = Field(None, description="e.g. 保障期36个月")
+    period_months: int | None = Field(None, description="e.g. 保障期36个月; for a daily amount, the most days")
+    limits: list[Limit] = Field(default_factory=list)
+    installments: list[Decimal] = Field(default_factory=list, description="分3年按40%、30%、30%发放 → [40, 30, 30]")
+    variant: str = Field("", description="the table column the amounts belong to (一般职业（工种）)")
+    beneficiary: str = Field("", description="who the provision is for, as the text says")
     amounts: list[Amount] = Field(default_factory=list)
     rate: Decimal | None = Field(None, description="percentage/target: the rate in percent")
     rate_fraction: str = Field("", description="target given as a fraction, e.g. 1/3 (instead of rate)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -230,7 +231,11 @@ def test_follow_up_reaches_another_worker(real_services: Services) -> None:
         assert first.json()["calculation"]["result"] == 7000
         session, pid = first.json()["session_id"], first.headers["x-served-by"]
         others = []
-        for _ in range(20):  # a new connection each time: the OS spreads them over the workers
+        # A new connection each time: the OS spreads them over the workers. /readyz answered as soon as
+        # one worker was ready; the other may still be loading, so keep asking for a while.
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
             r = httpx.post(
                 f"{url}/api/ask", json={"question": "如果再加1个高级工呢？", "session_id": session}, timeout=60
             )

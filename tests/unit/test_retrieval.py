@@ -157,12 +157,6 @@ def test_filter_matching_nothing_gives_no_results(retriever: HybridRetriever) ->
     assert retriever.search("带徒补贴", filters=Filters(doc_id="dalian-2023", status="draft")) == []
 
 
-def test_filters_to_chroma_where() -> None:
-    assert Filters().chroma_where() is None
-    assert Filters(city="厦门").chroma_where() == {"city": "厦门"}
-    assert Filters(city="厦门", status="draft").chroma_where() == {"$and": [{"city": "厦门"}, {"status": "draft"}]}
-
-
 # --------------------------------------------------------------------------- ranking
 
 

@@ -6,6 +6,8 @@ import re
 
 import jieba
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ingest.textproc import Tokenizer, index_text, is_traditional, to_simplified, to_traditional
 
@@ -143,3 +145,46 @@ def test_round_trip_through_traditional(text: str) -> None:
 def test_index_text_prepends_context_and_simplifies() -> None:
     assert index_text("臺灣地區職業資格", "厦门", "", "采认") == "厦门\n采认\n台湾地区职业资格"
     assert index_text("带徒补贴") == "带徒补贴"
+
+
+# --------------------------------------------------------------------------- fast conversion, remembered tokens
+
+# Characters OpenCC's t2s dictionaries know (single ones and parts of phrases), Simplified characters
+# that look like them, and separators: conversion by runs must give exactly OpenCC's whole-text output.
+_POOL = (
+    "乾隆乾坤干燥後后臺台灣湾著名着髮发於于係系為为麵面範范週周裏里鐘钟夥伙證证書书補补貼贴高技能人才，。 \n、（）1２a"
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_POOL, max_size=40))
+def test_to_simplified_equals_opencc_on_the_whole_text(text: str) -> None:
+    from ingest.textproc import _converter
+
+    assert to_simplified(text) == _converter("t2s").convert(text)
+    long = text * 20  # past the length up to which results are remembered
+    assert to_simplified(long) == _converter("t2s").convert(long)
+
+
+def test_to_simplified_equals_opencc_on_the_corpus() -> None:
+    from app.settings import REPO_ROOT
+    from ingest.textproc import _converter
+
+    for path in sorted((REPO_ROOT / "corpus" / "texts").iterdir()):
+        text = path.read_text(encoding="utf-8")
+        assert to_simplified(text) == _converter("t2s").convert(text), path.name
+
+
+def test_remembered_tokens_are_copies() -> None:
+    t = Tokenizer()
+    first = t.tokenize("大连 带徒补贴 标准")
+    first.append("被改了")
+    assert t.tokenize("大连 带徒补贴 标准") == [tok for tok in first if tok != "被改了"]
+
+
+def test_added_word_changes_remembered_tokens() -> None:
+    t = Tokenizer()
+    before = t.tokenize("甲乙丙丁戊")
+    t.add_word("乙丙丁")
+    assert "乙丙丁" in t.tokenize("甲乙丙丁戊")
+    assert "乙丙丁" not in before

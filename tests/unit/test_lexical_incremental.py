@@ -1,0 +1,172 @@
+"""ingest.lexical: partial top-k selection, and the incremental rebuild with its token cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest import lexical
+from ingest.lexical import LexicalIndex, TokenCache, content_key, top_indices
+from ingest.textproc import Tokenizer, index_text
+
+CLAUSES = [
+    ("dalian/七", "对认定的高技能人才给予津贴，领办人享受带徒补贴，高级技师每人2000元。", ("大连 人才政策 三、",)),
+    ("dalian/九", "对新引进的高技能人才給予安家費，每人每月4000元薪酬補貼。", ("大连 人才政策 三、",)),
+    ("xiamen/学徒", "企业新型学徒制：中职3000元、高职4000元，给予企业补贴。", ("厦门 培训方案",)),
+    ("nantong/十八", "技能人才安居工程，人才公寓，租金补贴。", ("南通 征求意见稿",)),
+    ("zhou/一", "建立高技能人才库，收集高技能人才信息。", ()),
+    ("zhou/二", "。。。", ()),
+]
+QUERIES = ["安家费", "补贴", "带徒补贴 高级技师", "南通 人才公寓", "高技能人才", "大连", "厦门 学徒 中职"]
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> Tokenizer:
+    return Tokenizer()
+
+
+# --------------------------------------------------------------------------- top-k
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.0, 3.0, float("-inf")]), max_size=60),
+    st.integers(min_value=0, max_value=70),
+)
+def test_top_indices_equals_a_full_sort_by_score_then_index(values: list[float], n: int) -> None:
+    scores = np.asarray(values, dtype=np.float64)
+    full = sorted((i for i, v in enumerate(values) if np.isfinite(v)), key=lambda i: (-values[i], i))[:n]
+    assert top_indices(scores, n).tolist() == full
+
+
+def test_top_indices_among_candidates() -> None:
+    scores = np.asarray([5.0, 1.0, 5.0, 3.0, 5.0])
+    assert top_indices(scores, 2, np.asarray([1, 2, 3, 4])).tolist() == [2, 4]
+    assert top_indices(scores, 5, np.asarray([], dtype=np.int64)).tolist() == []
+
+
+# --------------------------------------------------------------------------- incremental rebuild
+
+
+def full_build(tokenizer: Tokenizer, clauses: list[tuple[str, str, tuple[str, ...]]]) -> LexicalIndex:
+    return LexicalIndex.build([(cid, index_text(text, *ctx)) for cid, text, ctx in clauses], 1, tokenizer)
+
+
+def test_incremental_build_scores_exactly_like_a_full_build(tokenizer: Tokenizer, tmp_path: Path) -> None:
+    full = full_build(tokenizer, CLAUSES)
+    fresh = LexicalIndex.build_incremental(CLAUSES, 1, tokenizer, tmp_path / "none")
+    fresh.save(tmp_path / "bm25")
+    reused = LexicalIndex.build_incremental(CLAUSES, 2, tokenizer, tmp_path / "bm25")
+    assert reused.cache is not None and reused.cache.misses == 0 and reused.cache.hits == len(CLAUSES)
+    for index in (fresh, reused, LexicalIndex.load(tmp_path / "bm25", tokenizer)):
+        assert index is not None and index.clause_ids == full.clause_ids
+        for q in QUERIES:
+            tokens = full.query_tokens(q)
+            assert index.query_tokens(q) == tokens
+            assert index.scores(tokens) == pytest.approx(full.scores(tokens))
+            assert index.search(tokens, 3) == full.search(tokens, 3)
+
+
+def test_changing_one_clause_tokenises_only_that_clause(
+    tokenizer: Tokenizer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    LexicalIndex.build_incremental(CLAUSES, 1, tokenizer, None).save(tmp_path / "bm25")
+    edited = [
+        *CLAUSES[:2],
+        ("xiamen/学徒", "企业新型学徒制：中职5000元，给予企业补贴。", ("厦门 培训方案",)),
+        *CLAUSES[3:],
+    ]
+    converted: list[str] = []
+    real = lexical.index_text
+    monkeypatch.setattr(lexical, "index_text", lambda text, *ctx: converted.append(text) or real(text, *ctx))
+    index = LexicalIndex.build_incremental(edited, 2, tokenizer, tmp_path / "bm25")
+    assert converted == ["企业新型学徒制：中职5000元，给予企业补贴。"]
+    assert index.cache is not None and (index.cache.hits, index.cache.misses) == (len(CLAUSES) - 1, 1)
+    expected = full_build(tokenizer, edited)
+    for q in [*QUERIES, "5000元"]:
+        tokens = expected.query_tokens(q)
+        assert index.scores(tokens) == pytest.approx(expected.scores(tokens))
+
+
+def test_removed_clauses_leave_the_cache_and_their_words_the_vocabulary(tokenizer: Tokenizer, tmp_path: Path) -> None:
+    LexicalIndex.build_incremental(CLAUSES, 1, tokenizer, None).save(tmp_path / "bm25")
+    without_nantong = [c for c in CLAUSES if not c[0].startswith("nantong")]
+    index = LexicalIndex.build_incremental(without_nantong, 2, tokenizer, tmp_path / "bm25")
+    assert "公寓" not in index.query_tokens("人才公寓 租金")  # only that clause had the word
+    index.save(tmp_path / "bm25")
+    cache = TokenCache.load(tmp_path / "bm25" / "tokens.npz", tokenizer.signature)
+    assert len(cache) == len(without_nantong)
+
+
+def test_context_is_part_of_the_content(tokenizer: Tokenizer, tmp_path: Path) -> None:
+    assert content_key("补贴", ("大连",)) != content_key("补贴", ("厦门",))
+    assert content_key("大连补贴", ()) != content_key("补贴", ("大连",))
+    LexicalIndex.build_incremental(CLAUSES, 1, tokenizer, None).save(tmp_path / "bm25")
+    moved = [(cid, text, ("上海 新文件",)) if cid == "zhou/一" else (cid, text, ctx) for cid, text, ctx in CLAUSES]
+    index = LexicalIndex.build_incremental(moved, 2, tokenizer, tmp_path / "bm25")
+    assert index.cache is not None and index.cache.misses == 1
+    assert [h.clause_id for h in index.search(index.query_tokens("上海"), 5)] == ["zhou/一"]
+
+
+def test_a_cache_from_another_tokenizer_is_not_used(tokenizer: Tokenizer, tmp_path: Path) -> None:
+    LexicalIndex.build_incremental(CLAUSES, 1, tokenizer, None).save(tmp_path / "bm25")
+    other = Tokenizer(stopwords={"补贴"})
+    assert other.signature != tokenizer.signature
+    index = LexicalIndex.build_incremental(CLAUSES, 2, other, tmp_path / "bm25")
+    assert index.cache is not None and index.cache.hits == 0
+    assert index.query_tokens("补贴") == []
+
+
+def test_a_damaged_cache_file_is_ignored(tokenizer: Tokenizer, tmp_path: Path) -> None:
+    LexicalIndex.build_incremental(CLAUSES, 1, tokenizer, None).save(tmp_path / "bm25")
+    (tmp_path / "bm25" / "tokens.npz").write_bytes(b"not a zip")
+    index = LexicalIndex.build_incremental(CLAUSES, 2, tokenizer, tmp_path / "bm25")
+    assert index.cache is not None and index.cache.misses == len(CLAUSES)
+    assert index.search(index.query_tokens("安家费"), 1)[0].clause_id == "dalian/九"
+
+
+def test_empty_incremental_build(tokenizer: Tokenizer, tmp_path: Path) -> None:
+    index = LexicalIndex.build_incremental([], 4, tokenizer, tmp_path / "none")
+    assert index.clause_ids == [] and index.search(["补贴"], 5) == []
+    index.save(tmp_path / "bm25")
+    assert LexicalIndex.load(tmp_path / "bm25", tokenizer).generation == 4  # type: ignore[union-attr]
+
+
+def test_tokenizer_signature_follows_added_words() -> None:
+    t = Tokenizer()
+    before = t.signature
+    assert t.signature == before
+    t.add_word("新词汇甲")
+    assert t.signature != before
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=30), min_size=1, max_size=60),
+    st.integers(min_value=41, max_value=60),
+)
+def test_bm25_from_counts_is_bm25s_bit_for_bit(docs: list[list[int]], n_vocab: int) -> None:
+    import bm25s
+
+    vocab = {f"t{i}": i for i in range(n_vocab)}  # some tokens in no document
+    reference = bm25s.BM25(k1=1.2, b=0.75)
+    reference.index((docs, dict(vocab)), show_progress=False)
+    counted = [lexical.counts_of(np.asarray(d)) for d in docs]
+    ours = lexical.bm25_from_counts(
+        np.repeat(np.arange(len(docs), dtype=np.int32), [len(i) for i, _ in counted]),
+        np.concatenate([i for i, _ in counted]),
+        np.concatenate([c for _, c in counted]),
+        np.asarray([len(d) for d in docs]),
+        vocab,
+    )
+    for key in ("data", "indices", "indptr"):
+        assert ours.scores[key].dtype == reference.scores[key].dtype
+        np.testing.assert_array_equal(ours.scores[key], reference.scores[key])
+    assert ours.scores["num_docs"] == reference.scores["num_docs"]
+    assert ours.vocab_dict == reference.vocab_dict
+    tokens = ["t1", "t3", "t7"]
+    np.testing.assert_array_equal(ours.get_scores(tokens), reference.get_scores(tokens))
