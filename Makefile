@@ -10,7 +10,7 @@ export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run chat test bench unit integration lint eval constraints clean
+.PHONY: setup run chat test bench unit integration lint eval metamorphic constraints clean
 
 setup: $(STAMP)
 
@@ -37,6 +37,16 @@ unit: setup
 
 integration: setup
 	$(PY) -m pytest tests/integration
+
+# The metamorphic suite at scale (tests/unit/test_metamorphic.py; the unit run does 3000 + 300 cases).
+# A larger run contains the default one, so it can only find more wrong totals; see
+# tests/artifacts/metamorphic_report.md and metamorphic_failures.jsonl afterwards.
+META_CASES ?= 40000
+META_ASK_CASES ?= 2000
+META_SEED ?= 20240901
+metamorphic: setup  ## generated questions: a stated total is exact or absent (large run)
+	META_CASES=$(META_CASES) META_ASK_CASES=$(META_ASK_CASES) META_SEED=$(META_SEED) \
+		$(PY) -m pytest tests/unit/test_metamorphic.py -q -p no:cacheprovider
 
 lint: setup
 	$(VENV)/bin/ruff check app ingest evaluation tests

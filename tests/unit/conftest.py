@@ -41,3 +41,14 @@ def lexical_retriever(ingested: Services) -> HybridRetriever:
         fusion="relative",
         bm25_weight=1.0,
     )
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """The metamorphic suite's figures (exact rate, wrong totals by class), whatever the outcome."""
+    from tests.metamorphic.runner import SUMMARY
+
+    lines = config.stash.get(SUMMARY, [])
+    if lines:
+        terminalreporter.section("metamorphic")
+        for line in lines:
+            terminalreporter.write_line(line)
