@@ -14,7 +14,6 @@ verbatim text of the clause it names.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -104,6 +103,12 @@ class Assistant:
             raise ValueError("the question is too long (at most 2000 characters)")
         state = _State(question.strip(), session_id or self.sessions.new_id(), city)
         return self.runnable.invoke(state)
+
+    def warm(self) -> None:
+        """Load what the first question would otherwise wait for: the gazetteer, the vocabulary, jieba,
+        the rules of the index. Called once when a service starts."""
+        self.read("大连 3个技师能拿多少补贴")
+        self._rules()
 
     def read(self, question: str, history: list[Turn] | None = None) -> QuestionFrame:
         """The frame of a question (with the conversation's frame for a follow-up)."""
@@ -352,12 +357,21 @@ def _variant_said(rule: Rule, rules: list[Rule], text: str, p: Plan) -> None:
     siblings = [r.variant for r in rules if r.clause_id == rule.clause_id and r.variant]
     if len(siblings) < 2:
         return
-    common = os.path.commonprefix([v[::-1] for v in siblings])[::-1]
+    common = _common_suffix(siblings)
     distinct = [v[: len(v) - len(common)] or v for v in siblings]
     said = [d for d in distinct if d and d in text]
     mine = rule.variant[: len(rule.variant) - len(common)] or rule.variant
     if mine not in said:
         p.missing.append("属于哪一类：" + " / ".join(siblings))
+
+
+def _common_suffix(words: list[str]) -> str:
+    """The ending all the words share (职业（工种）in 一般职业（工种） / 急需紧缺职业（工种）)."""
+    shortest = min(words, key=len)
+    n = 0
+    while n < len(shortest) and len({w[len(w) - n - 1] for w in words}) == 1:
+        n += 1
+    return shortest[len(shortest) - n :] if n else ""
 
 
 def combine(tools: list[ToolResult]) -> ToolResult:
