@@ -204,7 +204,9 @@ class _Reader:
         own_words = re.split(r"[、/]|和|及|与|跟", text[tok.span.end : min(clause.end, nxt)])[0]
         # 中职7个高职3个: a noun right after the count that is itself followed by a count is the next
         # group's name; this count's name came before it.
-        nxt_count = re.match(r"\s*(?:\d+|[一二两三四五六七八九十俩仨]+)\s*[个名位人家]", text[after_end : after_end + 5])
+        nxt_count = re.match(
+            r"\s*(?:\d+|[一二两三四五六七八九十俩仨]+)\s*[个名位人家]", text[after_end : after_end + 5]
+        )
         if after_label and nxt_count:
             # …unless the next count has a noun of its own (2个高级技师3个技师: each count names its own).
             theirs, _ = self._label_after(after_end + nxt_count.end())

@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             svc.assistant.warm()  # the first question should not pay for loading the reader
-        except Exception:  # noqa: BLE001 - an empty or missing index is reported by /readyz, not here
+        except Exception:
             log.warning("warm-up skipped", exc_info=True)
         yield
         if own:

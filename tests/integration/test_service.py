@@ -238,7 +238,9 @@ def test_follow_up_reaches_another_worker(real_services: Services) -> None:
             time.sleep(0.05)
             r = httpx.post(
                 # A follow-up that replaces a count, so asking it again gives the same answer (再加 would add again).
-                f"{url}/api/ask", json={"question": "如果技师是5个呢？", "session_id": session}, timeout=60
+                f"{url}/api/ask",
+                json={"question": "如果技师是5个呢？", "session_id": session},
+                timeout=60,
             )
             assert r.json()["calculation"]["result"] == 9000, json.dumps(r.json(), ensure_ascii=False)[:500]
             if r.headers["x-served-by"] != pid:
