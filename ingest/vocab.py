@@ -32,6 +32,7 @@ class Concept:
     unit: str = ""
     negative_forms: tuple[str, ...] = ()
     negative_context: tuple[str, ...] = ()
+    same_as: tuple[str, ...] = ()
 
 
 @dataclass
@@ -99,6 +100,7 @@ def vocabulary() -> Vocabulary:
             str(e.get("unit", "")),
             tuple(str(f) for f in e.get("negative_forms", [])),
             tuple(str(f) for f in e.get("negative_context", [])),
+            tuple(str(f) for f in e.get("same_as", [])),
         )
         for name, e in cp["concepts"].items()
     ]

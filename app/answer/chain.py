@@ -347,7 +347,9 @@ _SEVERAL = re.compile(
 
 def _asks_several(text: str) -> bool:
     m = _SEVERAL.search(text)
-    return bool(m) and m.group(1) != m.group(2) and bool(re.search(r"一起|一共|合计|加起来|总共|共计", text))
+    if m is None:
+        return False
+    return m.group(1) != m.group(2) and bool(re.search(r"一起|一共|合计|加起来|总共|共计", text))
 
 
 def _variant_said(rule: Rule, rules: list[Rule], text: str, p: Plan) -> None:

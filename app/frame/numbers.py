@@ -171,7 +171,7 @@ def _classify(text: str, raw: _Raw) -> NumberToken | None:
     value = raw.value
     approx = (
         _is_range(raw)
-        or bool(re.match(r"\s*(?:多|来|余|左右)", after))
+        or bool(re.match(r"\s*[个名位人家号]?\s*(?:多|来|余|左右|上下)", after))
         or bool(re.search(r"(?:约|大约|大概|差不多|近)$", before))
     )
 
@@ -202,8 +202,10 @@ def _classify(text: str, raw: _Raw) -> NumberToken | None:
         return tok("ordinal")
     if re.search(r"百分之\s*$", before):
         return tok("rate", "%")
-    # Phone numbers and hotlines: long digit runs with no unit.
+    # Phone numbers and hotlines: long digit runs with no unit, area code and number (0411-84458699).
     if not raw.chinese and re.fullmatch(r"\d{7,}", raw.text) and not re.match(r"\s*(?:元|块|万|%)", after):
+        return tok("phone")
+    if not raw.chinese and (re.match(r"-\d{6,8}", after) or re.search(r"0\d{2,3}-$", before)):
         return tok("phone")
     if raw.text == "12345" and not re.match(r"\s*(?:元|块|万|%|个|名|人)", after):
         return tok("phone")

@@ -47,6 +47,8 @@ from app.frame.words import question_words, words_pattern
 from ingest.textproc import Tokenizer, is_traditional, to_simplified
 from ingest.vocab import vocabulary
 
+AMBIGUOUS = -1  # 其中… after several groups, naming none of them
+
 _CLAUSE_END = re.compile(r"[，,。；;？?！!\n：:（）()]|\s{1,}|但是|但|不过|可是|而且|并且")
 _LIST_SEP = re.compile(r"[、/]")
 
@@ -222,7 +224,7 @@ class _Reader:
         if (
             (not after_label or after_label in generic)
             and before_label
-            and tok.unit in ("个", "名", "位", "人", "")
+            and tok.unit in ("个", "名", "位", "人", "家", "所", "项", "")
             and not own_level
         ):
             label, start, end = (
@@ -233,6 +235,7 @@ class _Reader:
         if not label:
             label = tok.unit if tok.unit in ("人", "家") else ""
         lead = text[max(0, start - 6) : start]
+        lead_count = text[max(0, tok.span.start - 6) : tok.span.start]
         parent = None
         if within is not None:
             name = within.group(1)
@@ -246,8 +249,8 @@ class _Reader:
             )
         if parent is not None:
             pass
-        elif words_pattern("subset").search(lead[-4:]):
-            parent = self._subset_parent()
+        elif words_pattern("subset").search(lead[-4:]) or words_pattern("subset").search(lead_count[-5:]):
+            parent = self._subset_parent(label + own_words)
         elif (not label or label in generic) and self.f.groups and not own_level:
             # 8个学徒，3个没通过考核: a bare count after a named group is part of it — unless it names
             # a level of its own (4个拿了技师、2个拿了高级技师 are side by side).
@@ -266,11 +269,15 @@ class _Reader:
         count = int(tok.value) if tok.value == tok.value.to_integral_value() and not tok.approximate else None
         if is_size:
             is_self = True
+        several = parent == AMBIGUOUS
+        if several:
+            parent = None
         self.f.groups.append(
             Group(
                 count=count,
                 label=label,
                 parent=parent,
+                part_of_several=several,
                 complement=complement,
                 additive=additive,
                 only=only,
@@ -316,8 +323,10 @@ class _Reader:
             r"我们|我|咱", sentence[: t.span.start - start]
         )
 
-    def _subset_parent(self) -> int | None:
-        """其中… refers to the last whole: the last top group, or the total its parts were listed after."""
+    def _subset_parent(self, own_words: str = "") -> int | None:
+        """其中… refers to the last whole: the last top group, or the total its parts were listed after.
+        After several groups side by side (3个中职、9个高职，其中2个…) it is the one the part names, or
+        none (``AMBIGUOUS``) when it names none."""
         top = self._last_top_group()
         if top is None:
             return None
@@ -328,6 +337,25 @@ class _Reader:
             rest = [self.f.groups[j].count for j in parts[i + 1 :]]
             if total is not None and rest and None not in rest and sum(r for r in rest if r is not None) == total:
                 return k
+        tops = [
+            k
+            for k in parts
+            if self.f.groups[k].count is not None and not any(q.concept == "self" for q in self.f.groups[k].qualifiers)
+        ]
+        if len(tops) >= 2:
+            mine = {lv.level for _, _, lv in vocabulary().levels_in(own_words)}
+            named = [
+                k
+                for k in tops
+                if mine
+                & {lv.level for _, _, lv in vocabulary().levels_in(self.f.groups[k].text or self.f.groups[k].label)}
+            ]
+            if len(named) == 1:
+                return named[0]
+            by_label = [k for k in tops if self.f.groups[k].label and self.f.groups[k].label in own_words]
+            if len(by_label) == 1:
+                return by_label[0]
+            return AMBIGUOUS
         return top
 
     def _last_top_group(self) -> int | None:
@@ -380,7 +408,9 @@ class _Reader:
         text = self.text
         start = max(0, pos - 12)
         words = self.tokenizer.words(text[start:pos])
-        stops = set(self.words["phrase_end"])
+        # Before a count, a noun phrase may contain words that end one after it (培训基地有一家): stop only
+        # at what cannot be inside a name.
+        stops = set(self.words["phrase_end"]) - {"培训", "考核", "补", "拿", "领", "给", "各", "分别", "每人", "每个"}
         markers = (
             set(self.words["additive"])
             | set(self.words["replace"])
@@ -414,14 +444,32 @@ class _Reader:
         for w in reversed(words):
             if _CLAUSE_END.fullmatch(w) or _LIST_SEP.fullmatch(w) or re.search(r"\d", w) or w in stops or w in markers:
                 break
-            if w in ("再", "又", "加", "多", "其中", "我们", "我", "公司", "单位", "企业", "厂里"):
+            if w in (
+                "再",
+                "又",
+                "加",
+                "多",
+                "其中",
+                "里面",
+                "这里面",
+                "当中",
+                "中间",
+                "我们",
+                "我",
+                "公司",
+                "单位",
+                "企业",
+                "厂里",
+            ):
                 break
             label.insert(0, w)
         joined = re.sub(r"^[个名位人家]+", "", "".join(label).strip())
         # 打算引进两个 / 考核有两个: a condition word before the count is not the group's name.
-        concepts = vocabulary().concepts_in(joined)
-        if concepts:
-            joined = joined[max(c[1] for c in concepts) :]
+        for _c_start, c_end, _c, _neg in reversed(vocabulary().concepts_in(joined)):
+            # …but a concept inside a name (国家级培训基地) stays in it.
+            if c_end == len(joined) or re.match(r"[签交缴过了没未不已都还也满刚才挂却下上是在]", joined[c_end]):
+                joined = joined[c_end:]
+                break
         if not joined or len(joined) > 10:
             return "", pos
         end = start + len("".join(words))
@@ -435,7 +483,10 @@ class _Reader:
         mentions = vocab.concepts_in(text)
         asked = re.compile("|".join(map(re.escape, vocab.asked)))
         readings: list[dict] = []
+        labels = [g.span for g in self.f.groups]
         for k, (s, e, concept, negative_form) in enumerate(mentions):
+            if any(sp.start <= s and e <= sp.end for sp in labels):
+                continue  # part of a group's name (3家培训基地), not a fact about it
             clause = _clause_of(text, s)
             left = max(
                 clause.start, mentions[k - 1][1] if k > 0 and mentions[k - 1][1] > clause.start else clause.start
@@ -568,12 +619,19 @@ class _Reader:
             if g.parent is None or g.qualifiers:
                 continue
             siblings = [h for j, h in enumerate(groups) if j != k and (h.parent == g.parent or j == g.parent)]
-            concepts = [q.concept for h in siblings for q in h.qualifiers if q.concept != "self"]
-            if not concepts:
-                continue
+            concepts = [q.concept for h in siblings for q in h.qualifiers if q.concept and q.concept != "self"]
             span = self.group_text[k]
             words = self.text[span.start : span.end]
-            negated = self._negated(words, "")
+            if not concepts:
+                # 其中5位不符合资助条件 / 其中2个是老工作室 / 其中1个还在申报: what is said of the part, kept
+                # as said; the accounting decides what it means for the rule at hand.
+                said = self._predicate(words)
+                if said is not None:
+                    g.qualifiers.append(
+                        Qualifier(text=words, concept="", negated=said, span=Span(start=span.start, end=span.end))
+                    )
+                continue
+            negated = self._negated(words, "") or bool(self._predicate(words))
             affirmed = bool(re.search(r"了|过|已|都|满|交|缴|签|通过", words))
             if not (negated or affirmed):
                 continue
@@ -598,6 +656,17 @@ class _Reader:
                         span=Span(start=span.start, end=span.end),
                     )
                 )
+
+    def _predicate(self, words: str) -> bool | None:
+        """What a part of a group is said to be, without a concept: negated (不符合条件, 还没获批, 被淘汰),
+        not new (是老工作室, 以前取得的), pending (还在申报), or None when nothing is said."""
+        if re.search(r"不|没|未|淘汰|止步|落选|不符合|取消|失败|放弃|退出|离职|走了", words):
+            return True
+        if re.search(r"还在|正在|在公示|公示中|审核中|申报中|评审中|待审|待批|尚在", words):
+            return True  # not yet
+        if re.search(r"老|以前|之前|前年|去年就|好几年前|早就|早已|多年前|往年|原有|已有的", words):
+            return True  # not new: fails a 新增/新取得/新引进 condition (the accounting checks the rule has one)
+        return None
 
     def _topic_group(self, concept_end: int, clause: Span) -> int | None:
         """A group whose count follows the concept in the same clause with only 有/中/里 between."""

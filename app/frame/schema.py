@@ -83,6 +83,9 @@ class Group(BaseModel):
     text: str = Field("", description="all the words about this group (label and what is said of it)")
     parent: int | None = Field(None, description="index of the group this one is part of (其中3个)")
     complement: bool = Field(False, description="the rest of the parent (其他的 / 剩下的)")
+    part_of_several: bool = Field(
+        False, description="其中N个 after several groups, without saying of which one: it cannot be placed"
+    )
     additive: bool = Field(False, description="added to an earlier count (再加两个)")
     only: bool = Field(False, description="只有/仅 these: the rest of the parent did not do what is said of them")
     qualifiers: list[Qualifier] = Field(default_factory=list)

@@ -159,7 +159,14 @@ def category_of(words: str, rule: Rule) -> tuple[str | None, str]:
         # A longer level in the words than the matched form wins (高级技师 is not 技师).
         levels = vocabulary().levels_in(words)
         longest = max((e - s for s, e, _ in levels), default=0)
-        if longest <= best[0]:
+        matched = rule.amount(best[1])
+        # 省级劳模创新工作室 against 市级劳模(职工)创新工作室: the name matches, the level does not.
+        other_rank = (
+            matched is not None
+            and matched.ladder
+            and any(lv.ladder == matched.ladder and lv.rank != matched.rank for _, _, lv in levels)
+        )
+        if longest <= best[0] and not other_rank:
             return best[1], ""
     levels = vocabulary().levels_in(words)
     ladders = {a.ladder for a in rule.amounts if a.ladder}
@@ -234,8 +241,10 @@ def _condition_verdicts(
             out[cond.id] = verdict
             continue
         if cond.concept:
-            said = next((q for q in reversed(quals) if q.concept == cond.concept), None) or next(
-                (f for f in reversed(frame.facts) if f.concept == cond.concept), None
+            c = vocabulary().concept(cond.concept)
+            kin = {cond.concept, *(c.same_as if c else ())}
+            said = next((q for q in reversed(quals) if q.concept in kin), None) or next(
+                (f for f in reversed(frame.facts) if f.concept in kin), None
             )
             if said is not None:
                 verdict = _verdict(cond, said, doc_city, about)
@@ -460,6 +469,16 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
         if cat is None and not why and not own and g.parent is None and len(named_elsewhere) == 1:
             cat = next(iter(named_elsewhere))
         own_cats = categories_named(g.text or g.label, rule) if len(rule.amounts) > 1 else []
+        if g.number is not None and len(rule.amounts) > 1:
+            # 技师、高级技师一共4个: a count said for several categories together.
+            t = frame.numbers[g.number]
+            start = max([m.end() for m in re.finditer(r"[，,。；;？?！!]", frame.text[: t.span.start])], default=0)
+            lead = frame.text[start : t.span.start]
+            if (
+                re.search(r"(?:一共|总共|合计|加起来|一起|共)\s*(?:有)?\s*$", lead)
+                and len(categories_named(lead, rule)) > 1
+            ):
+                own_cats = categories_named(lead, rule)
         if len(own_cats) > 1 and not children.get(k):
             cat, why = None, "ambiguous"  # 其余有技师也有高级工: how many of each is not said
         elif cat is None and not own_cats and len(named_elsewhere) > 1 and g.parent is None and not children.get(k):
@@ -473,6 +492,22 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
             level_rank = lv[0][2].rank
         quals = list(g.qualifiers) + (list(groups[g.parent].qualifiers) if g.parent is not None else [])
         r.verdicts = _condition_verdicts(rule, frame, quals, doc_city, level_rank)
+        loose = [q for q in g.qualifiers if not q.concept]
+        if loose and not any(v == "not_met" for v in r.verdicts.values()):
+            said = loose[0]
+            new_conds = [c for c in rule.conditions if c.concept in ("新增", "新取得", "引进", "认定")]
+            if said.negated and re.search(
+                r"老|以前|之前|前年|去年就|好几年前|早就|早已|多年前|往年|原有|已有的", said.text
+            ):
+                if new_conds:
+                    r.verdicts = {**r.verdicts, **{c.id: "not_met" for c in new_conds}}
+                else:
+                    r.status, r.reason = "not_understood", f"“{said.text}”与文件的哪项条件有关，不清楚"
+            elif said.negated:
+                # 其中5位不符合资助条件 / 其中1个还在申报: the user says they do not qualify (yet).
+                r.status, r.reason = "excluded", said.text
+        if g.part_of_several and r.category is None:
+            r.status, r.reason = "not_understood", "不清楚是哪一组中的人"
         readings.append(r)
     # A total listed before its parts (一共10个，中职7个高职3个): the parts carry the categories. A part
     # taken out of the total (其中2个没过) cannot be put in a category unless it says which.
@@ -516,8 +551,8 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
         # 10个人参赛，只有6个进了决赛: the rest did not do what the part did.
         onlies = [c for c in kids if groups[c].only]
         if onlies and left > 0:
-            said = [q for c in onlies for q in groups[c].qualifiers if not q.negated]
-            failed = [cond for cond in rule.conditions if any(q.concept == cond.concept for q in said)]
+            done = [q for c in onlies for q in groups[c].qualifiers if not q.negated]
+            failed = [cond for cond in rule.conditions if any(q.concept == cond.concept for q in done)]
             if failed:
                 pr.verdicts = {**pr.verdicts, **{cond.id: "not_met" for cond in failed}}
         # The parent itself now stands for its remainder only.
@@ -669,7 +704,16 @@ def _time(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
 def _money(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
     money = [m for m in frame.money if m.number not in used]
     rates = [r for i, r in enumerate(frame.rates)]
+    context = words_pattern("money_context")
     if rule.kind == "percentage" or rule.kind == "target":
+        described = [
+            m for m in money if context.search(frame.text[max(0, m.span.start - 8) : m.span.start]) and m.role != "base"
+        ]
+        for m in described:
+            p.placements.append(Placement(m.text, "context", "", m.number))
+            if m.number is not None:
+                used.add(m.number)
+        money = [m for m in money if m not in described]
         bases = [m for m in money if m.role in ("base", "unknown")]
         deductions = [m for m in money if m.role == "deduction"]
         if rule.kind == "target":
@@ -699,7 +743,6 @@ def _money(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
         if rule.deduction_label and "deduction" not in p.inputs and "base" in p.inputs:
             p.missing.append(f"需先扣除的{rule.deduction_label}")
     else:
-        context = words_pattern("money_context")
         for m in money:
             lead = frame.text[max(0, m.span.start - 8) : m.span.start]
             if context is not None and context.search(lead):

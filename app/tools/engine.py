@@ -265,9 +265,10 @@ class RuleEngine:
             return
         # Amounts written in 万元 are computed in 元, so every sum has the same unit.
         scale = Decimal(10000) if rule.unit.startswith("万元") else Decimal(1)
-        counts = self._count_limit(rule, counts, result)
-        if counts is None:
+        limited = self._count_limit(rule, counts, result)
+        if limited is None:
             return
+        counts = limited
         terms = [(n, rule.amount(cat).value * scale) for cat, n in counts]  # type: ignore[union-attr]
         years = None
         if rule.recurrence == "day":

@@ -137,6 +137,11 @@ class Condition(BaseModel):
             object.__setattr__(self, "place_bound", True)
         if not self.employer_bound and re.search(r"该企业|本企业|本单位|该单位", words):
             object.__setattr__(self, "employer_bound", True)
+        if self.type == "enumeration" and self.min_rank is None and re.search(r"及以上|以上|不低于", self.label):
+            levels = vocabulary().levels_in(self.label)
+            if levels:
+                object.__setattr__(self, "ladder", levels[0][2].ladder)
+                object.__setattr__(self, "min_rank", levels[0][2].rank)
         return self
 
 
