@@ -2,11 +2,14 @@
 
 ``build_services(settings)`` is the only function that constructs backends.
 Tests and tools pass their own ``embedder`` or Chroma ``client`` to it.
+What answers from the index (store, retriever, rule engine, assistant) belongs
+to the generation being served and is rebuilt when another one is published.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from chromadb.api import ClientAPI
@@ -18,11 +21,12 @@ from app.answer.offline import OfflineAnswerer
 from app.answer.sentences import SentenceScorer
 from app.answer.sessions import RedisSessionStore, SessionStore
 from app.embeddings import build_embedder, embedder_id
-from app.retrieval import HybridRetriever, SearchResult
+from app.retrieval import HybridRetriever, IndexNotReady, SearchResult
 from app.settings import Settings
 from app.tools.engine import RuleEngine
 from app.tools.routing import Router
 from app.tools.rules import Catalogue
+from ingest.generations import Generation, Generations
 from ingest.manifest import Manifest
 from ingest.pipeline import Ingestor, WindowSettings
 from ingest.store import ClauseStore
@@ -30,35 +34,37 @@ from ingest.textproc import Tokenizer
 from ingest.vectors import VectorIndex, make_client
 
 
-@dataclass
-class Services:
-    settings: Settings
-    store: ClauseStore
-    vectors: VectorIndex
-    tokenizer: Tokenizer
-    llm: BaseChatModel | None = None
+class Serving:
+    """One published index generation and everything that answers from it, built on first use.
 
-    @cached_property
-    def ingestor(self) -> Ingestor:
-        r = self.settings.retrieval
-        return Ingestor(
-            self.store,
-            self.vectors,
-            self.settings.bm25_dir,
-            self.tokenizer,
-            WindowSettings(r.window_chars, r.window_overlap),
-            batch_size=self.settings.embedding.batch_size,
-            uploads_dir=self.settings.data_dir / "uploads",
-        )
+    Answer-time caches (the retriever's snapshot, the sentence scorer's statistics, the rule
+    engine's documents) belong to one generation, so they follow every switch.
+    """
+
+    def __init__(self, services: Services, generation: Generation):
+        self.services = services
+        self.generation = generation
+
+    @property
+    def number(self) -> int:
+        return self.generation.number
+
+    @property
+    def store(self) -> ClauseStore:
+        return self.generation.store
+
+    @property
+    def vectors(self) -> VectorIndex:
+        return self.generation.vectors
 
     @cached_property
     def retriever(self) -> HybridRetriever:
-        r = self.settings.retrieval
+        r = self.services.settings.retrieval
         return HybridRetriever(
             self.store,
             self.vectors,
-            self.tokenizer,
-            self.settings.bm25_dir,
+            self.services.tokenizer,
+            self.generation.bm25_dir,
             candidates=r.candidates,
             rrf_k=r.rrf_k,
             fusion=r.fusion,
@@ -66,14 +72,103 @@ class Services:
         )
 
     @cached_property
-    def catalogue(self) -> Catalogue:
-        return Catalogue.load(self.settings.rules_dir)
+    def engine(self) -> RuleEngine:
+        docs = {d.id: d for d in self.services.manifest().documents}
+        docs.update({d.meta.id: d.meta for d in self.store.documents()})
+        return RuleEngine(self.services.catalogue, docs)
 
     @cached_property
+    def assistant(self) -> Assistant:
+        svc = self.services
+        return Assistant(self.retriever, svc.router, self.engine, svc.sessions, self._backend())
+
+    def _backend(self) -> AnswerBackend:
+        svc = self.services
+        offline = OfflineAnswerer(svc.catalogue, SentenceScorer(svc.tokenizer, (c.text for c in self.store.clauses())))
+        if svc.llm is None and svc.settings.llm.backend == "offline":
+            return offline
+        from app.answer.llm import LLMAnswerer, build_chat_model
+
+        def lookup(clause_id: str) -> SearchResult | None:
+            clause = self.retriever.clause(clause_id)
+            doc = self.retriever.document(clause.doc_id) if clause else None
+            return SearchResult(clause=clause, doc=doc, score=0.0) if clause and doc else None
+
+        return LLMAnswerer(svc.llm or build_chat_model(svc.settings.llm), offline, self.engine, lookup)
+
+    def close(self) -> None:
+        self.generation.close()
+
+
+@dataclass
+class Services:
+    settings: Settings
+    generations: Generations
+    tokenizer: Tokenizer
+    llm: BaseChatModel | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _serving: Serving | None = field(default=None, init=False, repr=False)
+    _retired: Serving | None = field(default=None, init=False, repr=False)
+
+    def serving(self) -> Serving:
+        """The generation being served now (it is looked up on every call; switching costs one open)."""
+        number = self.generations.serving_number() or 0
+        current = self._serving
+        if current is not None and current.number == number:
+            return current
+        with self._lock:
+            current = self._serving
+            if current is not None and current.number == number:
+                return current
+            try:
+                generation = self.generations.open(number) if number else self.generations.empty()
+            except Exception as exc:  # noqa: BLE001 - a generation that cannot be opened is "not ready"
+                raise IndexNotReady(f"index generation {number} cannot be opened ({exc}); run ingest") from exc
+            fresh = Serving(self, generation)
+            if self._retired is not None:
+                self._retired.close()  # two switches ago: no request is still on it
+            self._retired, self._serving = current, fresh
+            return fresh
+
+    # The serving generation's parts, for callers that need one of them.
+    @property
+    def generation(self) -> Generation:
+        return self.serving().generation
+
+    @property
+    def store(self) -> ClauseStore:
+        return self.serving().store
+
+    @property
+    def vectors(self) -> VectorIndex:
+        return self.serving().vectors
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        return self.serving().retriever
+
+    @property
     def engine(self) -> RuleEngine:
-        docs = {d.id: d for d in self.manifest().documents}
-        docs.update({d.meta.id: d.meta for d in self.store.documents()})
-        return RuleEngine(self.catalogue, docs)
+        return self.serving().engine
+
+    @property
+    def assistant(self) -> Assistant:
+        return self.serving().assistant
+
+    @cached_property
+    def ingestor(self) -> Ingestor:
+        r = self.settings.retrieval
+        return Ingestor(
+            self.generations,
+            self.tokenizer,
+            WindowSettings(r.window_chars, r.window_overlap),
+            batch_size=self.settings.embedding.batch_size,
+            uploads_dir=self.settings.uploads_dir,
+        )
+
+    @cached_property
+    def catalogue(self) -> Catalogue:
+        return Catalogue.load(self.settings.rules_dir)
 
     @cached_property
     def router(self) -> Router:
@@ -88,30 +183,14 @@ class Services:
             self.settings.sessions_path, max_turns=c.max_turns, ttl_seconds=c.ttl_seconds, max_sessions=c.max_sessions
         )
 
-    @cached_property
-    def assistant(self) -> Assistant:
-        return Assistant(self.retriever, self.router, self.engine, self.sessions, self._backend())
-
-    def _backend(self) -> AnswerBackend:
-        offline = OfflineAnswerer(
-            self.catalogue, SentenceScorer(self.tokenizer, (c.text for c in self.store.clauses()))
-        )
-        if self.llm is None and self.settings.llm.backend == "offline":
-            return offline
-        from app.answer.llm import LLMAnswerer, build_chat_model
-
-        def lookup(clause_id: str) -> SearchResult | None:
-            clause = self.retriever.clause(clause_id)
-            doc = self.retriever.document(clause.doc_id) if clause else None
-            return SearchResult(clause=clause, doc=doc, score=0.0) if clause and doc else None
-
-        return LLMAnswerer(self.llm or build_chat_model(self.settings.llm), offline, self.engine, lookup)
-
     def manifest(self) -> Manifest:
         return Manifest.load(self.settings.manifest)
 
     def close(self) -> None:
-        self.store.close()
+        for serving in (self._serving, self._retired):
+            if serving is not None:
+                serving.close()
+        self._serving = self._retired = None
         if "sessions" in self.__dict__:
             self.sessions.close()
 
@@ -126,5 +205,5 @@ def build_services(
     embeddings = embedder or build_embedder(settings.embedding)
     c = settings.chroma
     client = chroma_client or make_client(mode=c.mode, path=settings.chroma_dir, host=c.host, port=c.port)
-    vectors = VectorIndex(client, c.collection, embeddings, embedder_id(embeddings))
-    return Services(settings, ClauseStore(settings.store_path), vectors, Tokenizer(), llm)
+    generations = Generations(settings.data_dir, client, c.collection, embeddings, embedder_id(embeddings))
+    return Services(settings, generations, Tokenizer(), llm)

@@ -84,7 +84,10 @@ class ServerSettings(BaseModel):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PA_", env_nested_delimiter="__", extra="ignore")
 
-    data_dir: Path = Field(REPO_ROOT / "data", description="where the clause store, BM25 and embedded Chroma live")
+    data_dir: Path = Field(
+        REPO_ROOT / "data",
+        description="index generations (clause store + BM25 each), embedded Chroma, sessions, uploads",
+    )
     manifest: Path = Field(REPO_ROOT / "corpus" / "manifest.yaml", description="the corpus manifest")
     rules_dir: Path = Field(REPO_ROOT / "corpus" / "rules", description="the machine-readable rule catalogue")
     chroma: ChromaSettings = ChromaSettings()
@@ -118,16 +121,16 @@ class Settings(BaseSettings):
         return cls(**overrides)
 
     @property
-    def store_path(self) -> Path:
-        return self.data_dir / "clauses.sqlite"
-
-    @property
     def sessions_path(self) -> Path:
         return self.data_dir / "sessions.sqlite"
 
     @property
-    def bm25_dir(self) -> Path:
-        return self.data_dir / "bm25"
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def jobs_path(self) -> Path:
+        return self.data_dir / "jobs.sqlite"
 
     @property
     def chroma_dir(self) -> Path:
