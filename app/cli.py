@@ -287,6 +287,11 @@ def _print_answer(ans: Answer) -> None:
 
 
 def _ask_once(services: Services, question: str, session: str | None, city: str | None) -> Answer:
+    if session is not None:
+        resolved = services.sessions.resolve(session)
+        if resolved != session:
+            err.print("[yellow]注意:[/] unknown or expired session; a new conversation was started", highlight=False)
+        session = resolved
     try:
         return services.assistant.ask(question, session_id=session, city=city)
     except IndexNotReady as exc:
