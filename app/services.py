@@ -122,7 +122,7 @@ class Services:
                 return current
             try:
                 generation = self.generations.open(number) if number else self.generations.empty()
-            except Exception as exc:  # noqa: BLE001 - a generation that cannot be opened is "not ready"
+            except Exception as exc:
                 raise IndexNotReady(f"index generation {number} cannot be opened ({exc}); run ingest") from exc
             fresh = Serving(self, generation)
             if self._retired is not None:

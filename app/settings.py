@@ -77,6 +77,9 @@ class ServerSettings(BaseModel):
     admin_token: str = Field("", description="token for /api/admin/*; empty disables the admin endpoints")
     max_question_chars: int = Field(2000, ge=10)
     max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="largest document an admin may upload")
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="largest request body other than an upload (checked while it is read)"
+    )
     log_questions: bool = Field(False, description="write question text to the logs (off: logs carry no personal data)")
     ui: bool = Field(True, description="mount the Gradio UI at /ui")
 

@@ -71,6 +71,7 @@ class IngestReport:
 class Source:
     meta: DocumentMeta
     path: Path
+    replaces: bool = False  # may take over an id stored from another file
 
 
 @dataclass(frozen=True)
@@ -238,10 +239,19 @@ class Ingestor:
                     serving.close()
 
     def run_documents(
-        self, documents: list[tuple[DocumentMeta, Path]], *, force: bool = False, progress: ProgressFn = _no_progress
+        self,
+        documents: list[tuple[DocumentMeta, Path]],
+        *,
+        force: bool = False,
+        replace: bool = False,
+        progress: ProgressFn = _no_progress,
     ) -> IngestReport:
-        """Ingest these files with this metadata (an upload); every other document stays as it is."""
-        return self._locked([Source(m, p) for m, p in documents], [], force, progress)
+        """Ingest these files with this metadata (an upload); every other document stays as it is.
+
+        ``replace``: a document already stored under one of these ids from another file gets this file instead
+        (otherwise that is refused as an id conflict).
+        """
+        return self._locked([Source(m, p, replace) for m, p in documents], [], force, progress)
 
     def delete(self, doc_id: str) -> IngestReport:
         """A generation without this document."""
@@ -331,7 +341,8 @@ class Ingestor:
             return None
         fp = self.fingerprint(src.meta, data)
         previous = old.get(src.meta.id)
-        if previous is not None and previous.source != str(src.path.resolve()) and Path(previous.source).exists():
+        moved = previous is not None and previous.source != str(src.path.resolve())
+        if moved and not src.replaces and previous is not None and Path(previous.source).exists():
             report.errors.append((label, f"document id {src.meta.id!r} is already used by {previous.source}"))
             return None
         if previous is not None and previous.fingerprint == fp and complete_in_serving(src.meta.id) and not force:

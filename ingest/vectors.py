@@ -128,8 +128,10 @@ class VectorIndex:
 
     def metadatas(self, ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
         """Window id → metadata, for these windows (those that exist) or for all."""
-        got = self._collection.get(ids=ids, include=["metadatas"]) if ids is None or ids else {"ids": []}
-        return dict(zip(got["ids"], got.get("metadatas") or [], strict=True))  # type: ignore[arg-type]
+        if ids is not None and not ids:
+            return {}
+        got = self._collection.get(ids=ids, include=["metadatas"])
+        return dict(zip(got["ids"], got["metadatas"] or [], strict=True))  # type: ignore[arg-type]
 
     def copy_from(self, other: VectorIndex, ids: list[str], batch: int = 1000) -> None:
         """Copy these windows (vectors, texts, metadata) from another collection, without embedding."""
