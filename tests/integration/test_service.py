@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -134,6 +135,18 @@ def test_admin_refuses_missing_or_wrong_tokens(admin_client: TestClient) -> None
     assert ok.status_code == 200 and len(ok.json()["unchanged"]) == 5
 
 
+def wait_for_job(client: TestClient | httpx.Client, accepted: httpx.Response, auth: dict[str, str]) -> dict:
+    """Poll an upload's job until it ends; returns the job."""
+    assert accepted.status_code == 202, accepted.text
+    location = accepted.headers["location"]
+    for _ in range(600):
+        job = client.get(location, headers=auth).json()
+        if job["state"] in ("done", "failed"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {location} did not finish")
+
+
 def test_admin_upload_search_and_delete(admin_client: TestClient) -> None:
     auth = {"X-Admin-Token": TOKEN}
     text = "一、青岛测试补贴。对取得青岛测试证书的，给予每人1234元测试补贴。\n二、附则。本办法自发布之日起施行。\n"
@@ -143,8 +156,10 @@ def test_admin_upload_search_and_delete(admin_client: TestClient) -> None:
         files={"file": ("qingdao-test.txt", text.encode("utf-8"), "text/plain")},
         data={"title": "青岛测试办法", "city": "青岛", "status": "draft"},
     )
-    assert up.status_code == 200, up.text
-    doc_id = up.json()["doc_id"]
+    job = wait_for_job(admin_client, up, auth)
+    assert job["state"] == "done", job
+    doc_id = job["result"]["doc_id"]
+    assert doc_id == "upload-qingdao-test"
     hits = admin_client.post("/api/search", json={"query": "青岛测试补贴 1234元", "k": 1}).json()
     assert hits[0]["doc_id"] == doc_id and hits[0]["status"] == "draft"
     # A manifest sync keeps uploaded documents.
