@@ -39,9 +39,7 @@ def admin_problem(settings: Settings, headers: Headers) -> ApiError | None:
             "Admin endpoints are disabled: no admin token is configured.",
         )
     authorization = headers.get("authorization", "")
-    given = headers.get("x-admin-token") or (
-        authorization[7:] if authorization.lower().startswith("bearer ") else ""
-    )
+    given = headers.get("x-admin-token") or (authorization[7:] if authorization.lower().startswith("bearer ") else "")
     if not given:
         return ApiError(401, "admin_token_missing", "缺少管理令牌。", "The admin token is missing.")
     if not hmac.compare_digest(given.encode(), expected.encode()):

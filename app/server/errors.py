@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from starlette.routing import Match
 
 from app.retrieval import IndexNotReady
@@ -32,6 +33,12 @@ def _body(code: str, message: str, message_en: str, details: object = None) -> d
 
 def error_body(exc: ApiError) -> dict[str, object]:
     return _body(exc.code, exc.message, exc.message_en, exc.details)
+
+
+def too_large(limit: int) -> ApiError:
+    return ApiError(
+        413, "body_too_large", f"请求内容过大（上限{limit}字节）。", f"The request body is larger than {limit} bytes."
+    )
 
 
 DESCRIPTIONS = {
@@ -86,9 +93,12 @@ def install(app: FastAPI) -> None:
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = _allowed(request) or headers.get("Allow", "")
-        if exc.status_code == 413:
+        if exc.status_code == 413:  # a body that passed its limit while it was read (app.server.guard)
+            limit = request.scope.get(MAX_BODY_SIZE_SCOPE_KEY)
             return JSONResponse(
-                _body("body_too_large", "请求内容过大。", str(exc.detail)), status_code=413, headers=headers
+                error_body(too_large(limit)) if limit else _body("body_too_large", "请求内容过大。", str(exc.detail)),
+                status_code=413,
+                headers=headers,
             )
         zh = {404: "找不到该地址。", 405: "不支持该请求方法。"}.get(exc.status_code, "请求无法处理。")
         return JSONResponse(

@@ -19,9 +19,9 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from starlette.datastructures import Headers
-from starlette.exceptions import HTTPException
+from starlette.middleware.body_limit import RequestBodyLimitResponder
 
-from app.server.errors import ApiError, error_body
+from app.server.errors import ApiError, error_body, too_large
 from app.settings import Settings
 
 Scope = MutableMapping[str, Any]
@@ -51,23 +51,9 @@ SECURITY_HEADERS = {
 }
 
 
-class BodyTooLarge(HTTPException):
-    """Raised from ``receive`` when a body passes its limit; FastAPI passes HTTPExceptions through as they are."""
-
-    def __init__(self, limit: int):
-        super().__init__(413, f"The request body is larger than {limit} bytes.")
-        self.limit = limit
-
-
 def body_limit(settings: Settings, path: str) -> int:
     server = settings.server
     return server.max_upload_bytes + MULTIPART_SLACK if path == UPLOAD_PATH else server.max_body_bytes
-
-
-def too_large(limit: int) -> ApiError:
-    return ApiError(
-        413, "body_too_large", f"请求内容过大（上限{limit}字节）。", f"The request body is larger than {limit} bytes."
-    )
 
 
 class RequestGuard:
@@ -89,7 +75,9 @@ class RequestGuard:
         declared = headers.get("content-length")
         if declared is not None:
             if not declared.strip().isdigit():
-                await _reply(send, ApiError(400, "bad_content_length", "Content-Length 不正确。", "Bad Content-Length."))
+                await _reply(
+                    send, ApiError(400, "bad_content_length", "Content-Length 不正确。", "Bad Content-Length.")
+                )
                 return
             if int(declared) > limit:
                 await _reply(send, too_large(limit))
@@ -100,29 +88,8 @@ class RequestGuard:
                 await _reply(send, problem)
                 return
 
-        received = 0
-        started = False
-
-        async def counted() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise BodyTooLarge(limit)
-            return message
-
-        async def tracked(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted, tracked)
-        except BodyTooLarge:
-            if started:
-                raise
-            await _reply(send, too_large(limit))
+        # Counted while it is read (Starlette's limiter, which FastAPI turns into a 413 wherever it trips).
+        await RequestBodyLimitResponder(self.app, limit)(scope, receive, send)
 
 
 def _with_headers(send: Send, policy: str) -> Send:

@@ -18,9 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.limits import MAX_HEADCOUNT
 from app.settings import REPO_ROOT
 from app.tools.calculators import fmt
-from app.limits import MAX_HEADCOUNT
 from app.tools.engine import RuleEngine, parse_bool, parse_count, parse_number
 from app.tools.result import ToolError, ToolResult
 from app.tools.rules import PAYEE_ZH, Catalogue, Condition, Rule

@@ -74,9 +74,7 @@ def old_generation_serves(reader: Services) -> None:
     assert len(reader.retriever.documents()) == 5
 
 
-def test_readers_keep_the_old_generation_until_the_switch(
-    writer: Services, reader: Services, corpus: Manifest
-) -> None:
+def test_readers_keep_the_old_generation_until_the_switch(writer: Services, reader: Services, corpus: Manifest) -> None:
     writer.ingestor.run(corpus)
     old_generation_serves(reader)
     edit_dalian(corpus)
@@ -143,9 +141,7 @@ def test_a_killed_build_leaves_the_old_generation_serving_and_is_resumed(
         report = again.ingestor.run(corpus)
         assert sorted(report.resumed) == sorted(d.id for d in corpus.documents[:2])
         assert sorted(report.updated) == sorted(d.id for d in corpus.documents)
-        assert report.embedded == report.windows - sum(
-            len(again.store.window_ids(d.id)) for d in corpus.documents[:2]
-        )
+        assert report.embedded == report.windows - sum(len(again.store.window_ids(d.id)) for d in corpus.documents[:2])
         assert report.generation == 2
     finally:
         again.close()
