@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@# torch first, pinned: pip finds the machine's local CPU build; unpinned it would pull CUDA.
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -c constraints.txt -e ".[test]"
+	$(PY) -m pip install -q -c constraints.txt -e ".[test,eval]"
 	@touch $(STAMP)
 
 run: setup  ## ingest the bundled corpus if needed, then start the service (UI + API) on 127.0.0.1:8000
@@ -28,8 +28,8 @@ chat: setup  ## the same assistant in the terminal
 	$(VENV)/bin/policy-assistant start
 
 test: setup  ## lint, type check, unit tests, integration tests (real model, real Chroma embedded + server)
-	$(VENV)/bin/ruff check app ingest tests
-	$(VENV)/bin/mypy app ingest
+	$(VENV)/bin/ruff check app ingest evaluation tests
+	$(VENV)/bin/mypy app ingest evaluation
 	$(PY) -m pytest
 
 unit: setup
@@ -39,16 +39,16 @@ integration: setup
 	$(PY) -m pytest tests/integration
 
 lint: setup
-	$(VENV)/bin/ruff check app ingest tests
-	$(VENV)/bin/ruff format --check app ingest tests
-	$(VENV)/bin/mypy app ingest
+	$(VENV)/bin/ruff check app ingest evaluation tests
+	$(VENV)/bin/ruff format --check app ingest evaluation tests
+	$(VENV)/bin/mypy app ingest evaluation
 
 eval: setup  ## every evaluation → eval/reports/report.md (with plots)
 	$(VENV)/bin/policy-assistant eval
 
 bench: setup  ## benchmarks, scaling to 50k clauses, load test → eval/reports/
 	$(VENV)/bin/policy-assistant bench
-	$(PY) -m app.evaluation.scaling
+	$(PY) -m evaluation.scaling
 	$(VENV)/bin/policy-assistant eval load --sweep --seconds 20
 	$(VENV)/bin/policy-assistant eval load --clients 20 --seconds 60
 	$(VENV)/bin/policy-assistant eval

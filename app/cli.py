@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sys
@@ -49,7 +50,8 @@ def eval_all(
     """Run every evaluation (retrieval, answers, holdout) and write the full report."""
     if ctx.invoked_subcommand is not None:
         return
-    from app.evaluation.report import run_all
+    _require_evaluation()
+    from evaluation.report import run_all
 
     services = _services(config)
     try:
@@ -74,6 +76,16 @@ def _services(config: Path | None) -> Services:
         return build_services(Settings.load(config))
     except Exception as exc:  # noqa: BLE001 - turn any start-up failure into one clear line
         _fail(f"cannot start: {exc}")
+
+
+# What the evaluation runners need beyond the product (the ``eval`` extra); imported only by their commands.
+_EVALUATION_MODULES = ("evaluation", "matplotlib", "psutil", "langchain_chroma", "langchain_text_splitters")
+
+
+def _require_evaluation() -> None:
+    missing = [m for m in _EVALUATION_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        _fail(f"the evaluation tools are not installed (missing {', '.join(missing)}): pip install -e '.[eval]'")
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -475,7 +487,8 @@ def eval_retrieval(
     config: ConfigOpt = None,
 ) -> None:
     """Recall@1, Recall@5 and MRR@10 for BM25, dense, hybrid and a naive baseline, in one run."""
-    from app.evaluation.retrieval import run_retrieval_eval
+    _require_evaluation()
+    from evaluation.retrieval import run_retrieval_eval
 
     services = _services(config)
     try:
@@ -497,7 +510,8 @@ def bench(
     quick: Annotated[bool, typer.Option("--quick", help="Fewer queries (for a fast look).")] = False,
 ) -> None:
     """Benchmarks with the real model: ingest throughput, warm latency, cold start, memory, Chroma server."""
-    from app.evaluation.bench import run_bench
+    _require_evaluation()
+    from evaluation.bench import run_bench
 
     result = run_bench(reports, quick=quick)
     out.print((reports / "bench.md").read_text(encoding="utf-8"), highlight=False, markup=False)
@@ -511,7 +525,8 @@ def eval_answers(
     config: ConfigOpt = None,
 ) -> None:
     """Key-fact accuracy, citation precision, refusals, false premises, calculations, drafts, script."""
-    from app.evaluation.answers import run_answer_eval
+    _require_evaluation()
+    from evaluation.answers import run_answer_eval
 
     services = _services(config)
     try:
@@ -560,7 +575,8 @@ def eval_loadtest(
     import asyncio
     import tempfile
 
-    from app.evaluation import loadtest as lt
+    _require_evaluation()
+    from evaluation import loadtest as lt
 
     proc = None
     log_path: Path | None = None

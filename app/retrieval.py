@@ -48,16 +48,22 @@ class Filters:
     city: str | None = None
     doc_id: str | None = None
     status: str | None = None
+    doc_ids: tuple[str, ...] | None = None  # the documents of the place asked about (scope)
 
     def accepts(self, doc: DocumentMeta) -> bool:
         return (
             (self.city is None or doc.city == self.city)
             and (self.doc_id is None or doc.id == self.doc_id)
             and (self.status is None or doc.status == self.status)
+            and (self.doc_ids is None or doc.id in self.doc_ids)
         )
 
     def chroma_where(self) -> dict[str, Any] | None:
-        parts = [{k: v} for k, v in (("city", self.city), ("doc_id", self.doc_id), ("status", self.status)) if v]
+        parts: list[dict[str, Any]] = [
+            {k: v} for k, v in (("city", self.city), ("doc_id", self.doc_id), ("status", self.status)) if v
+        ]
+        if self.doc_ids is not None:
+            parts.append({"doc_id": {"$in": list(self.doc_ids) or [""]}})
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else {"$and": parts}

@@ -24,6 +24,7 @@ from app.embeddings import build_embedder, embedder_id
 from app.retrieval import HybridRetriever, IndexNotReady, SearchResult
 from app.settings import Settings
 from app.tools.engine import RuleEngine
+from app.tools.extracted import overlay
 from app.tools.routing import Router
 from app.tools.rules import Catalogue
 from ingest.generations import Generation, Generations
@@ -72,15 +73,30 @@ class Serving:
         )
 
     @cached_property
+    def rules(self) -> Catalogue:
+        """The rules in force: curated rules laid over the provisions extracted from this generation's clauses."""
+        svc = self.services
+        docs = {d.meta.id: d.meta for d in self.store.documents()}
+        return overlay(svc.catalogue, self.store.clauses(), docs, use_curated=svc.settings.curated_rules)
+
+    @cached_property
     def engine(self) -> RuleEngine:
         docs = {d.id: d for d in self.services.manifest().documents}
         docs.update({d.meta.id: d.meta for d in self.store.documents()})
-        return RuleEngine(self.services.catalogue, docs)
+        return RuleEngine(self.rules, docs)
 
     @cached_property
     def assistant(self) -> Assistant:
         svc = self.services
-        return Assistant(self.retriever, svc.router, self.engine, svc.sessions, self._backend())
+        return Assistant(
+            self.retriever,
+            svc.router,
+            self.engine,
+            svc.sessions,
+            self._backend(),
+            rules=lambda: self.rules,
+            tokenizer=svc.tokenizer,
+        )
 
     def _backend(self) -> AnswerBackend:
         svc = self.services
@@ -151,6 +167,10 @@ class Services:
     def engine(self) -> RuleEngine:
         return self.serving().engine
 
+    def rules(self) -> Catalogue:
+        """The rules in force for the serving generation (curated over extracted)."""
+        return self.serving().rules
+
     @property
     def assistant(self) -> Assistant:
         return self.serving().assistant
@@ -168,11 +188,12 @@ class Services:
 
     @cached_property
     def catalogue(self) -> Catalogue:
+        """The curated rules of ``corpus/rules`` alone."""
         return Catalogue.load(self.settings.rules_dir)
 
     @cached_property
     def router(self) -> Router:
-        return Router(self.catalogue, self.tokenizer)
+        return Router()
 
     @cached_property
     def sessions(self) -> SessionStore | RedisSessionStore:

@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     )
     manifest: Path = Field(REPO_ROOT / "corpus" / "manifest.yaml", description="the corpus manifest")
     rules_dir: Path = Field(REPO_ROOT / "corpus" / "rules", description="the machine-readable rule catalogue")
+    curated_rules: bool = Field(
+        True, description="lay the curated rules over the extracted provisions (false: extraction only, for evaluation)"
+    )
     chroma: ChromaSettings = ChromaSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()

@@ -33,6 +33,7 @@ from ingest.ids import short_hash, slug
 from ingest.lexical import LexicalIndex
 from ingest.loaders import SUPPORTED_SUFFIXES, LoaderError, load_text
 from ingest.manifest import Manifest
+from ingest.provisions import EXTRACTOR_VERSION, with_provisions
 from ingest.schema import Clause, DocumentMeta
 from ingest.segment import SEGMENTER_VERSION, iter_text_windows, segment
 from ingest.store import StoredDocument
@@ -210,6 +211,7 @@ class Ingestor:
             data,
             meta.model_dump_json().encode(),
             SEGMENTER_VERSION.encode(),
+            EXTRACTOR_VERSION.encode(),
             self.embedder_id.encode(),
             f"{self.windows.max_chars}/{self.windows.overlap}".encode(),
         ):
@@ -353,7 +355,7 @@ class Ingestor:
         except LoaderError as exc:
             report.errors.append((label, exc.reason))
             return None
-        clauses = segment(loaded.text, src.meta)
+        clauses = with_provisions(segment(loaded.text, src.meta))
         if not clauses:
             report.errors.append((label, "no text to index was found in the file"))
             return None

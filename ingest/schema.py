@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ingest.provisions import Provision
+
 Status = Literal["in_force", "draft", "unknown"]
 ClauseKind = Literal["header", "preamble", "clause", "row", "signature"]
 
@@ -27,7 +29,9 @@ class DocumentMeta(BaseModel):
     issuer: str = "未注明"
     number: str = Field("", description="document number, e.g. 大政办发〔2023〕34号")
     date: str = Field("", description="ISO date when the document states one")
-    city: str = Field("未知", description="city the document applies to; 未知 when not stated")
+    city: str = Field("未知", description="city (or district) the document applies to; 未知 when not stated")
+    province: str = Field("", description="the province, when known (derived from the gazetteer otherwise)")
+    parent_city: str = Field("", description="for a district's document: the city it belongs to")
     status: Status = "unknown"
     source: str = Field(description="path of the source file, relative to the manifest")
     segmenter: Literal["auto", "numbered", "table"] = "auto"
@@ -62,6 +66,9 @@ class Clause(BaseModel):
     end: int
     order: int = Field(description="position of the clause in its document")
     fields: dict[str, str] = Field(default_factory=dict, description="named cells of a table row")
+    provisions: list[Provision] = Field(
+        default_factory=list, description="quantified provisions extracted from the text at ingest"
+    )
 
     @property
     def label(self) -> str:

@@ -105,6 +105,11 @@ class Tokenizer:
         self._ensure_ready()
         self._jieba.add_word(word)
 
+    def words(self, text: str) -> list[str]:
+        """jieba's precise segmentation with the domain dictionary: every character in exactly one word."""
+        self._ensure_ready()
+        return list(self._jieba.cut(text))
+
     def tokenize(self, text: str) -> list[str]:
         self._ensure_ready()
         tokens = []

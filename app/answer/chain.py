@@ -1,34 +1,44 @@
-"""The answer chain as a LangChain runnable: condense → retrieve → tools → answer → verify.
+"""The answer chain as a LangChain runnable: read → scope → retrieve → tools → answer → verify.
 
 ``Assistant.ask(question, session_id=None, city=None)`` is the Python API;
 ``Assistant.runnable`` is the same pipeline as a ``Runnable`` for LangChain
-users. The answer backend is pluggable: the deterministic offline answerer
-(default) or an OpenAI-compatible chat model (``app.answer.llm``). Either
-way numbers come from the clauses or the calculator, and every citation is
-checked to be verbatim text of the clause it names.
+users. The question is read once into a typed frame (``app.frame``), merged
+with the conversation's frame for a follow-up; the place it names decides
+which documents may answer (``app.scope``); routing, the accounting of every
+number, the calculator, the answer and the session all read that frame. The
+answer backend is pluggable: the deterministic offline answerer (default) or
+an OpenAI-compatible chat model (``app.answer.llm``). Either way numbers come
+from the clauses or the calculator, and every citation is checked to be
+verbatim text of the clause it names.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import resources
 from typing import Any, Protocol
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from app.answer import guards
-from app.answer.condense import Condensed, condense
 from app.answer.offline import AnswerContext, Draft, as_dict
 from app.answer.schema import Answer, AnswerCitation
 from app.answer.sessions import RedisSessionStore, SessionStore, Turn
 from app.answer.verify import verify_draft
+from app.frame.merge import carried, merge
+from app.frame.read import read_question
+from app.frame.schema import QuestionFrame
 from app.retrieval import Filters, HybridRetriever, SearchResult
+from app.scope import Scope, place_names, scope_for
+from app.tools.accounting import Plan, plan
 from app.tools.engine import RuleEngine
 from app.tools.result import ToolError, ToolResult
-from app.tools.routing import Router, named_categories
-from ingest.textproc import is_traditional, to_simplified, to_traditional
+from app.tools.routing import Router
+from app.tools.rules import Catalogue, Rule
+from ingest.textproc import Tokenizer, is_traditional, to_traditional
+
+TOPIC_CHARS = 200  # how much of the conversation's topic a follow-up's search carries
 
 
 class AnswerBackend(Protocol):
@@ -37,24 +47,22 @@ class AnswerBackend(Protocol):
     def answer(self, ctx: AnswerContext) -> Draft: ...
 
 
-def _other_cities() -> list[str]:
-    text = (resources.files("app") / "resources" / "other_cities.txt").read_text(encoding="utf-8")
-    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
-
-
 @dataclass
 class _State:
     question: str
     session_id: str
     city: str | None
     history: list[Turn] = field(default_factory=list)
-    condensed: Condensed | None = None
+    frame: QuestionFrame | None = None
+    standalone: str = ""
+    topic: str = ""
+    scope: Scope | None = None
     results: list[SearchResult] = field(default_factory=list)
+    rule: Rule | None = None
+    rules: list[Rule] = field(default_factory=list)
+    plan: Plan | None = None
     tool: ToolResult | None = None
     tool_intent: str | None = None
-    focus_terms: tuple[str, ...] = ()
-    focus_rule: str | None = None
-    unknown_city: str | None = None
     draft: Draft | None = None
 
 
@@ -68,6 +76,8 @@ class Assistant:
         backend: AnswerBackend,
         *,
         k: int = 5,
+        rules: Callable[[], Catalogue] | None = None,
+        tokenizer: Tokenizer | None = None,
     ):
         self.retriever = retriever
         self.router = router
@@ -75,7 +85,9 @@ class Assistant:
         self.sessions = sessions
         self.backend = backend
         self.k = k
-        self._other_cities = _other_cities()
+        # The rules in force: curated overlaid on extracted, for the current index (refreshed by the caller).
+        self._rules = rules or (lambda: engine.catalogue)
+        self.tokenizer = tokenizer
 
     # ------------------------------------------------------------------ API
 
@@ -87,10 +99,18 @@ class Assistant:
         state = _State(question.strip(), session_id or self.sessions.new_id(), city)
         return self.runnable.invoke(state)
 
+    def read(self, question: str, history: list[Turn] | None = None) -> QuestionFrame:
+        """The frame of a question (with the conversation's frame for a follow-up)."""
+        docs = self.retriever.documents()
+        frame = read_question(question, places=place_names(docs), tokenizer=self.tokenizer)
+        if history:
+            frame = merge(frame, history[-1].frame)
+        return frame
+
     @cached_property
     def runnable(self) -> Runnable[Any, Answer]:
         return (
-            RunnableLambda(self._condense, name="condense")
+            RunnableLambda(self._read, name="read")
             | RunnableLambda(self._retrieve, name="retrieve")
             | RunnableLambda(self._tools, name="tools")
             | RunnableLambda(self._answer, name="answer")
@@ -100,90 +120,109 @@ class Assistant:
 
     # ------------------------------------------------------------------ steps
 
-    def _condense(self, state: _State) -> _State:
+    def _read(self, state: _State) -> _State:
         state.history = self.sessions.history(state.session_id)
-        cities = tuple(d.city for d in self.retriever.documents() if d.city != "未知")
-
-        simplified = to_simplified(state.question)
-        state.condensed = condense(simplified, state.history, cities)
-        known = set(cities)
-        for other in self._other_cities:
-            if other in simplified and not any(k in simplified for k in known):
-                state.unknown_city = other
-                break
+        frame = self.read(state.question, state.history)
+        state.frame = frame
+        last = state.history[-1] if state.history else None
+        if last is not None and frame.follow_up:
+            topic = last.topic or last.standalone
+            old = [p for p in (last.places or []) if p]
+            new = frame.place_names("about")
+            for o in old:
+                for n in new:
+                    topic = topic.replace(o, n)
+            if new and not any(n in topic for n in new):
+                topic = " ".join(new) + " " + topic
+            state.topic = topic[:TOPIC_CHARS]
+            state.standalone = f"{state.topic} {frame.text}".strip()
+        else:
+            state.topic = frame.text[:TOPIC_CHARS]
+            state.standalone = frame.text
+        state.scope = scope_for(frame, self.retriever.documents(), city=state.city)
         return state
 
     def _retrieve(self, state: _State) -> _State:
-        assert state.condensed is not None
-        if state.unknown_city:
-            return state
-        # A question about one city is answered from that city's documents only.
-        city = state.city or state.condensed.city
-        query = guards.without_instructions(state.condensed.standalone)
-        if guards.premises(query):
+        assert state.scope is not None
+        scope = state.scope
+        if scope.restricted and not scope.doc_ids:
+            return state  # a place with no document: nothing may answer
+        query = guards.without_instructions(state.standalone)
+        if state.frame is not None and state.frame.claims:
             # Figures the user asks us to confirm may be wrong: search for the topic, not for them.
             query = guards.without_figures(query)
-        state.results = self.retriever.search(query, k=self.k, filters=Filters(city=city))
+        filters = Filters(doc_ids=tuple(scope.doc_ids)) if scope.restricted else None
+        state.results = self.retriever.search(query, k=self.k, filters=filters)
         return state
 
     def _tools(self, state: _State) -> _State:
-        assert state.condensed is not None
+        frame, scope = state.frame, state.scope
+        assert frame is not None and scope is not None
         if not state.results:
             return state
-        q = guards.without_instructions(state.condensed.standalone)
+        allowed = set(scope.doc_ids) if scope.restricted else {d.id for d in self.retriever.documents()}
+        rules = [r for r in self._rules().rules if r.doc_id in allowed]
+        state.rules = rules
         clause_ids = [r.clause.clause_id for r in state.results]
-        route = self.router.route(q, city=state.city, clause_ids=clause_ids)
-        carried = state.condensed.carried_rule
-        inputs: dict[str, Any]
-        if carried and (route is None or route.rule.id == carried):
-            rule = self.engine.rule(carried)
-            fresh = self.router.fill(state.question, rule)
-            inputs = {**state.condensed.carried_inputs, **fresh}
-            intent = route.intent if route else "calculate"
-        elif route is not None:
-            rule, inputs, intent = route.rule, route.inputs, route.intent
-        else:
+        carried_rule = state.history[-1].rule_id if state.history and frame.follow_up else None
+        # With a place named, every rule considered is of that place: one the question names may lead
+        # even if retrieval missed its clause. Without one, only rules whose clause was retrieved.
+        route = self.router.route(frame, rules, clause_ids, retrieved_only=not scope.restricted)
+        rule = route.rule if route is not None else None
+        if carried_rule and (rule is None or (route is not None and route.score < 4)):
+            kept = next((r for r in rules if r.id == carried_rule), None)
+            rule = kept or rule
+        if rule is None:
             return state
-        has_counts = any(rule.amount(k) is not None for k in inputs)
-        confirm_only = bool(guards.premises(to_simplified(state.question))) and not has_counts
-        state.focus_terms = tuple(c for c in named_categories(to_simplified(state.question), rule) if rule.amount(c))
+        doc = self.retriever.document(rule.doc_id)
+        state.rule = rule
+        state.plan = plan(frame, rule, doc_city=doc.city if doc else "")
         if rule.clause_id not in clause_ids:
             clause = self.retriever.clause(rule.clause_id)
-            doc = self.retriever.document(rule.doc_id)
             if clause is None or doc is None:
                 return state
             state.results.append(SearchResult(clause=clause, doc=doc, score=0.0))
+        # The clause of the rule the question names leads; it is of the place asked about (or, with no
+        # place named, one retrieval found).
+        state.results.sort(key=lambda r: r.clause.clause_id != rule.clause_id)
+        money = rule.kind in ("per_head", "one_off", "monthly", "percentage", "target")
+        given = bool(frame.groups or frame.money or [s for s in frame.spans if s.kind != "per_period"])
+        if money and not given and not frame.asks_total:
+            state.tool_intent = "facts"  # "大连工匠奖励多少钱": the standard, quoted, not a sum for one person
+            return state
+        check_only = frame.intent == "check" and rule.kind not in ("lookup",) and not frame.asks_total
         try:
-            tool = self.engine.run(rule.id, inputs, check_only=intent == "check" and rule.kind not in ("lookup",))
+            tool = self.engine_for().run(rule.id, state.plan.inputs, check_only=check_only)
         except ToolError:
             return state
-        state.condensed.carried_rule = rule.id
-        state.condensed.carried_inputs = inputs
-        state.focus_rule = rule.id
-        # The rule's clause leads: it is what the answer quotes first.
-        state.results.sort(key=lambda r: r.clause.clause_id != rule.clause_id)
-        if confirm_only or (tool.status == "needs_input" and not _asks_total(state.question)):
-            # "保障期是60个月吧？" or "标准是多少？": answered from the rule's clause, not with a sum.
-            state.tool_intent = "facts"
+        tool = _apply_plan(tool, state.plan)
+        asks_figure = frame.intent in ("calculate", "check") or frame.asks_total or bool(frame.groups)
+        if tool.status == "needs_input" and not asks_figure:
+            state.tool_intent = "facts"  # "标准是多少？": answered from the rule's clause, not with a sum
+            state.tool = None
             return state
         state.tool = tool
-        state.tool_intent = intent
+        state.tool_intent = "check" if check_only else frame.intent
         return state
 
+    def engine_for(self) -> RuleEngine:
+        catalogue = self._rules()
+        if catalogue is not self.engine.catalogue:
+            self.engine = RuleEngine(catalogue, self.engine.documents)
+        return self.engine
+
     def _answer(self, state: _State) -> _State:
-        assert state.condensed is not None
-        named = tuple(
-            d.city for d in self.retriever.documents() if d.city != "未知" and d.city in state.condensed.standalone
-        )
+        assert state.frame is not None and state.scope is not None
         ctx = AnswerContext(
             question=state.question,
-            standalone=state.condensed.standalone,
+            standalone=state.standalone,
             results=state.results,
             tool=state.tool,
-            named_cities=named,
-            unknown_city=state.unknown_city,
-            terms=state.focus_terms,
-            focus_rule=state.focus_rule,
+            frame=state.frame,
+            scope=state.scope,
+            rule=state.rule,
+            plan=state.plan,
+            rules=state.rules,
         )
         state.draft = self.backend.answer(ctx)
         return state
@@ -192,11 +231,11 @@ class Assistant:
         assert state.draft is not None
         if state.tool is None and state.draft.tool is not None:
             state.tool, state.tool_intent = state.draft.tool, "model"  # chosen by the model, computed by the engine
-        state.draft = verify_draft(state.draft, state.tool, to_simplified(state.question))
+        state.draft = verify_draft(state.draft, state.tool, state.frame.text if state.frame else state.question)
         return state
 
     def _finish(self, state: _State) -> Answer:
-        assert state.draft is not None and state.condensed is not None
+        assert state.draft is not None and state.frame is not None
         draft = state.draft
         traditional = is_traditional(state.question)
         text = "".join(s.text if s.quote or not traditional else to_traditional(s.text) for s in draft.segments)
@@ -225,17 +264,19 @@ class Assistant:
                 calculation = as_dict(tool)
         warnings = [to_traditional(w) if traditional else w for w in draft.warnings]
         follow = [to_traditional(f) if traditional else f for f in draft.follow_up]
-        top_city = citations[0].city if citations else None
         self.sessions.append(
             state.session_id,
             Turn(
                 question=state.question,
-                standalone=state.condensed.standalone,
+                standalone=state.standalone,
+                topic=state.topic,
                 answer=text,
-                city=state.condensed.city or (top_city if top_city != "未知" else None),
-                rule_id=state.condensed.carried_rule,
-                inputs={k: str(v) for k, v in (state.condensed.carried_inputs or {}).items()},
+                city=(state.scope.places[0] if state.scope and state.scope.places else None),
+                places=state.frame.place_names("about"),
+                rule_id=state.rule.id if state.rule is not None else None,
+                inputs={k: str(v) for k, v in (state.plan.inputs if state.plan else {}).items()},
                 clause_ids=[c.clause_id for c in citations],
+                frame=carried(state.frame),
             ),
         )
         return Answer(
@@ -246,16 +287,30 @@ class Assistant:
             refused=draft.refused,
             warnings=warnings,
             session_id=state.session_id,
-            standalone_question=state.condensed.standalone,
+            standalone_question=state.standalone,
             backend=self.backend.name,
             follow_up_questions=follow,
+            frame=state.frame.model_dump(mode="json", exclude={"numbers"}),
         )
 
 
-_TOTAL = re.compile(r"一共|总共|合计|能拿多少|能领多少|拿多少|领多少|给多少|补多少|算一下|算算|多少钱")
+def _apply_plan(tool: ToolResult, p: Plan) -> ToolResult:
+    """The engine's result, with what the accounting found: no total unless every number was placed."""
+    tool.reading = p.reading()
+    tool.accounting = p.as_dict()
+    if tool.result is None:
+        if p.missing:
+            tool.questions = [*p.missing, *[q for q in tool.questions if not any(q[:5] == m[:5] for m in p.missing)]]
+        return tool
+    if not p.can_total:
+        tool.status = "needs_input"
+        tool.details["withheld"] = {"result": str(tool.result), "formula": tool.formula}
+        tool.result, tool.formula, tool.result_text = None, None, ""
+        asks = list(p.missing)
+        for g in p.not_listed:
+            asks.append(f"{g.label}：{g.reason}")
+        for pl in p.not_understood:
+            asks.append(f"“{pl.what}”指的是什么？" + (f"（{pl.note}）" if pl.note else ""))
+        tool.questions = [*asks, *[q for q in tool.questions if q not in asks]]
+    return tool
 
-
-def _asks_total(question: str) -> bool:
-    return bool(_TOTAL.search(question)) or bool(
-        re.search(r"(?:\d+|[一二两三四五六七八九十]+)\s*(?:个|名|位|人)", question)
-    )

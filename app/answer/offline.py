@@ -21,22 +21,32 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from app.answer import guards
 from app.answer.sentences import SentenceScorer
+from app.frame.schema import QuestionFrame
 from app.query import analyze, extract_amounts
 from app.retrieval import SearchResult
+from app.scope import Scope
+from app.tools.accounting import Plan
 from app.tools.calculators import fmt
+from app.tools.engine import UNREVIEWED
 from app.tools.result import ToolResult
 from app.tools.rules import PAYEE_ZH, QUALIFIER_ZH, Catalogue, Rule
 from ingest.schema import DocumentMeta
 from ingest.textproc import to_simplified
 
-SCOPE = (
-    "我是技能人才政策助手，只能回答厦门、大连、南通等地技能人才政策文件中的问题，"
-    "例如职业技能培训补贴、学徒制、技能竞赛、职业资格采认、技能人才激励等。"
-)
+
+def scope_text(covered: list[str]) -> str:
+    places = "、".join(covered) if covered else "已收录地区"
+    return (
+        f"我是技能人才政策助手，只能回答已收录的技能人才政策文件（{places}等地）中的问题，"
+        "例如职业技能培训补贴、学徒制、技能竞赛、职业资格采认、技能人才激励等。"
+    )
+
+
 NOT_OFFICE = "本助手不代表任何政府部门，不能出具证明、批复或作出承诺；以下仅为政策文件原文的解读。"
 FALLBACK_DEPARTMENT = "当地人力资源和社会保障部门（可拨打12345政务服务便民热线）"
 MONEY_KINDS = ("per_head", "monthly", "one_off", "percentage")
@@ -86,20 +96,37 @@ class AnswerContext:
     standalone: str
     results: list[SearchResult]
     tool: ToolResult | None = None
-    named_cities: tuple[str, ...] = ()
-    unknown_city: str | None = None
-    terms: tuple[str, ...] = ()  # categories the question names (高职, 技师 …)
-    focus_rule: str | None = None  # the rule the question (or the conversation) is about
+    frame: QuestionFrame | None = None
+    scope: Scope | None = None
+    rule: Rule | None = None  # the rule the question (or the conversation) is about
+    plan: Plan | None = None  # where every number of the question went
+    rules: list[Rule] = field(default_factory=list)  # the rules of the documents in scope
 
     @property
     def simplified(self) -> str:
         """The question as typed, in Simplified script: what every check reads."""
-        return to_simplified(self.question)
+        return self.frame.text if self.frame is not None else to_simplified(self.question)
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Categories of the rule the question names (高职, 技师 …)."""
+        if self.rule is None:
+            return ()
+        text = self.simplified
+        return tuple(a.category for a in self.rule.amounts if any(f in text for f in self.rule.forms(a)))
+
+    @property
+    def covered(self) -> list[str]:
+        return self.scope.covered if self.scope is not None else []
 
 
-def doc_line(doc: DocumentMeta) -> str:
+def doc_line(doc: DocumentMeta, ctx: AnswerContext | None = None) -> str:
+    """《title》（number, date）, with the document's place when the question named none."""
     bits = [p for p in (doc.number, doc.date) if p]
-    return f"《{doc.title}》" + (f"（{'，'.join(bits)}）" if bits else "")
+    place = ""
+    if ctx is not None and ctx.scope is not None and not ctx.scope.restricted:
+        place = doc.city if doc.city not in ("", "未知") else "（地区不详）"
+    return f"{place}《{doc.title}》" + (f"（{'，'.join(bits)}）" if bits else "")
 
 
 def clause_label(result: SearchResult) -> str:
@@ -127,11 +154,14 @@ class OfflineAnswerer:
             draft.warnings.append("问题要求出具证明或以政府部门名义作答：本助手不能这样做。")
         if guards.injection_attempt(ctx.simplified):
             draft.warnings.append("问题中含有要求改变助手规则的指令，已忽略；回答只依据政策文件原文。")
-        if ctx.unknown_city:
+        scope = ctx.scope
+        if scope is not None and scope.restricted and not scope.doc_ids:
+            missing = "、".join(scope.uncovered)
+            covered = "、".join(scope.covered)
             draft.say(
-                f"现有政策文件中没有{ctx.unknown_city}的规定，无法回答。现有文件涉及："
-                "厦门、大连、南通，以及一份地区不详的措施文件。"
-                f"请咨询{ctx.unknown_city}{FALLBACK_DEPARTMENT}。"
+                f"语料中没有{missing}的文件，无法回答{missing}的规定。"
+                + (f"现有文件涉及：{covered}。" if covered else "")
+                + f"请咨询{missing}{FALLBACK_DEPARTMENT}。"
             )
             draft.refused = True
             return draft
@@ -140,7 +170,7 @@ class OfflineAnswerer:
             or guards.is_task_request(q)
             or (guards.is_off_topic(q) and not ctx.tool and not self._grounded(ctx))
         ):
-            draft.say(SCOPE)
+            draft.say(scope_text(ctx.covered))
             draft.refused = True
             return draft
 
@@ -149,26 +179,25 @@ class OfflineAnswerer:
         else:
             self._fact_answer(ctx, draft)
             if ctx.tool is not None and ctx.tool.conditions and ctx.tool.status != "needs_input":
-                self._conditions(ctx.tool, draft)
+                self._conditions(ctx.tool, draft, ctx.rule)
         self._flag_documents(draft)
         return draft
 
     # ------------------------------------------------------------------ tools
 
     def _use_tool(self, ctx: AnswerContext) -> bool:
-        tool = ctx.tool
-        if tool is None:
+        tool, rule = ctx.tool, ctx.rule
+        if tool is None or rule is None:
             return False
-        rule = self.catalogue.get(tool.rule_id)
-        if rule is not None and not rule.amounts and rule.kind == "eligibility" and guards.asks_amount(ctx.simplified):
+        if rule.kind == "unstated" or (not rule.amounts and rule.kind == "eligibility" and guards.asks_amount(ctx.simplified)):
             return False  # "how much" about a benefit the text gives no figure for: the fact path says so
+        if tool.status == "needs_input" and ctx.plan is not None and (ctx.plan.groups or ctx.plan.missing):
+            return True  # the user gave figures: say what was understood and what is missing
         return tool.status != "needs_input" or tool.kind in ("eligibility", "lookup")
 
     def _tool_answer(self, ctx: AnswerContext, draft: Draft) -> None:
-        tool = ctx.tool
-        assert tool is not None
-        rule = self.catalogue.get(tool.rule_id)
-        assert rule is not None
+        tool, rule, p = ctx.tool, ctx.rule, ctx.plan
+        assert tool is not None and rule is not None
         source = self._source_for(ctx, rule)
         if tool.status == "not_eligible":
             unmet = [c for c in tool.conditions if c.status == "not_met"]
@@ -182,33 +211,75 @@ class OfflineAnswerer:
                 draft.say("\n不满足条件的，不能计算补贴金额。")
         elif tool.kind in ("eligibility", "lookup"):
             self._eligibility_lead(tool, draft)
-        else:
+        elif tool.result is not None:
             self._calculation_lead(rule, tool, draft)
-        draft.say("\n依据" + doc_line(source.doc) + clause_label(source) + "：")
+        else:
+            self._no_total_lead(rule, tool, p, draft)
+        if p is not None:
+            self._accounting_lines(rule, tool, p, draft)
+        draft.say("\n依据" + doc_line(source.doc, ctx) + clause_label(source) + "：")
         draft.quote(source, rule.quote)
-        self._conditions(tool, draft)
+        self._conditions(tool, draft, rule)
         if rule.notes:
             draft.say(f"\n说明：{rule.notes}")
+        if not rule.reviewed and rule.kind in MONEY_KINDS + ("percentage",):
+            draft.say("\n" + UNREVIEWED)
         draft.warnings.extend(w for w in tool.warnings if w not in draft.warnings)
 
     def _calculation_lead(self, rule: Rule, tool: ToolResult, draft: Draft) -> None:
-        who = tool.payee_zh if tool.payee != "none" else ""
+        who = tool.payee_zh if tool.payee not in ("none", "unspecified") else ""
         if tool.qualifier == "cap":
-            draft.say(f"{who}按标准最多可获得{tool.title} {tool.result_text.replace('最高 ', '')}")
+            draft.say(f"{who}按标准最多可获得{tool.title} {tool.result_text.replace('最高 ', '').replace('最多 ', '')}")
         elif tool.qualifier == "floor":
-            draft.say(f"{who}可获得{tool.title}不少于 {tool.result_text.replace('不少于 ', '')}")
+            draft.say(f"{who}可获得{tool.title}不少于 {tool.result_text.replace('不少于 ', '').replace('至少 ', '')}")
         else:
             draft.say(f"{who}可获得{tool.title}共 {tool.result_text}")
         if tool.formula:
             draft.say(f"（算式：{tool.formula} = {fmt(tool.result) if tool.result is not None else ''}）")
         draft.say("。")
-        if tool.payee != "none":
+        if tool.status == "conditional":
+            draft.say("以上金额以满足下列全部条件为前提。")
+        if tool.payee not in ("none", "unspecified"):
             draft.say(f"这笔钱发给{tool.payee_zh}。")
+        elif tool.payee == "unspecified":
+            draft.say("文件没有写明这笔钱发给谁。")
         if tool.details.get("remaining_months") is not None:
             draft.say(
                 f"已享受后，保障期内还剩 {tool.details['remaining_months']} 个月，"
                 f"共 {tool.details['remaining_amount']} 元（{tool.details['remaining_formula']}）。"
             )
+
+    def _no_total_lead(self, rule: Rule, tool: ToolResult, p: Plan | None, draft: Draft) -> None:
+        """What was understood, and why no total can be given yet."""
+        draft.say(f"关于“{tool.title}”：")
+        if p is not None and p.not_listed:
+            listed = "、".join(a.label or a.category for a in rule.amounts)
+            names = "、".join(f"{g.label}{'（' + str(g.count) + '人）' if g.count is not None else ''}" for g in p.not_listed)
+            draft.say(f"文件只列了{listed}的标准，没有写{names}的标准，不能按其他类别的标准计算，因此无法给出合计。")
+        elif p is not None and p.not_understood:
+            draft.say("问题中有数字我没能确定含义，为避免算错，暂不给出合计。")
+        else:
+            draft.say("还缺少计算所需的信息，暂不给出合计。")
+        amounts = amount_summary(rule)
+        draft.say("\n· " + amounts)
+
+    def _accounting_lines(self, rule: Rule, tool: ToolResult, p: Plan, draft: Draft) -> None:
+        reading = p.reading()
+        if reading:
+            draft.say("\n按您说的：" + reading + "。")
+        for g in p.excluded:
+            failed = [c for c in rule.conditions if g.verdicts.get(c.id) == "not_met"]
+            fix = "；".join(c.remedy or f"满足“{c.label}”" for c in failed)
+            draft.say(f"\n· 未计入：{g.label}{g.count if g.count is not None else ''}人——{g.reason}；{fix}后可按标准计入。")
+        for c in p.claims:
+            if c.correct is False and c.actual:
+                draft.say(f"\n· 需要更正：不是{_claimed(c.claimed, c.unit)}，文件规定的是{'、'.join(dict.fromkeys(c.actual))}。")
+            elif c.correct is True:
+                draft.say(f"\n· 您说的{_claimed(c.claimed, c.unit)}与文件一致。")
+        if tool.result is None:
+            for a in p.missing:
+                if a not in draft.follow_up:
+                    draft.follow_up.append(a)
 
     def _eligibility_lead(self, tool: ToolResult, draft: Draft) -> None:
         if tool.kind == "lookup" and tool.outcome and tool.status != "needs_input":
@@ -222,19 +293,20 @@ class OfflineAnswerer:
         else:
             draft.say(f"关于“{tool.title}”：满足下列全部条件的，{outcome or '可以享受'}。")
 
-    def _conditions(self, tool: ToolResult, draft: Draft) -> None:
-        if not tool.conditions:
-            return
-        mark = {"met": "✔ 已满足", "not_met": "✘ 不满足", "unknown": "？待确认"}
-        draft.say("\n条件：")
-        rule = self.catalogue.get(tool.rule_id)
-        alternatives = {a.when: a.text for a in rule.alternatives} if rule else {}
-        for c in tool.conditions:
-            draft.say(f"\n· {c.label}——{mark[c.status]}")
-            if c.status == "unknown" and c.id in alternatives:
-                draft.say(f"（如不满足：{alternatives[c.id]}）")
+    def _conditions(self, tool: ToolResult, draft: Draft, rule: Rule | None = None) -> None:
+        """Each condition with its status, then one line with everything still to ask."""
+        if tool.conditions:
+            mark = {"met": "✔ 已满足", "not_met": "✘ 不满足", "unknown": "？待确认"}
+            draft.say("\n条件：")
+            alternatives = {a.when: a.text for a in rule.alternatives} if rule else {}
+            for c in tool.conditions:
+                draft.say(f"\n· {c.label}——{mark[c.status]}")
+                if c.status == "unknown" and c.id in alternatives:
+                    draft.say(f"（如不满足：{alternatives[c.id]}）")
         unknown = [c.question for c in tool.conditions if c.status == "unknown"]
-        draft.follow_up.extend(unknown + [q for q in tool.questions if q not in unknown])
+        for q in [*tool.questions, *unknown]:
+            if q not in draft.follow_up:
+                draft.follow_up.append(q)
         if draft.follow_up:
             draft.say("\n请补充：" + "；".join(draft.follow_up))
 
@@ -255,7 +327,7 @@ class OfflineAnswerer:
         self._focus_lead(ctx, draft)
         sentences = self.scorer.best(query, top.clause.text, wants_figure=wants_figure, terms=ctx.terms)
         if not sentences:
-            draft.say(SCOPE)
+            draft.say(scope_text(ctx.covered))
             draft.refused = True
             return
         quote = top.clause.text[sentences[0].start : sentences[-1].end]
@@ -277,18 +349,18 @@ class OfflineAnswerer:
         elif not corrected and ctx.tool is not None and ctx.tool.status == "needs_input":
             draft.say(f"要算出具体金额，还需要知道：{'；'.join(ctx.tool.questions)}")
             draft.follow_up.extend(ctx.tool.questions)
-        draft.say(("\n" if draft.segments else "") + "依据" + doc_line(top.doc) + clause_label(top) + "：")
+        draft.say(("\n" if draft.segments else "") + "依据" + doc_line(top.doc, ctx) + clause_label(top) + "：")
         draft.quote(top, quote)
         if not draft.refused:
-            self._amount_notes(top, quote, draft)
+            self._amount_notes(ctx, top, quote, draft)
 
         second = self._second_source(ctx, top)
         if second is not None:
             more = self.scorer.best(query, second.clause.text, wants_figure=wants_figure, limit=1)
             if more:
-                draft.say("\n另见" + doc_line(second.doc) + clause_label(second) + "：")
+                draft.say("\n另见" + doc_line(second.doc, ctx) + clause_label(second) + "：")
                 draft.quote(second, more[0].text)
-                self._amount_notes(second, more[0].text, draft)
+                self._amount_notes(ctx, second, more[0].text, draft)
 
     def _grounded(self, ctx: AnswerContext) -> bool:
         """The question shares distinctive words with the best clause (一试双证 is, 天气 is not)."""
@@ -323,7 +395,7 @@ class OfflineAnswerer:
 
     def _focus_lead(self, ctx: AnswerContext, draft: Draft) -> None:
         """For "如果是高职生呢？": the amount of the category asked about, from the rule."""
-        rule = self.catalogue.get(ctx.focus_rule) if ctx.focus_rule else None
+        rule = ctx.rule
         if rule is None or not ctx.terms:
             return
         for term in ctx.terms:
@@ -344,29 +416,30 @@ class OfflineAnswerer:
         if re.search(r"税前", ctx.simplified) and "税后" in text:
             draft.say("不对：文件写的是税后金额，不是税前。")
             return True
-        for p in guards.premises(ctx.simplified):
-            units = {"万": ("万", "万元"), "万元": ("万", "万元"), "%": ("%", "％"), "％": ("%", "％")}.get(
-                p.unit, (p.unit,)
-            )
-            stated = re.compile(rf"(?<![\d.]){re.escape(p.value)}\s*(?:{'|'.join(map(re.escape, units))})")
-            if stated.search(text):
+        if ctx.plan is not None and ctx.rule is not None and ctx.rule.clause_id == top.clause.clause_id:
+            for c in ctx.plan.claims:
+                if c.correct is False and c.actual:
+                    draft.say(f"需要更正：不是{_claimed(c.claimed, c.unit)}。文件规定的是{'、'.join(c.actual)}。")
+                    return True
+            if ctx.plan.claims:
+                return False
+        claims = ctx.frame.claims if ctx.frame is not None else []
+        for c in claims:
+            stated, actual = _claim_in_text(c.value, c.unit, text, quote)
+            if stated:
                 continue  # the figure is right
-            same_unit = re.findall(rf"\d+(?:\.\d+)?\s*{re.escape(p.unit)}", quote) or re.findall(
-                rf"\d+(?:\.\d+)?\s*{re.escape(p.unit)}", text
-            )
-            if same_unit:
-                actual = "、".join(dict.fromkeys(same_unit))
-                draft.say(f"不是{p.text}。文件规定的是{actual}。")
+            if actual:
+                draft.say(f"需要更正：不是{_claimed(c.value, c.unit)}。文件规定的是{'、'.join(actual)}。")
                 return True
             vague = guards.vague_amount(quote) or guards.vague_amount(text)
             if vague:
-                draft.say(f"文件没有规定{p.text}，原文只说“{vague}”。")
+                draft.say(f"文件没有规定{_claimed(c.value, c.unit)}，原文只说“{vague}”。")
                 return True
         return False
 
-    def _amount_notes(self, result: SearchResult, quote: str, draft: Draft) -> None:
+    def _amount_notes(self, ctx: AnswerContext, result: SearchResult, quote: str, draft: Draft) -> None:
         """Restate the amounts of the quoted text with qualifier, unit, period and payee."""
-        for rule in self.catalogue.rules:
+        for rule in ctx.rules or self.catalogue.rules:
             if rule.clause_id != result.clause.clause_id or rule.kind not in MONEY_KINDS + ("one_off",):
                 continue
             if not (rule.quote in quote or quote in rule.quote or _overlap(rule.quote, quote) > 0.5):
@@ -374,7 +447,7 @@ class OfflineAnswerer:
             draft.say("\n· " + amount_summary(rule))
 
     def _second_source(self, ctx: AnswerContext, top: SearchResult) -> SearchResult | None:
-        if ctx.named_cities or len(ctx.results) < 2:
+        if (ctx.scope is not None and ctx.scope.restricted) or len(ctx.results) < 2:
             return None
         second = ctx.results[1]
         if second.doc.id == top.doc.id or second.score < 0.85 * top.score:
@@ -409,6 +482,37 @@ def amount_summary(rule: Rule) -> str:
     period = f"，保障期{rule.period_months}个月" if rule.period_months else ""
     payee = f"，发给{PAYEE_ZH[rule.payee]}" if rule.payee != "none" else ""
     return f"{rule.title}：{'、'.join(parts)}{(' ' + unit) if unit and unit != '%' else ''}{period}{payee}。"
+
+
+def _claimed(value: Decimal, unit: str) -> str:
+    """The user's figure in the document's units: 10000元, 48个月, 50%."""
+    return f"{fmt(value)}{unit}"
+
+
+_TEXT_FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|元|万|个月|年|%|％)")
+
+
+def _claim_in_text(value: Decimal, unit: str, text: str, quote: str) -> tuple[bool, list[str]]:
+    """Whether the clause states the claimed figure, and the figures of the same kind it does state."""
+    same: list[str] = []
+    found = False
+    for source in (quote, text):
+        for m in _TEXT_FIGURE.finditer(source):
+            n, u = Decimal(m.group(1)), m.group(2)
+            if unit == "元" and u in ("元", "万元", "万"):
+                v = n * 10000 if u.startswith("万") else n
+            elif unit == "个月" and u in ("个月", "年"):
+                v = n * 12 if u == "年" else n
+            elif unit == "%" and u in ("%", "％"):
+                v = n
+            else:
+                continue
+            if v == value:
+                found = True
+            same.append(m.group(0).replace(" ", ""))
+        if same:
+            break
+    return found, list(dict.fromkeys(same))
 
 
 def _overlap(a: str, b: str) -> float:

@@ -32,3 +32,4 @@ class Answer(BaseModel):
     standalone_question: str = Field("", description="the question as understood with the conversation so far")
     backend: str = "offline"
     follow_up_questions: list[str] = Field(default_factory=list)
+    frame: dict[str, Any] | None = Field(None, description="how the question was read (places, groups, spans, facts, claims)")

@@ -34,10 +34,13 @@ class Turn(BaseModel):
     question: str
     standalone: str
     answer: str
+    topic: str = Field("", description="what the conversation is about, for a follow-up's search (bounded)")
     city: str | None = None
+    places: list[str] = Field(default_factory=list, description="the places the turn was about")
     rule_id: str | None = None
     inputs: dict[str, Any] = Field(default_factory=dict)
     clause_ids: list[str] = Field(default_factory=list)
+    frame: dict[str, Any] | None = Field(None, description="the turn's question frame, carried to the next (bounded)")
 
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{32}$")  # what new_id() issues

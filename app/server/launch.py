@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import httpx
-import psutil
 
 from app.settings import REPO_ROOT
 
@@ -71,6 +70,8 @@ def stop_service(proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
     try:
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
+        import psutil  # the `eval` extra: only benchmarks and tests start the service this way
+
         with contextlib.suppress(psutil.Error):
             for child in psutil.Process(proc.pid).children(recursive=True):
                 child.kill()

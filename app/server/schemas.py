@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AllowInfNan, BaseModel, Field, StrictBool, StrictFloat, StrictInt
 
 from app.limits import MAX_INPUT_NAME_CHARS, MAX_INPUT_VALUE_CHARS, MAX_TOOL_INPUTS
 
 InputName = Annotated[str, Field(min_length=1, max_length=MAX_INPUT_NAME_CHARS)]
-# One value as a user gives it: a number, yes/no, or a short text (3, "3个", "是", "1.5万").
-InputValue = Annotated[str, Field(max_length=MAX_INPUT_VALUE_CHARS)] | int | float | bool | None
+# One value as a user gives it: a number, yes/no, or a short text (3, "3个", "是", "1.5万"). Strict, so
+# that a long text is refused as a text, never read as a float (a 4,301-digit string would become inf).
+InputValue = (
+    Annotated[str, Field(max_length=MAX_INPUT_VALUE_CHARS)]
+    | StrictInt
+    | Annotated[StrictFloat, AllowInfNan(False)]
+    | StrictBool
+    | None
+)
 
 
 class AskRequest(BaseModel):

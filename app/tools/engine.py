@@ -26,7 +26,8 @@ from app.tools.result import CheckedCondition, Citation, ToolError, ToolResult
 from app.tools.rules import PAYEE_ZH, Catalogue, Condition, Rule
 from ingest.schema import DocumentMeta
 
-SPECIAL_INPUTS = ("category", "count", "people", "months", "elapsed_months", "base")
+UNREVIEWED = "金额由系统从原文自动提取，未经人工核对，以原文为准。"
+SPECIAL_INPUTS = ("category", "count", "people", "months", "elapsed_months", "years", "base", "deduction")
 _YES = {"yes", "y", "true", "1", "是", "有", "已", "对", "已完成", "通过", "签了", "交了", "满足"}
 _NO = {"no", "n", "false", "0", "否", "没有", "无", "未", "不是", "没", "不满足"}
 
@@ -118,8 +119,14 @@ class RuleEngine:
         names = [a.category for a in rule.amounts] + [c.id for c in rule.conditions]
         if rule.kind == "monthly":
             names += ["people", "months", "elapsed_months"] + (["category"] if len(rule.amounts) > 1 else [])
+        if rule.kind == "per_head" and rule.recurrence == "year":
+            names.append("years")
         if rule.kind in ("percentage", "target"):
             names.append("base")
+        if rule.kind == "percentage" and rule.deduction_label:
+            names.append("deduction")
+        if rule.kind == "percentage" and rule.uplift:
+            names.append("count")
         if rule.kind == "lookup":
             names.append("category")
         if rule.kind == "one_off" and len(rule.amounts) == 1:
@@ -158,6 +165,9 @@ class RuleEngine:
         caution = doc.caution() if doc is not None else "注意：依据的文件不在文件清单中，来源不详，仅供参考。"
         if caution:
             result.warnings.append(caution)
+        result.reviewed = rule.reviewed
+        if not rule.reviewed:
+            result.warnings.append(UNREVIEWED)
         if rule.notes:
             result.details["notes"] = rule.notes
 
@@ -195,7 +205,7 @@ class RuleEngine:
 
     def _reject_unknown(self, rule: Rule, inputs: dict[str, Any]) -> None:
         known = set(self.input_names(rule)) | set(SPECIAL_INPUTS)
-        aliases = {alias for a in rule.amounts for alias in [a.label, *a.aliases] if alias}
+        aliases = {alias for a in rule.amounts for alias in rule.forms(a)}
         bad = [k for k in inputs if k not in known and k not in aliases]
         if bad:
             raise ToolError(
@@ -256,7 +266,22 @@ class RuleEngine:
         # Amounts written in 万元 are computed in 元, so every sum has the same unit.
         scale = Decimal(10000) if rule.unit.startswith("万元") else Decimal(1)
         terms = [(n, rule.amount(cat).value * scale) for cat, n in counts]  # type: ignore[union-attr]
+        years = None
+        if rule.recurrence == "year":
+            # 每人每年: the number of years comes from the user, never assumed.
+            if "years" not in inputs:
+                result.status = "needs_input"
+                result.questions.insert(0, "按几年计算？（文件规定的是每人每年的标准）")
+                result.details["per_year"] = True
+                return
+            years = parse_number(inputs["years"])
+            if years <= 0 or years != years.to_integral_value():
+                raise ToolError(f"years must be a whole number of years, not {inputs['years']!r}")
         total, formula = calc.sum_of_products(terms)
+        if years is not None:
+            total = calc.money(total * years)
+            formula = " + ".join(f"{c}×{calc.fmt(a)}×{calc.fmt(years)}" for c, a in terms)
+            result.details["years"] = calc.fmt(years)
         result.result, result.formula = total, formula
         if scale != 1:
             result.unit = "元" + rule.unit[2:]
@@ -343,10 +368,28 @@ class RuleEngine:
         base = self._base(rule, inputs, result)
         if base is None:
             return
+        if rule.deduction_label:
+            if "deduction" not in inputs:
+                result.status = "needs_input"
+                result.questions.insert(0, f"请提供需先扣除的{rule.deduction_label}（文件规定先扣除再按比例计算）")
+                return
+            deduction = parse_number(inputs["deduction"])
+            if deduction < 0 or deduction > base:
+                raise ToolError(f"{rule.deduction_label} must be between 0 and the base ({calc.fmt(base)})")
+            shown_base = f"({calc.fmt(base)}−{calc.fmt(deduction)})" if deduction else ""
+            base = base - deduction
+        else:
+            shown_base = ""
         rate = (
             rule.rate if rule.rate is not None else Decimal(rule.fraction.numerator * 100) / rule.fraction.denominator
         )
         value, formula = calc.uplift(base, rate) if rule.uplift else calc.percentage_of(base, rate)
+        if shown_base:
+            formula = formula.replace(calc.fmt(base), shown_base, 1)
+        if rule.uplift and "count" in inputs:
+            count = parse_count(inputs["count"], "count")
+            value = calc.money(value * count)
+            formula = f"{formula}×{count}"
         result.result, result.formula = value, formula
         prefix = {"cap": "最多 ", "floor": "至少 "}.get(rule.qualifier, "")
         result.result_text = f"{prefix}{calc.fmt(value)}"

@@ -59,6 +59,11 @@ class ToolResult(BaseModel):
     questions: list[str] = Field(default_factory=list, description="what to ask to finish the check")
     warnings: list[str] = Field(default_factory=list)
     details: dict[str, Any] = Field(default_factory=dict)
+    reviewed: bool = Field(True, description="the rule was curated and proven; false: extracted from the text")
+    reading: str = Field("", description="what the calculation used and left out, in words (按您说的：…)")
+    accounting: dict[str, Any] | None = Field(
+        None, description="where every number of the question went: inputs, excluded, not listed, not understood"
+    )
 
     @field_serializer("result")
     def _plain_number(self, value: Decimal | None) -> int | float | None:

@@ -1,9 +1,24 @@
 """The rule catalogue: machine-readable benefits and eligibility rules.
 
-Each rule in ``corpus/rules/*.yaml`` points at the clause it comes from and
-quotes it verbatim; amounts, units, qualifiers, payees, periods and
-conditions are data, never code. ``tests/unit/test_rule_catalogue.py``
-proves the catalogue against the text.
+A rule has two layers, kept apart:
+
+* **legal facts** — the clause it comes from and a verbatim quote, amounts by
+  category with their unit and qualifier, what an amount is per and how often
+  (``recurrence``), the period, the payee, the conditions (each tied to a
+  concept of the shared vocabulary, with thresholds and level minimums) — all
+  data, proven against the text;
+* **routing hints** (``Rule.hints``: keywords, category aliases, condition
+  cues) — how users name the rule. Hints are derived from the text (the
+  category labels, the level ladders, the concept vocabulary) and a curated
+  rule may add to them; they never change what the rule says.
+
+Rules come from two places. ``corpus/rules/*.yaml`` holds *curated* rules
+(``reviewed: true``), written and proven by ``tests/unit/test_rule_catalogue.py``.
+Every other quantified provision of every indexed document is *extracted* at
+ingest (``ingest.provisions``) and turned into a rule here
+(``rule_from_provision``, ``reviewed: false``); a curated rule on the same
+clause and figures overlays the extracted one. An answer that relies on an
+unreviewed rule says so.
 
 Kinds of rule (what a calculator does with it):
 
@@ -24,10 +39,23 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
+import re
+
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-RuleKind = Literal["per_head", "monthly", "one_off", "percentage", "target", "eligibility", "lookup"]
+from ingest.vocab import Level, vocabulary
+
+
+def _level_of(words: str) -> Level | None:
+    """The level a category names (国家级, 高级技师, 中职（中级工） → 中职), longest form first."""
+    found = vocabulary().levels_in(words or "")
+    if not found:
+        return None
+    return found[0][2]
+
+RuleKind = Literal["per_head", "monthly", "one_off", "percentage", "target", "eligibility", "lookup", "unstated"]
+Recurrence = Literal["none", "month", "year"]
 Payee = Literal[
     "enterprise",  # 企业
     "individual",  # 个人
@@ -36,6 +64,7 @@ Payee = Literal[
     "studio_leader",  # 技能大师工作室领办人
     "employer",  # 选手所在企业、院校
     "none",  # no money changes hands (eligibility, targets, credit lines)
+    "unspecified",  # the text does not say who is paid
 ]
 Qualifier = Literal["exact", "cap", "floor", "after_tax"]
 ConditionType = Literal["boolean", "threshold", "enumeration"]
@@ -48,6 +77,7 @@ PAYEE_ZH: dict[str, str] = {
     "studio_leader": "工作室领办人",
     "employer": "选手所在企业、院校",
     "none": "—",
+    "unspecified": "（文件未写明领取方）",
 }
 QUALIFIER_ZH: dict[str, str] = {
     "exact": "按标准",
@@ -63,8 +93,18 @@ class Amount(BaseModel):
     category: str = Field(description="short category key, e.g. 中职, 高级技师, 国家级")
     label: str = Field("", description="as the text names it, e.g. 中职（中级工）")
     value: Decimal = Field(description="the number written in the quote, in `unit`")
-    aliases: list[str] = Field(default_factory=list, description="words users say for this category")
     qualifier: Qualifier | None = Field(None, description="overrides the rule's qualifier for this amount")
+    ladder: str = Field("", description="the level ladder of the category (admin, skill, school), derived")
+    rank: int | None = Field(None, description="the category's rank on its ladder, derived")
+
+    @model_validator(mode="after")
+    def _level(self) -> Amount:
+        if not self.ladder:
+            level = _level_of(self.category) or _level_of(self.label)
+            if level is not None:
+                object.__setattr__(self, "ladder", level.ladder)
+                object.__setattr__(self, "rank", level.rank)
+        return self
 
 
 class Condition(BaseModel):
@@ -76,12 +116,38 @@ class Condition(BaseModel):
     quote: str = Field(description="verbatim words of the clause that state the condition")
     question: str = Field(description="what to ask the user when this is unknown")
     min: Decimal | None = Field(None, description="threshold: smallest value that meets it (inclusive)")
+    max: Decimal | None = Field(None, description="threshold: largest value that meets it (inclusive)")
     unit: str = ""
     options: list[str] = Field(default_factory=list, description="enumeration: accepted values")
+    ladder: str = Field("", description="enumeration by level: the ladder (admin, skill, school)")
+    min_rank: int | None = Field(None, description="enumeration by level: the lowest rank that meets it (市级及以上)")
     remedy: str = Field("", description="what would make it met, when the text says")
-    cues: list[str] = Field(
-        default_factory=list, description="words a user says about this fact (社保, 合同); found near yes/no words"
-    )
+    concept: str = Field("", description="the vocabulary concept (社保, 合同, 户籍 …), derived from the words")
+    place_bound: bool = Field(False, description="本市/我市: met only where the document applies")
+    employer_bound: bool = Field(False, description="与该企业: met only with the employer in question")
+
+    @model_validator(mode="after")
+    def _derive(self) -> Condition:
+        words = self.label + self.quote
+        if not self.concept:
+            found = vocabulary().concepts_in(self.label) or vocabulary().concepts_in(self.quote)
+            if found:
+                object.__setattr__(self, "concept", found[0][2].name)
+        if not self.place_bound and re.search(r"本市|我市|本地|本区|我区|本省|我省|在厦|来厦|在连|本州|我州", words):
+            object.__setattr__(self, "place_bound", True)
+        if not self.employer_bound and re.search(r"该企业|本企业|本单位|该单位", words):
+            object.__setattr__(self, "employer_bound", True)
+        return self
+
+
+class RuleHints(BaseModel):
+    """How users name a rule: routing only, never a legal fact."""
+
+    model_config = ConfigDict(frozen=True)
+
+    keywords: list[str] = Field(default_factory=list, description="words that route a question to this rule")
+    aliases: dict[str, list[str]] = Field(default_factory=dict, description="category → words users say for it")
+    cues: dict[str, list[str]] = Field(default_factory=dict, description="condition id → words users say about it")
 
 
 class Alternative(BaseModel):
@@ -103,23 +169,32 @@ class Rule(BaseModel):
     quote: str = Field(description="verbatim sentence(s) of the clause")
     kind: RuleKind
     payee: Payee
+    payee_text: str = Field("", description="the payee as the text writes it (相应企业, 选手所在企业、院校)")
     unit: str = Field("", description="元/人, 元/人/年, 元/人/月, 元/家, 元, %, …")
     qualifier: Qualifier = "exact"
+    recurrence: Recurrence | None = Field(None, description="month / year for recurring amounts; derived from the unit")
     period_months: int | None = Field(None, description="e.g. 保障期36个月")
     amounts: list[Amount] = Field(default_factory=list)
     rate: Decimal | None = Field(None, description="percentage/target: the rate in percent")
     rate_fraction: str = Field("", description="target given as a fraction, e.g. 1/3 (instead of rate)")
     uplift: bool = Field(False, description="percentage: the rate raises a base standard (base × (1 + rate))")
     base_label: str = Field("", description="percentage/target: what the rate applies to")
+    deduction_label: str = Field("", description="percentage: what is taken off the base first (直接成本)")
     outcome: str = Field("", description="eligibility/lookup: what meeting the conditions gives")
     lookup: dict[str, str] = Field(default_factory=dict, description="lookup: category → outcome")
     conditions: list[Condition] = Field(default_factory=list)
     alternatives: list[Alternative] = Field(default_factory=list)
-    keywords: list[str] = Field(default_factory=list, description="words that route a question to this rule")
     notes: str = ""
+    reviewed: bool = Field(True, description="curated and proven (true) or extracted at ingest (false)")
+    vague: str = Field("", description="unstated: the words the text uses instead of a figure (一定, 按规定)")
+    hints: RuleHints = Field(default_factory=RuleHints)
 
     @model_validator(mode="after")
     def _consistent(self) -> Rule:
+        if self.recurrence is None:
+            unit = self.unit
+            rec = "month" if self.kind == "monthly" or unit.endswith("/月") else "year" if unit.endswith("/年") else "none"
+            object.__setattr__(self, "recurrence", rec)
         if self.kind in ("per_head", "monthly", "one_off") and not self.amounts:
             raise ValueError(f"{self.id}: a {self.kind} rule needs amounts")
         if self.kind in ("percentage", "target") and self.rate is None and not self.rate_fraction:
@@ -146,11 +221,24 @@ class Rule(BaseModel):
         return Fraction(self.rate) / 100
 
     def amount(self, category: str) -> Amount | None:
-        """The amount for a category key or any of its aliases."""
+        """The amount for a category key, its label or any of its aliases."""
         for a in self.amounts:
-            if category == a.category or category == a.label or category in a.aliases:
+            if category in (a.category, a.label) or category in self.hints.aliases.get(a.category, []):
                 return a
         return None
+
+    def forms(self, amount: Amount) -> list[str]:
+        """Every way a category is written: key, label, curated aliases, and the words of its level."""
+        out = [amount.category, amount.label, *self.hints.aliases.get(amount.category, [])]
+        if amount.ladder and amount.rank is not None:
+            level = next((lv for lv in vocabulary().levels if lv.ladder == amount.ladder and lv.rank == amount.rank), None)
+            if level is not None:
+                out += list(level.forms)
+        return [f for f in dict.fromkeys(out) if f]
+
+    @property
+    def keywords(self) -> list[str]:
+        return self.hints.keywords
 
     def condition(self, condition_id: str) -> Condition | None:
         return next((c for c in self.conditions if c.id == condition_id), None)

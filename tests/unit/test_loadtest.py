@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from typer.testing import CliRunner
 
 from app.cli import app as cli_app
-from app.evaluation import loadtest as lt
+from evaluation import loadtest as lt
 
 
 def result(clients: int, p95: float, errors: dict[str, int] | None = None) -> lt.LoadResult:

@@ -21,6 +21,7 @@ from ingest.lexical import LexicalIndex
 from ingest.loaders import load_text
 from ingest.manifest import Manifest
 from ingest.pipeline import IngestReport, default_meta, embed_context, expand_paths
+from ingest.provisions import with_provisions
 from ingest.schema import DocumentMeta
 from ingest.segment import segment
 from ingest.textproc import Tokenizer, index_text
@@ -96,7 +97,7 @@ def test_first_ingest_adds_every_document(services: Services) -> None:
 def test_store_holds_the_segmenter_output_verbatim(services: Services) -> None:
     ingest(services)
     for doc in REAL_MANIFEST.documents:
-        expected = segment(load_text(REAL_MANIFEST.source_path(doc)).text, doc)
+        expected = with_provisions(segment(load_text(REAL_MANIFEST.source_path(doc)).text, doc))
         assert services.store.clauses(doc.id) == expected
 
 

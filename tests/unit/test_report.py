@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.evaluation.report import formula_value
+from evaluation.report import formula_value
 
 
 @pytest.mark.parametrize(

@@ -254,12 +254,17 @@ def test_rule_shape(rule: Rule) -> None:
         assert f"{rule.period_months}个月" in rule.quote, f"{rule.id}: period not written in the quote"
     for cond in rule.conditions:
         if cond.type == "threshold":
-            assert cond.min is not None and number_spans(cond.quote, fmt(cond.min)), f"{rule.id}: {cond.id} min"
+            bound = cond.min if cond.min is not None else cond.max
+            assert bound is not None and number_spans(cond.quote, fmt(bound)), f"{rule.id}: {cond.id} bound"
         if cond.type == "enumeration":
-            assert cond.options, f"{rule.id}: {cond.id} needs options"
-        for cue in cond.cues:
+            assert cond.options or cond.min_rank is not None, f"{rule.id}: {cond.id} needs options or a level"
+    # Hints only name what the rule has: a category's aliases, a condition's cues.
+    assert set(rule.hints.aliases) <= {a.category for a in rule.amounts}, f"{rule.id}: aliases of unknown categories"
+    assert set(rule.hints.cues) <= {c.id for c in rule.conditions}, f"{rule.id}: cues of unknown conditions"
+    for cond_id, cues in rule.hints.cues.items():
+        for cue in cues:
             # a cue is read next to yes/no words: a negative cue (无住房) would turn 没有房 into "not met"
-            assert cue and not NEGATION_CHARS.search(cue), f"{rule.id}: {cond.id} cue {cue!r}"
+            assert cue and not NEGATION_CHARS.search(cue), f"{rule.id}: {cond_id} cue {cue!r}"
     if rule.uplift:
         assert rule.kind == "percentage", f"{rule.id}: only a percentage rule can raise a standard"
 
@@ -454,7 +459,7 @@ def test_key_amounts(rule_id: str, kind: str, payee: str, unit: str, amounts: di
         ("nantong.skilled-talent-share-target", "target", "none", "floor", Fraction(30), "就业人员"),
         ("nantong.high-skilled-talent-share-target", "target", "none", "floor", Fraction(35), "技能人才"),
         ("nantong.shortage-occupation-uplift", "percentage", "none", "exact", Fraction(30), "补贴标准"),
-        ("unknown.performance-pay-share", "percentage", "institution", "cap", Fraction(60), "合理扣除直接成本后的收入"),
+        ("unknown.performance-pay-share", "percentage", "institution", "cap", Fraction(60), "取得的收入"),
     ],
 )
 def test_key_rates(rule_id: str, kind: str, payee: str, qualifier: str, rate: Fraction, base_words: str) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.evaluation.scaling import (
+from evaluation.scaling import (
     CITIES,
     CachedEmbeddings,
     cached_embedder_for,

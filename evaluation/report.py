@@ -23,11 +23,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from app.evaluation.answers import AnswerEvalResult, run_answer_eval
-from app.evaluation.bench import machine
-from app.evaluation.retrieval import RetrievalEvalResult, run_retrieval_eval
 from app.services import Services
 from app.settings import REPO_ROOT
+from evaluation.answers import AnswerEvalResult, run_answer_eval
+from evaluation.bench import machine
+from evaluation.retrieval import RetrievalEvalResult, run_retrieval_eval
 
 plt.rcParams["font.sans-serif"] = ["Noto Sans CJK SC", "Noto Sans CJK JP", "DejaVu Sans"]
 plt.rcParams["axes.unicode_minus"] = False

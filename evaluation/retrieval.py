@@ -32,9 +32,9 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 from pydantic import BaseModel, Field
 
-from app.evaluation import load_golden_set
 from app.retrieval import Filters
 from app.services import Services
+from evaluation import load_golden_set
 from ingest.loaders import load_text
 
 

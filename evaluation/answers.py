@@ -27,8 +27,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from app.answer.schema import Answer
-from app.evaluation import load_golden_set
 from app.services import Services
+from evaluation import load_golden_set
 from ingest.textproc import is_traditional, to_simplified
 
 

@@ -1,6 +1,6 @@
 """Scaling benchmark: ingest time, index size, search latency and memory against corpus size.
 
-``python -m app.evaluation.scaling --sizes 1000 10000 50000`` writes
+``python -m evaluation.scaling --sizes 1000 10000 50000`` writes
 ``eval/reports/scaling.md``, ``scaling.json`` and ``scaling.png``.
 
 What is measured how:
@@ -271,7 +271,7 @@ def generate_corpus(
 
     manifest = out_dir / "manifest.yaml"
     manifest.write_text(
-        "# Synthetic scaling corpus made by app/evaluation/scaling.py; not policy text.\n"
+        "# Synthetic scaling corpus made by evaluation/scaling.py; not policy text.\n"
         + yaml.safe_dump({"documents": entries}, allow_unicode=True, sort_keys=False, width=1000),
         encoding="utf-8",
     )
@@ -945,7 +945,7 @@ def write_reports(rows: Sequence[dict[str, Any]], meta: dict[str, Any], out: Pat
     md = [
         "# Scaling: ingest time, index size, search latency and memory against corpus size",
         "",
-        f"- generated: {meta.get('generated', '—')} by `python -m app.evaluation.scaling`",
+        f"- generated: {meta.get('generated', '—')} by `python -m evaluation.scaling`",
         f"- machine: {meta.get('machine', '—')}, Python {meta.get('python', '—')}",
         f"- embedding model: `{meta.get('embedder', '—')}`; measured rate: "
         f"{rate.get('passages_per_s', '—')} passages/s ({rate.get('passages', '—')} synthetic windows of "
@@ -1085,6 +1085,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     # Run through the package's own name, so the spawned workers can import the functions they run.
-    from app.evaluation import scaling
+    from evaluation import scaling
 
     raise SystemExit(scaling.main())

@@ -1,0 +1,543 @@
+"""The offline reader: a question in everyday Chinese → a ``QuestionFrame``.
+
+No language model. The reader works in layers, each on the output of the
+one before, and never on a phrase of any particular document:
+
+1. the text in Simplified script with ASCII digits (spans point into it);
+2. every number and its kind (``app.frame.numbers``);
+3. places (the gazetteer) and levels (the ordered ladders);
+4. groups: a count with the noun phrase after it (3个中职学徒) or before it
+   (高级技师2人), subsets (其中3个), the rest (其他的), additions (再加两个);
+5. concept mentions (社保, 合同, 考核, 户籍 …, from ``concepts.yaml``) with their
+   polarity (没/未/还没…), "elsewhere" (子公司, 外地, another place), a value
+   (交了2个月社保) and whether they are asked about — attached to the group
+   whose words they are in, otherwise facts about the user;
+6. money with its role (base, deduction), time spans, and claims about the
+   text (…是48个月吧, 听说上浮50%);
+7. what the question asks (a sum, a check, everything one may get, a
+   comparison, the document itself).
+
+Closed-class word lists live in ``app/resources/question_words.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from functools import lru_cache
+
+from app.frame.numbers import to_ascii_digits, tokenize
+from app.frame.places import find_places
+from app.frame.schema import (
+    Claim,
+    Fact,
+    Group,
+    Intent,
+    LevelMention,
+    Money,
+    NumberToken,
+    PlaceMention,
+    Qualifier,
+    QuestionFrame,
+    Span,
+    TimeSpan,
+)
+from app.frame.words import question_words, words_pattern
+from ingest.vocab import vocabulary
+from ingest.textproc import Tokenizer, is_traditional, to_simplified
+
+_CLAUSE_END = re.compile(r"[，,。；;？?！!\n：:（）()]|\s{1,}|但是|但|不过|可是|而且|并且")
+_LIST_SEP = re.compile(r"[、/]")
+
+
+def normalise(question: str) -> str:
+    """Simplified script, ASCII digits, one character for one so that spans stay valid."""
+    text = to_simplified(question)
+    if len(text) != len(question):
+        text = "".join(c if len(s := to_simplified(c)) != 1 else s for c in question)
+    return to_ascii_digits(text)
+
+
+@lru_cache(maxsize=1)
+def _default_tokenizer() -> Tokenizer:
+    return Tokenizer()
+
+
+def read_question(
+    question: str, *, places: dict[str, str] | None = None, tokenizer: Tokenizer | None = None
+) -> QuestionFrame:
+    """The frame of one question. ``places`` adds names the gazetteer may not know (from the manifest)."""
+    text = normalise(question.strip())
+    frame = QuestionFrame(question=question, text=text, traditional=is_traditional(question))
+    frame.numbers = tokenize(text)
+    frame.places = _places(text, places)
+    frame.levels = _levels(text)
+    reader = _Reader(frame, tokenizer or _default_tokenizer())
+    reader.groups()
+    reader.concepts()
+    reader.money_spans_claims()
+    frame.intent, frame.asks_total = _intent(frame)
+    frame.follow_up = _leans_on_history(frame)
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------- places, levels
+
+
+def _places(text: str, extra: dict[str, str] | None) -> list[PlaceMention]:
+    found = find_places(text, extra)
+    if len(found) < 2:
+        return found
+    out = []
+    for p in found:
+        clause = _clause_of(text, p.span.start)
+        # A place in a fact of the user's (户籍在成都, 在泉州交的社保) is not the place whose policy is asked,
+        # as long as another place is named for that.
+        fact_words = vocabulary().concepts_in(text[clause.start : clause.end])
+        is_fact = bool(fact_words) and bool(re.search(r"(?:在|到|是|迁到|转到|来自)\s*$", text[max(0, p.span.start - 4) : p.span.start]))
+        out.append(p.model_copy(update={"role": "fact"}) if is_fact else p)
+    if not any(p.role == "about" for p in out):
+        out[0] = out[0].model_copy(update={"role": "about"})
+    return out
+
+
+def _levels(text: str) -> list[LevelMention]:
+    return [
+        LevelMention(ladder=lv.ladder, level=lv.level, rank=lv.rank, text=text[s:e], span=Span(start=s, end=e))
+        for s, e, lv in vocabulary().levels_in(text)
+    ]
+
+
+def _clause_of(text: str, pos: int) -> Span:
+    start = 0
+    for m in _CLAUSE_END.finditer(text):
+        if m.end() <= pos:
+            start = m.end()
+        elif m.start() >= pos:
+            return Span(start=start, end=m.start())
+    return Span(start=start, end=len(text))
+
+
+def _clauses(text: str) -> list[Span]:
+    out, start = [], 0
+    for m in _CLAUSE_END.finditer(text):
+        if m.start() > start:
+            out.append(Span(start=start, end=m.start()))
+        start = m.end()
+    if start < len(text):
+        out.append(Span(start=start, end=len(text)))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- the reader
+
+
+class _Reader:
+    def __init__(self, frame: QuestionFrame, tokenizer: Tokenizer):
+        self.f = frame
+        self.tokenizer = tokenizer
+        self.text = frame.text
+        self.words = question_words()
+        self.used: set[int] = set()  # numbers placed by this reader (counts, concept values, claims …)
+        self.group_text: list[Span] = []
+
+    # -------------------------------------------------------------- groups
+
+    def groups(self) -> None:
+        text = self.text
+        counts = [(i, t) for i, t in enumerate(self.f.numbers) if t.role == "count"]
+        # The rest of a group (其他的都…) is a group without a number.
+        rests = [m for m in words_pattern("complement").finditer(text)]
+        items: list[tuple[int, int | None, re.Match[str] | None]] = [(t.span.start, i, None) for i, t in counts]
+        for m in rests:
+            nxt = next((t for _, t in counts if 0 <= t.span.start - m.end() <= 1), None)
+            if nxt is None:
+                items.append((m.start(), None, m))
+        items.sort(key=lambda x: x[0])
+        for _, index, rest in items:
+            if index is not None:
+                self._count_group(index)
+            elif rest is not None:
+                self._rest_group(rest)
+        # Each group's words run to the next group or the end of its clause.
+        starts = [g.span.start for g in self.f.groups]
+        self.group_text = []
+        for k, g in enumerate(self.f.groups):
+            clause = _clause_of(text, g.span.end - 1 if g.span.end > g.span.start else g.span.start)
+            end = min([s for s in starts if s > g.span.start] + [clause.end])
+            end = max(end, g.span.end)
+            self.group_text.append(Span(start=g.span.start, end=end))
+            self.f.groups[k] = g.model_copy(update={"text": text[g.span.start : end]})
+
+    def _count_group(self, index: int) -> None:
+        tok = self.f.numbers[index]
+        text = self.text
+        # 3人 / 2名: a measure that is itself the noun takes no noun after it (1人合同签在了子公司).
+        after_label, after_end = ("", tok.span.end) if tok.unit == "人" else self._label_after(tok.span.end)
+        before_label, before_start = self._label_before(tok.span.start)
+        generic = set(self.words["generic_labels"])
+        label, start, end = after_label, tok.span.start, after_end
+        if (not after_label or after_label in generic) and before_label and tok.unit in ("个", "名", "位", "人", ""):
+            label, start, end = before_label, before_start, max(tok.span.end, after_end if after_label else tok.span.end)
+        if not label:
+            label = tok.unit if tok.unit in ("人", "家") else ""
+        lead = text[max(0, start - 6) : start]
+        parent = None
+        if words_pattern("subset").search(lead[-4:]):
+            parent = self._last_top_group()
+        elif (not label or label in generic) and self.f.groups:
+            # 8个学徒，3个没通过考核: a bare count after a named group is part of it.
+            top = self._last_top_group()
+            if top is not None and self.f.groups[top].count is not None and tok.value <= self.f.groups[top].count:
+                parent = top
+        complement = bool(re.search(r"(?:其他|其余|剩下|剩余|另外)的?\s*$", lead))
+        if complement and parent is None:
+            parent = self._last_top_group()
+        additive = bool(words_pattern("additive").search(lead[-4:])) and not complement
+        is_self = bool(words_pattern("self_markers").search(lead)) and tok.value == 1
+        count = int(tok.value) if tok.value == tok.value.to_integral_value() and not tok.approximate else None
+        self.f.groups.append(
+            Group(
+                count=count,
+                label=label,
+                parent=parent,
+                complement=complement,
+                additive=additive,
+                number=index,
+                span=Span(start=min(start, tok.span.start), end=max(end, tok.span.end)),
+                qualifiers=[Qualifier(text=lead, concept="self", span=Span(start=start, end=start))] if is_self else [],
+            )
+        )
+        self.used.add(index)
+
+    def _rest_group(self, m: re.Match[str]) -> None:
+        parent = self._last_top_group()
+        if parent is None:
+            return
+        self.f.groups.append(
+            Group(
+                count=None,
+                label=self.f.groups[parent].label,
+                parent=parent,
+                complement=True,
+                span=Span(start=m.start(), end=m.end()),
+            )
+        )
+
+    def _last_top_group(self) -> int | None:
+        for k in range(len(self.f.groups) - 1, -1, -1):
+            if self.f.groups[k].parent is None and not self.f.groups[k].complement:
+                return k
+        return None
+
+    def _label_after(self, pos: int) -> tuple[str, int]:
+        """The noun phrase right after a count: 中职学徒 in 3个中职学徒都过了 (whole jieba words)."""
+        text = self.text
+        window = text[pos : min(len(text), pos + 14)]
+        stops = set(self.words["phrase_end"])
+        generic = set(self.words["generic_labels"])
+        head = next((g for g in sorted(generic, key=len, reverse=True) if window.startswith(g)), "")
+        if head in ("人", "个人", "名员工", "名职工"):
+            return head, pos + len(head)  # 3个人评上大连工匠: the person is the noun, the rest says what they did
+        label = ""
+        for w in self.tokenizer.words(window):
+            if label and label in generic:
+                break  # 3个人评上大连工匠: the person is the noun, the rest says what they did
+            if _CLAUSE_END.fullmatch(w) or _LIST_SEP.fullmatch(w) or re.search(r"\d", w) or w.strip() in stops:
+                break
+            if re.fullmatch(r"[零〇一二两三四五六七八九十俩仨]+[个名位人家]?", w):
+                break
+            label += w
+        label = label.strip()
+        # 2个社保还没交: what follows the count is a condition, not the group's name.
+        if label and any(s == 0 for s, _, _, _ in vocabulary().concepts_in(label)):
+            return "", pos
+        trimmed = label.removeprefix("的")
+        return trimmed, pos + len(label)
+
+    def _label_before(self, pos: int) -> tuple[str, int]:
+        """The noun phrase right before a count: 高级技师 in 高级技师2人, 技师有3个, 市赛进了四个人."""
+        text = self.text
+        start = max(0, pos - 12)
+        words = self.tokenizer.words(text[start:pos])
+        stops = set(self.words["phrase_end"])
+        markers = set(self.words["additive"]) | set(self.words["replace"]) | set(self.words["subset"]) | set(
+            self.words["complement"]
+        )
+        # Verbs between the noun and its count: 有, 共, 是, 进了, 一共, 达到.
+        link = {"有", "共", "是", "为", "进", "进了", "进入", "入选", "获得", "取得", "拿到", "一共", "总共", "合计", "达到", "了", "共有", "还有"}
+        while words and (words[-1].strip() in link or not words[-1].strip()):
+            words.pop()
+        label: list[str] = []
+        for w in reversed(words):
+            if _CLAUSE_END.fullmatch(w) or _LIST_SEP.fullmatch(w) or re.search(r"\d", w) or w in stops or w in markers:
+                break
+            if w in ("再", "又", "加", "多", "其中", "我们", "我", "公司", "单位", "企业", "厂里"):
+                break
+            label.insert(0, w)
+        joined = "".join(label).strip()
+        if not joined or len(joined) > 10:
+            return "", pos
+        end = start + len("".join(words))
+        return joined, end - len(joined)
+
+    # -------------------------------------------------------------- concepts (facts and qualifiers)
+
+    def concepts(self) -> None:
+        text = self.text
+        vocab = vocabulary()
+        mentions = vocab.concepts_in(text)
+        asked = re.compile("|".join(map(re.escape, vocab.asked)))
+        readings: list[dict] = []
+        for k, (s, e, concept, negative_form) in enumerate(mentions):
+            clause = _clause_of(text, s)
+            left = max(clause.start, mentions[k - 1][1] if k > 0 and mentions[k - 1][1] > clause.start else clause.start)
+            right = min(clause.end, mentions[k + 1][0] if k + 1 < len(mentions) and mentions[k + 1][0] < clause.end else clause.end)
+            before, after = text[left:s], text[e:right]
+            negated = negative_form or self._negated(before, after)
+            elsewhere = any(w in before + after for w in vocab.elsewhere)
+            place = ""
+            about = self.f.place_names("about")
+            for p in self.f.places:
+                if clause.start <= p.span.start < clause.end and (p.role == "fact" or (about and p.name not in about)):
+                    place = p.name
+                    elsewhere = True
+            value = self._value(concept.unit, clause, s, e, negated)
+            readings.append(
+                {
+                    "concept": concept.name,
+                    "text": text[left:right],
+                    "negated": negated,
+                    "elsewhere": elsewhere,
+                    "value": value,
+                    "place": place,
+                    "asked": bool(asked.search(text[max(clause.start, s - 5) : min(clause.end, e + 5)])),
+                    "affirmed": bool(re.search(r"了|过|已|都|有|满|在|签|交|缴|通过|完成|取得|拿到|考取|获得|是", before[-5:] + after[:5])),
+                    "span": Span(start=s, end=e),
+                    "gap": text[e : mentions[k + 1][0]] if k + 1 < len(mentions) else None,
+                }
+            )
+        # 培训考核都过了 / 社保和合同都没: concepts joined by 和/、 share the words after the last one.
+        for k in range(len(readings) - 2, -1, -1):
+            r, nxt = readings[k], readings[k + 1]
+            if r["gap"] is not None and re.fullmatch(r"[和、及与跟\s]*", r["gap"]) and not (r["negated"] or r["affirmed"]):
+                r["negated"], r["affirmed"], r["asked"] = nxt["negated"], nxt["affirmed"], nxt["asked"]
+                r["elsewhere"] = r["elsewhere"] or nxt["elsewhere"]
+        readings += self._place_verbs(readings)
+        for r in readings:
+            if not (r["negated"] or r["affirmed"] or r["elsewhere"] or r["value"] is not None):
+                continue  # named as a topic (社保补贴是多少), not stated as a fact
+            owner = self._owner(r["span"].start)
+            if owner is not None and not r["asked"]:
+                g = self.f.groups[owner]
+                g.qualifiers.append(
+                    Qualifier(
+                        text=r["text"],
+                        concept=r["concept"],
+                        negated=r["negated"],
+                        elsewhere=r["elsewhere"],
+                        value=r["value"],
+                        place=r["place"],
+                        span=r["span"],
+                    )
+                )
+            else:
+                self.f.facts.append(
+                    Fact(
+                        concept=r["concept"],
+                        text=r["text"],
+                        negated=r["negated"],
+                        elsewhere=r["elsewhere"],
+                        value=r["value"],
+                        place=r["place"],
+                        asked=r["asked"],
+                        span=r["span"],
+                    )
+                )
+
+        self._ellipsis()
+
+    def _place_verbs(self, readings: list[dict]) -> list[dict]:
+        """在厦门工作 / 人在外地上班 / 不在本市就业: where the user works, a fact for place conditions."""
+        text = self.text
+        taken = [r["span"] for r in readings if r["concept"] == "工作地"]
+        out = []
+        for m in re.finditer(r"(不|没|没有|并不)?\s*在\s*([\u4e00-\u9fff]{1,8}?)\s*(工作|上班|就业|打工|从事)", text):
+            if any(t.start <= m.start(3) < t.end for t in taken):
+                continue
+            where = m.group(2)
+            about = self.f.place_names("about")
+            place = next((p for p in self.f.places if m.start(2) <= p.span.start < m.end(2)), None)
+            elsewhere = any(w in where for w in vocabulary().elsewhere) or (
+                place is not None and bool(about) and place.name not in about
+            )
+            out.append(
+                {
+                    "concept": "工作地",
+                    "text": m.group(0),
+                    "negated": bool(m.group(1)),
+                    "elsewhere": elsewhere,
+                    "value": None,
+                    "place": place.name if place is not None else ("" if not elsewhere else where),
+                    "asked": False,
+                    "affirmed": True,
+                    "span": Span(start=m.start(3), end=m.end(3)),
+                    "gap": None,
+                }
+            )
+        return out
+
+    def _ellipsis(self) -> None:
+        """其他交了2个月 / 其余的都过了: a group whose words name no concept takes the concept its
+        siblings were described by, with its own polarity and value."""
+        groups = self.f.groups
+        for k, g in enumerate(groups):
+            if g.parent is None or g.qualifiers:
+                continue
+            siblings = [h for j, h in enumerate(groups) if j != k and (h.parent == g.parent or j == g.parent)]
+            concepts = [q.concept for h in siblings for q in h.qualifiers if q.concept != "self"]
+            if not concepts:
+                continue
+            span = self.group_text[k]
+            words = self.text[span.start : span.end]
+            negated = self._negated(words, "")
+            affirmed = bool(re.search(r"了|过|已|都|满|交|缴|签|通过", words))
+            if not (negated or affirmed):
+                continue
+            vocab = vocabulary()
+            for name in dict.fromkeys(concepts):
+                concept = vocab.concept(name)
+                value = None
+                if concept is not None and concept.unit == "个月":
+                    for i, t in enumerate(self.f.numbers):
+                        if t.role == "span" and i not in self.used and span.start <= t.span.start < span.end:
+                            value = t.value
+                            self.used.add(i)
+                            break
+                    if value is None and negated:
+                        value = Decimal(0)
+                g.qualifiers.append(
+                    Qualifier(text=words, concept=name, negated=negated, value=value, span=Span(start=span.start, end=span.end))
+                )
+
+    def _negated(self, before: str, after: str) -> bool:
+        vocab = vocabulary()
+        near_before = before[-5:]
+        if any(w in near_before for w in vocab.negation_before):
+            # 没有问题 / 不是没交: rare double forms are left as negated; 不仅 is not a negation.
+            return not re.search(r"不仅|不但|不只", near_before)
+        return any(after[:6].find(w) >= 0 for w in vocab.negation_after)
+
+    def _value(self, unit: str, clause: Span, s: int, e: int, negated: bool) -> Decimal | None:
+        """The number the user gives for a concept: 交了2个月社保, 社保交满3个月, 年龄25岁."""
+        if not unit:
+            return None
+        role = "age" if unit == "岁" else "span"
+        best = None
+        for i, t in enumerate(self.f.numbers):
+            if t.role != role or i in self.used or not (clause.start <= t.span.start < clause.end):
+                continue
+            distance = min(abs(t.span.start - e), abs(s - t.span.end))
+            if distance <= 8 and (best is None or distance < best[0]):
+                best = (distance, i, t)
+        if best is not None:
+            self.used.add(best[1])
+            return best[2].value if unit == "个月" or role == "age" else best[2].value
+        return Decimal(0) if negated and unit == "个月" else None
+
+    def _owner(self, pos: int) -> int | None:
+        for k, span in enumerate(self.group_text):
+            g = self.f.groups[k]
+            if span.start <= pos < span.end and (g.count is not None or g.complement):
+                return k
+        return None
+
+    # -------------------------------------------------------------- money, spans, claims
+
+    def money_spans_claims(self) -> None:
+        text = self.text
+        claim_markers = words_pattern("claim_markers")
+        first_person = words_pattern("first_person")
+        for i, t in enumerate(self.f.numbers):
+            if i in self.used:
+                continue
+            clause = _clause_of(text, t.span.start)
+            words = text[clause.start : clause.end]
+            tail = text[clause.end : clause.end + 2]
+            said = re.search(r"说(?!明|法|过)", text[clause.start : t.span.start])
+            claimed = bool(claim_markers.search(words + tail)) or bool(said)
+            # 我交了…/我们公司… speak of the user; 告诉我/给我/帮我 put the user as the object.
+            lead = re.sub(r"(?:告诉|给|帮|替|问|跟|对)我们?", "", text[clause.start : t.span.start])
+            personal = bool(first_person.search(lead)) and not said
+            if t.role in ("money", "rate", "span") and claimed and not personal and t.role != "count":
+                unit = {"money": "元", "rate": "%", "span": "个月"}[t.role]
+                self.f.claims.append(Claim(text=t.text, value=t.value, unit=unit, number=i, span=t.span))
+                self.used.add(i)
+                continue
+            if t.role == "money":
+                self.f.money.append(
+                    Money(value=t.value, text=t.text, role=self._money_role(t, clause), number=i, span=t.span)
+                )
+                self.used.add(i)
+            elif t.role == "rate":
+                self.f.rates.append(t)
+                self.used.add(i)
+            elif t.role == "span":
+                lead = text[max(clause.start, t.span.start - 6) : t.span.start]
+                kind = "elapsed" if words_pattern("elapsed").search(lead) else "duration"
+                self.f.spans.append(TimeSpan(months=t.value, text=t.text, kind=kind, number=i, span=t.span))
+                self.used.add(i)
+        for key, months in (("per_month", 1), ("per_year", 12)):
+            for m in words_pattern(key).finditer(text):
+                if any(s.span.start <= m.start() < s.span.end for s in self.f.spans):
+                    continue
+                if re.match(r"\s*(?:多少|能拿多少|能领多少|给多少|补多少|发多少|是多少|有多少|几|一共|合计|总共)", text[m.end() : m.end() + 6]):
+                    self.f.spans.append(
+                        TimeSpan(months=Decimal(months), text=m.group(0), kind="per_period", span=Span(start=m.start(), end=m.end()))
+                    )
+
+    def _money_role(self, t: NumberToken, clause: Span) -> str:
+        lead = self.text[max(clause.start, t.span.start - 8) : t.span.start]
+        if words_pattern("deduction").search(lead):
+            return "deduction"
+        if words_pattern("base").search(lead):
+            return "base"
+        return "unknown"
+
+
+# ---------------------------------------------------------------------------------------------- intent
+
+
+def _intent(frame: QuestionFrame) -> tuple[Intent, bool]:
+    text = frame.text
+    asks_total = bool(words_pattern("asks_total").search(text))
+    about = frame.place_names("about")
+    if len(set(about)) >= 2 or (words_pattern("asks_compare").search(text) and len(set(about)) != 1 and re.search(r"各|分别|对比|比较|哪里|哪个地方", text)):
+        return "compare", asks_total
+    if words_pattern("asks_all").search(text):
+        return "entitlements", asks_total
+    if words_pattern("asks_meta").search(text):
+        return "meta", asks_total
+    if asks_total or (any(g.count is not None for g in frame.groups) and re.search(r"多少|几", text)):
+        return "calculate", True if not asks_total and re.search(r"多少钱|多少补贴|补多少|拿多少", text) else asks_total
+    if words_pattern("asks_check").search(text) or re.search(r"吗|么|[？?]$", text) and frame.facts:
+        return "check", asks_total
+    return "fact", asks_total
+
+
+def _leans_on_history(frame: QuestionFrame) -> bool:
+    text = frame.text.strip()
+    if re.match(r"^(?:那么?|如果|要是|假如|换成|改成|若是?|还有|再|又|另外|那如果)", text) or re.search(r"呢\s*[？?]?\s*$", text):
+        return True
+    if any(g.additive for g in frame.groups):
+        return True
+    short = re.sub(r"[？?。！!\s]", "", text)
+    if len(short) > 6:
+        return False
+    # A bare category (高职 / 技师) leans on the conversation; a short question with a topic (大连带徒补贴) stands alone.
+    rest = short
+    for p in frame.places:
+        rest = rest.replace(p.text, "")
+    for lv in frame.levels:
+        rest = rest.replace(lv.text, "")
+    return not re.search(r"补贴|补助|津贴|奖励|资助|政策|文件|标准|条件|学徒|竞赛|证书|认定|培训|工作室|人才|落户", rest)

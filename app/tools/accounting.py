@@ -1,0 +1,595 @@
+"""Accounting: every number and every group of the question ends in exactly one place.
+
+``plan(frame, rule)`` reads a ``QuestionFrame`` against one rule and decides,
+for each group of people or units and each number the user typed, whether it
+is
+
+* an **input** of the calculation (a head count in a listed category, the
+  months of a recurring amount, a base, a deduction, a condition's value);
+* **excluded** — a group for whom a condition fails (未通过考核的3人), with the
+  condition and what would make them count;
+* **not listed** — a group in a category the provision does not list (区级 where
+  the text lists 市级 and up), never priced at another category's rate;
+* a **claim** about the text, checked against it (保障期是48个月吧);
+* **context** — a year, a date, a phone number, the applicant itself (一家企业);
+* **not applicable** — read, but the provision does not use it (a span given for
+  a one-off amount);
+* **not understood**.
+
+A total may be stated only when nothing is *not understood*, no group is in an
+unlisted category, and the calculation has what it needs. Otherwise the
+answer says what it understood, names what it could not place, and asks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from app.frame.schema import Fact, Fate, Group, QuestionFrame, Qualifier
+from app.frame.words import question_words, words_pattern
+from app.tools.calculators import fmt
+from app.tools.rules import Amount, Condition, Rule
+from ingest.vocab import vocabulary
+
+Verdict = Literal["met", "not_met", "unknown"]
+
+
+@dataclass
+class Placement:
+    """What became of one number or group of the question."""
+
+    what: str
+    fate: Fate
+    note: str = ""
+    number: int | None = None
+    group: int | None = None
+
+
+@dataclass
+class GroupReading:
+    index: int
+    label: str
+    count: int | None
+    category: str | None = None  # the rule's category key, when listed
+    verdicts: dict[str, Verdict] = field(default_factory=dict)
+    status: Literal["input", "excluded", "not_listed", "not_understood", "context", "total"] = "input"
+    reason: str = ""
+
+
+@dataclass
+class ClaimCheck:
+    text: str
+    claimed: Decimal
+    unit: str
+    actual: list[str] = field(default_factory=list)  # what the text says, as written
+    correct: bool | None = None
+
+
+@dataclass
+class Plan:
+    rule_id: str
+    inputs: dict[str, Any] = field(default_factory=dict)
+    groups: list[GroupReading] = field(default_factory=list)
+    placements: list[Placement] = field(default_factory=list)
+    claims: list[ClaimCheck] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # 按保障期36个月计 / 一次性，不按年限累计
+    missing: list[str] = field(default_factory=list)  # what must be asked before a total
+
+    @property
+    def not_understood(self) -> list[Placement]:
+        return [p for p in self.placements if p.fate == "not_understood"]
+
+    @property
+    def not_listed(self) -> list[GroupReading]:
+        return [g for g in self.groups if g.status == "not_listed"]
+
+    @property
+    def excluded(self) -> list[GroupReading]:
+        return [g for g in self.groups if g.status == "excluded"]
+
+    @property
+    def included(self) -> list[GroupReading]:
+        return [g for g in self.groups if g.status == "input"]
+
+    @property
+    def can_total(self) -> bool:
+        return not self.not_understood and not self.not_listed and not self.missing
+
+    def reading(self) -> str:
+        """One line: what was used and what was left out (按您说的：…)."""
+        used = [p.note or p.what for p in self.placements if p.fate == "input"]
+        out = []
+        if used:
+            out.append("；".join(dict.fromkeys(used)))
+        for g in self.excluded:
+            out.append(f"{g.label}{g.count if g.count is not None else ''}人不计（{g.reason}）")
+        for g in self.not_listed:
+            out.append(f"{g.label}{_count_text(g)}：{g.reason}")
+        for p in self.placements:
+            if p.fate == "not_applicable" and p.note:
+                out.append(p.note)
+        for p in self.not_understood:
+            out.append(f"“{p.what}”不清楚指什么，未计入")
+        return "；".join(out)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "inputs": {k: (fmt(v) if isinstance(v, Decimal) else v) for k, v in self.inputs.items()},
+            "reading": self.reading(),
+            "excluded": [{"label": g.label, "count": g.count, "reason": g.reason} for g in self.excluded],
+            "not_listed": [{"label": g.label, "count": g.count, "reason": g.reason} for g in self.not_listed],
+            "not_understood": [p.what for p in self.not_understood],
+            "missing": list(self.missing),
+            "notes": list(self.notes),
+            "claims": [
+                {"text": c.text, "claimed": fmt(c.claimed), "unit": c.unit, "actual": c.actual, "correct": c.correct}
+                for c in self.claims
+            ],
+            "placements": [{"what": p.what, "fate": p.fate, "note": p.note} for p in self.placements],
+        }
+
+
+def _count_text(g: GroupReading) -> str:
+    return f"{g.count}人" if g.count is not None else ""
+
+
+# ---------------------------------------------------------------------------------------------- categories
+
+
+def category_of(words: str, rule: Rule) -> tuple[str | None, str]:
+    """The rule category the words name, or (None, why).
+
+    ``why`` is ``"unlisted"`` when the words name a level on the same ladder as
+    the rule's categories but one the rule does not list (区级 for 市级/省级/国家级),
+    ``"other"`` when they name a level of no listed ladder, ``""`` when they name
+    nothing the rule distinguishes.
+    """
+    best: tuple[int, str] | None = None
+    for a in rule.amounts:
+        for form in rule.forms(a):
+            pos = words.find(form)
+            if pos >= 0 and (best is None or len(form) > best[0]):
+                best = (len(form), a.category)
+    if best is not None:
+        # A longer level in the words than the matched form wins (高级技师 is not 技师).
+        levels = vocabulary().levels_in(words)
+        longest = max((e - s for s, e, _ in levels), default=0)
+        if longest <= best[0]:
+            return best[1], ""
+    levels = vocabulary().levels_in(words)
+    ladders = {a.ladder for a in rule.amounts if a.ladder}
+    for _, _, lv in levels:
+        if lv.ladder in ladders:
+            match = next((a for a in rule.amounts if a.ladder == lv.ladder and a.rank == lv.rank), None)
+            if match is not None:
+                return match.category, ""
+            return None, "unlisted"
+    if best is not None:
+        return best[1], ""
+    return None, "other" if levels and ladders else ""
+
+
+# ---------------------------------------------------------------------------------------------- conditions
+
+
+def _verdict(cond: Condition, said: Qualifier | Fact, doc_city: str, about: list[str]) -> Verdict:
+    if getattr(said, "asked", False):
+        return "unknown"
+    if said.negated:
+        if cond.type == "threshold" and cond.max is not None and cond.min is None:
+            return "met"  # 没满35岁 → under the maximum
+        return "not_met"
+    if said.elsewhere and (cond.place_bound or cond.employer_bound):
+        return "not_met"
+    if cond.place_bound and said.place and doc_city and said.place != doc_city:
+        return "not_met"
+    if cond.type == "threshold":
+        if said.value is None:
+            return "unknown"
+        if cond.min is not None and said.value < cond.min:
+            return "not_met"
+        if cond.max is not None and said.value > cond.max:
+            return "not_met"
+        return "met"
+    return "met"
+
+
+def _condition_verdicts(
+    rule: Rule, frame: QuestionFrame, quals: list[Qualifier], doc_city: str, level_rank: int | None
+) -> dict[str, Verdict]:
+    about = frame.place_names("about")
+    out: dict[str, Verdict] = {}
+    for cond in rule.conditions:
+        verdict: Verdict = "unknown"
+        if cond.type == "enumeration" and cond.min_rank is not None:
+            if level_rank is not None:
+                verdict = "met" if level_rank >= cond.min_rank else "not_met"
+            else:
+                ranks = [lv.rank for lv in frame.levels if lv.ladder == cond.ladder]
+                if ranks:
+                    verdict = "met" if max(ranks) >= cond.min_rank else "not_met"
+            out[cond.id] = verdict
+            continue
+        if cond.concept:
+            said = next((q for q in reversed(quals) if q.concept == cond.concept), None) or next(
+                (f for f in reversed(frame.facts) if f.concept == cond.concept), None
+            )
+            if said is not None:
+                verdict = _verdict(cond, said, doc_city, about)
+            elif cond.concept == "年龄":
+                ages = [t.value for t in frame.numbers if t.role == "age"]
+                if ages:
+                    verdict = _verdict(cond, Fact(concept="年龄", text="", value=ages[0], span=frame.numbers[0].span), doc_city, about)
+        out[cond.id] = verdict
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- the plan
+
+
+def plan(frame: QuestionFrame, rule: Rule, *, doc_city: str = "") -> Plan:
+    p = Plan(rule_id=rule.id)
+    readings = _read_groups(frame, rule, doc_city)
+    p.groups = readings
+    used_numbers: set[int] = set()
+    money_rule = rule.kind in ("per_head", "one_off", "monthly")
+
+    # ---- groups → counts by category
+    counts: dict[str, int] = {}
+    for g in readings:
+        grp = frame.groups[g.index]
+        if grp.number is not None:
+            used_numbers.add(grp.number)
+        what = frame.text[grp.span.start : grp.span.end]
+        if g.status == "context":
+            p.placements.append(Placement(what, "context", g.reason, grp.number, g.index))
+        elif g.status == "total":
+            p.placements.append(Placement(what, "context", g.reason, grp.number, g.index))
+        elif g.status == "excluded":
+            p.placements.append(Placement(what, "excluded", g.reason, grp.number, g.index))
+        elif g.status == "not_listed":
+            p.placements.append(Placement(what, "not_listed", g.reason, grp.number, g.index))
+        elif g.status == "not_understood":
+            p.placements.append(Placement(what, "not_understood", g.reason, grp.number, g.index))
+        else:
+            assert g.category is not None and g.count is not None
+            counts[g.category] = counts.get(g.category, 0) + g.count
+            a = rule.amount(g.category)
+            shown = g.label if g.label and g.label not in set(question_words()["generic_labels"]) else ((a.label or a.category) if a else "")
+            note = f"{shown} {g.count}人（按{a.label or a.category}计）" if a is not None else f"{shown} {g.count}"
+            p.placements.append(Placement(what, "input", note, grp.number, g.index))
+    if money_rule or (rule.kind == "percentage" and rule.uplift):
+        if rule.kind == "percentage":
+            total_count = sum(counts.values())
+            if total_count:
+                p.inputs["count"] = total_count
+        elif rule.kind == "monthly" and len(rule.amounts) == 1:
+            if counts:
+                p.inputs["people"] = sum(counts.values())
+        else:
+            p.inputs.update(counts)
+
+    # ---- conditions for the included: met for all → the fact; otherwise unknown
+    included = [g for g in readings if g.status == "input"]
+    for cond in rule.conditions:
+        verdicts = {g.verdicts.get(cond.id, "unknown") for g in included} or {
+            _condition_verdicts(rule, frame, [], doc_city, None).get(cond.id, "unknown")
+        }
+        if verdicts == {"met"}:
+            p.inputs[cond.id] = _met_value(cond, frame, included)
+        elif verdicts == {"not_met"} and not included:
+            p.inputs[cond.id] = _unmet_value(cond)
+
+    # ---- time
+    _time(frame, rule, p, used_numbers)
+    # ---- money and rates
+    _money(frame, rule, p, used_numbers)
+    # ---- claims
+    _claims(frame, rule, p, used_numbers)
+    # ---- everything else
+    for i, t in enumerate(frame.numbers):
+        if i in used_numbers:
+            continue
+        if t.role in ("year", "date", "phone", "doc_number", "ordinal"):
+            p.placements.append(Placement(t.text, "context", "", i))
+        elif t.role == "age":
+            fate: Fate = "condition" if any(c.concept == "年龄" for c in rule.conditions) else "context"
+            p.placements.append(Placement(t.text, fate, "", i))
+        elif t.role == "level":
+            p.placements.append(Placement(t.text, "context", "等级", i))
+        elif t.role == "span" and _is_condition_value(frame, i):
+            p.placements.append(Placement(t.text, "condition", "", i))
+        elif t.role == "count" and _is_condition_value(frame, i):
+            p.placements.append(Placement(t.text, "condition", "", i))
+        else:
+            p.placements.append(Placement(t.text, "not_understood", "", i))
+    return p
+
+
+def _is_condition_value(frame: QuestionFrame, index: int) -> bool:
+    t = frame.numbers[index]
+    spans = [f.span for f in frame.facts if f.value is not None] + [
+        q.span for g in frame.groups for q in g.qualifiers if q.value is not None
+    ]
+    return any(abs(s.start - t.span.end) <= 8 or abs(t.span.start - s.end) <= 8 for s in spans)
+
+
+def _met_value(cond: Condition, frame: QuestionFrame, included: list[GroupReading]) -> Any:
+    if cond.type == "threshold":
+        values = [q.value for g in included for q in frame.groups[g.index].qualifiers if q.concept == cond.concept and q.value is not None]
+        values += [f.value for f in frame.facts if f.concept == cond.concept and f.value is not None]
+        if values:
+            return min(values)
+        return cond.min if cond.min is not None else cond.max
+    if cond.type == "enumeration":
+        return cond.options[0] if cond.options else "是"
+    return "是"
+
+
+def _unmet_value(cond: Condition) -> Any:
+    if cond.type == "threshold":
+        return Decimal(0) if cond.min is not None else (cond.max or Decimal(0)) + 1
+    if cond.type == "enumeration":
+        return "不符合"
+    return "否"
+
+
+def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupReading]:
+    groups = frame.groups
+    readings: list[GroupReading] = []
+    children: dict[int, list[int]] = {}
+    for k, g in enumerate(groups):
+        if g.parent is not None:
+            children.setdefault(g.parent, []).append(k)
+    single = len(rule.amounts) == 1
+    generic = set(question_words()["generic_labels"])
+    # A category the question names outside every group (大连领军人才每月多少，两个人) names the bare groups.
+    outside = frame.text
+    for g in groups:
+        outside = outside[: g.span.start] + " " * (g.span.end - g.span.start) + outside[g.span.end :]
+    named_elsewhere = {c for c in (category_of(w, rule)[0] for w in [outside]) if c}
+    for k, g in enumerate(groups):
+        own = g.label if g.label and g.label not in generic else ""
+        label = own or (groups[g.parent].label if g.parent is not None else "") or g.label
+        r = GroupReading(index=k, label=label, count=g.count)
+        if any(q.concept == "self" for q in g.qualifiers):
+            r.status, r.reason = "context", "申请主体"
+            readings.append(r)
+            continue
+        # Category: own words, then the parent's.
+        words = g.text or g.label
+        cat, why = category_of(words, rule) if rule.amounts else (None, "")
+        if cat is None and g.parent is not None and not why:
+            cat, why = category_of(groups[g.parent].text or groups[g.parent].label, rule)
+        if cat is None and not why and single:
+            cat = rule.amounts[0].category
+        if cat is None and not why and not own and g.parent is None and len(named_elsewhere) == 1:
+            cat = next(iter(named_elsewhere))
+        r.category = cat
+        level_rank = None
+        lv = vocabulary().levels_in(words)
+        if lv:
+            level_rank = lv[0][2].rank
+        quals = list(g.qualifiers) + (list(groups[g.parent].qualifiers) if g.parent is not None else [])
+        r.verdicts = _condition_verdicts(rule, frame, quals, doc_city, level_rank)
+        readings.append(r)
+    # Parents with parts: the count left over after the parts is the parent's own (4个学徒，其中1人… → 3).
+    for parent, kids in children.items():
+        pr = readings[parent]
+        known = [readings[c].count for c in kids if not groups[c].complement]
+        rest = [c for c in kids if groups[c].complement]
+        if pr.count is None or any(n is None for n in known):
+            for c in rest:
+                readings[c].status, readings[c].reason = "not_understood", "人数不明"
+            continue
+        left = pr.count - sum(n for n in known if n is not None)
+        if left < 0:
+            pr.status, pr.reason = "not_understood", "分项人数之和超过总数"
+            continue
+        for c in rest:
+            readings[c].count = left
+            if readings[c].category is None:
+                readings[c].category = pr.category
+            left = 0
+        # The parent itself now stands for its remainder only.
+        pr.count = left
+        if left == 0:
+            pr.status, pr.reason = "total", "总数（已按分项计）"
+    # A group of several categories written as a total before its parts: 5个学徒，3个中职2个高职.
+    tops = [k for k, g in enumerate(groups) if g.parent is None and readings[k].status == "input"]
+    for i, k in enumerate(tops):
+        r = readings[k]
+        if r.category is not None or r.count is None or single:
+            continue
+        following = [j for j in tops[i + 1 :] if readings[j].category is not None and readings[j].count is not None]
+        if following and sum(readings[j].count or 0 for j in following) == r.count:
+            r.status, r.reason = "total", "总数（已按分项计）"
+    for r in readings:
+        if r.status != "input":
+            continue
+        if r.count is None:
+            r.status, r.reason = "not_understood", "人数不明"
+            continue
+        if r.category is None:
+            listed = "、".join(a.label or a.category for a in rule.amounts)
+            if r.label and (vocabulary().levels_in(r.label) or vocabulary().levels_in(groups[r.index].text)):
+                r.status, r.reason = "not_listed", f"文件只列了{listed}，没有这一类"
+            else:
+                r.status, r.reason = "not_understood", f"不清楚属于哪一类（文件列了{listed}）"
+            continue
+        failed = [c for c in rule.conditions if r.verdicts.get(c.id) == "not_met"]
+        if failed:
+            r.status = "excluded"
+            r.reason = "不满足“" + "”“".join(c.label for c in failed) + "”"
+    return readings
+
+
+def _time(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
+    durations = [s for s in frame.spans if s.kind == "duration" and s.number not in used]
+    elapsed = [s for s in frame.spans if s.kind == "elapsed"]
+    per_period = [s for s in frame.spans if s.kind == "per_period"]
+    recurring = rule.recurrence in ("month", "year")
+    for s in durations + elapsed:
+        if s.number is not None:
+            used.add(s.number)
+    if not recurring:
+        for s in durations + elapsed:
+            if rule.kind in ("per_head", "one_off"):
+                p.placements.append(Placement(s.text, "not_applicable", f"{s.text}：该项按人（次）一次性计算，不按年限累计", s.number))
+            else:
+                p.placements.append(Placement(s.text, "not_understood", "", s.number))
+        return
+    if len(durations) > 1:
+        for s in durations:
+            p.placements.append(Placement(s.text, "not_understood", "有多个期限，不清楚按哪个算", s.number))
+        p.missing.append("按多长时间计算")
+        return
+    if rule.recurrence == "month":
+        if durations:
+            months = durations[0].months
+            if months != months.to_integral_value():
+                p.placements.append(Placement(durations[0].text, "not_understood", "月数不是整数", durations[0].number))
+                p.missing.append("按几个月计算")
+                return
+            p.inputs["months"] = int(months)
+            note = f"按{int(months)}个月计"
+            if rule.period_months is not None and months > rule.period_months:
+                note = f"{durations[0].text}超过保障期，按保障期{rule.period_months}个月计"
+                p.notes.append(note)
+            p.placements.append(Placement(durations[0].text, "input", note, durations[0].number))
+        elif per_period:
+            months = per_period[0].months
+            p.inputs["months"] = int(months)
+            p.notes.append(f"按{'每月' if months == 1 else '每年（12个月）'}计")
+        elif rule.period_months is not None and frame.asks_total:
+            p.notes.append(f"按保障期{rule.period_months}个月计")
+        elif rule.period_months is None:
+            p.missing.append("按几个月计算（文件规定的是每月标准，没有写期限）")
+        if elapsed and rule.period_months is not None:
+            p.inputs["elapsed_months"] = int(elapsed[0].months)
+            p.placements.append(Placement(elapsed[0].text, "input", f"已享受{int(elapsed[0].months)}个月", elapsed[0].number))
+        return
+    # yearly amounts
+    if durations:
+        years = durations[0].months / 12
+        if years != years.to_integral_value():
+            p.placements.append(Placement(durations[0].text, "not_understood", "不足整年，文件按年计", durations[0].number))
+            p.missing.append("按几年计算")
+            return
+        p.inputs["years"] = int(years)
+        p.placements.append(Placement(durations[0].text, "input", f"按{int(years)}年计", durations[0].number))
+    elif per_period and per_period[0].months == 12:
+        p.inputs["years"] = 1
+        p.notes.append("按一年计")
+    elif frame.asks_total:
+        p.missing.append("按几年计算（文件规定的是每人每年的标准）")
+
+
+def _money(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
+    money = [m for m in frame.money if m.number not in used]
+    rates = [r for i, r in enumerate(frame.rates)]
+    if rule.kind == "percentage" or rule.kind == "target":
+        bases = [m for m in money if m.role in ("base", "unknown")]
+        deductions = [m for m in money if m.role == "deduction"]
+        if rule.kind == "target":
+            people = [g for g in frame.groups if g.count is not None]
+            if not bases and people:
+                p.inputs["base"] = people[0].count
+        if len(bases) == 1:
+            p.inputs["base"] = bases[0].value
+            p.placements.append(Placement(bases[0].text, "input", f"基数{bases[0].text}", bases[0].number))
+        elif len(bases) > 1:
+            for m in bases:
+                p.placements.append(Placement(m.text, "not_understood", "有多个金额，不清楚哪个是基数", m.number))
+        if deductions:
+            if rule.deduction_label and len(deductions) == 1:
+                p.inputs["deduction"] = deductions[0].value
+                p.placements.append(Placement(deductions[0].text, "input", f"扣除{deductions[0].text}", deductions[0].number))
+            else:
+                for m in deductions:
+                    p.placements.append(Placement(m.text, "not_understood", "文件没有规定扣除这一项", m.number))
+        for m in bases + deductions:
+            if m.number is not None:
+                used.add(m.number)
+        if "base" not in p.inputs and rule.kind == "percentage":
+            p.missing.append(f"计算基数：{rule.base_label or '基数'}（文件没有写明，需要您提供）")
+        if rule.deduction_label and "deduction" not in p.inputs and "base" in p.inputs:
+            p.missing.append(f"需先扣除的{rule.deduction_label}")
+    else:
+        context = words_pattern("money_context")
+        for m in money:
+            lead = frame.text[max(0, m.span.start - 8) : m.span.start]
+            if context is not None and context.search(lead):
+                p.placements.append(Placement(m.text, "context", "", m.number))
+            else:
+                p.placements.append(Placement(m.text, "not_understood", "这笔金额不清楚是什么", m.number))
+            if m.number is not None:
+                used.add(m.number)
+    for t in rates:
+        idx = frame.numbers.index(t) if t in frame.numbers else None
+        if idx is not None:
+            used.add(idx)
+        rate = rule.rate if rule.rate is not None else None
+        if rate is not None and t.value == rate:
+            p.placements.append(Placement(t.text, "claim", "与文件一致", idx))
+            p.claims.append(ClaimCheck(t.text, t.value, "%", [f"{fmt(rate)}%"], True))
+        elif rate is not None:
+            p.placements.append(Placement(t.text, "claim", "与文件不符", idx))
+            p.claims.append(ClaimCheck(t.text, t.value, "%", [f"{fmt(rate)}%"], False))
+        else:
+            p.placements.append(Placement(t.text, "not_understood", "", idx))
+
+
+def _claims(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
+    for c in frame.claims:
+        if c.number is not None:
+            used.add(c.number)
+        check = ClaimCheck(c.text, c.value, c.unit)
+        if c.unit == "%":
+            if rule.rate is not None:
+                check.actual = [f"{fmt(rule.rate)}%"]
+                check.correct = c.value == rule.rate
+        elif c.unit == "个月":
+            actual = [s for s in _spans_in(rule.quote)]
+            if rule.period_months is not None:
+                actual = [f"{rule.period_months}个月"] + [a for a in actual if a != f"{rule.period_months}个月"]
+            if actual:
+                check.actual = actual
+                check.correct = any(_months_of(a) == c.value for a in actual)
+        elif c.unit == "元":
+            scale = Decimal(10000) if rule.unit.startswith("万元") else Decimal(1)
+            unit = rule.unit.split("/")[0] or "元"
+            # The category the claim is about: named in the words just before it (高级技师每人一万元).
+            lead = frame.text[max(0, c.span.start - 12) : c.span.start]
+            cat = category_of(lead, rule)[0] if len(rule.amounts) > 1 else None
+            named = [a for a in rule.amounts if a.category == cat]
+            if len(named) == 1:
+                a = named[0]
+                check.actual = [f"{fmt(a.value)}{unit}"]
+                check.correct = c.value == a.value * scale
+            elif rule.amounts:
+                values = [a.value * scale for a in rule.amounts]
+                check.actual = [f"{fmt(a.value)}{unit}" for a in rule.amounts]
+                # Not one of the standards: it may be a total, checked against the result by the chain.
+                check.correct = True if c.value in values else None
+        p.claims.append(check)
+        p.placements.append(Placement(c.text, "claim", "", c.number))
+
+
+_SPAN_IN_TEXT = re.compile(r"\d+\s*(?:个月|年)")
+
+
+def _spans_in(text: str) -> list[str]:
+    return [m.group(0).replace(" ", "") for m in _SPAN_IN_TEXT.finditer(text)]
+
+
+def _months_of(text: str) -> Decimal:
+    n = Decimal(re.match(r"\d+", text).group(0))  # type: ignore[union-attr]
+    return n * 12 if text.endswith("年") else n
+
+
+def amount_label(a: Amount) -> str:
+    return a.label or a.category

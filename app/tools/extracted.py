@@ -1,0 +1,173 @@
+"""Rules from extracted provisions, and the curated catalogue laid over them.
+
+Every indexed clause carries the provisions extracted from it at ingest
+(``ingest.provisions``). Here each provision becomes a ``Rule`` the engine can
+run (``reviewed: false``), with hints derived from its own words; then the
+curated rules of ``corpus/rules`` are laid over them: a curated rule on the
+same clause with the same figures replaces the extracted one, so a reviewed
+document answers from its reviewed rules and any other document still gets
+exact calculations from its text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+
+from app.tools.rules import Amount, Catalogue, Condition, Payee, Rule, RuleHints, RuleKind
+from ingest.provisions import Provision
+from ingest.schema import Clause, DocumentMeta
+
+_PAYEES: list[tuple[str, Payee]] = [
+    (r"企业或者?个人", "enterprise_or_individual"),
+    (r"选手所在|所在企业、院校|所在单位", "employer"),
+    (r"领办人", "studio_leader"),
+    (r"企业|用人单位|单位", "enterprise"),
+    (r"个人|本人|劳动者|职工|学员", "individual"),
+    (r"院校|学校|机构|基地|牵头建设单位|工作室", "institution"),
+]
+
+
+def payee_of(words: str) -> Payee:
+    for pattern, payee in _PAYEES:
+        if re.search(pattern, words):
+            return payee
+    return "unspecified"
+
+
+def _kind(p: Provision) -> tuple[RuleKind, bool]:
+    """The engine's kind for a provision, and whether the rate is an uplift."""
+    if p.kind == "monthly":
+        return "monthly", False
+    if p.kind in ("per_head", "per_year"):
+        return "per_head", False
+    if p.kind == "uplift":
+        return "percentage", True
+    if p.kind in ("one_off", "percentage", "target", "unstated"):
+        return p.kind, False  # type: ignore[return-value]
+    return "unstated", False
+
+
+def _unit(p: Provision) -> str:
+    if p.kind in ("percentage", "uplift", "target"):
+        return "%"
+    money = next((a.unit for a in p.amounts), "元")
+    per = {"人": "/人", "家": "/家", "个": "/个", "课时": "/课时", "人次": "/人次"}.get(p.per, "/人" if p.kind == "per_head" else "")
+    if p.kind == "monthly":
+        per = (per or "/人") + "/月"
+    elif p.kind == "per_year":
+        per = (per or "/人") + "/年"
+    return money + per
+
+
+def rule_from_provision(p: Provision, doc: DocumentMeta | None, clause: Clause | None = None) -> Rule | None:
+    kind, uplift = _kind(p)
+    if p.kind == "figure":
+        return None
+    subject = p.subject or (clause.title if clause is not None else "") or "补贴"
+    cats = [a for a in p.amounts if a.unit != "%"]
+    amounts = []
+    for i, a in enumerate(cats):
+        category = a.category or (subject if len(cats) == 1 else f"第{i + 1}档")
+        amounts.append(
+            Amount(category=category, label=a.label or category, value=a.value, qualifier=a.qualifier)  # type: ignore[arg-type]
+        )
+    if kind in ("per_head", "one_off", "monthly") and not amounts:
+        return None
+    conditions = []
+    for i, c in enumerate(p.conditions, 1):
+        conditions.append(
+            Condition(
+                id=f"c{i}",
+                label=c.text,
+                type=c.type,
+                quote=c.text,
+                question=f"是否满足“{c.text}”？",
+                min=c.min,
+                max=c.max,
+                unit=c.unit,
+                ladder=c.ladder,
+                min_rank=c.min_rank,
+                concept=c.concept,
+                place_bound=c.place_bound,
+            )
+        )
+    categories = "、".join(a.label or a.category for a in amounts if a.label or a.category != subject)
+    title = f"{subject}（{categories}）" if categories and len(amounts) > 1 else subject
+    rate = p.rate if p.kind in ("percentage", "uplift", "target") else None
+    return Rule(
+        id=p.id,
+        title=title,
+        city=doc.city if doc else "未知",
+        doc_id=p.doc_id,
+        clause_id=p.clause_id,
+        quote=p.sentence.text.strip(),
+        kind=kind,
+        payee=payee_of(p.payee) if kind not in ("target",) else "none",
+        payee_text=p.payee,
+        unit=_unit(p),
+        qualifier=p.qualifier,
+        period_months=p.period_months,
+        amounts=amounts,
+        rate=rate,
+        rate_fraction=p.rate_fraction,
+        uplift=uplift,
+        base_label=p.base_label,
+        deduction_label=p.deduction_label,
+        conditions=conditions,
+        reviewed=False,
+        vague=p.vague,
+        hints=_hints(subject, amounts),
+    )
+
+
+def _hints(subject: str, amounts: list[Amount]) -> RuleHints:
+    words = [subject]
+    stem = re.sub(r"(?:补助资金|建设资金|资金补助|补贴|补助|资金|津贴|奖励|资助)$", "", subject)
+    if len(stem) >= 2:
+        words.append(stem)
+    words += [a.label for a in amounts if a.label and a.label != subject]
+    return RuleHints(keywords=[w for w in dict.fromkeys(words) if w])
+
+
+def _values(rule: Rule) -> set[Decimal]:
+    scale = Decimal(10000) if rule.unit.startswith("万元") else Decimal(1)
+    vals = {a.value * scale for a in rule.amounts}
+    if rule.rate is not None:
+        vals.add(rule.rate)
+    return vals
+
+
+def supersedes(curated: Rule, extracted: Rule) -> bool:
+    """A curated rule replaces an extracted one on the same clause with the same figures (or wording)."""
+    if curated.clause_id != extracted.clause_id:
+        return False
+    a, b = _values(curated), _values(extracted)
+    if a and b:
+        return bool(a & b)
+    return overlap(curated.quote, extracted.quote) >= 0.5
+
+
+def overlap(a: str, b: str) -> float:
+    """Share of the shorter string's 6-character runs found in the other."""
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) < 6:
+        return 1.0 if short and short in long_ else 0.0
+    grams = [short[i : i + 6] for i in range(len(short) - 5)]
+    return sum(1 for g in grams if g in long_) / len(grams)
+
+
+def overlay(
+    curated: Catalogue, clauses: Iterable[Clause], documents: dict[str, DocumentMeta], *, use_curated: bool = True
+) -> Catalogue:
+    """Curated rules first, then every extracted rule no curated rule replaces."""
+    base = curated.rules if use_curated else []
+    extracted: list[Rule] = []
+    for clause in clauses:
+        for p in clause.provisions:
+            rule = rule_from_provision(p, documents.get(p.doc_id), clause)
+            if rule is None or any(supersedes(c, rule) for c in base):
+                continue
+            extracted.append(rule)
+    return Catalogue([*base, *extracted], curated.figures if use_curated else [])

@@ -1,0 +1,111 @@
+"""The shared vocabulary: ordered level ladders and condition concepts.
+
+Both are data (``ingest/resources/levels.yaml``, ``concepts.yaml``) read by
+provision extraction at ingest and by the question reader alike, so a
+condition in a document and a fact in a question meet on the same concept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Level:
+    ladder: str
+    level: str
+    rank: int
+    forms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Concept:
+    name: str
+    forms: tuple[str, ...]
+    place: bool = False
+    employer: bool = False
+    unit: str = ""
+    negative_forms: tuple[str, ...] = ()
+
+
+@dataclass
+class Vocabulary:
+    levels: list[Level]
+    concepts: list[Concept]
+    negation_before: tuple[str, ...]
+    negation_after: tuple[str, ...]
+    elsewhere: tuple[str, ...]
+    asked: tuple[str, ...]
+    at_least: tuple[str, ...]
+    at_most: tuple[str, ...]
+    _level_forms: list[tuple[str, Level]] = field(default_factory=list)
+    _concept_forms: list[tuple[str, Concept]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._level_forms = sorted(((f, lv) for lv in self.levels for f in lv.forms), key=lambda p: -len(p[0]))
+        self._concept_forms = sorted(
+            ((f, c) for c in self.concepts for f in (*c.forms, *c.negative_forms)), key=lambda p: -len(p[0])
+        )
+        self.level_pattern = re.compile("|".join(re.escape(f) for f, _ in self._level_forms))
+        self.concept_pattern = re.compile("|".join(re.escape(f) for f, _ in self._concept_forms))
+
+    def level(self, form: str) -> Level | None:
+        return next((lv for f, lv in self._level_forms if f == form), None)
+
+    def level_by_name(self, ladder: str, name: str) -> Level | None:
+        return next((lv for lv in self.levels if lv.ladder == ladder and lv.level == name), None)
+
+    def levels_in(self, text: str) -> list[tuple[int, int, Level]]:
+        """Levels named in ``text``, longest form first, no overlaps."""
+        return [(m.start(), m.end(), lv) for m in self.level_pattern.finditer(text) if (lv := self.level(m.group(0)))]
+
+    def concept(self, name: str) -> Concept | None:
+        return next((c for c in self.concepts if c.name == name), None)
+
+    def concepts_in(self, text: str) -> list[tuple[int, int, Concept, bool]]:
+        """(start, end, concept, negative) for every concept form in ``text``; ``negative`` for a
+        form that states the concept is false by itself (无关)."""
+        out = []
+        for m in self.concept_pattern.finditer(text):
+            form = m.group(0)
+            c = next(c for f, c in self._concept_forms if f == form)
+            out.append((m.start(), m.end(), c, form in c.negative_forms))
+        return out
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    base = resources.files("ingest") / "resources"
+    lv = yaml.safe_load((base / "levels.yaml").read_text(encoding="utf-8"))
+    cp = yaml.safe_load((base / "concepts.yaml").read_text(encoding="utf-8"))
+    levels = [
+        Level(ladder, str(e["level"]), int(e["rank"]), tuple(str(f) for f in e["forms"]))
+        for ladder, entries in lv["ladders"].items()
+        for e in entries
+    ]
+    concepts = [
+        Concept(
+            name,
+            tuple(str(f) for f in e["forms"]),
+            bool(e.get("place")),
+            bool(e.get("employer")),
+            str(e.get("unit", "")),
+            tuple(str(f) for f in e.get("negative_forms", [])),
+        )
+        for name, e in cp["concepts"].items()
+    ]
+    return Vocabulary(
+        levels,
+        concepts,
+        tuple(cp["negation"]["before"]),
+        tuple(cp["negation"]["after"]),
+        tuple(cp["elsewhere"]),
+        tuple(cp["asked"]),
+        tuple(lv["at_least"]),
+        tuple(lv["at_most"]),
+    )
