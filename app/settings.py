@@ -82,6 +82,11 @@ class ServerSettings(BaseModel):
     )
     log_questions: bool = Field(False, description="write question text to the logs (off: logs carry no personal data)")
     ui: bool = Field(True, description="mount the Gradio UI at /ui")
+    index_worker: Literal["process", "thread"] = Field(
+        "process",
+        description="where admin ingests, uploads and deletions run: a child process (queries keep their CPU "
+        "and model) or a thread of the serving process (needed when the embedder is injected, as in tests)",
+    )
 
 
 class Settings(BaseSettings):

@@ -2,7 +2,8 @@
 
 The token is also checked by ``app.server.guard`` from the headers alone, before
 a request's body is read. Uploads are accepted at once (202) and parsed and
-indexed by a job (``GET /api/admin/jobs/{id}``); every index change builds a new
+indexed by a job (``GET /api/admin/jobs/{id}``). Every index change runs in the
+index worker (``app.server.worker``: a child process) and builds a new
 generation while the current one keeps serving.
 """
 
@@ -19,11 +20,11 @@ from starlette.datastructures import Headers
 from app.server.errors import ApiError, responses
 from app.server.jobs import JobRunner
 from app.server.schemas import Job
-from app.server.uploads import UploadForm, ingest_upload, stage
+from app.server.uploads import UploadForm, stage
+from app.server.worker import IndexWorker
 from app.services import Services
 from app.settings import Settings
 from ingest.loaders import SUPPORTED_SUFFIXES
-from ingest.pipeline import IngestReport
 
 router = APIRouter(prefix="/api/admin", responses=responses(401, 403, 413, 422))
 
@@ -61,13 +62,13 @@ def jobs(request: Request) -> JobRunner:
     return request.app.state.jobs  # type: ignore[no-any-return]
 
 
-def _report(report: IngestReport) -> dict[str, Any]:
-    return {**vars(report), "errors": [{"file": f, "reason": r} for f, r in report.errors]}
+def worker(request: Request) -> IndexWorker:
+    return request.app.state.index_worker  # type: ignore[no-any-return]
 
 
 @router.post("/ingest", summary="Bring the index up to date with the manifest (a new generation, switched atomically)")
-def ingest(force: bool = False, svc: Services = Depends(admin)) -> dict[str, Any]:
-    return _report(svc.ingestor.run(svc.manifest(), force=force))
+def ingest(force: bool = False, svc: Services = Depends(admin), index: IndexWorker = Depends(worker)) -> dict[str, Any]:
+    return index.ingest(force)
 
 
 @router.post(
@@ -88,6 +89,7 @@ async def upload(
     replace: bool = Form(False, description="replace the document already stored under this file's id"),
     svc: Services = Depends(admin),
     runner: JobRunner = Depends(jobs),
+    index: IndexWorker = Depends(worker),
 ) -> Job:
     name = Path(file.filename or "").name
     suffix = Path(name).suffix.lower()
@@ -115,7 +117,7 @@ async def upload(
         raise ApiError(400, "empty_file", "文件为空。", "The file is empty.")
     staged = await run_in_threadpool(stage, svc.settings.uploads_dir, data, suffix)
     form = UploadForm(name, title, city, status, number, date, replace)
-    job_id = runner.submit("upload", lambda: ingest_upload(svc, staged, form))
+    job_id = runner.submit("upload", lambda: index.upload(staged, form))
     response.headers["Location"] = f"/api/admin/jobs/{job_id}"
     job = runner.store.get(job_id)
     assert job is not None
@@ -135,12 +137,5 @@ def job(job_id: str, svc: Services = Depends(admin), runner: JobRunner = Depends
     responses=responses(404),
     summary="Remove a document from the index (uploaded files are deleted too)",
 )
-def delete(doc_id: str, svc: Services = Depends(admin)) -> dict[str, Any]:
-    stored = svc.store.document(doc_id)
-    if stored is None:
-        raise ApiError(404, "document_not_found", f"没有编号为 {doc_id} 的文件。", f"No document with id {doc_id!r}.")
-    report = svc.ingestor.delete(doc_id)
-    source = Path(stored.source)
-    if source.parent == svc.settings.uploads_dir.resolve():
-        source.unlink(missing_ok=True)
-    return {"deleted": doc_id, "generation": report.generation}
+def delete(doc_id: str, svc: Services = Depends(admin), index: IndexWorker = Depends(worker)) -> dict[str, Any]:
+    return index.delete(doc_id)

@@ -26,6 +26,7 @@ from app.server import admin, api, errors
 from app.server.guard import RequestGuard
 from app.server.jobs import JobRunner, JobStore
 from app.server.schemas import Readiness
+from app.server.worker import IndexWorker
 from app.services import Services, build_services
 from app.settings import Settings
 
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.state.services = svc
     app.state.jobs = runner
+    app.state.index_worker = IndexWorker(svc)
     errors.install(app)
 
     @app.middleware("http")

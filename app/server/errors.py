@@ -26,6 +26,10 @@ class ApiError(Exception):
         super().__init__(message_en)
         self.status, self.code, self.message, self.message_en, self.details = status, code, message, message_en, details
 
+    def __reduce__(self) -> tuple[type[ApiError], tuple[int, str, str, str, object]]:
+        # Raised in the index worker process and re-raised here: pickled with every field.
+        return ApiError, (self.status, self.code, self.message, self.message_en, self.details)
+
 
 def _body(code: str, message: str, message_en: str, details: object = None) -> dict[str, object]:
     return {"error": code, "message": message, "message_en": message_en, "details": details}

@@ -40,7 +40,7 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
         data_dir=tmp_path_factory.mktemp("hardening") / "data",
         manifest=REPO_ROOT / "corpus" / "manifest.yaml",
         embedding={"backend": "fake"},
-        server={"admin_token": TOKEN, "ui": False},
+        server={"admin_token": TOKEN, "ui": False, "index_worker": "thread"},  # the embedder is injected
     )
     svc = build_services(settings, embedder=FakeEmbeddings(size=64))
     assert not svc.ingestor.run(svc.manifest()).errors
