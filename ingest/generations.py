@@ -203,6 +203,15 @@ class Generations:
         if self.root.exists():
             for tmp in self.root.glob(".*.tmp"):
                 shutil.rmtree(tmp, ignore_errors=True)
+        self._remove_single_layout()
+
+    def _remove_single_layout(self) -> None:
+        """The one-index layout of earlier versions (rebuilt as generation 1 by the first ingest): derived data."""
+        for name in ("clauses.sqlite", "clauses.sqlite-wal", "clauses.sqlite-shm"):
+            (self.data_dir / name).unlink(missing_ok=True)
+        shutil.rmtree(self.data_dir / "bm25", ignore_errors=True)
+        if self.collection in self._collection_names():
+            self.client.delete_collection(self.collection)
 
     def _remove(self, number: int) -> None:
         if self.collection_name(number) in self._collection_names():
