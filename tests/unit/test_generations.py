@@ -186,3 +186,14 @@ def test_before_the_first_ingest_readers_are_not_ready(reader: Services) -> None
     assert reader.store.documents() == []
     with pytest.raises(IndexNotReady):
         reader.retriever.documents()
+
+
+def test_the_first_publish_removes_the_single_index_layout(writer: Services, corpus: Manifest) -> None:
+    data = writer.settings.data_dir
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "clauses.sqlite").write_bytes(b"")
+    (data / "bm25").mkdir()
+    writer.generations.client.get_or_create_collection(writer.generations.collection)
+    writer.ingestor.run(corpus)
+    assert not (data / "clauses.sqlite").exists() and not (data / "bm25").exists()
+    assert writer.generations.collection not in {c.name for c in writer.generations.client.list_collections()}
