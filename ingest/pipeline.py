@@ -229,16 +229,7 @@ class Ingestor:
         progress: ProgressFn = _no_progress,
     ) -> IngestReport:
         """Bring the index up to date with the manifest (or add these files)."""
-        started = time.perf_counter()
-        with self.generations.writing():
-            serving = self.generations.serving()
-            try:
-                stored = {d.meta.id: d for d in serving.store.documents()} if serving else {}
-                sources, gone = self.sources(manifest, paths, stored)
-                return self._update(serving, sources, gone, force, progress, started)
-            finally:
-                if serving is not None:
-                    serving.close()
+        return self._locked(lambda stored: self.sources(manifest, paths, stored), force, progress)
 
     def run_documents(
         self,
@@ -253,17 +244,26 @@ class Ingestor:
         ``replace``: a document already stored under one of these ids from another file gets this file instead
         (otherwise that is refused as an id conflict).
         """
-        return self._locked([Source(m, p, replace) for m, p in documents], [], force, progress)
+        sources = [Source(m, p, replace) for m, p in documents]
+        return self._locked(lambda stored: (sources, []), force, progress)
 
     def delete(self, doc_id: str) -> IngestReport:
         """A generation without this document."""
-        return self._locked([], [doc_id], False, _no_progress)
+        return self._locked(lambda stored: ([], [doc_id]), False, _no_progress)
 
-    def _locked(self, sources: list[Source], gone: list[str], force: bool, progress: ProgressFn) -> IngestReport:
+    def _locked(
+        self,
+        plan: Callable[[dict[str, StoredDocument]], tuple[list[Source], list[str]]],
+        force: bool,
+        progress: ProgressFn,
+    ) -> IngestReport:
+        """Under the writer lock: ``plan`` (given the serving documents) says what to ingest and what to drop."""
         started = time.perf_counter()
         with self.generations.writing():
             serving = self.generations.serving()
             try:
+                stored = {d.meta.id: d for d in serving.store.documents()} if serving else {}
+                sources, gone = plan(stored)
                 return self._update(serving, sources, gone, force, progress, started)
             finally:
                 if serving is not None:

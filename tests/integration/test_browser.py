@@ -11,7 +11,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,6 +22,7 @@ import pytest
 from app.server.launch import start_service, stop_service
 from app.services import Services
 from app.settings import REPO_ROOT
+from tests.conftest import wait_for_job
 
 ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
 CHROMIUM_ARGS = [
@@ -172,12 +172,7 @@ def test_document_text_is_shown_as_text_and_nothing_remote_loads(page: object, u
             files={"file": ("图片测试.txt", text.encode("utf-8"))},
             data={"city": "青岛", "status": "unknown"},
         )
-        assert accepted.status_code == 202, accepted.text
-        for _ in range(1200):
-            job = client.get(accepted.headers["location"], headers=auth).json()
-            if job["state"] in ("done", "failed"):
-                break
-            time.sleep(0.1)
+        job = wait_for_job(client, accepted, auth, seconds=300)
         assert job["state"] == "done", job
         doc_id = job["result"]["doc_id"]
         try:

@@ -18,7 +18,6 @@ them. Nothing here asserts a duration: the assertions are about answers
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
@@ -29,13 +28,11 @@ import subprocess
 import sys
 import threading
 import time
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import docx
 import httpx
 import pytest
 
@@ -44,6 +41,7 @@ from app.server.launch import start_service, stop_service
 from app.services import build_services
 from app.settings import REPO_ROOT, Settings
 from ingest.manifest import Manifest
+from tests.conftest import docx_with_body, wait_for_job
 
 TOKEN = "reliability-admin-token"
 AUTH = {"X-Admin-Token": TOKEN}
@@ -244,20 +242,6 @@ def test_kill_9_during_an_update_keeps_serving_and_the_rerun_completes_it(site: 
 # ------------------------------------------------------------------ malformed requests
 
 
-def _docx(body_xml: bytes) -> bytes:
-    buf = io.BytesIO()
-    docx.Document().save(buf)
-    src, out = zipfile.ZipFile(io.BytesIO(buf.getvalue())), io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "word/document.xml":
-                start, end = data.index(b"<w:body>") + len(b"<w:body>"), data.index(b"</w:body>")
-                data = data[:start] + body_xml + data[end:]
-            z.writestr(info.filename, data)
-    return out.getvalue()
-
-
 def _chunks(size: int) -> Iterator[bytes]:
     yield b'{"question": "\\u5927\\u8fde", "pad": "'
     for _ in range(size // 65536):
@@ -269,16 +253,6 @@ def _calc(inputs: dict[str, Any] | bytes) -> dict[str, Any]:
     if isinstance(inputs, bytes):
         return {"content": inputs, "headers": {"content-type": "application/json"}}
     return {"json": {"inputs": inputs}}
-
-
-def _job(client: httpx.Client, accepted: httpx.Response) -> dict[str, Any]:
-    assert accepted.status_code == 202, accepted.text
-    for _ in range(1200):
-        job = client.get(accepted.headers["location"], headers=AUTH).json()
-        if job["state"] in ("done", "failed"):
-            return job
-        time.sleep(0.05)
-    raise AssertionError("job did not finish")
 
 
 def test_no_malformed_request_holds_the_server(site: Site) -> None:
@@ -316,8 +290,11 @@ def test_no_malformed_request_holds_the_server(site: Site) -> None:
         ("PUT on a POST endpoint", "PUT", "/api/ask", {}, {405}),
     ]
     uploads = [
-        ("65 KB .docx, 3.5 M empty paragraphs", _docx(b"<w:p/>" * 3_500_000)),
-        ("340 KB .docx expanding to 300 MB", _docx(b"<w:p><w:r><w:t>" + b"a" * 300_000_000 + b"</w:t></w:r></w:p>")),
+        ("65 KB .docx, 3.5 M empty paragraphs", docx_with_body(b"<w:p/>" * 3_500_000)),
+        (
+            "340 KB .docx expanding to 300 MB",
+            docx_with_body(b"<w:p><w:r><w:t>" + b"a" * 300_000_000 + b"</w:t></w:r></w:p>"),
+        ),
     ]
     rows: list[dict[str, Any]] = []
     with (
@@ -333,7 +310,9 @@ def test_no_malformed_request_holds_the_server(site: Site) -> None:
             assert "Traceback" not in r.text
         for name, content in uploads:
             started = time.perf_counter()
-            job = _job(client, client.post("/api/admin/documents", headers=AUTH, files={"file": ("x.docx", content)}))
+            job = wait_for_job(
+                client, client.post("/api/admin/documents", headers=AUTH, files={"file": ("x.docx", content)})
+            )
             rows.append({"case": name, "status": job["state"], "ms": round((time.perf_counter() - started) * 1000)})
             assert job["state"] == "failed" and job["error"]["error"] == "unreadable_file", job
         first = client.post("/api/ask", json={"question": "南通人才公寓租金补贴一个月多少钱", "session_id": "1"}).json()

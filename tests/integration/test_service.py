@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from app.server.app import create_app
 from app.server.launch import start_service, stop_service
 from app.services import Services, build_services
 from app.settings import REPO_ROOT, Settings
+from tests.conftest import wait_for_job
 
 TOKEN = "test-admin-token"
 
@@ -133,18 +133,6 @@ def test_admin_refuses_missing_or_wrong_tokens(admin_client: TestClient) -> None
     assert admin_client.post("/api/admin/ingest", headers={"X-Admin-Token": "wrong"}).status_code == 403
     ok = admin_client.post("/api/admin/ingest", headers={"Authorization": f"Bearer {TOKEN}"})
     assert ok.status_code == 200 and len(ok.json()["unchanged"]) == 5
-
-
-def wait_for_job(client: TestClient | httpx.Client, accepted: httpx.Response, auth: dict[str, str]) -> dict:
-    """Poll an upload's job until it ends; returns the job."""
-    assert accepted.status_code == 202, accepted.text
-    location = accepted.headers["location"]
-    for _ in range(600):
-        job = client.get(location, headers=auth).json()
-        if job["state"] in ("done", "failed"):
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"job {location} did not finish")
 
 
 def test_admin_upload_search_and_delete(admin_client: TestClient) -> None:

@@ -8,15 +8,11 @@ kill -9, remote images in the chat) are in tests/integration.
 
 from __future__ import annotations
 
-import io
 import json
-import time
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import docx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -26,6 +22,7 @@ from app.server.app import create_app
 from app.server.ui import as_text, document_choices
 from app.services import Services, build_services
 from app.settings import REPO_ROOT, Settings
+from tests.conftest import docx_with_body, wait_for_job
 
 TOKEN = "unit-admin-token"
 AUTH = {"X-Admin-Token": TOKEN}
@@ -65,14 +62,8 @@ def no_uploads_left(client: TestClient, services: Services) -> Iterator[None]:
 def upload(client: TestClient, name: str, content: bytes, **form: Any) -> dict[str, Any]:
     """Upload a file and wait for its job; returns the finished job."""
     accepted = client.post("/api/admin/documents", headers=AUTH, files={"file": (name, content)}, data=form)
-    assert accepted.status_code == 202, accepted.text
-    assert accepted.json()["state"] in ("queued", "running", "done", "failed")
-    for _ in range(300):
-        job = client.get(accepted.headers["location"], headers=AUTH).json()
-        if job["state"] in ("done", "failed"):
-            return job
-        time.sleep(0.05)
-    raise AssertionError("the upload job did not finish")
+    assert accepted.status_code == 202 and accepted.json()["state"] in ("queued", "running", "done", "failed")
+    return wait_for_job(client, accepted, AUTH)
 
 
 def policy(name: str, amount: int) -> bytes:
@@ -127,21 +118,6 @@ def test_a_rejected_reupload_leaves_the_document_and_its_file(
     assert client.post("/api/search", json={"query": "好测试补贴 4321元", "k": 1}).json()[0]["doc_id"] == doc_id
 
 
-def _docx(body_xml: bytes) -> bytes:
-    """A real .docx whose body is replaced by ``body_xml``."""
-    buf = io.BytesIO()
-    docx.Document().save(buf)
-    src, out = zipfile.ZipFile(io.BytesIO(buf.getvalue())), io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "word/document.xml":
-                start, end = data.index(b"<w:body>") + len(b"<w:body>"), data.index(b"</w:body>")
-                data = data[:start] + body_xml + data[end:]
-            z.writestr(info.filename, data)
-    return out.getvalue()
-
-
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
@@ -152,7 +128,7 @@ def _docx(body_xml: bytes) -> bytes:
     ids=["3.5M-paragraphs", "30k-paragraphs", "300MB-inside"],
 )
 def test_a_docx_that_expands_too_far_is_refused_by_a_job(client: TestClient, body: bytes, reason: str) -> None:
-    content = _docx(body)
+    content = docx_with_body(body)
     assert len(content) < 400_000
     job = upload(client, "膨胀.docx", content)  # accepted at once (202): parsing is the job's, off the event loop
     assert job["state"] == "failed" and reason in job["error"]["message_en"], job
