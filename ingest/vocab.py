@@ -31,6 +31,7 @@ class Concept:
     employer: bool = False
     unit: str = ""
     negative_forms: tuple[str, ...] = ()
+    negative_context: tuple[str, ...] = ()
 
 
 @dataclass
@@ -41,6 +42,7 @@ class Vocabulary:
     negation_after: tuple[str, ...]
     elsewhere: tuple[str, ...]
     asked: tuple[str, ...]
+    not_yet: tuple[str, ...]
     at_least: tuple[str, ...]
     at_most: tuple[str, ...]
     _level_forms: list[tuple[str, Level]] = field(default_factory=list)
@@ -96,6 +98,7 @@ def vocabulary() -> Vocabulary:
             bool(e.get("employer")),
             str(e.get("unit", "")),
             tuple(str(f) for f in e.get("negative_forms", [])),
+            tuple(str(f) for f in e.get("negative_context", [])),
         )
         for name, e in cp["concepts"].items()
     ]
@@ -106,6 +109,7 @@ def vocabulary() -> Vocabulary:
         tuple(cp["negation"]["after"]),
         tuple(cp["elsewhere"]),
         tuple(cp["asked"]),
+        tuple(cp.get("not_yet", [])),
         tuple(lv["at_least"]),
         tuple(lv["at_most"]),
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cached_property
 from typing import Any, Protocol
 
@@ -27,11 +28,13 @@ from app.answer.schema import Answer, AnswerCitation
 from app.answer.sessions import RedisSessionStore, SessionStore, Turn
 from app.answer.verify import verify_draft
 from app.frame.merge import carried, merge
-from app.frame.read import read_question
+from app.frame.read import normalise, read_question
 from app.frame.schema import QuestionFrame
 from app.retrieval import Filters, HybridRetriever, SearchResult
 from app.scope import Scope, place_names, scope_for
 from app.tools.accounting import Plan, plan
+from app.tools.basket import Part, basket
+from app.tools.calculators import fmt
 from app.tools.engine import RuleEngine
 from app.tools.result import ToolError, ToolResult
 from app.tools.routing import Router
@@ -59,6 +62,7 @@ class _State:
     scope: Scope | None = None
     results: list[SearchResult] = field(default_factory=list)
     rule: Rule | None = None
+    parts: list[tuple[Part, ToolResult]] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     plan: Plan | None = None
     tool: ToolResult | None = None
@@ -167,7 +171,10 @@ class Assistant:
         carried_rule = state.history[-1].rule_id if state.history and frame.follow_up else None
         # With a place named, every rule considered is of that place: one the question names may lead
         # even if retrieval missed its clause. Without one, only rules whose clause was retrieved.
-        route = self.router.route(frame, rules, clause_ids, retrieved_only=not scope.restricted)
+        routes = self.router.candidates(
+            frame, rules, clause_ids, retrieved_only=not scope.restricted, text=normalise(state.standalone)
+        )
+        route = routes[0] if routes else None
         rule = route.rule if route is not None else None
         if carried_rule and (rule is None or (route is not None and route.score < 4)):
             kept = next((r for r in rules if r.id == carried_rule), None)
@@ -190,12 +197,22 @@ class Assistant:
         if money and not given and not frame.asks_total:
             state.tool_intent = "facts"  # "大连工匠奖励多少钱": the standard, quoted, not a sum for one person
             return state
+        if rule.kind in ("eligibility", "lookup") and frame.intent not in ("check", "entitlements") and not (
+            frame.facts or frame.groups
+        ):
+            state.tool_intent = "facts"  # "目录每年什么时候更新？": a question about the text, not a check
+            return state
         check_only = frame.intent == "check" and rule.kind not in ("lookup",) and not frame.asks_total
         try:
             tool = self.engine_for().run(rule.id, state.plan.inputs, check_only=check_only)
         except ToolError:
             return state
         tool = _apply_plan(tool, state.plan)
+        # Several provisions in one question: each group to its own, one sum when every part has one.
+        cities = {d.id: d.city for d in self.retriever.documents()}
+        parts = basket(frame, rule, [r.rule for r in routes[1:6]], cities)
+        if parts is not None:
+            tool = self._basket(parts, state)
         asks_figure = frame.intent in ("calculate", "check") or frame.asks_total or bool(frame.groups)
         if tool.status == "needs_input" and not asks_figure:
             state.tool_intent = "facts"  # "标准是多少？": answered from the rule's clause, not with a sum
@@ -204,6 +221,18 @@ class Assistant:
         state.tool = tool
         state.tool_intent = "check" if check_only else frame.intent
         return state
+
+    def _basket(self, parts: list[Part], state: _State) -> ToolResult:
+        tools = []
+        for part in parts:
+            t = self.engine_for().run(part.rule.id, part.plan.inputs)
+            tools.append(_apply_plan(t, part.plan))
+            if part.rule.clause_id not in [r.clause.clause_id for r in state.results]:
+                clause, doc = self.retriever.clause(part.rule.clause_id), self.retriever.document(part.rule.doc_id)
+                if clause is not None and doc is not None:
+                    state.results.append(SearchResult(clause=clause, doc=doc, score=0.0))
+        state.parts = list(zip(parts, tools, strict=True))
+        return combine(tools)
 
     def engine_for(self) -> RuleEngine:
         catalogue = self._rules()
@@ -223,6 +252,7 @@ class Assistant:
             rule=state.rule,
             plan=state.plan,
             rules=state.rules,
+            parts=state.parts,
         )
         state.draft = self.backend.answer(ctx)
         return state
@@ -231,7 +261,8 @@ class Assistant:
         assert state.draft is not None
         if state.tool is None and state.draft.tool is not None:
             state.tool, state.tool_intent = state.draft.tool, "model"  # chosen by the model, computed by the engine
-        state.draft = verify_draft(state.draft, state.tool, state.frame.text if state.frame else state.question)
+        values = {fmt(t.value) for t in state.frame.numbers} if state.frame else set()
+        state.draft = verify_draft(state.draft, state.tool, state.frame.text if state.frame else state.question, values)
         return state
 
     def _finish(self, state: _State) -> Answer:
@@ -294,8 +325,47 @@ class Assistant:
         )
 
 
+def combine(tools: list[ToolResult]) -> ToolResult:
+    """One result for several provisions: their sum when every part has one, in 元."""
+    first = tools[0]
+    total = None
+    if all(t.result is not None and t.unit.startswith("元") for t in tools):
+        total = sum((t.result for t in tools if t.result is not None), Decimal(0))
+    qualifiers = {t.qualifier for t in tools}
+    combined = ToolResult(
+        rule_id="+".join(t.rule_id for t in tools),
+        title="、".join(t.title for t in tools),
+        kind="sum",
+        inputs={t.rule_id: t.inputs for t in tools},
+        result=total,
+        formula=" + ".join(f"({t.formula})" for t in tools) if total is not None else None,
+        result_text=f"{fmt(total)} 元" if total is not None else "",
+        unit="元",
+        qualifier=qualifiers.pop() if len(qualifiers) == 1 else "mixed",
+        payee=first.payee if len({t.payee for t in tools}) == 1 else "none",
+        payee_zh=first.payee_zh if len({t.payee for t in tools}) == 1 else "",
+        status="complete" if total is not None and all(t.status == "complete" for t in tools) else (
+            "conditional" if total is not None else "needs_input"
+        ),
+        citations=[c for t in tools for c in t.citations],
+        questions=[q for t in tools for q in t.questions],
+        warnings=list(dict.fromkeys(w for t in tools for w in t.warnings)),
+        reviewed=all(t.reviewed for t in tools),
+        reading="；".join(t.reading for t in tools if t.reading),
+        details={"parts": [t.model_dump(mode="json") for t in tools]},
+    )
+    if combined.qualifier == "mixed" and total is not None:
+        combined.warnings.append("各项标准性质不同（有的是上限或下限），合计按各项标准相加，仅供参考。")
+    return combined
+
+
 def _apply_plan(tool: ToolResult, p: Plan) -> ToolResult:
     """The engine's result, with what the accounting found: no total unless every number was placed."""
+    # A sum the user states (一共就是400万？) is checked against the calculator's.
+    for c in p.claims:
+        if c.unit == "元" and c.correct is None and tool.result is not None and p.can_total:
+            c.correct = c.claimed == tool.result
+            c.actual = [f"{fmt(tool.result)}元"]
     tool.reading = p.reading()
     tool.accounting = p.as_dict()
     if tool.result is None:

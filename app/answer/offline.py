@@ -101,6 +101,7 @@ class AnswerContext:
     rule: Rule | None = None  # the rule the question (or the conversation) is about
     plan: Plan | None = None  # where every number of the question went
     rules: list[Rule] = field(default_factory=list)  # the rules of the documents in scope
+    parts: list[Any] = field(default_factory=list)  # (Part, ToolResult) when several provisions answer
 
     @property
     def simplified(self) -> str:
@@ -174,7 +175,9 @@ class OfflineAnswerer:
             draft.refused = True
             return draft
 
-        if self._use_tool(ctx):
+        if ctx.parts:
+            self._basket_answer(ctx, draft)
+        elif self._use_tool(ctx):
             self._tool_answer(ctx, draft)
         else:
             self._fact_answer(ctx, draft)
@@ -195,10 +198,21 @@ class OfflineAnswerer:
             return True  # the user gave figures: say what was understood and what is missing
         return tool.status != "needs_input" or tool.kind in ("eligibility", "lookup")
 
+    def _status_and_tax(self, ctx: AnswerContext, source: SearchResult, draft: Draft) -> bool:
+        """A draft taken as in force, or 税前 where the text says 税后: corrected first."""
+        if source.doc.status == "draft" and guards.asks_status(ctx.simplified):
+            draft.say(f"需要更正：《{source.doc.title}》是征求意见稿，尚未正式印发生效，不能作为正式依据。\n")
+            return True
+        if re.search(r"税前", ctx.simplified) and "税后" in source.clause.text:
+            draft.say("不对：文件写的是税后金额，不是税前。\n")
+            return True
+        return False
+
     def _tool_answer(self, ctx: AnswerContext, draft: Draft) -> None:
         tool, rule, p = ctx.tool, ctx.rule, ctx.plan
         assert tool is not None and rule is not None
         source = self._source_for(ctx, rule)
+        self._status_and_tax(ctx, source, draft)
         if tool.status == "not_eligible":
             unmet = [c for c in tool.conditions if c.status == "not_met"]
             draft.say(f"按您描述的情况，目前不符合“{tool.title}”的条件：" + "；".join(c.label for c in unmet) + "。")
@@ -225,6 +239,37 @@ class OfflineAnswerer:
         if not rule.reviewed and rule.kind in MONEY_KINDS + ("percentage",):
             draft.say("\n" + UNREVIEWED)
         draft.warnings.extend(w for w in tool.warnings if w not in draft.warnings)
+
+    def _basket_answer(self, ctx: AnswerContext, draft: Draft) -> None:
+        """Several provisions: each with its own figure and clause, then the sum (or why there is none)."""
+        total = ctx.tool
+        assert total is not None
+        if total.result is not None:
+            prefix = {"cap": "最高", "floor": "不少于"}.get(total.qualifier, "")
+            draft.say(f"合计{prefix} {fmt(total.result)} 元（算式：{total.formula} = {fmt(total.result)}）。")
+            if total.qualifier == "mixed":
+                draft.say("其中各项标准性质不同（有的是上限或下限），请分别看下面各项。")
+        else:
+            draft.say("问题涉及几项政策，其中有的还不能算出金额，暂不给出合计。")
+        for i, (part, tool) in enumerate(ctx.parts, 1):
+            rule = part.rule
+            draft.say(f"\n{i}. ")
+            if tool.result is not None:
+                self._calculation_lead(rule, tool, draft)
+            else:
+                self._no_total_lead(rule, tool, part.plan, draft)
+            self._accounting_lines(rule, tool, part.plan, draft)
+            source = self._source_for(ctx, rule)
+            draft.say("\n依据" + doc_line(source.doc, ctx) + clause_label(source) + "：")
+            draft.quote(source, rule.quote)
+            if not rule.reviewed:
+                draft.say("\n" + UNREVIEWED)
+        for q in total.questions:
+            if q not in draft.follow_up:
+                draft.follow_up.append(q)
+        if draft.follow_up:
+            draft.say("\n请补充：" + "；".join(draft.follow_up))
+        draft.warnings.extend(w for w in total.warnings if w not in draft.warnings)
 
     def _calculation_lead(self, rule: Rule, tool: ToolResult, draft: Draft) -> None:
         who = tool.payee_zh if tool.payee not in ("none", "unspecified") else ""
@@ -273,9 +318,11 @@ class OfflineAnswerer:
             draft.say(f"\n· 未计入：{g.label}{g.count if g.count is not None else ''}人——{g.reason}；{fix}后可按标准计入。")
         for c in p.claims:
             if c.correct is False and c.actual:
-                draft.say(f"\n· 需要更正：不是{_claimed(c.claimed, c.unit)}，文件规定的是{'、'.join(dict.fromkeys(c.actual))}。")
+                draft.say(
+                    f"\n· 需要更正：不是{_claimed(c.claimed, c.unit, c.text)}，文件规定的是{'、'.join(dict.fromkeys(c.actual))}。"
+                )
             elif c.correct is True:
-                draft.say(f"\n· 您说的{_claimed(c.claimed, c.unit)}与文件一致。")
+                draft.say(f"\n· 您说的{_claimed(c.claimed, c.unit, c.text)}与文件一致。")
         if tool.result is None:
             for a in p.missing:
                 if a not in draft.follow_up:
@@ -410,16 +457,12 @@ class OfflineAnswerer:
     def _premise(self, ctx: AnswerContext, top: SearchResult, quote: str, draft: Draft) -> bool:
         """Correct a figure, qualifier or status the question takes for granted; True when corrected."""
         text = top.clause.text
-        if top.doc.status == "draft" and guards.asks_status(ctx.simplified):
-            draft.say(f"需要更正：《{top.doc.title}》是征求意见稿，尚未正式印发生效，不能作为正式依据。")
-            return True
-        if re.search(r"税前", ctx.simplified) and "税后" in text:
-            draft.say("不对：文件写的是税后金额，不是税前。")
+        if self._status_and_tax(ctx, top, draft):
             return True
         if ctx.plan is not None and ctx.rule is not None and ctx.rule.clause_id == top.clause.clause_id:
             for c in ctx.plan.claims:
                 if c.correct is False and c.actual:
-                    draft.say(f"需要更正：不是{_claimed(c.claimed, c.unit)}。文件规定的是{'、'.join(c.actual)}。")
+                    draft.say(f"需要更正：不是{_claimed(c.claimed, c.unit, c.text)}。文件规定的是{'、'.join(c.actual)}。")
                     return True
             if ctx.plan.claims:
                 return False
@@ -484,8 +527,10 @@ def amount_summary(rule: Rule) -> str:
     return f"{rule.title}：{'、'.join(parts)}{(' ' + unit) if unit and unit != '%' else ''}{period}{payee}。"
 
 
-def _claimed(value: Decimal, unit: str) -> str:
-    """The user's figure in the document's units: 10000元, 48个月, 50%."""
+def _claimed(value: Decimal, unit: str, typed: str = "") -> str:
+    """The user's figure as typed when it has digits (8万元, 48个月), else in digits (一万元 → 10000元)."""
+    if typed and re.search(r"\d", typed):
+        return typed
     return f"{fmt(value)}{unit}"
 
 

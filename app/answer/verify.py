@@ -45,7 +45,10 @@ def allowed_numbers(draft: Draft, tool: ToolResult | None) -> set[str]:
 _DENIAL = re.compile(r"不是|并非|不对|而不是")
 
 
-def verify_draft(draft: Draft, tool: ToolResult | None, question: str = "") -> Draft:
+def verify_draft(
+    draft: Draft, tool: ToolResult | None, question: str = "", question_values: set[str] | None = None
+) -> Draft:
+    """``question_values``: the question's numbers as values (8万 → 80000), which a denial may repeat."""
     # 1. quotes: verbatim or gone
     bad = [i for i, s in enumerate(draft.sources, 1) if not s.quote or s.quote not in s.result.clause.text]
     if bad:
@@ -73,7 +76,7 @@ def verify_draft(draft: Draft, tool: ToolResult | None, question: str = "") -> D
             sentence = m.group(0)
             # Chinese numerals count too: 一万元 is 10000.
             stray = _numbers(_MARK.sub("", sentence)) - allowed
-            if stray and _DENIAL.search(sentence) and stray <= _numbers(question):
+            if stray and _DENIAL.search(sentence) and stray <= _numbers(question) | (question_values or set()):
                 stray = set()  # "不是10000元": repeating the user's figure in order to deny it
             if stray:
                 draft.warnings.append(

@@ -194,6 +194,10 @@ def _classify(text: str, raw: _Raw) -> NumberToken | None:
     ):
         return tok("year", "年")
     if re.search(r"第\s*$", before):
+        # 第一年的津贴 / 第二个月: the amount of one such period.
+        m = re.match(r"\s*(年|个月)", after)
+        if m:
+            return tok("span", "年" if m.group(1) == "年" else "个月", raw.end + m.end(), Decimal(12) if m.group(1) == "年" else Decimal(1))
         return tok("ordinal")
     if re.search(r"百分之\s*$", before):
         return tok("rate", "%")
@@ -248,6 +252,11 @@ def _classify(text: str, raw: _Raw) -> NumberToken | None:
         return tok("count", m.group(1), raw.end + m.end())
     if raw.text == "半":
         return None
+    # 200万 / 二十万 / 1.5万 with no unit: money, unless people follow (就业人员10万人 is caught above).
+    if re.search(r"[万千亿]$", raw.text) and not re.match(
+        r"\s*(?:来|多|余)?\s*号?\s*(?:人|名|人次|户|家|个|所|项|台|套|员工|职工|学生)", after
+    ):
+        return tok("money", "元")
     # A money word right before a bare number: 投资二十万 (万 already applied), 标准是1500.
     if _MONEY_BEFORE.search(before) and (value >= 100 or raw.text.endswith("万")) and not re.match(r"\s*[\u4e00-\u9fff]", after[:1]) :
         return tok("money", "元")

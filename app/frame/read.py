@@ -155,19 +155,34 @@ class _Reader:
                 items.append((m.start(), None, m))
         items.sort(key=lambda x: x[0])
         for _, index, rest in items:
-            if index is not None:
+            if index is not None and self._claimed_count(index):
+                t = self.f.numbers[index]
+                self.f.claims.append(Claim(text=t.text, value=t.value, unit="人", number=index, span=t.span))
+                self.used.add(index)
+            elif index is not None:
                 self._count_group(index)
             elif rest is not None:
                 self._rest_group(rest)
         # Each group's words run to the next group or the end of its clause.
         starts = [g.span.start for g in self.f.groups]
+        # A clause that only says what the previous group is (都是中级工层次的 / 均为高职) belongs to it.
+        extra: dict[int, str] = {}
+        for c in _clauses(text):
+            words = text[c.start : c.end]
+            if any(c.start <= s0 < c.end for s0 in starts):
+                continue
+            if re.match(r"(?:他们|她们|这些人|这些学生)?(?:都是|全是|均为|全部是|都属于|都为|均是)", words) and vocabulary().levels_in(words):
+                before = [k for k, g in enumerate(self.f.groups) if g.span.start < c.start and g.parent is None]
+                if before:
+                    extra[before[-1]] = words
         self.group_text = []
         for k, g in enumerate(self.f.groups):
             clause = _clause_of(text, g.span.end - 1 if g.span.end > g.span.start else g.span.start)
             end = min([s for s in starts if s > g.span.start] + [clause.end])
             end = max(end, g.span.end)
             self.group_text.append(Span(start=g.span.start, end=end))
-            self.f.groups[k] = g.model_copy(update={"text": text[g.span.start : end]})
+            words = text[g.span.start : end] + (("，" + extra[k]) if k in extra else "")
+            self.f.groups[k] = g.model_copy(update={"text": words})
 
     def _count_group(self, index: int) -> None:
         tok = self.f.numbers[index]
@@ -176,17 +191,45 @@ class _Reader:
         after_label, after_end = ("", tok.span.end) if tok.unit == "人" else self._label_after(tok.span.end)
         before_label, before_start = self._label_before(tok.span.start)
         generic = set(self.words["generic_labels"])
+        # What the group's own words say after the count, up to the end of its clause (5人取得中级工).
+        clause = _clause_of(text, tok.span.start)
+        nxt = next((t.span.start for t in self.f.numbers if t.span.start > tok.span.start and t.role == "count"), clause.end)
+        own_words = re.split(r"[、/]|和|及|与|跟", text[tok.span.end : min(clause.end, nxt)])[0]
+        # 中职7个高职3个: a noun right after the count that is itself followed by a count is the next
+        # group's name; this count's name came before it.
+        if after_label and re.match(r"\s*(?:\d+|[一二两三四五六七八九十俩仨]+)\s*[个名位人家]", text[after_end : after_end + 5]):
+            own_words = own_words.replace(after_label, "", 1)
+            after_label, after_end = "", tok.span.end
+        own_level = bool(vocabulary().levels_in(own_words))
         label, start, end = after_label, tok.span.start, after_end
-        if (not after_label or after_label in generic) and before_label and tok.unit in ("个", "名", "位", "人", ""):
+        # 高职里有1个… / 中职当中有2个…: part of the group named before 里/中.
+        within = re.match(r"^(.+?)(?:里面|里|当中|之中|中)$", before_label) if before_label else None
+        if within and not after_label:
+            before_label = ""
+        if (
+            (not after_label or after_label in generic)
+            and before_label
+            and tok.unit in ("个", "名", "位", "人", "")
+            and not own_level
+        ):
             label, start, end = before_label, before_start, max(tok.span.end, after_end if after_label else tok.span.end)
         if not label:
             label = tok.unit if tok.unit in ("人", "家") else ""
         lead = text[max(0, start - 6) : start]
         parent = None
-        if words_pattern("subset").search(lead[-4:]):
-            parent = self._last_top_group()
-        elif (not label or label in generic) and self.f.groups:
-            # 8个学徒，3个没通过考核: a bare count after a named group is part of it.
+        if within is not None:
+            name = within.group(1)
+            parent = next(
+                (k for k in range(len(self.f.groups) - 1, -1, -1) if name in (self.f.groups[k].label or "") or self.f.groups[k].label in name),
+                None,
+            )
+        if parent is not None:
+            pass
+        elif words_pattern("subset").search(lead[-4:]):
+            parent = self._subset_parent()
+        elif (not label or label in generic) and self.f.groups and not own_level:
+            # 8个学徒，3个没通过考核: a bare count after a named group is part of it — unless it names
+            # a level of its own (4个拿了技师、2个拿了高级技师 are side by side).
             top = self._last_top_group()
             if top is not None and self.f.groups[top].count is not None and tok.value <= self.f.groups[top].count:
                 parent = top
@@ -194,8 +237,13 @@ class _Reader:
         if complement and parent is None:
             parent = self._last_top_group()
         additive = bool(words_pattern("additive").search(lead[-4:])) and not complement
+        only = bool(re.search(r"(?:只有|仅有|只|仅|就)\s*$", lead)) and parent is not None
         is_self = bool(words_pattern("self_markers").search(lead)) and tok.value == 1
+        # 公司500来人 / 一万二千来号员工: the size of the organisation, said about it, not counted.
+        is_size = tok.approximate and (not label or label in generic or label.endswith(("人", "员工", "职工")))
         count = int(tok.value) if tok.value == tok.value.to_integral_value() and not tok.approximate else None
+        if is_size:
+            is_self = True
         self.f.groups.append(
             Group(
                 count=count,
@@ -203,6 +251,7 @@ class _Reader:
                 parent=parent,
                 complement=complement,
                 additive=additive,
+                only=only,
                 number=index,
                 span=Span(start=min(start, tok.span.start), end=max(end, tok.span.end)),
                 qualifiers=[Qualifier(text=lead, concept="self", span=Span(start=start, end=start))] if is_self else [],
@@ -211,7 +260,9 @@ class _Reader:
         self.used.add(index)
 
     def _rest_group(self, m: re.Match[str]) -> None:
-        parent = self._last_top_group()
+        # 其中2个…，其他的…: the rest of the same whole the last part was taken from.
+        last_part = next((g for g in reversed(self.f.groups) if g.parent is not None and not g.complement), None)
+        parent = last_part.parent if last_part is not None else self._last_top_group()
         if parent is None:
             return
         self.f.groups.append(
@@ -224,6 +275,39 @@ class _Reader:
             )
         )
 
+    def _claimed_count(self, index: int) -> bool:
+        """大连工匠是每年评20个吧？: a count the user says the text gives, not people of his own."""
+        t = self.f.numbers[index]
+        clause = _clause_of(self.text, t.span.start)
+        start = max([m.end() for m in re.finditer(r"[。？?！!]", self.text[: t.span.start])], default=0)
+        end_m = re.search(r"[。？?！!]", self.text[t.span.start :])
+        sentence = self.text[start : t.span.start + end_m.end() if end_m else len(self.text)]
+        confirm = re.search(r"吧|对吧|对吗|是吧|是不是|听说|据说", sentence) or (
+            sentence.rstrip().endswith(("？", "?")) and re.search(r"就是|也就|一共就", sentence)
+        )
+        if not confirm:
+            return False
+        lead = self.text[clause.start : t.span.start]
+        if words_pattern("first_person").search(re.sub(r"(?:告诉|给|帮|替|问|跟|对)我们?", "", lead)):
+            return False
+        return bool(re.search(r"是|评|选|有|招|培养|达到|规定", lead)) and not re.search(
+            r"我们|我|咱", sentence[: t.span.start - start]
+        )
+
+    def _subset_parent(self) -> int | None:
+        """其中… refers to the last whole: the last top group, or the total its parts were listed after."""
+        top = self._last_top_group()
+        if top is None:
+            return None
+        # 一共10个…，中职7个高职3个，其中2个…: the parts follow their total; 其中 is about the total.
+        parts = [k for k in range(len(self.f.groups)) if self.f.groups[k].parent is None]
+        for i, k in enumerate(parts):
+            total = self.f.groups[k].count
+            rest = [self.f.groups[j].count for j in parts[i + 1 :]]
+            if total is not None and rest and None not in rest and sum(r for r in rest if r is not None) == total:
+                return k
+        return top
+
     def _last_top_group(self) -> int | None:
         for k in range(len(self.f.groups) - 1, -1, -1):
             if self.f.groups[k].parent is None and not self.f.groups[k].complement:
@@ -233,6 +317,12 @@ class _Reader:
     def _label_after(self, pos: int) -> tuple[str, int]:
         """The noun phrase right after a count: 中职学徒 in 3个中职学徒都过了 (whole jieba words)."""
         text = self.text
+        # 一个38岁的技能人才 / 3个35岁以下的: a modifier with a number is not the noun.
+        mod = re.match(r"(?:来|多|余)?\s*(?:\d+|[一二两三四五六七八九十]+)\s*(?:周岁|岁)(?:以下|以上|左右)?的?", text[pos : pos + 10])
+        if mod:
+            pos += mod.end()
+        elif text[pos : pos + 1] in ("来", "多", "余"):
+            pos += 1
         window = text[pos : min(len(text), pos + 14)]
         stops = set(self.words["phrase_end"])
         generic = set(self.words["generic_labels"])
@@ -249,11 +339,14 @@ class _Reader:
                 break
             label += w
         label = label.strip()
-        # 2个社保还没交: what follows the count is a condition, not the group's name.
-        if label and any(s == 0 for s, _, _, _ in vocabulary().concepts_in(label)):
-            return "", pos
         trimmed = label.removeprefix("的")
-        return trimmed, pos + len(label)
+        # 2个社保还没交 / 1个高职的学生合同签了: a condition word that something is said of ends the
+        # group's name (but 毕业班实习学生 is a name).
+        for c_start, c_end, _, _ in vocabulary().concepts_in(trimmed):
+            if c_end == len(trimmed) or re.match(r"[签交缴过了没未不已都还也满刚才挂却]", trimmed[c_end]):
+                trimmed = trimmed[:c_start].removesuffix("的")
+                break
+        return trimmed, pos + (len(label) - len(label.removeprefix("的"))) + len(trimmed)
 
     def _label_before(self, pos: int) -> tuple[str, int]:
         """The noun phrase right before a count: 高级技师 in 高级技师2人, 技师有3个, 市赛进了四个人."""
@@ -275,7 +368,11 @@ class _Reader:
             if w in ("再", "又", "加", "多", "其中", "我们", "我", "公司", "单位", "企业", "厂里"):
                 break
             label.insert(0, w)
-        joined = "".join(label).strip()
+        joined = re.sub(r"^[个名位人家]+", "", "".join(label).strip())
+        # 打算引进两个 / 考核有两个: a condition word before the count is not the group's name.
+        concepts = vocabulary().concepts_in(joined)
+        if concepts:
+            joined = joined[max(c[1] for c in concepts) :]
         if not joined or len(joined) > 10:
             return "", pos
         end = start + len("".join(words))
@@ -294,15 +391,24 @@ class _Reader:
             left = max(clause.start, mentions[k - 1][1] if k > 0 and mentions[k - 1][1] > clause.start else clause.start)
             right = min(clause.end, mentions[k + 1][0] if k + 1 < len(mentions) and mentions[k + 1][0] < clause.end else clause.end)
             before, after = text[left:s], text[e:right]
-            negated = negative_form or self._negated(before, after)
+            # 考核有两个没过: the concept is the topic of the count right after it; its polarity is there.
+            topic_of = self._topic_group(e, clause)
+            if topic_of is not None:
+                after = self.group_text[topic_of] and text[self.group_text[topic_of].start : self.group_text[topic_of].end]
+            negated = (
+                negative_form
+                or self._negated(before, after)
+                or any(w in before + after for w in concept.negative_context)
+            )
             elsewhere = any(w in before + after for w in vocab.elsewhere)
-            place = ""
-            about = self.f.place_names("about")
-            for p in self.f.places:
-                if clause.start <= p.span.start < clause.end and (p.role == "fact" or (about and p.name not in about)):
-                    place = p.name
-                    elsewhere = True
-            value = self._value(concept.unit, clause, s, e, negated)
+            # Where the fact holds (在泉州交的社保): kept as said; whether it is the document's place is
+            # decided against the document, not here.
+            place = next(
+                (p.name for p in self.f.places if clause.start <= p.span.start < clause.end and p.span.start < e + 8),
+                "",
+            )
+            claimed = self._claim_sentence(s)
+            value = None if claimed else self._value(concept.unit, clause, s, e, negated)
             readings.append(
                 {
                     "concept": concept.name,
@@ -315,6 +421,8 @@ class _Reader:
                     "affirmed": bool(re.search(r"了|过|已|都|有|满|在|签|交|缴|通过|完成|取得|拿到|考取|获得|是", before[-5:] + after[:5])),
                     "span": Span(start=s, end=e),
                     "gap": text[e : mentions[k + 1][0]] if k + 1 < len(mentions) else None,
+                    "topic_of": topic_of,
+                    "claimed": claimed,
                 }
             )
         # 培训考核都过了 / 社保和合同都没: concepts joined by 和/、 share the words after the last one.
@@ -327,7 +435,9 @@ class _Reader:
         for r in readings:
             if not (r["negated"] or r["affirmed"] or r["elsewhere"] or r["value"] is not None):
                 continue  # named as a topic (社保补贴是多少), not stated as a fact
-            owner = self._owner(r["span"].start)
+            if r.get("claimed"):
+                continue  # 听说要交满3个月社保才能领？: what the user believes the text requires, a claim
+            owner = r["topic_of"] if r.get("topic_of") is not None else self._owner(r["span"].start)
             if owner is not None and not r["asked"]:
                 g = self.f.groups[owner]
                 g.qualifiers.append(
@@ -420,12 +530,58 @@ class _Reader:
                     Qualifier(text=words, concept=name, negated=negated, value=value, span=Span(start=span.start, end=span.end))
                 )
 
+    def _topic_group(self, concept_end: int, clause: Span) -> int | None:
+        """A group whose count follows the concept in the same clause with only 有/中/里 between."""
+        for k, g in enumerate(self.f.groups):
+            if g.number is None:
+                continue
+            t = self.f.numbers[g.number]
+            if clause.start <= t.span.start < clause.end and 0 <= t.span.start - concept_end <= 4:
+                if re.fullmatch(r"(?:方面|这块|上|中|里|里面)?(?:有|中有|里有)?\s*", self.text[concept_end : t.span.start]):
+                    return k
+        return None
+
+    def _stated_figure(self, t: NumberToken, clause: Span) -> bool:
+        """大连薪酬补贴是每人每月4000元、保障期36个月，我理解得对吧？ / 一共就是400万？: a figure the user
+        states as what the text (or the sum) is, in a sentence that asks to confirm it."""
+        if t.role not in ("money", "rate", "span"):
+            return False
+        start = max([m.end() for m in re.finditer(r"[。？?！!]", self.text[: t.span.start])], default=0)
+        end_m = re.search(r"[。？?！!]", self.text[t.span.start :])
+        end = t.span.start + end_m.end() if end_m else len(self.text)
+        sentence = self.text[start:end]
+        lead = self.text[clause.start : t.span.start]
+        if words_pattern("first_person").search(re.sub(r"(?:告诉|给|帮|替|问|跟|对)我们?", "", lead)):
+            return False
+        if re.search(r"对吧|对吗|是吧|没错吧|是不是|对不对|理解得对|理解对", sentence):
+            return True
+        if sentence.endswith(("？", "?")) and not re.search(r"多少|几|怎么|什么|哪", sentence):
+            return bool(re.search(r"就是|也就|就|一共|总共|合计|共|是", lead))
+        return False
+
+    def _claim_sentence(self, pos: int) -> bool:
+        """Whether the words at ``pos`` sit in a sentence that asserts what the text says, not a fact of the user's."""
+        start = max([m.end() for m in re.finditer(r"[。？?！!]", self.text[:pos])], default=0)
+        end_m = re.search(r"[。？?！!]", self.text[pos:])
+        end = pos + end_m.end() if end_m else len(self.text)
+        sentence = self.text[start:end]
+        clause = _clause_of(self.text, pos)
+        reported = re.search(r"听说|据说|不是说|文件说|文件上说|规定是|我记得|印象中", self.text[start:pos])
+        required = re.search(r"要|需要|必须|才能|才可以|得满|满.{0,4}才", self.text[clause.start : clause.end])
+        confirm = re.search(r"是不是|对吧|对吗|是吧|吧[？?]|吗[？?]|没错吧", sentence)
+        if not (reported or (required and confirm)):
+            return False
+        lead = re.sub(r"(?:告诉|给|帮|替|问|跟|对)我们?", "", self.text[clause.start : pos])
+        return not words_pattern("first_person").search(lead)
+
     def _negated(self, before: str, after: str) -> bool:
         vocab = vocabulary()
         near_before = before[-5:]
         if any(w in near_before for w in vocab.negation_before):
             # 没有问题 / 不是没交: rare double forms are left as negated; 不仅 is not a negation.
             return not re.search(r"不仅|不但|不只", near_before)
+        if any(w in near_before + after[:8] for w in vocab.not_yet):
+            return True  # 社保下个月才开始交: not yet
         return any(after[:6].find(w) >= 0 for w in vocab.negation_after)
 
     def _value(self, unit: str, clause: Span, s: int, e: int, negated: bool) -> Decimal | None:
@@ -450,6 +606,12 @@ class _Reader:
             g = self.f.groups[k]
             if span.start <= pos < span.end and (g.count is not None or g.complement):
                 return k
+        # 中职里有1个在我们这实习，劳动合同却签在了子公司名下: later clauses of the same sentence still speak
+        # of the part of a group named last.
+        start = max([m.end() for m in re.finditer(r"[。；;？?！!]", self.text[:pos])], default=0)
+        before = [k for k, span in enumerate(self.group_text) if start <= span.start < pos]
+        if before and self.f.groups[before[-1]].parent is not None:
+            return before[-1]
         return None
 
     # -------------------------------------------------------------- money, spans, claims
@@ -465,13 +627,28 @@ class _Reader:
             words = text[clause.start : clause.end]
             tail = text[clause.end : clause.end + 2]
             said = re.search(r"说(?!明|法|过)", text[clause.start : t.span.start])
-            claimed = bool(claim_markers.search(words + tail)) or bool(said)
+            claimed = (
+                bool(claim_markers.search(words + tail))
+                or bool(said)
+                or self._claim_sentence(t.span.start)
+                or self._stated_figure(t, clause)
+            )
+            if re.search(r"(?:再等|还得|还要|再过|再干|等到)\s*$", text[max(0, t.span.start - 4) : t.span.start]):
+                claimed = False  # 是不是还得再等一个月: the user's own plan, not what the text says
             # 我交了…/我们公司… speak of the user; 告诉我/给我/帮我 put the user as the object.
             lead = re.sub(r"(?:告诉|给|帮|替|问|跟|对)我们?", "", text[clause.start : t.span.start])
             personal = bool(first_person.search(lead)) and not said
-            if t.role in ("money", "rate", "span") and claimed and not personal and t.role != "count":
-                unit = {"money": "元", "rate": "%", "span": "个月"}[t.role]
-                self.f.claims.append(Claim(text=t.text, value=t.value, unit=unit, number=i, span=t.span))
+            if t.role in ("money", "rate", "span", "age") and claimed and not personal:
+                unit = {"money": "元", "rate": "%", "span": "个月", "age": "岁"}[t.role]
+                q = self.text[max(clause.start, t.span.start - 6) : t.span.start]
+                qualifier = (
+                    "cap" if re.search(r"最高|不超过|最多|上限|封顶", q) else
+                    "floor" if re.search(r"不少于|至少|不低于", q) else
+                    "before_tax" if "税前" in self.text[clause.start : clause.end] else ""
+                )
+                self.f.claims.append(
+                    Claim(text=t.text, value=t.value, unit=unit, qualifier=qualifier, number=i, span=t.span)
+                )
                 self.used.add(i)
                 continue
             if t.role == "money":
@@ -511,18 +688,43 @@ class _Reader:
 def _intent(frame: QuestionFrame) -> tuple[Intent, bool]:
     text = frame.text
     asks_total = bool(words_pattern("asks_total").search(text))
-    about = frame.place_names("about")
-    if len(set(about)) >= 2 or (words_pattern("asks_compare").search(text) and len(set(about)) != 1 and re.search(r"各|分别|对比|比较|哪里|哪个地方", text)):
+    if _compares(frame):
         return "compare", asks_total
     if words_pattern("asks_all").search(text):
         return "entitlements", asks_total
     if words_pattern("asks_meta").search(text):
         return "meta", asks_total
-    if asks_total or (any(g.count is not None for g in frame.groups) and re.search(r"多少|几", text)):
-        return "calculate", True if not asks_total and re.search(r"多少钱|多少补贴|补多少|拿多少", text) else asks_total
+    has_inputs = (
+        any(g.count is not None for g in frame.groups)
+        or bool(frame.money)
+        or any(sp.kind in ("duration", "elapsed") for sp in frame.spans)
+    )
+    if asks_total or (has_inputs and re.search(r"多少|几", text)):
+        return "calculate", asks_total or bool(re.search(r"多少钱|多少补贴|补多少|拿多少|是多少|有多少", text))
     if words_pattern("asks_check").search(text) or re.search(r"吗|么|[？?]$", text) and frame.facts:
         return "check", asks_total
     return "fact", asks_total
+
+
+def _compares(frame: QuestionFrame) -> bool:
+    """Two or more places side by side (大连、南通 / 厦门跟大连 / 三地), or 各地 / 各个文件 / 分别 … 哪里更."""
+    text = frame.text
+    about = [p for p in frame.places if p.role == "about"]
+    # A district inside a named city is the same place said more precisely (厦门湖里).
+    distinct = [p for p in about if not any(q is not p and q.name in p.parents for q in about)]
+    names = list(dict.fromkeys(p.name for p in distinct))
+    if re.search(r"各地|各个文件|各文件|几个地方|各城市|各市|三地|两地|几地", text):
+        return True
+    if len(names) < 2:
+        return False
+    if words_pattern("asks_compare").search(text):
+        return True
+    # Places listed together: 大连、南通 / 大连和南通 / 大连 南通 (hotline keywords).
+    spans = sorted(distinct, key=lambda p: p.span.start)
+    for a, b in zip(spans, spans[1:], strict=False):
+        if re.fullmatch(r"\s*(?:、|和|跟|与|及|以及|还有|或|,|，|\s)\s*", text[a.span.end : b.span.start]):
+            return True
+    return False
 
 
 def _leans_on_history(frame: QuestionFrame) -> bool:

@@ -84,6 +84,7 @@ class Group(BaseModel):
     parent: int | None = Field(None, description="index of the group this one is part of (其中3个)")
     complement: bool = Field(False, description="the rest of the parent (其他的 / 剩下的)")
     additive: bool = Field(False, description="added to an earlier count (再加两个)")
+    only: bool = Field(False, description="只有/仅 these: the rest of the parent did not do what is said of them")
     qualifiers: list[Qualifier] = Field(default_factory=list)
     number: int | None = Field(None, description="index into ``numbers`` of the count")
     span: Span
@@ -128,6 +129,7 @@ class Claim(BaseModel):
     text: str
     value: Decimal
     unit: str = Field(description="个月 / 年 / % / 元 / 万元 / 人 …")
+    qualifier: str = Field("", description="cap / floor / before_tax when the user says 最高 / 至少 / 税前 with it")
     number: int | None = None
     span: Span
 
@@ -175,6 +177,9 @@ class QuestionFrame(BaseModel):
     claims: list[Claim] = Field(default_factory=list)
     levels: list[LevelMention] = Field(default_factory=list)
     follow_up: bool = Field(False, description="this turn leans on the earlier ones (那南通呢 / 再加两个)")
+    placed_elsewhere: list[int] = Field(
+        default_factory=list, description="numbers another provision of the same question accounts for"
+    )
     reader: Literal["offline", "model"] = "offline"
 
     def place_names(self, role: str = "about") -> list[str]:

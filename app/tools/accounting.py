@@ -57,6 +57,7 @@ class GroupReading:
     verdicts: dict[str, Verdict] = field(default_factory=dict)
     status: Literal["input", "excluded", "not_listed", "not_understood", "context", "total"] = "input"
     reason: str = ""
+    measure: str = "人"  # 人 for people, 家/个 for units
 
 
 @dataclass
@@ -100,19 +101,20 @@ class Plan:
 
     def reading(self) -> str:
         """One line: what was used and what was left out (按您说的：…)."""
-        used = [p.note or p.what for p in self.placements if p.fate == "input"]
+        used = [p.note or p.what for p in self.placements if p.fate == "input" and p.note != "见另一项"]
         out = []
         if used:
             out.append("；".join(dict.fromkeys(used)))
         for g in self.excluded:
-            out.append(f"{g.label}{g.count if g.count is not None else ''}人不计（{g.reason}）")
+            out.append(f"{g.label}{g.count if g.count is not None else ''}{g.measure}不计（{g.reason}）")
         for g in self.not_listed:
             out.append(f"{g.label}{_count_text(g)}：{g.reason}")
         for p in self.placements:
             if p.fate == "not_applicable" and p.note:
                 out.append(p.note)
+        out += [n for n in self.notes if n not in out]
         for p in self.not_understood:
-            out.append(f"“{p.what}”不清楚指什么，未计入")
+            out.append(f"“{p.what}”：{p.note}，未计入" if p.note else f"“{p.what}”不清楚指什么，未计入")
         return "；".join(out)
 
     def as_dict(self) -> dict[str, Any]:
@@ -133,7 +135,7 @@ class Plan:
 
 
 def _count_text(g: GroupReading) -> str:
-    return f"{g.count}人" if g.count is not None else ""
+    return f"{g.count}{g.measure}" if g.count is not None else ""
 
 
 # ---------------------------------------------------------------------------------------------- categories
@@ -170,6 +172,22 @@ def category_of(words: str, rule: Rule) -> tuple[str | None, str]:
     if best is not None:
         return best[1], ""
     return None, "other" if levels and ladders else ""
+
+
+def categories_named(words: str, rule: Rule) -> list[str]:
+    """Every category of the rule the words name, longest forms first, without overlaps."""
+    forms = sorted(((f, a.category) for a in rule.amounts for f in rule.forms(a)), key=lambda p: -len(p[0]))
+    taken = [False] * len(words)
+    found: list[str] = []
+    for form, cat in forms:
+        for m in re.finditer(re.escape(form), words):
+            if any(taken[m.start() : m.end()]):
+                continue
+            for i in range(m.start(), m.end()):
+                taken[i] = True
+            if cat not in found:
+                found.append(cat)
+    return found
 
 
 # ---------------------------------------------------------------------------------------------- conditions
@@ -259,8 +277,11 @@ def plan(frame: QuestionFrame, rule: Rule, *, doc_city: str = "") -> Plan:
             counts[g.category] = counts.get(g.category, 0) + g.count
             a = rule.amount(g.category)
             shown = g.label if g.label and g.label not in set(question_words()["generic_labels"]) else ((a.label or a.category) if a else "")
-            note = f"{shown} {g.count}人（按{a.label or a.category}计）" if a is not None else f"{shown} {g.count}"
+            note = f"{shown} {g.count}{g.measure}（按{a.label or a.category}计）" if a is not None else f"{shown} {g.count}"
             p.placements.append(Placement(what, "input", note, grp.number, g.index))
+    counted = [g for g in readings if g.status not in ("context",)]
+    if money_rule and not counted:
+        _no_counts(frame, rule, p, counts)
     if money_rule or (rule.kind == "percentage" and rule.uplift):
         if rule.kind == "percentage":
             total_count = sum(counts.values())
@@ -293,6 +314,9 @@ def plan(frame: QuestionFrame, rule: Rule, *, doc_city: str = "") -> Plan:
     for i, t in enumerate(frame.numbers):
         if i in used_numbers:
             continue
+        if i in frame.placed_elsewhere:
+            p.placements.append(Placement(t.text, "input", "见另一项", i))
+            continue
         if t.role in ("year", "date", "phone", "doc_number", "ordinal"):
             p.placements.append(Placement(t.text, "context", "", i))
         elif t.role == "age":
@@ -307,6 +331,34 @@ def plan(frame: QuestionFrame, rule: Rule, *, doc_city: str = "") -> Plan:
         else:
             p.placements.append(Placement(t.text, "not_understood", "", i))
     return p
+
+
+def _no_counts(frame: QuestionFrame, rule: Rule, p: Plan, counts: dict[str, int]) -> None:
+    """No head count in the question: one person (or unit) of the one category named, or ask."""
+    ladders = {a.ladder for a in rule.amounts if a.ladder}
+    listed = {(a.ladder, a.rank) for a in rule.amounts if a.ladder}
+    for lv in frame.levels:
+        if lv.ladder in ladders and (lv.ladder, lv.rank) not in listed:
+            names = "、".join(a.label or a.category for a in rule.amounts)
+            p.groups.append(
+                GroupReading(index=-1, label=lv.text, count=None, status="not_listed", reason=f"文件只列了{names}，没有这一级")
+            )
+            p.placements.append(Placement(lv.text, "not_listed", f"文件只列了{names}，没有{lv.level}"))
+            return
+    if any(c.unit == "人" for c in frame.claims):
+        p.missing.append("实际人数（问题中的人数是对文件内容的说法，不是您单位的人数）")
+        return
+    if len(rule.amounts) == 1:
+        p.notes.append("按1人（1个单位）计")
+        return
+    named = categories_named(frame.text, rule)
+    if len(named) == 1:
+        counts[named[0]] = 1
+        a = rule.amount(named[0])
+        p.notes.append(f"按1人（{a.label or a.category if a else named[0]}）计")
+    else:
+        cats = "、".join(a.label or a.category for a in rule.amounts)
+        p.missing.append(f"各类别分别有多少人（个）？可选类别：{cats}")
 
 
 def _is_condition_value(frame: QuestionFrame, index: int) -> bool:
@@ -339,6 +391,12 @@ def _unmet_value(cond: Condition) -> Any:
 
 def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupReading]:
     groups = frame.groups
+    if rule.kind == "target":
+        # A ratio target counts people of the base (技能人才有300万人): the count is its base, no category.
+        return [
+            GroupReading(index=k, label=g.label, count=g.count, status="context", reason="计算基数")
+            for k, g in enumerate(groups)
+        ]
     readings: list[GroupReading] = []
     children: dict[int, list[int]] = {}
     for k, g in enumerate(groups):
@@ -350,11 +408,14 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
     outside = frame.text
     for g in groups:
         outside = outside[: g.span.start] + " " * (g.span.end - g.span.start) + outside[g.span.end :]
-    named_elsewhere = {c for c in (category_of(w, rule)[0] for w in [outside]) if c}
+    named_elsewhere = set(categories_named(outside, rule))
     for k, g in enumerate(groups):
         own = g.label if g.label and g.label not in generic else ""
-        label = own or (groups[g.parent].label if g.parent is not None else "") or g.label
-        r = GroupReading(index=k, label=label, count=g.count)
+        levels_said = vocabulary().levels_in(g.text or "")
+        shown = levels_said[0][2].level if levels_said and not own else ""
+        label = own or shown or (groups[g.parent].label if g.parent is not None else "") or g.label
+        unit = frame.numbers[g.number].unit if g.number is not None and g.number < len(frame.numbers) else ""
+        r = GroupReading(index=k, label=label, count=g.count, measure="家" if unit in ("家", "所") else "个" if unit in ("项", "台", "套") else "人")
         if any(q.concept == "self" for q in g.qualifiers):
             r.status, r.reason = "context", "申请主体"
             readings.append(r)
@@ -368,7 +429,14 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
             cat = rule.amounts[0].category
         if cat is None and not why and not own and g.parent is None and len(named_elsewhere) == 1:
             cat = next(iter(named_elsewhere))
+        own_cats = categories_named(g.text or g.label, rule) if len(rule.amounts) > 1 else []
+        if len(own_cats) > 1 and not children.get(k):
+            cat, why = None, "ambiguous"  # 其余有技师也有高级工: how many of each is not said
+        elif cat is None and not own_cats and len(named_elsewhere) > 1 and g.parent is None and not children.get(k):
+            why = "ambiguous"  # 6个学生学徒，高职和中职都有
         r.category = cat
+        if why == "ambiguous":
+            r.reason = "ambiguous"
         level_rank = None
         lv = vocabulary().levels_in(words)
         if lv:
@@ -376,8 +444,29 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
         quals = list(g.qualifiers) + (list(groups[g.parent].qualifiers) if g.parent is not None else [])
         r.verdicts = _condition_verdicts(rule, frame, quals, doc_city, level_rank)
         readings.append(r)
+    # A total listed before its parts (一共10个，中职7个高职3个): the parts carry the categories. A part
+    # taken out of the total (其中2个没过) cannot be put in a category unless it says which.
+    tops_all = [k for k, g in enumerate(groups) if g.parent is None and readings[k].status == "input"]
+    totals: set[int] = set()
+    for i, k in enumerate(tops_all):
+        r = readings[k]
+        if r.count is None or r.category is not None or single:
+            continue
+        following = [j for j in tops_all[i + 1 :] if readings[j].category is not None and readings[j].count is not None]
+        if following and sum(readings[j].count or 0 for j in following) == r.count:
+            totals.add(k)
+            r.status, r.reason = "total", "总数（已按分项计）"
+            for c in children.get(k, []):
+                if readings[c].category is None:
+                    readings[c].status, readings[c].reason = "not_understood", "不清楚属于哪一类，无法从分项中扣除"
+                    readings[c].verdicts = {}
+            if any(readings[c].status == "not_understood" for c in children.get(k, [])):
+                for j in following:
+                    readings[j].status, readings[j].reason = "not_understood", "其中有人不符合条件，但不清楚属于哪一类"
     # Parents with parts: the count left over after the parts is the parent's own (4个学徒，其中1人… → 3).
     for parent, kids in children.items():
+        if parent in totals:
+            continue
         pr = readings[parent]
         known = [readings[c].count for c in kids if not groups[c].complement]
         rest = [c for c in kids if groups[c].complement]
@@ -394,6 +483,13 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
             if readings[c].category is None:
                 readings[c].category = pr.category
             left = 0
+        # 10个人参赛，只有6个进了决赛: the rest did not do what the part did.
+        onlies = [c for c in kids if groups[c].only]
+        if onlies and left > 0:
+            said = [q for c in onlies for q in groups[c].qualifiers if not q.negated]
+            failed = [cond for cond in rule.conditions if any(q.concept == cond.concept for q in said)]
+            if failed:
+                pr.verdicts = {**pr.verdicts, **{cond.id: "not_met" for cond in failed}}
         # The parent itself now stands for its remainder only.
         pr.count = left
         if left == 0:
@@ -413,17 +509,21 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
         if r.count is None:
             r.status, r.reason = "not_understood", "人数不明"
             continue
+        # Whoever fails a condition is left out, whatever their category.
+        failed = [c for c in rule.conditions if r.verdicts.get(c.id) == "not_met"]
+        if failed:
+            r.status = "excluded"
+            r.reason = "不满足“" + "”“".join(c.label for c in failed) + "”"
+            continue
+        if r.category is None and r.reason == "ambiguous":
+            r.status, r.reason = "not_understood", "各类别各有多少人没有说明"
+            continue
         if r.category is None:
             listed = "、".join(a.label or a.category for a in rule.amounts)
             if r.label and (vocabulary().levels_in(r.label) or vocabulary().levels_in(groups[r.index].text)):
                 r.status, r.reason = "not_listed", f"文件只列了{listed}，没有这一类"
             else:
                 r.status, r.reason = "not_understood", f"不清楚属于哪一类（文件列了{listed}）"
-            continue
-        failed = [c for c in rule.conditions if r.verdicts.get(c.id) == "not_met"]
-        if failed:
-            r.status = "excluded"
-            r.reason = "不满足“" + "”“".join(c.label for c in failed) + "”"
     return readings
 
 
@@ -553,33 +653,66 @@ def _claims(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
                 check.actual = [f"{fmt(rule.rate)}%"]
                 check.correct = c.value == rule.rate
         elif c.unit == "个月":
+            # A period the rule states, or a condition's threshold (缴纳社会保险费1个月以上).
             actual = [s for s in _spans_in(rule.quote)]
+            actual += [cond.label for cond in rule.conditions if cond.type == "threshold" and cond.unit in ("个月", "年")]
+            actual = [a for a in dict.fromkeys(actual)]
             if rule.period_months is not None:
                 actual = [f"{rule.period_months}个月"] + [a for a in actual if a != f"{rule.period_months}个月"]
             if actual:
-                check.actual = actual
-                check.correct = any(_months_of(a) == c.value for a in actual)
+                check.actual = [a for a in actual if _SPAN_IN_TEXT.fullmatch(a.replace(" ", ""))] or [
+                    _SPAN_IN_TEXT.search(a).group(0) if _SPAN_IN_TEXT.search(a) else a for a in actual  # type: ignore[union-attr]
+                ]
+                check.correct = any(_months_of(a) == c.value for a in check.actual if _SPAN_IN_TEXT.fullmatch(a))
+        elif c.unit == "岁":
+            ages = [cond for cond in rule.conditions if cond.type == "threshold" and cond.unit in ("岁", "周岁")]
+            if ages:
+                check.actual = [cond.label for cond in ages]
+                check.correct = any(
+                    (cond.min is None or c.value == cond.min) and (cond.max is None or c.value == cond.max) for cond in ages
+                )
         elif c.unit == "元":
             scale = Decimal(10000) if rule.unit.startswith("万元") else Decimal(1)
             unit = rule.unit.split("/")[0] or "元"
-            # The category the claim is about: named in the words just before it (高级技师每人一万元).
-            lead = frame.text[max(0, c.span.start - 12) : c.span.start]
-            cat = category_of(lead, rule)[0] if len(rule.amounts) > 1 else None
-            named = [a for a in rule.amounts if a.category == cat]
+            # The category the claim is about: the last one named before it in its sentence (高级技师每人一万元).
+            start = max([m.end() for m in re.finditer(r"[。？?！!；;]", frame.text[: c.span.start])], default=0)
+            lead = frame.text[start : c.span.start]
+            cats = categories_named(lead, rule) if len(rule.amounts) > 1 else []
+            if cats:
+                positions = {cat: max(lead.rfind(f) for f in rule.forms(rule.amount(cat))) for cat in cats}  # type: ignore[arg-type]
+                cats = [max(cats, key=lambda k: positions[k])]
+            named = [a for a in rule.amounts if a.category in cats]
             if len(named) == 1:
                 a = named[0]
                 check.actual = [f"{fmt(a.value)}{unit}"]
                 check.correct = c.value == a.value * scale
+            elif len(rule.amounts) == 1 and c.value == rule.amounts[0].value * scale:
+                check.actual = [f"{fmt(rule.amounts[0].value)}{unit}"]
+                check.correct = True
             elif rule.amounts:
                 values = [a.value * scale for a in rule.amounts]
                 check.actual = [f"{fmt(a.value)}{unit}" for a in rule.amounts]
                 # Not one of the standards: it may be a total, checked against the result by the chain.
                 check.correct = True if c.value in values else None
+        # 每人每年最高5000元吧 where the text says 不少于: the figure is right, its qualifier is not.
+        said_q = getattr(c, "qualifier", "")
+        if check.correct and said_q in ("cap", "floor", "before_tax"):
+            actual_q = _qualifier_of(rule)
+            if said_q == "before_tax" and actual_q == "after_tax":
+                check.correct, check.actual = False, [f"税后{check.actual[0]}" if check.actual else "税后"]
+            elif said_q in ("cap", "floor") and actual_q in ("cap", "floor", "exact") and said_q != actual_q:
+                words = {"cap": "最高", "floor": "不少于", "exact": ""}[actual_q]
+                check.correct, check.actual = False, [f"{words}{a}" for a in check.actual]
         p.claims.append(check)
         p.placements.append(Placement(c.text, "claim", "", c.number))
 
 
-_SPAN_IN_TEXT = re.compile(r"\d+\s*(?:个月|年)")
+def _qualifier_of(rule: Rule) -> str:
+    qs = {a.qualifier or rule.qualifier for a in rule.amounts} or {rule.qualifier}
+    return qs.pop() if len(qs) == 1 else "mixed"
+
+
+_SPAN_IN_TEXT = re.compile(r"\d+\s*(?:个月|年)(?:以上|以下|以内)?")
 
 
 def _spans_in(text: str) -> list[str]:
@@ -587,6 +720,7 @@ def _spans_in(text: str) -> list[str]:
 
 
 def _months_of(text: str) -> Decimal:
+    text = re.sub(r"(?:以上|以下|以内)$", "", text)
     n = Decimal(re.match(r"\d+", text).group(0))  # type: ignore[union-attr]
     return n * 12 if text.endswith("年") else n
 

@@ -191,6 +191,7 @@ class RuleEngine:
             "percentage": self._percentage,
             "target": self._target,
             "lookup": self._lookup,
+            "unstated": self._unstated,
         }[rule.kind]
         try:
             compute(rule, inputs, result)
@@ -401,6 +402,11 @@ class RuleEngine:
         needed, formula = calc.people_needed(parse_count(base, "base"), rule.fraction)
         result.result, result.formula = Decimal(needed), formula
         result.result_text = f"{'至少 ' if rule.qualifier == 'floor' else ''}{needed}"
+
+    def _unstated(self, rule: Rule, inputs: dict[str, Any], result: ToolResult) -> None:
+        """A benefit the text names without a figure: nothing to compute, and nothing to ask for."""
+        result.status = "not_stated"
+        result.result_text = f"文件没有写明具体金额（原文：“{rule.vague}”）" if rule.vague else "文件没有写明具体金额"
 
     def _lookup(self, rule: Rule, inputs: dict[str, Any], result: ToolResult) -> None:
         cat = inputs.get("category")

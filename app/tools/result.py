@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_serializer
 
 ConditionStatus = Literal["met", "not_met", "unknown"]
-Status = Literal["complete", "conditional", "needs_input", "not_eligible", "eligible"]
+Status = Literal["complete", "conditional", "needs_input", "not_eligible", "eligible", "not_stated"]
 
 
 class Citation(BaseModel):

@@ -10,13 +10,17 @@ must be among the retrieved clauses or be named by the question's categories.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from app.frame.schema import QuestionFrame
 from app.tools.accounting import category_of
+from app.tools.basket import _lcs
 from app.tools.rules import Rule
+from ingest.vocab import vocabulary
 
 MIN_SCORE = 1.0
+_BENEFIT = re.compile(r"补贴|补助|津贴|奖励|资助|安家费|奖金|抵免|授信|薪酬")
 
 
 @dataclass
@@ -34,8 +38,9 @@ def _keyword_score(text: str, rule: Rule) -> tuple[float, list[str]]:
     return 1.0 + 0.5 * (len(hits) - 1) + 0.05 * sum(len(h) for h in hits), hits
 
 
-def score(frame: QuestionFrame, rule: Rule, clause_ranks: dict[str, int]) -> Route:
-    text = frame.text
+def score(frame: QuestionFrame, rule: Rule, clause_ranks: dict[str, int], text: str = "") -> Route:
+    """``text``: the words the rule is named by — the question, with a follow-up's topic before it."""
+    text = text or frame.text
     s, reasons = 0.0, []
     rank = clause_ranks.get(rule.clause_id)
     if rank is not None:
@@ -46,6 +51,10 @@ def score(frame: QuestionFrame, rule: Rule, clause_ranks: dict[str, int]) -> Rou
     if kw:
         s += min(kw, 3.0)
         reasons.append("keywords:" + ",".join(hits))
+        # The benefit itself named (带徒补贴, 安家费) weighs more than the thing it is for (技能大师工作室).
+        if any(_BENEFIT.search(h) for h in hits):
+            s += 1.5
+            reasons.append("benefit named")
     listed = unlisted = 0
     for g in frame.groups:
         if g.count is None or any(q.concept == "self" for q in g.qualifiers):
@@ -61,11 +70,24 @@ def score(frame: QuestionFrame, rule: Rule, clause_ranks: dict[str, int]) -> Rou
     if unlisted:
         s += 1.0
         reasons.append("unlisted level of its ladder")
-    # Categories named without a count (领军人才每月多少).
-    named = sum(1 for a in rule.amounts if len(rule.amounts) > 1 and any(f in text for f in rule.forms(a)))
+    # Categories named without a count (领军人才每月多少) — by their own words, not by a bare level.
+    levels = {f for lv in vocabulary().levels for f in lv.forms}
+    named = sum(
+        1 for a in rule.amounts if len(rule.amounts) > 1 and any(f in text for f in rule.forms(a) if f not in levels)
+    )
     if named and not listed:
         s += 0.75 * min(named, 3)
         reasons.append(f"names×{named}")
+    # The words of the rule's own name (市级劳模（职工）创新工作室补助): the longer the shared run, the closer.
+    shared = _lcs(text, re.sub(r"[（(][^）)]*[）)]", "", rule.title) + "".join(a.label for a in rule.amounts))
+    if shared >= 4:
+        s += min((shared - 2) / 3, 2.0)
+        reasons.append(f"name words×{shared}")
+    if rule.kind == "target" and rule.base_label:
+        people = [g.label for g in frame.groups if g.count is not None and g.label]
+        if any(_lcs(lab, rule.base_label) >= 4 for lab in people):
+            s += 1.5
+            reasons.append("base named")
     if rule.kind == "percentage" and frame.money:
         s += 1.0
         reasons.append("base given")
@@ -91,13 +113,14 @@ class Router:
         clause_ids: list[str] | tuple[str, ...] = (),
         *,
         retrieved_only: bool = True,
+        text: str = "",
     ) -> list[Route]:
         """Rules the question names, best first. ``retrieved_only``: only rules whose clause was
         retrieved (when the question names no place, a rule of any document could otherwise win)."""
         ranks: dict[str, int] = {}
         for i, c in enumerate(clause_ids):
             ranks.setdefault(c, i)
-        routes = [score(frame, r, ranks) for r in rules]
+        routes = [score(frame, r, ranks, text) for r in rules]
         # Chosen for what the question names, never for retrieval alone.
         routes = [
             r
@@ -116,6 +139,7 @@ class Router:
         clause_ids: list[str] | tuple[str, ...] = (),
         *,
         retrieved_only: bool = True,
+        text: str = "",
     ) -> Route | None:
-        found = self.candidates(frame, rules, clause_ids, retrieved_only=retrieved_only)
+        found = self.candidates(frame, rules, clause_ids, retrieved_only=retrieved_only, text=text)
         return found[0] if found else None

@@ -56,6 +56,7 @@ ANSWER_KEYS = {
     "refused",
     "warnings",
     "frame",
+    "comparison",
     "session_id",
     "standalone_question",
     "backend",
