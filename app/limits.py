@@ -7,7 +7,9 @@ call the checks below first. Without them "1e999999" as a head count made the
 server build a million-digit integer (about 90 s of one core), and 1e308 ended in
 a 500. Each refusal names the bound, so the 400 a client gets says what to change.
 
-The HTTP models (``app.server.schemas``) use the input-size bounds too.
+Numbers inside a question (read by ``app.frame``) are checked by ``check_question`` at
+the edges (HTTP API, UI, CLI) before the question is answered. The HTTP models
+(``app.server.schemas``) use the input-size bounds too.
 """
 
 from __future__ import annotations
@@ -82,3 +84,14 @@ def check_count(value: Decimal, what: str, text: str | None = None) -> int:
     if value > bound:
         raise BoundError(f"{what} may be at most {bound:,}, not {text or value}")
     return int(value)
+
+
+def check_question(text: str) -> None:
+    """Every number a question states (as the question reader reads it) within the bounds above."""
+    from app.frame.numbers import tokenize  # the one reading of numbers in a question
+
+    for token in tokenize(text):
+        try:
+            check_decimal(token.value)
+        except BoundError as exc:
+            raise BoundError(f"a number in the question is out of bounds: {exc}") from exc

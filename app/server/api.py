@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
+from app import limits
 from app.answer.schema import Answer
 from app.retrieval import Filters
 from app.server.errors import ApiError, responses
@@ -38,6 +39,10 @@ def _check_question(text: str, request: Request) -> str:
             f"问题过长（最多{limit}个字）。",
             f"The question is too long (at most {limit} characters).",
         )
+    try:
+        limits.check_question(text)
+    except limits.BoundError as exc:
+        raise ApiError(400, "number_out_of_bounds", f"问题中的数字超出范围：{exc}", str(exc)) from exc
     return text
 
 

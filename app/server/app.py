@@ -39,11 +39,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     svc = services or build_services(settings)
 
     runner = JobRunner(JobStore(settings.jobs_path))
+    index_worker = IndexWorker(svc)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         runner.close()
+        index_worker.close()
         if own:
             svc.close()
 
@@ -55,7 +57,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.state.services = svc
     app.state.jobs = runner
-    app.state.index_worker = IndexWorker(svc)
+    app.state.index_worker = index_worker
     errors.install(app)
 
     @app.middleware("http")

@@ -16,6 +16,7 @@ from typing import Any
 
 import gradio as gr
 
+from app import limits
 from app.answer.schema import Answer
 from app.services import Services
 from app.tools.result import ToolError, ToolResult
@@ -155,9 +156,9 @@ def build_ui(services: Services) -> gr.Blocks:
                 if not q or not q.strip():
                     return history, sid, [], gr.update(choices=[], value=None), "", ""
                 try:
-                    ans = services.assistant.ask(
-                        q.strip()[: services.settings.server.max_question_chars], session_id=sid
-                    )
+                    text = q.strip()[: services.settings.server.max_question_chars]
+                    limits.check_question(text)
+                    ans = services.assistant.ask(text, session_id=sid)
                 except Exception as exc:  # noqa: BLE001 - shown to the user, never a trace
                     history += [
                         {"role": "user", "content": as_text(q)},
