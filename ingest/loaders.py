@@ -9,7 +9,10 @@ Output shapes:
 
 * txt / md: the decoded file (UTF-8 with or without BOM, UTF-16 with BOM, GBK /
   GB18030 and whatever else charset-normalizer recognises).
-* html: visible text, one line per block element, table cells joined by a tab.
+* html: visible text, one line per block element, without page chrome
+  (breadcrumbs, tools, 上一篇 / 下一篇, related links, footer; see ``pagetext``);
+  a data table in the same format as docx, a metadata table (索引号 / 文号 …) as
+  ``| key | value |`` rows, the cells of a layout table as blocks.
 * docx: one line per paragraph; a table is a run of row blocks separated by blank
   lines, each cell on its own line prefixed by a tab (the project's table format).
 * pdf: the text layer of every page, pages joined by ``\\n``.
@@ -21,7 +24,7 @@ import codecs
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -36,6 +39,8 @@ from docx.table import Table, _Row
 from docx.text.paragraph import Paragraph
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
+
+from ingest.pagetext import all_metadata_keys, chrome_mask, is_chrome_class, page_info
 
 
 class LoaderError(Exception):
@@ -138,7 +143,10 @@ def _load_plain(path: Path, raw: bytes) -> tuple[str, str | None]:
 
 # ----------------------------------------------------------------------------- html
 
-_DROPPED_TAGS = ["head", "script", "style", "noscript", "template", "nav", "iframe", "svg"]
+_DROPPED_TAGS = [
+    "head", "script", "style", "noscript", "template", "nav", "iframe", "svg",
+    "button", "select", "input", "textarea",
+]  # fmt: skip
 _CELL_TAGS = frozenset({"td", "th"})
 _BLOCK_TAGS = frozenset(
     "address article aside blockquote body caption center dd details dialog div dl dt "
@@ -146,27 +154,166 @@ _BLOCK_TAGS = frozenset(
     "pre section summary table tbody tfoot thead tr ul".split()
 )
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")  # HTML collapses ASCII whitespace only, not &nbsp; / U+3000
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_PARAGRAPH = re.compile(r"[^。！？]{30,}[。！？]")  # a sentence of running text
 
 
-def _html_pieces(node: Tag, in_cell: bool = False) -> Iterator[str]:
-    """Text of ``node`` with "\\n" at block boundaries and "\\t" after each table cell.
+def _is_content(tag: Tag) -> bool:
+    """Whether an element holds document text: never dropped as chrome, whatever its class says."""
+    text = tag.get_text(" ", strip=True)
+    return len(text) > 400 or tag.find(["h1", "h2"]) is not None or _PARAGRAPH.search(text) is not None
 
-    Inside a cell, block boundaries become spaces so that a row stays on one line.
-    """
-    for child in node.children:
-        if isinstance(child, Tag):
-            if child.name in _CELL_TAGS:
-                yield from _html_pieces(child, in_cell=True)
-                yield "\t"
-            elif child.name == "br" or child.name in _BLOCK_TAGS:
-                brk = " " if in_cell else "\n"
-                yield brk
-                yield from _html_pieces(child, in_cell)
-                yield brk
+
+def _drop_chrome_elements(soup: BeautifulSoup) -> None:
+    """Remove the page's own furniture: footers, site headers, side bars, hidden and chrome-classed elements."""
+    for tag in list(soup.find_all(True)):
+        if tag.decomposed or not isinstance(tag.attrs, dict):
+            continue
+        names = [*tag.get_attribute_list("class"), *tag.get_attribute_list("id")]
+        chrome = (
+            tag.name in ("footer", "aside", "header")
+            or _HIDDEN.search(str(tag.get("style", "")))
+            or is_chrome_class(n for n in names if n)
+            or tag.get("aria-hidden") == "true"
+        )
+        if chrome and not _is_content(tag):
+            tag.decompose()
+
+
+def _inline_text(node: Tag) -> str:
+    """Text of a table cell on one line: block boundaries become spaces."""
+    pieces = []
+    for child in node.descendants:
+        if isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
+            pieces.append(_HTML_SPACE.sub(" ", child))
+        elif isinstance(child, Tag) and (child.name == "br" or child.name in _BLOCK_TAGS):
+            pieces.append(" ")
+    return re.sub(" {2,}", " ", "".join(pieces)).strip(" ")
+
+
+def _table_rows(table: Tag) -> list[list[Tag]]:
+    """The cells of each row of ``table`` itself (not of tables nested in it)."""
+    rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+    return [[c for c in tr.find_all(_CELL_TAGS, recursive=False)] for tr in rows]
+
+
+def _span(cell: Tag, name: str) -> int:
+    try:
+        return max(1, min(int(str(cell.get(name, "1")).strip() or 1), 50))
+    except ValueError:
+        return 1
+
+
+def _grid(rows: list[list[Tag]]) -> list[list[str]]:
+    """Cell texts on a grid: a cell spanning rows or columns is repeated in each, so rows stay self-contained."""
+    grid: list[list[str]] = []
+    pending: dict[int, tuple[str, int]] = {}  # column -> (text, rows still to fill)
+    for cells in rows:
+        row: list[str] = []
+        queue = list(cells)
+        while queue or any(col >= len(row) for col in pending):
+            col = len(row)
+            if col in pending:
+                text, left = pending.pop(col)
+                row.append(text)
+                if left > 1:
+                    pending[col] = (text, left - 1)
+                continue
+            if not queue:
+                row.append("")
+                continue
+            cell = queue.pop(0)
+            text, width, height = _inline_text(cell), _span(cell, "colspan"), _span(cell, "rowspan")
+            for k in range(width):
+                row.append(text)
+                if height > 1:
+                    pending[col + k] = (text, height - 1)
+        grid.append(row)
+    width = max((len(r) for r in grid), default=0)
+    return [r + [""] * (width - len(r)) for r in grid]
+
+
+_Block = str | tuple[str, ...]  # a line of text, or the cells of one table row
+
+
+def _metadata_row(cells: list[str]) -> bool:
+    keys = {re.sub(r"\s+", "", k) for k in all_metadata_keys()}
+    return sum(re.sub(r"\s+", "", c).rstrip("：:") in keys for c in cells[::2]) >= 1
+
+
+class _HtmlText:
+    """Walks the body into lines and table rows."""
+
+    def __init__(self) -> None:
+        self.blocks: list[_Block] = []
+        self._line: list[str] = []
+
+    def flush(self) -> None:
+        line = re.sub(" {2,}", " ", "".join(self._line)).strip(" ")  # collapse across inline tags too
+        if line.strip():
+            self.blocks.append(line)
+        self._line = []
+
+    def walk(self, node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, Tag):
+                if child.name == "table" and self.table(child):
+                    continue
+                if child.name == "br" or child.name in _BLOCK_TAGS or child.name in _CELL_TAGS:
+                    self.flush()  # cells of a layout table are blocks
+                    self.walk(child)
+                    self.flush()
+                else:
+                    self.walk(child)
+            elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
+                self._line.append(_HTML_SPACE.sub(" ", child))  # comments, doctype, CDATA are PreformattedString
+
+    def table(self, table: Tag) -> bool:
+        """Render a data table as rows; False for a layout table (nested tables, one row or one column)."""
+        if table.find("table") is not None:
+            return False
+        cells = _table_rows(table)
+        grid = _grid(cells)
+        if len(grid) < 2 or len(grid[0]) < 2:
+            return False
+        self.flush()
+        if all(_metadata_row([_inline_text(c) for c in row]) for row in cells if row):
+            # The metadata block above a document: | 索引号 | … | 文号 | … |, as the header reads it.
+            for texts in ([_inline_text(c) for c in row] for row in cells):
+                if any(texts):
+                    self.blocks.append("| " + " | ".join(texts) + " |")
+            return True
+        for values in grid:
+            if not any(values):
+                continue
+            if len(set(values)) == 1:  # one cell across the whole table: a caption or a section line
+                self.blocks.append(values[0])
             else:
-                yield from _html_pieces(child, in_cell)
-        elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
-            yield _HTML_SPACE.sub(" ", child)  # comments, doctype, CDATA are PreformattedString
+                self.blocks.append(tuple(values))
+        return True
+
+
+def _render(blocks: list[_Block]) -> str:
+    """Lines of text, and table rows in the project's table format (see ``_docx_lines``).
+
+    Lines that are page chrome are dropped; page information (发布时间 / 来源) is
+    kept, because its values are metadata, and the segmenter keeps it out of clauses.
+    """
+    texts = [b for b in blocks if isinstance(b, str)]
+    chrome = dict(zip(map(id, texts), chrome_mask(texts), strict=True))
+    lines: list[str] = []
+    for block in blocks:
+        if isinstance(block, str):
+            if not chrome[id(block)] or page_info(block) is not None:
+                if lines and lines[-1].startswith("\t"):
+                    lines.append("")
+                lines.append(block)
+            continue
+        if lines and lines[-1]:
+            lines.append("")  # a blank line opens the table
+        lines.extend("\t" + cell for cell in block)
+        lines.append("")  # and closes each row
+    return "\n".join(lines).strip("\n")
 
 
 def _load_html(path: Path, raw: bytes) -> tuple[str, str | None]:
@@ -174,13 +321,11 @@ def _load_html(path: Path, raw: bytes) -> tuple[str, str | None]:
     soup = BeautifulSoup(source, "lxml")
     for tag in soup.find_all(_DROPPED_TAGS):
         tag.decompose()
-    lines = []
-    text = re.sub(" {2,}", " ", "".join(_html_pieces(soup)))  # collapse across inline tags too
-    for line in text.split("\n"):
-        line = "\t".join(cell.strip(" ") for cell in line.split("\t")).rstrip("\t")
-        if line.strip():
-            lines.append(line)
-    return "\n".join(lines), encoding
+    _drop_chrome_elements(soup)
+    walker = _HtmlText()
+    walker.walk(soup)
+    walker.flush()
+    return _render(walker.blocks), encoding
 
 
 # ----------------------------------------------------------------------------- docx

@@ -33,6 +33,7 @@ from ingest.ids import short_hash, slug
 from ingest.lexical import LexicalIndex
 from ingest.loaders import SUPPORTED_SUFFIXES, LoaderError, load_text
 from ingest.manifest import Manifest
+from ingest.metadata import complete_metadata
 from ingest.provisions import EXTRACTOR_VERSION, with_provisions
 from ingest.schema import Clause, DocumentMeta
 from ingest.segment import SEGMENTER_VERSION, iter_text_windows, segment
@@ -355,6 +356,8 @@ class Ingestor:
         except LoaderError as exc:
             report.errors.append((label, exc.reason))
             return None
+        # The text fills the issuer, number and date the manifest leaves empty; the stored document carries them.
+        src = Source(complete_metadata(src.meta, loaded.text), src.path, src.replaces)
         clauses = with_provisions(segment(loaded.text, src.meta))
         if not clauses:
             report.errors.append((label, "no text to index was found in the file"))

@@ -112,7 +112,9 @@ class Provision(BaseModel):
 _SENTENCE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?\n]?")
 _AMOUNT = re.compile(r"(?<![\d.／/])(\d+(?:\.\d+)?)\s*(万元|元|万(?![人])|%|％)")
 _FRACTION = re.compile(r"(?<![\d/])(\d+)\s*/\s*(\d+)(?![\d/])")
-_PERIOD = re.compile(r"(?:保障期|期限|补贴期|享受期|期限为|有效期)\s*(?:为|是)?\s*(\d+)\s*(个月|年)|(\d+|[一二两三四五六七八九十]+)\s*年内")
+_PERIOD = re.compile(
+    r"(?:保障期|期限|补贴期|享受期|期限为|有效期)\s*(?:为|是)?\s*(\d+)\s*(个月|年)|(\d+|[一二两三四五六七八九十]+)\s*年内"
+)
 _CAP = re.compile(r"最高|不超过|不高于|上限|封顶|最多")
 _FLOOR = re.compile(r"不少于|不低于|至少|以上")
 _AFTER_TAX = re.compile(r"税后")
@@ -124,9 +126,11 @@ _VAGUE = re.compile(
     r"给予资金补助|给予(?:适当|相应)(?:的)?(?:补贴|补助|奖励|支持)|探索给予|予以补贴|予以奖励|予以激励|相关标准|参照[\u4e00-\u9fff]{0,20}标准"
 )
 _BENEFIT_NOUN = re.compile(
-    r"(?:[\u4e00-\u9fff]{0,6})(?:补贴|补助|津贴|奖励|资助|安家费|奖金|补助资金|建设资金|资金补助|经费|授信额度|薪酬补贴|工作资助)"
+    r"(?:[\u4e00-\u9fff]{0,6})(?:补贴|补助|津贴|奖励|资助|安家费|奖金|补助资金|建设资金|资金补助|经费|授信额度|薪酬补贴|工作资助|奖补|扶持资金|支持资金)"
 )
-_PER = re.compile(r"每人每月|每人每年|每名每月|每人|每名|每家|每个|每所|每项|每课时|每人次|每次|每年|每月|/人/月|/人/年|/人|/家|/个")
+_PER = re.compile(
+    r"每人每月|每人每年|每名每月|每人|每名|每家|每个|每所|每项|每课时|每人次|每次|每年|每月|/人/月|/人/年|/人|/家|/个"
+)
 _CN_NUM = re.compile(r"^[一二两三四五六七八九十]+$")
 _LIST_ITEM_SEP = re.compile(r"、|和|及|与|以及")
 _COUNT_PREFIX = re.compile(r"^(?:\d+|[一二两三四五六七八九十]+)\s*(?:家|个|名|所|项|人)")
@@ -163,7 +167,9 @@ def provision_id(doc_id: str, clause_id: str, k: int) -> str:
 
 def with_provisions(clauses: list[Any]) -> list[Any]:
     """The clauses with their provisions attached (what the pipeline stores)."""
-    return [c.model_copy(update={"provisions": extract(c.text, clause_id=c.clause_id, doc_id=c.doc_id)}) for c in clauses]
+    return [
+        c.model_copy(update={"provisions": extract(c.text, clause_id=c.clause_id, doc_id=c.doc_id)}) for c in clauses
+    ]
 
 
 def extract(text: str, *, clause_id: str, doc_id: str) -> list[Provision]:
@@ -174,7 +180,15 @@ def extract(text: str, *, clause_id: str, doc_id: str) -> list[Provision]:
         if not sentence.strip():
             continue
         for p in _sentence_provisions(text, m.start(), sentence):
-            out.append(p.model_copy(update={"id": provision_id(doc_id, clause_id, len(out) + 1), "clause_id": clause_id, "doc_id": doc_id}))
+            out.append(
+                p.model_copy(
+                    update={
+                        "id": provision_id(doc_id, clause_id, len(out) + 1),
+                        "clause_id": clause_id,
+                        "doc_id": doc_id,
+                    }
+                )
+            )
     return out
 
 
@@ -247,8 +261,6 @@ def _from_run(text: str, offset: int, sentence: str, run: list[re.Match[str]], r
     k = runs.index(run)
     lo = runs[k - 1][-1].end() if k > 0 else 0
     hi = runs[k + 1][0].start() if k + 1 < len(runs) else len(sentence)
-    before = sentence[lo : first.start()]
-    after = sentence[last.end() : hi]
     if unit == "%":
         return _rate_provision(text, offset, sentence, run, lo, hi)
     amounts = _amounts(text, offset, sentence, run, lo)
@@ -362,7 +374,13 @@ def _clean_label(raw: str) -> tuple[str, int, int]:
     """The category words in the text before an amount: ``、技师每人`` → 技师 (with offsets in ``raw``)."""
     s, e = 0, len(raw)
     # Keep only the last phrase (after the last comma or verb).
-    cut = max((m.end() for m in re.finditer(r"[，,：:；;]|给予|享受|按照|补贴标准为|标准为|分别|^/[人家个年月](?:/[年月])?", raw)), default=0)
+    cut = max(
+        (
+            m.end()
+            for m in re.finditer(r"[，,：:；;]|给予|享受|按照|补贴标准为|标准为|分别|^/[人家个年月](?:/[年月])?", raw)
+        ),
+        default=0,
+    )
     s = cut
     piece = raw[s:e]
     while True:
@@ -378,7 +396,9 @@ def _clean_label(raw: str) -> tuple[str, int, int]:
     piece = piece.strip()
     if not piece or len(piece) > 16 or _PER.fullmatch(piece) or not re.search(r"[\u4e00-\u9fff]", piece):
         return "", 0, 0
-    if re.search(r"一次性|奖励|补贴|补助|资助|津贴|获得|可在|可以|每人|每家", piece) and not vocabulary().levels_in(piece):
+    if re.search(r"一次性|奖励|补贴|补助|资助|津贴|获得|可在|可以|每人|每家", piece) and not vocabulary().levels_in(
+        piece
+    ):
         return "", 0, 0
     if re.search(r"(?:补贴|补助|资金|标准|的标准|人才|企业|个人)$", piece) and not vocabulary().levels_in(piece):
         # 按照…的标准 / 给予企业: a payee or a noun of the benefit, not a category.
@@ -406,13 +426,20 @@ def _listed_categories(sentence: str, lo: int, hi: int, n: int) -> list[tuple[st
             continue
         items = items[-n:]
         cleaned = []
-        for part, s, e in items:
-            label = re.split(r"分别对应|对应|分别|按照|即", part.strip())[-1]
+        for part, s, _e in items:
+            # …分别对应领军人才、…: the list starts after 对应; …高级技师分别给予…: it ends before 分别.
+            label = re.split(r"分别对应|对应|即", part.strip())[-1]
+            label = re.sub(r"(?:分别|给予|按规定|按照).*$", "", label)
             for _ in range(3):
                 label = _COUNT_PREFIX.sub("", label)
-                label = re.sub(r"^(?:对|对于|给|为|新取得|取得|获得|新增|新建|每年|按|到\d+年底?|全市|经认定后?)+", "", label)
-            label = re.sub(r"(?:职业等级|等级|的企业职工|的人员|的职工|的|,).*$", "", label) if vocabulary().levels_in(label) else label
-            label = re.sub(r"(?:给予|分别|按规定|按照).*$", "", label)
+                label = re.sub(
+                    r"^(?:对|对于|给|为|新取得|取得|获得|新增|新建|每年|按|到\d+年底?|全市|经认定后?)+", "", label
+                )
+            levels = vocabulary().levels_in(label)
+            if levels:
+                # 新认定的首席技师 → 首席技师; 技师职业等级的企业职工 → 技师: the level phrase, without its tail.
+                label = label[levels[0][0] :]
+                label = re.sub(r"(?:职业等级|职业技能等级|等级|的企业职工|的人员|的职工|的).*$", "", label)
             if not label:
                 break
             s2 = s + part.find(label) if label in part else s
@@ -428,7 +455,9 @@ def _per(window: str) -> tuple[str, Literal["none", "month", "year"]]:
         return "", "none"
     w = m.group(0)
     recurrence: Literal["none", "month", "year"] = "month" if "月" in w else "year" if "年" in w else "none"
-    who = "人" if "人" in w or "名" in w else "家" if "家" in w else "个" if "个" in w else "课时" if "课时" in w else ""
+    who = (
+        "人" if "人" in w or "名" in w else "家" if "家" in w else "个" if "个" in w else "课时" if "课时" in w else ""
+    )
     if recurrence == "year" and not who and re.search(r"每人", window):
         who = "人"
     return who, recurrence
@@ -464,7 +493,11 @@ def _subject(sentence: str, start: int, end: int | None = None, lo: int = 0) -> 
 
 def _clean_subject(words: str) -> str:
     words = re.split(r"给予|享受|获得|按照|按|提供|设置为|设为", words)[-1]
-    words = re.sub(r"^(?:的|标准|元|一次性|一定|每人|每家|企业或者个人|企业或个人|企业|个人|或者个人|相应|选手所在企业、院校|领办人|[在为由])+", "", words)
+    words = re.sub(
+        r"^(?:的|标准|元|一次性|一定|每人|每家|企业或者个人|企业或个人|企业|个人|或者个人|相应|选手所在企业、院校|领办人|[在为由])+",
+        "",
+        words,
+    )
     return words
 
 
@@ -494,14 +527,16 @@ def _rate_provision(text: str, offset: int, sentence: str, run: list[re.Match[st
     kind: ProvisionKind = "percentage"
     if _UPLIFT.search(before) or re.search(r"(?:提高|上浮|增加|上调)\s*(?:了)?\s*$", before[-6:]):
         kind = "uplift"
-    elif re.search(r"占|比例达到|比例不低于|比例稳定在", sentence[max(lo, m.start() - 30) : m.start()]) and not re.search(
-        r"提取|抵免|用于|补贴", before[-12:]
-    ):
+    elif re.search(
+        r"占|比例达到|比例不低于|比例稳定在", sentence[max(lo, m.start() - 30) : m.start()]
+    ) and not re.search(r"提取|抵免|用于|补贴", before[-12:]):
         kind = "target"
     if kind == "percentage" and not re.search(r"按|提取|抵免|用于|补贴|比例|奖励|资助", before[-16:] + after[:8]):
         kind = "figure"  # 100%达省标: a figure in the text, not a rate anyone is paid at
     base = ""
-    bm = re.search(r"按([\u4e00-\u9fff]{1,10}?)的\s*$", before) or re.search(r"(?:在|以)([\u4e00-\u9fff]{1,10}?)(?:基础上|为基数)", before)
+    bm = re.search(r"按([\u4e00-\u9fff]{1,10}?)的\s*$", before) or re.search(
+        r"(?:在|以)([\u4e00-\u9fff]{1,10}?)(?:基础上|为基数)", before
+    )
     if bm:
         base = bm.group(1)
     elif kind == "target":

@@ -2,7 +2,8 @@
 
 A *document* is one policy file with the metadata from the manifest; a
 *clause* is the smallest unit the documents number themselves (一、 /（一）/ 1.
-or one row of a task table). Clause text is always a verbatim slice of the
+or one row of a table); in an unnumbered page, a paragraph, a "key：value"
+line or a question with its answer. Clause text is always a verbatim slice of the
 decoded source: ``source[start:end] == text``.
 """
 
@@ -15,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from ingest.provisions import Provision
 
 Status = Literal["in_force", "draft", "unknown"]
-ClauseKind = Literal["header", "preamble", "clause", "row", "signature"]
+ClauseKind = Literal["header", "preamble", "clause", "row", "qa", "signature"]
+Segmenter = Literal["auto", "numbered", "table", "paragraph", "qa"]
 
 
 class DocumentMeta(BaseModel):
@@ -34,8 +36,14 @@ class DocumentMeta(BaseModel):
     parent_city: str = Field("", description="for a district's document: the city it belongs to")
     status: Status = "unknown"
     source: str = Field(description="path of the source file, relative to the manifest")
-    segmenter: Literal["auto", "numbered", "table"] = "auto"
+    segmenter: Segmenter = Field(
+        "auto",
+        description="auto, numbered (一、/（一）/1.), table (tab-indented rows), paragraph (unnumbered page), qa (问/答)",
+    )
     notes: str = ""
+    from_text: tuple[str, ...] = Field(
+        (), description="fields the manifest left empty and the document's text stated (issuer, number, date)"
+    )
 
     @property
     def display_title(self) -> str:
@@ -65,7 +73,10 @@ class Clause(BaseModel):
     start: int
     end: int
     order: int = Field(description="position of the clause in its document")
-    fields: dict[str, str] = Field(default_factory=dict, description="named cells of a table row")
+    fields: dict[str, str] = Field(
+        default_factory=dict,
+        description="named cells of a table row; the key and value of a 'key：value' clause; 问 and 答 of a qa clause",
+    )
     provisions: list[Provision] = Field(
         default_factory=list, description="quantified provisions extracted from the text at ingest"
     )

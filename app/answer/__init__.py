@@ -1,1 +1,1 @@
-"""The answer chain: condense → retrieve → answer (offline or LLM) → verify citations."""
+"""The answer chain: read → scope → retrieve → tools → answer (offline or LLM) → verify."""

@@ -197,8 +197,10 @@ class Assistant:
         if money and not given and not frame.asks_total:
             state.tool_intent = "facts"  # "大连工匠奖励多少钱": the standard, quoted, not a sum for one person
             return state
-        if rule.kind in ("eligibility", "lookup") and frame.intent not in ("check", "entitlements") and not (
-            frame.facts or frame.groups
+        if (
+            rule.kind in ("eligibility", "lookup")
+            and frame.intent not in ("check", "entitlements")
+            and not (frame.facts or frame.groups)
         ):
             state.tool_intent = "facts"  # "目录每年什么时候更新？": a question about the text, not a check
             return state
@@ -344,9 +346,9 @@ def combine(tools: list[ToolResult]) -> ToolResult:
         qualifier=qualifiers.pop() if len(qualifiers) == 1 else "mixed",
         payee=first.payee if len({t.payee for t in tools}) == 1 else "none",
         payee_zh=first.payee_zh if len({t.payee for t in tools}) == 1 else "",
-        status="complete" if total is not None and all(t.status == "complete" for t in tools) else (
-            "conditional" if total is not None else "needs_input"
-        ),
+        status="complete"
+        if total is not None and all(t.status == "complete" for t in tools)
+        else ("conditional" if total is not None else "needs_input"),
         citations=[c for t in tools for c in t.citations],
         questions=[q for t in tools for q in t.questions],
         warnings=list(dict.fromkeys(w for t in tools for w in t.warnings)),
@@ -383,4 +385,3 @@ def _apply_plan(tool: ToolResult, p: Plan) -> ToolResult:
             asks.append(f"“{pl.what}”指的是什么？" + (f"（{pl.note}）" if pl.note else ""))
         tool.questions = [*asks, *[q for q in tool.questions if q not in asks]]
     return tool
-

@@ -192,7 +192,9 @@ class OfflineAnswerer:
         tool, rule = ctx.tool, ctx.rule
         if tool is None or rule is None:
             return False
-        if rule.kind == "unstated" or (not rule.amounts and rule.kind == "eligibility" and guards.asks_amount(ctx.simplified)):
+        if rule.kind == "unstated" or (
+            not rule.amounts and rule.kind == "eligibility" and guards.asks_amount(ctx.simplified)
+        ):
             return False  # "how much" about a benefit the text gives no figure for: the fact path says so
         if tool.status == "needs_input" and ctx.plan is not None and (ctx.plan.groups or ctx.plan.missing):
             return True  # the user gave figures: say what was understood and what is missing
@@ -299,7 +301,9 @@ class OfflineAnswerer:
         draft.say(f"关于“{tool.title}”：")
         if p is not None and p.not_listed:
             listed = "、".join(a.label or a.category for a in rule.amounts)
-            names = "、".join(f"{g.label}{'（' + str(g.count) + '人）' if g.count is not None else ''}" for g in p.not_listed)
+            names = "、".join(
+                f"{g.label}{'（' + str(g.count) + '人）' if g.count is not None else ''}" for g in p.not_listed
+            )
             draft.say(f"文件只列了{listed}的标准，没有写{names}的标准，不能按其他类别的标准计算，因此无法给出合计。")
         elif p is not None and p.not_understood:
             draft.say("问题中有数字我没能确定含义，为避免算错，暂不给出合计。")
@@ -315,7 +319,9 @@ class OfflineAnswerer:
         for g in p.excluded:
             failed = [c for c in rule.conditions if g.verdicts.get(c.id) == "not_met"]
             fix = "；".join(c.remedy or f"满足“{c.label}”" for c in failed)
-            draft.say(f"\n· 未计入：{g.label}{g.count if g.count is not None else ''}人——{g.reason}；{fix}后可按标准计入。")
+            draft.say(
+                f"\n· 未计入：{g.label}{g.count if g.count is not None else ''}人——{g.reason}；{fix}后可按标准计入。"
+            )
         for c in p.claims:
             if c.correct is False and c.actual:
                 draft.say(
@@ -462,21 +468,23 @@ class OfflineAnswerer:
         if ctx.plan is not None and ctx.rule is not None and ctx.rule.clause_id == top.clause.clause_id:
             for c in ctx.plan.claims:
                 if c.correct is False and c.actual:
-                    draft.say(f"需要更正：不是{_claimed(c.claimed, c.unit, c.text)}。文件规定的是{'、'.join(c.actual)}。")
+                    draft.say(
+                        f"需要更正：不是{_claimed(c.claimed, c.unit, c.text)}。文件规定的是{'、'.join(c.actual)}。"
+                    )
                     return True
             if ctx.plan.claims:
                 return False
-        claims = ctx.frame.claims if ctx.frame is not None else []
-        for c in claims:
-            stated, actual = _claim_in_text(c.value, c.unit, text, quote)
+        for claim in ctx.frame.claims if ctx.frame is not None else []:
+            stated, actual = _claim_in_text(claim.value, claim.unit, text, quote)
             if stated:
                 continue  # the figure is right
+            said = _claimed(claim.value, claim.unit, claim.text)
             if actual:
-                draft.say(f"需要更正：不是{_claimed(c.value, c.unit)}。文件规定的是{'、'.join(actual)}。")
+                draft.say(f"需要更正：不是{said}。文件规定的是{'、'.join(actual)}。")
                 return True
             vague = guards.vague_amount(quote) or guards.vague_amount(text)
             if vague:
-                draft.say(f"文件没有规定{_claimed(c.value, c.unit)}，原文只说“{vague}”。")
+                draft.say(f"文件没有规定{said}，原文只说“{vague}”。")
                 return True
         return False
 

@@ -32,7 +32,10 @@ class Answer(BaseModel):
     standalone_question: str = Field("", description="the question as understood with the conversation so far")
     backend: str = "offline"
     follow_up_questions: list[str] = Field(default_factory=list)
-    frame: dict[str, Any] | None = Field(None, description="how the question was read (places, groups, spans, facts, claims)")
+    frame: dict[str, Any] | None = Field(
+        None, description="how the question was read (places, groups, spans, facts, claims)"
+    )
     comparison: list[dict[str, Any]] | None = Field(
-        None, description="one row per place for a comparison: place, doc_id, clause_id, quote, figures, qualifier, payee, status"
+        None,
+        description="one row per place for a comparison: place, doc_id, clause_id, quote, figures, qualifier, payee, status",
     )

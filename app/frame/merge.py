@@ -30,7 +30,9 @@ MAX_SPANS = 3
 
 def carried(frame: QuestionFrame) -> dict:
     """What a turn leaves for the next one (JSON), bounded."""
-    data = frame.model_dump(mode="json", include={"places", "groups", "spans", "money", "facts", "intent", "asks_total"})
+    data = frame.model_dump(
+        mode="json", include={"places", "groups", "spans", "money", "facts", "intent", "asks_total"}
+    )
     data["groups"] = data["groups"][-MAX_GROUPS:]
     data["facts"] = data["facts"][-MAX_FACTS:]
     data["spans"] = data["spans"][-MAX_SPANS:]
@@ -84,10 +86,9 @@ def _groups(old: QuestionFrame, new: QuestionFrame) -> list[Group]:
         if g.additive and (same is not None or not g.label):
             # 再加两个: added to the group it names, or to the only one; with several, it stays unplaced.
             target = same if same is not None else (tops[0] if len(tops) == 1 else None)
-            if target is not None and groups[target].count is not None and g.count is not None:
-                groups[target] = groups[target].model_copy(
-                    update={"count": groups[target].count + g.count, "number": g.number}
-                )
+            before = groups[target].count if target is not None else None
+            if target is not None and before is not None and g.count is not None:
+                groups[target] = groups[target].model_copy(update={"count": before + g.count, "number": g.number})
                 continue
         if same is not None and not g.additive:
             # 如果是5个中职呢: the count of that category changes.

@@ -105,10 +105,10 @@ def _raw_numbers(text: str) -> list[_Raw]:
                 if low is not None:
                     out.append(_Raw(start, end, low, run, True))
                 continue
-            value = _cn_value(run)
-            if value is None:
+            parsed = _cn_value(run)
+            if parsed is None:
                 continue
-            out.append(_Raw(start, end, value, run, True))
+            out.append(_Raw(start, end, parsed, run, True))
     return out
 
 
@@ -169,7 +169,11 @@ def _classify(text: str, raw: _Raw) -> NumberToken | None:
     before = text[max(0, raw.start - 8) : raw.start]
     after = text[raw.end : raw.end + 8]
     value = raw.value
-    approx = _is_range(raw) or bool(re.match(r"\s*(?:多|来|余|左右)", after)) or bool(re.search(r"(?:约|大约|大概|差不多|近)$", before))
+    approx = (
+        _is_range(raw)
+        or bool(re.match(r"\s*(?:多|来|余|左右)", after))
+        or bool(re.search(r"(?:约|大约|大概|差不多|近)$", before))
+    )
 
     def tok(role: NumberRole, unit: str = "", end: int | None = None, v: Decimal | None = None) -> NumberToken:
         stop = end if end is not None else raw.end
@@ -187,17 +191,18 @@ def _classify(text: str, raw: _Raw) -> NumberToken | None:
         return tok("doc_number")
     if re.search(r"[〕\]］)）]\s*$", before) and after.startswith("号"):
         return tok("doc_number", end=raw.end + 1)
-    if (
-        not raw.chinese
-        and 1900 <= value <= 2100
-        and re.match(r"\s*年?\s*(?:至|到|—|-|–|~|－)\s*\d{4}", after)
-    ):
+    if not raw.chinese and 1900 <= value <= 2100 and re.match(r"\s*年?\s*(?:至|到|—|-|–|~|－)\s*\d{4}", after):
         return tok("year", "年")
     if re.search(r"第\s*$", before):
         # 第一年的津贴 / 第二个月: the amount of one such period.
         m = re.match(r"\s*(年|个月)", after)
         if m:
-            return tok("span", "年" if m.group(1) == "年" else "个月", raw.end + m.end(), Decimal(12) if m.group(1) == "年" else Decimal(1))
+            return tok(
+                "span",
+                "年" if m.group(1) == "年" else "个月",
+                raw.end + m.end(),
+                Decimal(12) if m.group(1) == "年" else Decimal(1),
+            )
         return tok("ordinal")
     if re.search(r"百分之\s*$", before):
         return tok("rate", "%")
@@ -231,7 +236,7 @@ def _classify(text: str, raw: _Raw) -> NumberToken | None:
             # 6月30日 / 3月份 are dates; 两月 (two months) is a duration.
             if re.match(r"\s*月\s*(?:\d+|[一二三四五六七八九十]+)\s*[日号]", after) or value > 12:
                 return tok("date", "月", end)
-            if re.search(r"(?:每|这|上|下|今年|明年|去年)\s*$", before) or not raw.chinese and value <= 12:
+            if re.search(r"(?:每|这|上|下|今年|明年|去年)\s*$", before) or (not raw.chinese and value <= 12):
                 return tok("date", "月", end)
             return tok("span", "个月", end)
         if unit == "月份":
@@ -258,10 +263,16 @@ def _classify(text: str, raw: _Raw) -> NumberToken | None:
     ):
         return tok("money", "元")
     # A money word right before a bare number: 投资二十万 (万 already applied), 标准是1500.
-    if _MONEY_BEFORE.search(before) and (value >= 100 or raw.text.endswith("万")) and not re.match(r"\s*[\u4e00-\u9fff]", after[:1]) :
+    if (
+        _MONEY_BEFORE.search(before)
+        and (value >= 100 or raw.text.endswith("万"))
+        and not re.match(r"\s*[\u4e00-\u9fff]", after[:1])
+    ):
         return tok("money", "元")
-    if raw.chinese and raw.text in ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "两") and not re.match(
-        r"\s*[\u4e00-\u9fff]", after
+    if (
+        raw.chinese
+        and raw.text in ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "两")
+        and not re.match(r"\s*[\u4e00-\u9fff]", after)
     ):
         return tok("other")
     # 3中职 / 2高级技师: a count straight before a noun.

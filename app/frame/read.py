@@ -22,6 +22,7 @@ Closed-class word lists live in ``app/resources/question_words.yaml``.
 
 from __future__ import annotations
 
+import itertools
 import re
 from decimal import Decimal
 from functools import lru_cache
@@ -43,8 +44,8 @@ from app.frame.schema import (
     TimeSpan,
 )
 from app.frame.words import question_words, words_pattern
-from ingest.vocab import vocabulary
 from ingest.textproc import Tokenizer, is_traditional, to_simplified
+from ingest.vocab import vocabulary
 
 _CLAUSE_END = re.compile(r"[，,。；;？?！!\n：:（）()]|\s{1,}|但是|但|不过|可是|而且|并且")
 _LIST_SEP = re.compile(r"[、/]")
@@ -94,7 +95,9 @@ def _places(text: str, extra: dict[str, str] | None) -> list[PlaceMention]:
         # A place in a fact of the user's (户籍在成都, 在泉州交的社保) is not the place whose policy is asked,
         # as long as another place is named for that.
         fact_words = vocabulary().concepts_in(text[clause.start : clause.end])
-        is_fact = bool(fact_words) and bool(re.search(r"(?:在|到|是|迁到|转到|来自)\s*$", text[max(0, p.span.start - 4) : p.span.start]))
+        is_fact = bool(fact_words) and bool(
+            re.search(r"(?:在|到|是|迁到|转到|来自)\s*$", text[max(0, p.span.start - 4) : p.span.start])
+        )
         out.append(p.model_copy(update={"role": "fact"}) if is_fact else p)
     if not any(p.role == "about" for p in out):
         out[0] = out[0].model_copy(update={"role": "about"})
@@ -171,7 +174,9 @@ class _Reader:
             words = text[c.start : c.end]
             if any(c.start <= s0 < c.end for s0 in starts):
                 continue
-            if re.match(r"(?:他们|她们|这些人|这些学生)?(?:都是|全是|均为|全部是|都属于|都为|均是)", words) and vocabulary().levels_in(words):
+            if re.match(
+                r"(?:他们|她们|这些人|这些学生)?(?:都是|全是|均为|全部是|都属于|都为|均是)", words
+            ) and vocabulary().levels_in(words):
                 before = [k for k, g in enumerate(self.f.groups) if g.span.start < c.start and g.parent is None]
                 if before:
                     extra[before[-1]] = words
@@ -193,11 +198,15 @@ class _Reader:
         generic = set(self.words["generic_labels"])
         # What the group's own words say after the count, up to the end of its clause (5人取得中级工).
         clause = _clause_of(text, tok.span.start)
-        nxt = next((t.span.start for t in self.f.numbers if t.span.start > tok.span.start and t.role == "count"), clause.end)
+        nxt = next(
+            (t.span.start for t in self.f.numbers if t.span.start > tok.span.start and t.role == "count"), clause.end
+        )
         own_words = re.split(r"[、/]|和|及|与|跟", text[tok.span.end : min(clause.end, nxt)])[0]
         # 中职7个高职3个: a noun right after the count that is itself followed by a count is the next
         # group's name; this count's name came before it.
-        if after_label and re.match(r"\s*(?:\d+|[一二两三四五六七八九十俩仨]+)\s*[个名位人家]", text[after_end : after_end + 5]):
+        if after_label and re.match(
+            r"\s*(?:\d+|[一二两三四五六七八九十俩仨]+)\s*[个名位人家]", text[after_end : after_end + 5]
+        ):
             own_words = own_words.replace(after_label, "", 1)
             after_label, after_end = "", tok.span.end
         own_level = bool(vocabulary().levels_in(own_words))
@@ -212,7 +221,11 @@ class _Reader:
             and tok.unit in ("个", "名", "位", "人", "")
             and not own_level
         ):
-            label, start, end = before_label, before_start, max(tok.span.end, after_end if after_label else tok.span.end)
+            label, start, end = (
+                before_label,
+                before_start,
+                max(tok.span.end, after_end if after_label else tok.span.end),
+            )
         if not label:
             label = tok.unit if tok.unit in ("人", "家") else ""
         lead = text[max(0, start - 6) : start]
@@ -220,7 +233,11 @@ class _Reader:
         if within is not None:
             name = within.group(1)
             parent = next(
-                (k for k in range(len(self.f.groups) - 1, -1, -1) if name in (self.f.groups[k].label or "") or self.f.groups[k].label in name),
+                (
+                    k
+                    for k in range(len(self.f.groups) - 1, -1, -1)
+                    if name in (self.f.groups[k].label or "") or self.f.groups[k].label in name
+                ),
                 None,
             )
         if parent is not None:
@@ -231,7 +248,8 @@ class _Reader:
             # 8个学徒，3个没通过考核: a bare count after a named group is part of it — unless it names
             # a level of its own (4个拿了技师、2个拿了高级技师 are side by side).
             top = self._last_top_group()
-            if top is not None and self.f.groups[top].count is not None and tok.value <= self.f.groups[top].count:
+            top_count = self.f.groups[top].count if top is not None else None
+            if top is not None and top_count is not None and tok.value <= top_count:
                 parent = top
         complement = bool(re.search(r"(?:其他|其余|剩下|剩余|另外)的?\s*$", lead))
         if complement and parent is None:
@@ -318,7 +336,10 @@ class _Reader:
         """The noun phrase right after a count: 中职学徒 in 3个中职学徒都过了 (whole jieba words)."""
         text = self.text
         # 一个38岁的技能人才 / 3个35岁以下的: a modifier with a number is not the noun.
-        mod = re.match(r"(?:来|多|余)?\s*(?:\d+|[一二两三四五六七八九十]+)\s*(?:周岁|岁)(?:以下|以上|左右)?的?", text[pos : pos + 10])
+        mod = re.match(
+            r"(?:来|多|余)?\s*(?:\d+|[一二两三四五六七八九十]+)\s*(?:周岁|岁)(?:以下|以上|左右)?的?",
+            text[pos : pos + 10],
+        )
         if mod:
             pos += mod.end()
         elif text[pos : pos + 1] in ("来", "多", "余"):
@@ -343,7 +364,9 @@ class _Reader:
         # 2个社保还没交 / 1个高职的学生合同签了: a condition word that something is said of ends the
         # group's name (but 毕业班实习学生 is a name).
         for c_start, c_end, _, _ in vocabulary().concepts_in(trimmed):
-            if c_end == len(trimmed) or re.match(r"[签交缴过了没未不已都还也满刚才挂却]", trimmed[c_end]):
+            if c_end == len(trimmed) or re.match(
+                r"[签交缴过了没未不已都还也满刚才挂却下上今明去在是要会被从由]", trimmed[c_end]
+            ):
                 trimmed = trimmed[:c_start].removesuffix("的")
                 break
         return trimmed, pos + (len(label) - len(label.removeprefix("的"))) + len(trimmed)
@@ -354,11 +377,33 @@ class _Reader:
         start = max(0, pos - 12)
         words = self.tokenizer.words(text[start:pos])
         stops = set(self.words["phrase_end"])
-        markers = set(self.words["additive"]) | set(self.words["replace"]) | set(self.words["subset"]) | set(
-            self.words["complement"]
+        markers = (
+            set(self.words["additive"])
+            | set(self.words["replace"])
+            | set(self.words["subset"])
+            | set(self.words["complement"])
         )
         # Verbs between the noun and its count: 有, 共, 是, 进了, 一共, 达到.
-        link = {"有", "共", "是", "为", "进", "进了", "进入", "入选", "获得", "取得", "拿到", "一共", "总共", "合计", "达到", "了", "共有", "还有"}
+        link = {
+            "有",
+            "共",
+            "是",
+            "为",
+            "进",
+            "进了",
+            "进入",
+            "入选",
+            "获得",
+            "取得",
+            "拿到",
+            "一共",
+            "总共",
+            "合计",
+            "达到",
+            "了",
+            "共有",
+            "还有",
+        }
         while words and (words[-1].strip() in link or not words[-1].strip()):
             words.pop()
         label: list[str] = []
@@ -388,13 +433,19 @@ class _Reader:
         readings: list[dict] = []
         for k, (s, e, concept, negative_form) in enumerate(mentions):
             clause = _clause_of(text, s)
-            left = max(clause.start, mentions[k - 1][1] if k > 0 and mentions[k - 1][1] > clause.start else clause.start)
-            right = min(clause.end, mentions[k + 1][0] if k + 1 < len(mentions) and mentions[k + 1][0] < clause.end else clause.end)
+            left = max(
+                clause.start, mentions[k - 1][1] if k > 0 and mentions[k - 1][1] > clause.start else clause.start
+            )
+            right = min(
+                clause.end,
+                mentions[k + 1][0] if k + 1 < len(mentions) and mentions[k + 1][0] < clause.end else clause.end,
+            )
             before, after = text[left:s], text[e:right]
             # 考核有两个没过: the concept is the topic of the count right after it; its polarity is there.
             topic_of = self._topic_group(e, clause)
             if topic_of is not None:
-                after = self.group_text[topic_of] and text[self.group_text[topic_of].start : self.group_text[topic_of].end]
+                span = self.group_text[topic_of]
+                after = text[span.start : span.end]
             negated = (
                 negative_form
                 or self._negated(before, after)
@@ -418,7 +469,11 @@ class _Reader:
                     "value": value,
                     "place": place,
                     "asked": bool(asked.search(text[max(clause.start, s - 5) : min(clause.end, e + 5)])),
-                    "affirmed": bool(re.search(r"了|过|已|都|有|满|在|签|交|缴|通过|完成|取得|拿到|考取|获得|是", before[-5:] + after[:5])),
+                    "affirmed": bool(
+                        re.search(
+                            r"了|过|已|都|有|满|在|签|交|缴|通过|完成|取得|拿到|考取|获得|是", before[-5:] + after[:5]
+                        )
+                    ),
                     "span": Span(start=s, end=e),
                     "gap": text[e : mentions[k + 1][0]] if k + 1 < len(mentions) else None,
                     "topic_of": topic_of,
@@ -428,7 +483,11 @@ class _Reader:
         # 培训考核都过了 / 社保和合同都没: concepts joined by 和/、 share the words after the last one.
         for k in range(len(readings) - 2, -1, -1):
             r, nxt = readings[k], readings[k + 1]
-            if r["gap"] is not None and re.fullmatch(r"[和、及与跟\s]*", r["gap"]) and not (r["negated"] or r["affirmed"]):
+            if (
+                r["gap"] is not None
+                and re.fullmatch(r"[和、及与跟\s]*", r["gap"])
+                and not (r["negated"] or r["affirmed"])
+            ):
                 r["negated"], r["affirmed"], r["asked"] = nxt["negated"], nxt["affirmed"], nxt["asked"]
                 r["elsewhere"] = r["elsewhere"] or nxt["elsewhere"]
         readings += self._place_verbs(readings)
@@ -527,7 +586,13 @@ class _Reader:
                     if value is None and negated:
                         value = Decimal(0)
                 g.qualifiers.append(
-                    Qualifier(text=words, concept=name, negated=negated, value=value, span=Span(start=span.start, end=span.end))
+                    Qualifier(
+                        text=words,
+                        concept=name,
+                        negated=negated,
+                        value=value,
+                        span=Span(start=span.start, end=span.end),
+                    )
                 )
 
     def _topic_group(self, concept_end: int, clause: Span) -> int | None:
@@ -537,7 +602,9 @@ class _Reader:
                 continue
             t = self.f.numbers[g.number]
             if clause.start <= t.span.start < clause.end and 0 <= t.span.start - concept_end <= 4:
-                if re.fullmatch(r"(?:方面|这块|上|中|里|里面)?(?:有|中有|里有)?\s*", self.text[concept_end : t.span.start]):
+                if re.fullmatch(
+                    r"(?:方面|这块|上|中|里|里面)?(?:有|中有|里有)?\s*", self.text[concept_end : t.span.start]
+                ):
                     return k
         return None
 
@@ -598,7 +665,7 @@ class _Reader:
                 best = (distance, i, t)
         if best is not None:
             self.used.add(best[1])
-            return best[2].value if unit == "个月" or role == "age" else best[2].value
+            return best[2].value
         return Decimal(0) if negated and unit == "个月" else None
 
     def _owner(self, pos: int) -> int | None:
@@ -642,9 +709,13 @@ class _Reader:
                 unit = {"money": "元", "rate": "%", "span": "个月", "age": "岁"}[t.role]
                 q = self.text[max(clause.start, t.span.start - 6) : t.span.start]
                 qualifier = (
-                    "cap" if re.search(r"最高|不超过|最多|上限|封顶", q) else
-                    "floor" if re.search(r"不少于|至少|不低于", q) else
-                    "before_tax" if "税前" in self.text[clause.start : clause.end] else ""
+                    "cap"
+                    if re.search(r"最高|不超过|最多|上限|封顶", q)
+                    else "floor"
+                    if re.search(r"不少于|至少|不低于", q)
+                    else "before_tax"
+                    if "税前" in self.text[clause.start : clause.end]
+                    else ""
                 )
                 self.f.claims.append(
                     Claim(text=t.text, value=t.value, unit=unit, qualifier=qualifier, number=i, span=t.span)
@@ -668,9 +739,17 @@ class _Reader:
             for m in words_pattern(key).finditer(text):
                 if any(s.span.start <= m.start() < s.span.end for s in self.f.spans):
                     continue
-                if re.match(r"\s*(?:多少|能拿多少|能领多少|给多少|补多少|发多少|是多少|有多少|几|一共|合计|总共)", text[m.end() : m.end() + 6]):
+                if re.match(
+                    r"\s*(?:多少|能拿多少|能领多少|给多少|补多少|发多少|是多少|有多少|几|一共|合计|总共)",
+                    text[m.end() : m.end() + 6],
+                ):
                     self.f.spans.append(
-                        TimeSpan(months=Decimal(months), text=m.group(0), kind="per_period", span=Span(start=m.start(), end=m.end()))
+                        TimeSpan(
+                            months=Decimal(months),
+                            text=m.group(0),
+                            kind="per_period",
+                            span=Span(start=m.start(), end=m.end()),
+                        )
                     )
 
     def _money_role(self, t: NumberToken, clause: Span) -> str:
@@ -701,7 +780,7 @@ def _intent(frame: QuestionFrame) -> tuple[Intent, bool]:
     )
     if asks_total or (has_inputs and re.search(r"多少|几", text)):
         return "calculate", asks_total or bool(re.search(r"多少钱|多少补贴|补多少|拿多少|是多少|有多少", text))
-    if words_pattern("asks_check").search(text) or re.search(r"吗|么|[？?]$", text) and frame.facts:
+    if words_pattern("asks_check").search(text) or (re.search(r"吗|么|[？?]$", text) and frame.facts):
         return "check", asks_total
     return "fact", asks_total
 
@@ -721,7 +800,7 @@ def _compares(frame: QuestionFrame) -> bool:
         return True
     # Places listed together: 大连、南通 / 大连和南通 / 大连 南通 (hotline keywords).
     spans = sorted(distinct, key=lambda p: p.span.start)
-    for a, b in zip(spans, spans[1:], strict=False):
+    for a, b in itertools.pairwise(spans):
         if re.fullmatch(r"\s*(?:、|和|跟|与|及|以及|还有|或|,|，|\s)\s*", text[a.span.end : b.span.start]):
             return True
     return False
@@ -729,7 +808,9 @@ def _compares(frame: QuestionFrame) -> bool:
 
 def _leans_on_history(frame: QuestionFrame) -> bool:
     text = frame.text.strip()
-    if re.match(r"^(?:那么?|如果|要是|假如|换成|改成|若是?|还有|再|又|另外|那如果)", text) or re.search(r"呢\s*[？?]?\s*$", text):
+    if re.match(r"^(?:那么?|如果|要是|假如|换成|改成|若是?|还有|再|又|另外|那如果)", text) or re.search(
+        r"呢\s*[？?]?\s*$", text
+    ):
         return True
     if any(g.additive for g in frame.groups):
         return True
@@ -742,4 +823,6 @@ def _leans_on_history(frame: QuestionFrame) -> bool:
         rest = rest.replace(p.text, "")
     for lv in frame.levels:
         rest = rest.replace(lv.text, "")
-    return not re.search(r"补贴|补助|津贴|奖励|资助|政策|文件|标准|条件|学徒|竞赛|证书|认定|培训|工作室|人才|落户", rest)
+    return not re.search(
+        r"补贴|补助|津贴|奖励|资助|政策|文件|标准|条件|学徒|竞赛|证书|认定|培训|工作室|人才|落户", rest
+    )

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from app.frame.schema import Fact, Fate, Group, QuestionFrame, Qualifier
+from app.frame.schema import Fact, Fate, Qualifier, QuestionFrame
 from app.frame.words import question_words, words_pattern
 from app.tools.calculators import fmt
 from app.tools.rules import Amount, Condition, Rule
@@ -240,7 +240,9 @@ def _condition_verdicts(
             elif cond.concept == "年龄":
                 ages = [t.value for t in frame.numbers if t.role == "age"]
                 if ages:
-                    verdict = _verdict(cond, Fact(concept="年龄", text="", value=ages[0], span=frame.numbers[0].span), doc_city, about)
+                    verdict = _verdict(
+                        cond, Fact(concept="年龄", text="", value=ages[0], span=frame.numbers[0].span), doc_city, about
+                    )
         out[cond.id] = verdict
     return out
 
@@ -276,8 +278,16 @@ def plan(frame: QuestionFrame, rule: Rule, *, doc_city: str = "") -> Plan:
             assert g.category is not None and g.count is not None
             counts[g.category] = counts.get(g.category, 0) + g.count
             a = rule.amount(g.category)
-            shown = g.label if g.label and g.label not in set(question_words()["generic_labels"]) else ((a.label or a.category) if a else "")
-            note = f"{shown} {g.count}{g.measure}（按{a.label or a.category}计）" if a is not None else f"{shown} {g.count}"
+            shown = (
+                g.label
+                if g.label and g.label not in set(question_words()["generic_labels"])
+                else ((a.label or a.category) if a else "")
+            )
+            note = (
+                f"{shown} {g.count}{g.measure}（按{a.label or a.category}计）"
+                if a is not None
+                else f"{shown} {g.count}"
+            )
             p.placements.append(Placement(what, "input", note, grp.number, g.index))
     counted = [g for g in readings if g.status not in ("context",)]
     if money_rule and not counted:
@@ -295,6 +305,12 @@ def plan(frame: QuestionFrame, rule: Rule, *, doc_city: str = "") -> Plan:
 
     # ---- conditions for the included: met for all → the fact; otherwise unknown
     included = [g for g in readings if g.status == "input"]
+    excluded = [g for g in readings if g.status == "excluded"]
+    if not included and excluded:
+        # Everyone fails: the condition they all fail is what the engine reports.
+        for cond in rule.conditions:
+            if all(g.verdicts.get(cond.id) == "not_met" for g in excluded):
+                p.inputs[cond.id] = _unmet_value(cond)
     for cond in rule.conditions:
         verdicts = {g.verdicts.get(cond.id, "unknown") for g in included} or {
             _condition_verdicts(rule, frame, [], doc_city, None).get(cond.id, "unknown")
@@ -341,7 +357,9 @@ def _no_counts(frame: QuestionFrame, rule: Rule, p: Plan, counts: dict[str, int]
         if lv.ladder in ladders and (lv.ladder, lv.rank) not in listed:
             names = "、".join(a.label or a.category for a in rule.amounts)
             p.groups.append(
-                GroupReading(index=-1, label=lv.text, count=None, status="not_listed", reason=f"文件只列了{names}，没有这一级")
+                GroupReading(
+                    index=-1, label=lv.text, count=None, status="not_listed", reason=f"文件只列了{names}，没有这一级"
+                )
             )
             p.placements.append(Placement(lv.text, "not_listed", f"文件只列了{names}，没有{lv.level}"))
             return
@@ -371,7 +389,12 @@ def _is_condition_value(frame: QuestionFrame, index: int) -> bool:
 
 def _met_value(cond: Condition, frame: QuestionFrame, included: list[GroupReading]) -> Any:
     if cond.type == "threshold":
-        values = [q.value for g in included for q in frame.groups[g.index].qualifiers if q.concept == cond.concept and q.value is not None]
+        values = [
+            q.value
+            for g in included
+            for q in frame.groups[g.index].qualifiers
+            if q.concept == cond.concept and q.value is not None
+        ]
         values += [f.value for f in frame.facts if f.concept == cond.concept and f.value is not None]
         if values:
             return min(values)
@@ -415,7 +438,12 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
         shown = levels_said[0][2].level if levels_said and not own else ""
         label = own or shown or (groups[g.parent].label if g.parent is not None else "") or g.label
         unit = frame.numbers[g.number].unit if g.number is not None and g.number < len(frame.numbers) else ""
-        r = GroupReading(index=k, label=label, count=g.count, measure="家" if unit in ("家", "所") else "个" if unit in ("项", "台", "套") else "人")
+        r = GroupReading(
+            index=k,
+            label=label,
+            count=g.count,
+            measure="家" if unit in ("家", "所") else "个" if unit in ("项", "台", "套") else "人",
+        )
         if any(q.concept == "self" for q in g.qualifiers):
             r.status, r.reason = "context", "申请主体"
             readings.append(r)
@@ -538,7 +566,9 @@ def _time(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
     if not recurring:
         for s in durations + elapsed:
             if rule.kind in ("per_head", "one_off"):
-                p.placements.append(Placement(s.text, "not_applicable", f"{s.text}：该项按人（次）一次性计算，不按年限累计", s.number))
+                p.placements.append(
+                    Placement(s.text, "not_applicable", f"{s.text}：该项按人（次）一次性计算，不按年限累计", s.number)
+                )
             else:
                 p.placements.append(Placement(s.text, "not_understood", "", s.number))
         return
@@ -570,13 +600,17 @@ def _time(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
             p.missing.append("按几个月计算（文件规定的是每月标准，没有写期限）")
         if elapsed and rule.period_months is not None:
             p.inputs["elapsed_months"] = int(elapsed[0].months)
-            p.placements.append(Placement(elapsed[0].text, "input", f"已享受{int(elapsed[0].months)}个月", elapsed[0].number))
+            p.placements.append(
+                Placement(elapsed[0].text, "input", f"已享受{int(elapsed[0].months)}个月", elapsed[0].number)
+            )
         return
     # yearly amounts
     if durations:
         years = durations[0].months / 12
         if years != years.to_integral_value():
-            p.placements.append(Placement(durations[0].text, "not_understood", "不足整年，文件按年计", durations[0].number))
+            p.placements.append(
+                Placement(durations[0].text, "not_understood", "不足整年，文件按年计", durations[0].number)
+            )
             p.missing.append("按几年计算")
             return
         p.inputs["years"] = int(years)
@@ -607,7 +641,9 @@ def _money(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
         if deductions:
             if rule.deduction_label and len(deductions) == 1:
                 p.inputs["deduction"] = deductions[0].value
-                p.placements.append(Placement(deductions[0].text, "input", f"扣除{deductions[0].text}", deductions[0].number))
+                p.placements.append(
+                    Placement(deductions[0].text, "input", f"扣除{deductions[0].text}", deductions[0].number)
+                )
             else:
                 for m in deductions:
                     p.placements.append(Placement(m.text, "not_understood", "文件没有规定扣除这一项", m.number))
@@ -655,13 +691,15 @@ def _claims(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
         elif c.unit == "个月":
             # A period the rule states, or a condition's threshold (缴纳社会保险费1个月以上).
             actual = [s for s in _spans_in(rule.quote)]
-            actual += [cond.label for cond in rule.conditions if cond.type == "threshold" and cond.unit in ("个月", "年")]
+            actual += [
+                cond.label for cond in rule.conditions if cond.type == "threshold" and cond.unit in ("个月", "年")
+            ]
             actual = [a for a in dict.fromkeys(actual)]
             if rule.period_months is not None:
                 actual = [f"{rule.period_months}个月"] + [a for a in actual if a != f"{rule.period_months}个月"]
             if actual:
                 check.actual = [a for a in actual if _SPAN_IN_TEXT.fullmatch(a.replace(" ", ""))] or [
-                    _SPAN_IN_TEXT.search(a).group(0) if _SPAN_IN_TEXT.search(a) else a for a in actual  # type: ignore[union-attr]
+                    m.group(0) if (m := _SPAN_IN_TEXT.search(a)) else a for a in actual
                 ]
                 check.correct = any(_months_of(a) == c.value for a in check.actual if _SPAN_IN_TEXT.fullmatch(a))
         elif c.unit == "岁":
@@ -669,7 +707,8 @@ def _claims(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
             if ages:
                 check.actual = [cond.label for cond in ages]
                 check.correct = any(
-                    (cond.min is None or c.value == cond.min) and (cond.max is None or c.value == cond.max) for cond in ages
+                    (cond.min is None or c.value == cond.min) and (cond.max is None or c.value == cond.max)
+                    for cond in ages
                 )
         elif c.unit == "元":
             scale = Decimal(10000) if rule.unit.startswith("万元") else Decimal(1)

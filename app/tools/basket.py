@@ -100,7 +100,7 @@ def basket(frame: QuestionFrame, primary: Rule, others: list[Rule], doc_city: di
         assignment.setdefault(best_rule.id, []).append(k)
     by_id = {r.id: r for r in candidates}
     # Parts of a group go with it.
-    for rid, ks in assignment.items():
+    for ks in assignment.values():
         for k, g in enumerate(frame.groups):
             if g.parent in ks and k not in ks:
                 ks.append(k)

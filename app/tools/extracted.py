@@ -53,7 +53,9 @@ def _unit(p: Provision) -> str:
     if p.kind in ("percentage", "uplift", "target"):
         return "%"
     money = next((a.unit for a in p.amounts), "元")
-    per = {"人": "/人", "家": "/家", "个": "/个", "课时": "/课时", "人次": "/人次"}.get(p.per, "/人" if p.kind == "per_head" else "")
+    per = {"人": "/人", "家": "/家", "个": "/个", "课时": "/课时", "人次": "/人次"}.get(
+        p.per, "/人" if p.kind == "per_head" else ""
+    )
     if p.kind == "monthly":
         per = (per or "/人") + "/月"
     elif p.kind == "per_year":
@@ -145,7 +147,8 @@ def supersedes(curated: Rule, extracted: Rule) -> bool:
         return False
     a, b = _values(curated), _values(extracted)
     if a and b:
-        return bool(a & b)
+        # The extracted figures are the curated rule's (a curated 5000/人/年 does not replace 3500、5000/人).
+        return b <= a and (a == b or overlap(curated.quote, extracted.quote) >= 0.3)
     return overlap(curated.quote, extracted.quote) >= 0.5
 
 

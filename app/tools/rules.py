@@ -34,12 +34,11 @@ Kinds of rule (what a calculator does with it):
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Literal
-
-import re
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -53,6 +52,7 @@ def _level_of(words: str) -> Level | None:
     if not found:
         return None
     return found[0][2]
+
 
 RuleKind = Literal["per_head", "monthly", "one_off", "percentage", "target", "eligibility", "lookup", "unstated"]
 Recurrence = Literal["none", "month", "year"]
@@ -193,7 +193,13 @@ class Rule(BaseModel):
     def _consistent(self) -> Rule:
         if self.recurrence is None:
             unit = self.unit
-            rec = "month" if self.kind == "monthly" or unit.endswith("/月") else "year" if unit.endswith("/年") else "none"
+            rec = (
+                "month"
+                if self.kind == "monthly" or unit.endswith("/月")
+                else "year"
+                if unit.endswith("/年")
+                else "none"
+            )
             object.__setattr__(self, "recurrence", rec)
         if self.kind in ("per_head", "monthly", "one_off") and not self.amounts:
             raise ValueError(f"{self.id}: a {self.kind} rule needs amounts")
@@ -231,7 +237,9 @@ class Rule(BaseModel):
         """Every way a category is written: key, label, curated aliases, and the words of its level."""
         out = [amount.category, amount.label, *self.hints.aliases.get(amount.category, [])]
         if amount.ladder and amount.rank is not None:
-            level = next((lv for lv in vocabulary().levels if lv.ladder == amount.ladder and lv.rank == amount.rank), None)
+            level = next(
+                (lv for lv in vocabulary().levels if lv.ladder == amount.ladder and lv.rank == amount.rank), None
+            )
             if level is not None:
                 out += list(level.forms)
         return [f for f in dict.fromkeys(out) if f]

@@ -135,8 +135,12 @@ def test_html_visible_text_one_block_per_line(tmp_path: Path) -> None:
         "换行后",
         "甲",
         "乙",
-        "工作任务\t责任单位",
-        "夯实基础\t市教育局、 市人社局",
+        "",  # a data table: a blank line opens it and closes each row, one tab-indented line per cell
+        "\t工作任务",
+        "\t责任单位",
+        "",
+        "\t夯实基础",
+        "\t市教育局、 市人社局",  # blocks inside a cell stay on its line
     ]
     for hidden in ("脚本", "color", "页面标题", "首页", "注释"):
         assert hidden not in loaded.text

@@ -302,23 +302,30 @@ def test_a_decimal_number_is_not_a_list_heading() -> None:
     assert clauses[0].text == text.strip()
 
 
-def test_text_without_headings_is_one_preamble() -> None:
-    text = (
+def test_text_without_headings_is_split_by_paragraph() -> None:
+    """An unnumbered text is a page: one clause per paragraph, not one long 前言 (issue 10, item 6)."""
+    first = (
         "为加强全市高技能人才队伍建设，加大技能人才有效供给，高质量服务全面振兴发展新突破，"
-        "根据有关文件精神，结合本市实际，制定本实施方案。\n"
-        "各地区各部门要高度重视高技能人才工作，把高技能人才队伍建设纳入本地区经济社会发展总体规划和年度计划，"
-        "明确责任分工，认真抓好落实。\n"
+        "根据有关文件精神，结合本市实际，制定本实施方案。"
     )
-    clauses = synthetic(text)
-    assert [(c.clause_id, c.kind) for c in clauses] == [("t/前言", "preamble")]
-    assert clauses[0].text == text.strip()
+    second = (
+        "各地区各部门要高度重视高技能人才工作，把高技能人才队伍建设纳入本地区经济社会发展总体规划和年度计划，"
+        "明确责任分工，认真抓好落实。"
+    )
+    clauses = synthetic(f"{first}\n{second}\n")
+    assert [(c.clause_id, c.kind, c.text) for c in clauses] == [
+        ("t/第1段", "clause", first),
+        ("t/第2段", "clause", second),
+    ]
 
 
-def test_text_of_short_lines_without_headings_is_kept_whole() -> None:
+def test_short_notice_without_headings_is_title_and_addressed_paragraph() -> None:
     text = "关于开展技能竞赛的通知\n各区人社局：\n请于3月底前报名。\n"
     clauses = synthetic(text)
-    assert len(clauses) == 1
-    assert clauses[0].text == text.strip()
+    assert [(c.clause_id, c.kind, c.text) for c in clauses] == [
+        ("t/文件信息", "header", "关于开展技能竞赛的通知"),
+        ("t/第1段", "clause", "各区人社局：\n请于3月底前报名。"),  # the salutation goes with its paragraph
+    ]
 
 
 def test_header_preamble_clauses_and_signature() -> None:
@@ -427,11 +434,27 @@ _FRAGMENTS = [
     "| 文号 | 厦人社〔2025〕189号 |",
     "\xa0\xa0三、附则",
     "\u2003（三）补充。内容。",
+    "问：谁可以申领？",
+    "答：参保职工。",
+    "3.补贴标准是多少？",
+    "执行年限：2024年至2026年",
+    "申报材料：",
+    "各有关单位：",
+    "发布时间：2024-03-05 来源：市人社局 浏览次数：12",
+    "【打印本页】【关闭窗口】",
+    "上一篇：关于开展竞赛的通知",
+    "主办：某市人力资源和社会保障局",
+    "网站标识码：1234567890",
+    "厦人社〔2024〕12号",
+    "二〇二四年三月五日",
 ]
 
 
 @settings(max_examples=300, deadline=None, database=None)
-@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=20), st.sampled_from(["auto", "numbered", "table"]))
+@given(
+    st.lists(st.sampled_from(_FRAGMENTS), max_size=20),
+    st.sampled_from(["auto", "numbered", "table", "paragraph", "qa"]),
+)
 def test_property_clauses_are_ordered_verbatim_slices(lines: list[str], segmenter: str) -> None:
     text = "\n".join(lines)
     clauses = synthetic(text, segmenter)

@@ -1,0 +1,237 @@
+"""Accounting (app.tools.accounting): every number and group of a question ends in one place.
+
+Offline: the frame reader, the curated rules and the engine — no index. The
+property these tests protect is the one users rely on: a stated total is
+exact, or no total is stated and the answer says why.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from app.frame.read import read_question
+from app.settings import REPO_ROOT
+from app.tools.accounting import categories_named, category_of, plan
+from app.tools.engine import RuleEngine
+from app.tools.rules import Catalogue, Rule
+from ingest.manifest import Manifest
+
+D = Decimal
+CATALOGUE = Catalogue.load(REPO_ROOT / "corpus" / "rules")
+DOCS = {d.id: d for d in Manifest.load(REPO_ROOT / "corpus" / "manifest.yaml").documents}
+ENGINE = RuleEngine(CATALOGUE, DOCS)
+
+
+def rule(rule_id: str) -> Rule:
+    r = CATALOGUE.get(rule_id)
+    assert r is not None
+    return r
+
+
+def total(rule_id: str, question: str) -> Decimal | None:
+    """The total a question gets, or None when the accounting withholds it."""
+    r = rule(rule_id)
+    p = plan(read_question(question), r, doc_city=r.city)
+    result = ENGINE.run(r.id, p.inputs)
+    return result.result if p.can_total else None
+
+
+APPRENTICE = "xiamen.student-apprenticeship"
+ALLOWANCE = "dalian.high-level-skill-talent-allowance"
+STUDIO = "dalian.studio-apprentice-subsidy"
+SALARY = "dalian.emergency-talent-salary"
+NEW_APPRENTICE = "dalian.new-apprenticeship-subsidy"
+COMPETITION = "dalian.competition-subsidy"
+
+
+# --------------------------------------------------------------------------- categories
+
+
+def test_category_of_knows_listed_unlisted_and_unrelated_words() -> None:
+    r = rule(COMPETITION)
+    assert category_of("市赛进了四个人", r) == ("市级", "")
+    assert category_of("区级比赛一个", r) == (None, "unlisted")
+    assert category_of("学徒", r) == (None, "")
+    assert categories_named("市级和省级都有", r) == ["市级", "省级"]
+
+
+def test_a_longer_level_is_not_a_shorter_one() -> None:
+    assert category_of("2个高级技师", rule(STUDIO))[0] == "高级技师"
+    assert category_of("3个技师", rule(STUDIO))[0] == "技师"
+
+
+# --------------------------------------------------------------------------- partial eligibility
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("8个中职学徒，其中3个没通过实习考核，其他都签了合同交了社保", D(15000)),
+        ("4个高职学徒，培训考核都过了，其中1人合同签在了子公司", D(12000)),
+        ("5个中职学徒，其中2个社保还没交，其他交了2个月", D(9000)),
+        ("7个高职，其中1个考核没过，1个还没签合同，其他5个都签了", D(20000)),
+        ("6个中职学徒，有两个社保下个月才开始交，其他的交了两个月", D(12000)),
+    ],
+)
+def test_those_who_fail_a_condition_are_left_out(question: str, expected: Decimal) -> None:
+    assert total(APPRENTICE, "厦门，" + question + "，能拿多少") == expected
+
+
+def test_when_everyone_fails_nothing_is_computed() -> None:
+    r = rule(APPRENTICE)
+    p = plan(read_question("厦门，3个中职学徒社保都还没交，能拿多少"), r, doc_city="厦门")
+    assert ENGINE.run(r.id, p.inputs).status == "not_eligible"
+
+
+def test_a_fact_about_another_place_fails_a_condition_about_this_one() -> None:
+    assert total(
+        APPRENTICE, "厦门，6个中职学徒都签了合同，其中2个的社保在泉州交，另外4个在厦门交了两个月，能拿多少"
+    ) == D(12000)
+
+
+# --------------------------------------------------------------------------- categories and ambiguity
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("大连，认定了2个领军人才、1个青年才俊，一年的津贴加起来多少", D(84000)),
+        ("大连，领军人才一个、高端人才两个，半年津贴多少", D(42000)),
+    ],
+)
+def test_each_category_at_its_own_rate(question: str, expected: Decimal) -> None:
+    assert total(ALLOWANCE, question) == expected
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "question"),
+    [
+        (APPRENTICE, "厦门，6个学生学徒，高职和中职都有，能拿多少"),
+        (ALLOWANCE, "大连，3个人被认定为高层次技能人才，有领军人才也有青年才俊，一年多少"),
+        (STUDIO, "团队6个人，其中2个高级技师，其余有技师也有高级工，带徒补贴多少"),
+        (APPRENTICE, "一共10个实习生，中职7个高职3个，其中2个没过考核，能拿多少"),
+    ],
+)
+def test_an_unplaceable_count_gives_no_total(rule_id: str, question: str) -> None:
+    assert total(rule_id, question) is None
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "question"),
+    [
+        (COMPETITION, "大连 竞赛补贴 区级比赛8人进决赛 市级比赛2人进决赛"),
+        (STUDIO, "团队1个人评上了特级技师，2个人拿了技师，带徒补贴多少"),
+        (APPRENTICE, "3个本科生、2个中职，能拿多少"),
+    ],
+)
+def test_a_category_the_text_does_not_list_is_never_priced(rule_id: str, question: str) -> None:
+    r = rule(rule_id)
+    p = plan(read_question(question), r, doc_city=r.city)
+    assert p.not_listed and not p.can_total
+
+
+def test_a_level_without_a_count_the_text_does_not_list() -> None:
+    r = rule("dalian.model-worker-studio-subsidy")
+    p = plan(read_question("被评上了省级劳模创新工作室，能拿多少补助"), r, doc_city="大连")
+    assert p.not_listed and not p.can_total
+
+
+# --------------------------------------------------------------------------- time
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("大连急需紧缺技能人才，3个人，干了20个月，薪酬补贴一共多少", D(240000)),
+        ("大连急需紧缺技能人才薪酬补贴，干5年一共能拿多少", D(144000)),  # capped at the 36-month period
+        ("大连急需紧缺技能人才薪酬补贴一共能拿多少", D(144000)),  # the period the text sets
+    ],
+)
+def test_monthly_amounts_times_the_span_capped_by_the_period(question: str, expected: Decimal) -> None:
+    assert total(SALARY, question) == expected
+
+
+def test_a_recurring_amount_without_a_period_needs_a_span() -> None:
+    r = rule(ALLOWANCE)
+    p = plan(read_question("大连，2个领军人才的津贴一共多少"), r, doc_city="大连")
+    assert p.missing and not p.can_total
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"), [("8个学徒，培养期3年，至少补多少", D(120000)), ("20个学徒，培训一年", D(100000))]
+)
+def test_per_year_amounts_times_the_years(question: str, expected: Decimal) -> None:
+    assert total(NEW_APPRENTICE, "大连新型学徒制，" + question) == expected
+
+
+def test_a_per_year_amount_never_assumes_one_year() -> None:
+    assert total(NEW_APPRENTICE, "大连新型学徒制，8个学徒，一共多少") is None
+
+
+def test_a_span_never_multiplies_a_one_off_amount() -> None:
+    r = rule("dalian.dalian-craftsman-award")
+    p = plan(read_question("3个人评上大连工匠，干了5年，奖励一共多少"), r, doc_city="大连")
+    assert ENGINE.run(r.id, p.inputs).result == D(360000)
+    assert any(pl.fate == "not_applicable" for pl in p.placements)
+
+
+# --------------------------------------------------------------------------- bases, rates, claims
+
+
+def test_a_rate_applies_to_the_users_base_after_the_deduction() -> None:
+    assert total("unknown.performance-pay-share", "培训收入100万元，直接成本40万元，最多能提取多少") == D(360000)
+    assert total("unknown.performance-pay-share", "培训收入100万元，最多能提取多少") is None  # the cost is asked
+
+
+def test_an_uplift_applies_to_the_users_standard_never_to_the_rate() -> None:
+    assert total("nantong.shortage-occupation-uplift", "说再提高30%，我那个工种原来的标准是1500元，能拿多少") == D(1950)
+    assert total("nantong.shortage-occupation-uplift", "紧缺工种提高30%，能拿多少") is None
+
+
+def test_claims_are_checked_against_the_text() -> None:
+    r = rule(SALARY)
+    p = plan(read_question("保障期是48个月吧？"), r, doc_city="大连")
+    assert [(c.claimed, c.correct, c.actual[0]) for c in p.claims] == [(D(48), False, "36个月")]
+    p = plan(read_question("薪酬补贴是每人每月4000元、保障期36个月，对吧？"), r, doc_city="大连")
+    assert all(c.correct for c in p.claims)
+
+
+def test_a_claimed_qualifier_is_checked() -> None:
+    r = rule(NEW_APPRENTICE)
+    (c,) = plan(read_question("新型学徒制补贴是每人每年最高5000元吧？"), r, doc_city="大连").claims
+    assert c.correct is False and c.actual == ["不少于5000元"]
+
+
+# --------------------------------------------------------------------------- the ledger
+
+
+@pytest.mark.parametrize(
+    "distractor",
+    ["公司2016年成立", "电话13812345678", "年龄都在18岁上下", "公司300来人", "注册资本500万", "6月30日前申请"],
+)
+def test_distractors_are_context_and_do_not_block_the_total(distractor: str) -> None:
+    assert total(APPRENTICE, f"厦门，{distractor}，3个中职学徒能拿多少") == D(9000)
+
+
+def test_every_number_has_exactly_one_place() -> None:
+    r = rule(APPRENTICE)
+    f = read_question("厦门，2016年成立，8个中职，其中3个没通过考核，社保交了2个月，电话13812345678")
+    p = plan(f, r, doc_city="厦门")
+    placed = [pl.number for pl in p.placements if pl.number is not None]
+    values = [f.numbers[i].value for i in placed]
+    assert sorted(placed) == sorted(set(placed))  # once each
+    assert set(range(len(f.numbers))) - set(placed) <= {
+        i
+        for i, t in enumerate(f.numbers)
+        if t.role == "span"  # a condition's value, placed with its fact
+    }
+    assert D(8) in values and D(3) in values
+
+
+def test_the_reading_says_what_was_used_and_left_out() -> None:
+    r = rule(APPRENTICE)
+    p = plan(read_question("8个中职学徒，其中3个没通过实习考核"), r, doc_city="厦门")
+    reading = p.reading()
+    assert "5人" in reading and "3人不计" in reading and "通过企业实习考核" in reading
