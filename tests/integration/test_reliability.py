@@ -269,6 +269,13 @@ def test_no_malformed_request_holds_the_server(site: Site) -> None:
             "POST",
             "/api/ask",
             {"json": {"question": "大连带徒补贴技师" + "9" * 1900 + "个"}},
+            {400},
+        ),
+        (
+            "question of 2,000 characters",
+            "POST",
+            "/api/ask",
+            {"json": {"question": ("大连技能大师工作室带徒补贴标准" * 150)[:2000]}},
             {200},
         ),
         ("2 MB JSON body", "POST", "/api/ask", {"json": {"question": "大连", "pad": "x" * 2_000_000}}, {413}),

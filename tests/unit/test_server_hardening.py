@@ -8,6 +8,7 @@ kill -9, remote images in the chat) are in tests/integration.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -133,6 +134,19 @@ def test_a_docx_that_expands_too_far_is_refused_by_a_job(client: TestClient, bod
     job = upload(client, "膨胀.docx", content)  # accepted at once (202): parsing is the job's, off the event loop
     assert job["state"] == "failed" and reason in job["error"]["message_en"], job
     assert client.get("/healthz").status_code == 200
+
+
+def test_a_pdf_with_too_many_pages_is_refused_by_a_job(client: TestClient) -> None:
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    pdf = canvas.Canvas(buf)
+    for _ in range(501):
+        pdf.drawString(72, 720, "1")
+        pdf.showPage()
+    pdf.save()
+    job = upload(client, "页数.pdf", buf.getvalue())
+    assert job["state"] == "failed" and "501 pages" in job["error"]["message_en"], job
 
 
 # ------------------------------------------------------------------ bounded numbers
