@@ -10,7 +10,7 @@ export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run chat test bench unit integration lint eval metamorphic constraints clean
+.PHONY: setup run chat test bench reliability unit integration lint eval metamorphic constraints clean
 
 setup: $(STAMP)
 
@@ -55,6 +55,9 @@ lint: setup
 
 eval: setup  ## every evaluation → eval/reports/report.md (with plots)
 	$(VENV)/bin/policy-assistant eval
+
+reliability: setup  ## re-ingest under load, kill -9 mid-update, malformed requests, schemathesis → tests/artifacts/reliability.json
+	$(PY) -m pytest -s tests/integration/test_reliability.py tests/integration/test_schemathesis.py
 
 bench: setup  ## benchmarks, scaling to 50k clauses, load test → eval/reports/
 	$(VENV)/bin/policy-assistant bench

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape as E
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from app import cpu
+from app import cpu, limits
 from app.answer.schema import Answer
 from app.retrieval import Filters, IndexNotReady, SearchResult
 from app.services import Services, build_services
@@ -309,7 +309,13 @@ def _print_answer(ans: Answer) -> None:
 
 
 def _ask_once(services: Services, question: str, session: str | None, city: str | None) -> Answer:
+    if session is not None:
+        resolved = services.sessions.resolve(session)
+        if resolved != session:
+            err.print("[yellow]注意:[/] unknown or expired session; a new conversation was started", highlight=False)
+        session = resolved
     try:
+        limits.check_question(question)
         return services.assistant.ask(question, session_id=session, city=city)
     except IndexNotReady as exc:
         _fail(str(exc))
@@ -365,6 +371,7 @@ def _chat_loop(services: Services, city: str | None) -> None:
         if not line:
             break
         try:
+            limits.check_question(line)
             ans = services.assistant.ask(line, session_id=session, city=city)
         except (IndexNotReady, ValueError) as exc:
             err.print(f"[bold red]error:[/] {E(str(exc))}", highlight=False)

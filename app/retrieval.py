@@ -252,6 +252,7 @@ class HybridRetriever:
         self._snapshot: _Snapshot | None = None
         self._lexical: LexicalIndex | None = None
         self._lexical_rows: np.ndarray | None = None  # snapshot index of each BM25 row (-1: not in the snapshot)
+        self._inherited = False  # the snapshot is another generation's: rebuilt (reusing its blocks) on first use
 
     def with_fusion(self, fusion: Fusion) -> HybridRetriever:
         """The same indexes, fused the other way (for side-by-side evaluation)."""
@@ -271,11 +272,24 @@ class HybridRetriever:
     def embeddings(self) -> Embeddings:
         return self.vectors.embeddings
 
+    def inherit(self, other: HybridRetriever) -> None:
+        """Start from another generation's snapshot: its unchanged documents' vectors are not read again."""
+        with self._lock:
+            if self._snapshot is None and other._snapshot is not None:
+                self._snapshot = other._snapshot
+                self._inherited = True
+
     def _current(self) -> tuple[_Snapshot, LexicalIndex, np.ndarray]:
         with self._lock:
             generation = self.store.generation
             snap, lexical = self._snapshot, self._lexical
-            if snap is None or snap.generation != generation or not all(b.complete for b in snap.blocks.values()):
+            if (
+                snap is None
+                or self._inherited
+                or snap.generation != generation
+                or not all(b.complete for b in snap.blocks.values())
+            ):
+                self._inherited = False
                 # An incomplete block (a window whose vector is not in Chroma yet) is fetched again.
                 snap = self._snapshot = _Snapshot(self.store, self.vectors, snap)
                 self._lexical_rows = None

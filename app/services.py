@@ -2,11 +2,14 @@
 
 ``build_services(settings)`` is the only function that constructs backends.
 Tests and tools pass their own ``embedder`` or Chroma ``client`` to it.
+What answers from the index (store, retriever, rule engine, assistant) belongs
+to the generation being served and is rebuilt when another one is published.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from chromadb.api import ClientAPI
@@ -19,12 +22,13 @@ from app.answer.offline import OfflineAnswerer
 from app.answer.sentences import SentenceScorer
 from app.answer.sessions import RedisSessionStore, SessionStore
 from app.embeddings import QueryEncoder, build_embedder, embedder_id
-from app.retrieval import HybridRetriever, SearchResult
+from app.retrieval import HybridRetriever, IndexNotReady, SearchResult
 from app.settings import Settings
 from app.tools.engine import RuleEngine
 from app.tools.extracted import overlay
 from app.tools.routing import Router
 from app.tools.rules import Catalogue
+from ingest.generations import Generation, Generations
 from ingest.manifest import Manifest
 from ingest.pipeline import Ingestor, WindowSettings
 from ingest.store import ClauseStore
@@ -32,74 +36,179 @@ from ingest.textproc import Tokenizer
 from ingest.vectors import VectorIndex, make_client
 
 
+class Serving:
+    """One published index generation and everything that answers from it, built on first use.
+
+    Answer-time caches (the retriever's snapshot, the sentence scorer's statistics, the rule
+    engine's documents) belong to one generation, so they follow every switch.
+    """
+
+    def __init__(self, services: Services, generation: Generation):
+        self.services = services
+        self.generation = generation
+
+    @property
+    def number(self) -> int:
+        return self.generation.number
+
+    @property
+    def store(self) -> ClauseStore:
+        return self.generation.store
+
+    @property
+    def vectors(self) -> VectorIndex:
+        return self.generation.vectors
+
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        r = self.services.settings.retrieval
+        return HybridRetriever(
+            self.store,
+            self.vectors,
+            self.services.tokenizer,
+            self.generation.bm25_dir,
+            candidates=r.candidates,
+            rrf_k=r.rrf_k,
+            fusion=r.fusion,
+            bm25_weight=r.bm25_weight,
+            encoder=self.services.encoder,
+        )
+
+    @cached_property
+    def rules(self) -> Catalogue:
+        """The rules in force: curated rules laid over the provisions extracted from this generation's clauses."""
+        svc = self.services
+        docs = {d.meta.id: d.meta for d in self.store.documents()}
+        return overlay(svc.catalogue, self.store.clauses(), docs, use_curated=svc.settings.curated_rules)
+
+    @cached_property
+    def engine(self) -> RuleEngine:
+        docs = {d.id: d for d in self.services.manifest().documents}
+        docs.update({d.meta.id: d.meta for d in self.store.documents()})
+        return RuleEngine(self.rules, docs)
+
+    @cached_property
+    def assistant(self) -> Assistant:
+        svc = self.services
+        return Assistant(
+            self.retriever,
+            svc.router,
+            self.engine,
+            svc.sessions,
+            self._backend(),
+            rules=lambda: self.rules,
+            tokenizer=svc.tokenizer,
+        )
+
+    def _backend(self) -> AnswerBackend:
+        svc = self.services
+        offline = OfflineAnswerer(svc.catalogue, SentenceScorer(svc.tokenizer, (c.text for c in self.store.clauses())))
+        if svc.llm is None and svc.settings.llm.backend == "offline":
+            return offline
+        from app.answer.llm import LLMAnswerer, build_chat_model
+
+        def lookup(clause_id: str) -> SearchResult | None:
+            clause = self.retriever.clause(clause_id)
+            doc = self.retriever.document(clause.doc_id) if clause else None
+            return SearchResult(clause=clause, doc=doc, score=0.0) if clause and doc else None
+
+        return LLMAnswerer(svc.llm or build_chat_model(svc.settings.llm), offline, self.engine, lookup)
+
+    def close(self) -> None:
+        self.generation.close()
+
+
 @dataclass
 class Services:
     settings: Settings
-    store: ClauseStore
-    vectors: VectorIndex
+    generations: Generations
     tokenizer: Tokenizer
     llm: BaseChatModel | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _serving: Serving | None = field(default=None, init=False, repr=False)
+    _retired: Serving | None = field(default=None, init=False, repr=False)
+
+    def serving(self) -> Serving:
+        """The generation being served now (it is looked up on every call; switching costs one open)."""
+        number = self.generations.serving_number() or 0
+        current = self._serving
+        if current is not None and current.number == number:
+            return current
+        with self._lock:
+            current = self._serving
+            if current is not None and current.number == number:
+                return current
+            try:
+                generation = self.generations.open(number) if number else self.generations.empty()
+            except Exception as exc:
+                raise IndexNotReady(f"index generation {number} cannot be opened ({exc}); run ingest") from exc
+            fresh = Serving(self, generation)
+            if current is not None and "retriever" in current.__dict__:
+                fresh.retriever.inherit(current.retriever)  # unchanged documents' vectors are reused
+            if self._retired is not None:
+                self._retired.close()  # two switches ago: no request is still on it
+            self._retired, self._serving = current, fresh
+            return fresh
+
+    # The serving generation's parts, for callers that need one of them.
+    @property
+    def generation(self) -> Generation:
+        return self.serving().generation
+
+    @property
+    def store(self) -> ClauseStore:
+        return self.serving().store
+
+    @property
+    def vectors(self) -> VectorIndex:
+        return self.serving().vectors
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        return self.serving().retriever
+
+    @property
+    def engine(self) -> RuleEngine:
+        return self.serving().engine
+
+    def rules(self) -> Catalogue:
+        """The rules in force for the serving generation (curated over extracted)."""
+        return self.serving().rules
+
+    @property
+    def assistant(self) -> Assistant:
+        return self.serving().assistant
+
+    @cached_property
+    def encoder(self) -> QueryEncoder:
+        """Query embeddings: cached by the normalised query, batched when requests arrive together.
+
+        One for the process: a query's vector does not depend on the index generation, so the cache
+        survives a switch.
+        """
+        e = self.settings.embedding
+        return QueryEncoder(
+            self.generations.embeddings,
+            cache_size=e.query_cache,
+            max_batch=e.query_batch,
+            wait_ms=e.query_batch_wait_ms,
+        )
 
     @cached_property
     def ingestor(self) -> Ingestor:
         r = self.settings.retrieval
         return Ingestor(
-            self.store,
-            self.vectors,
-            self.settings.bm25_dir,
+            self.generations,
             self.tokenizer,
             WindowSettings(r.window_chars, r.window_overlap),
             batch_size=self.settings.embedding.batch_size,
-            uploads_dir=self.settings.data_dir / "uploads",
-        )
-
-    @cached_property
-    def retriever(self) -> HybridRetriever:
-        r = self.settings.retrieval
-        return HybridRetriever(
-            self.store,
-            self.vectors,
-            self.tokenizer,
-            self.settings.bm25_dir,
-            candidates=r.candidates,
-            rrf_k=r.rrf_k,
-            fusion=r.fusion,
-            bm25_weight=r.bm25_weight,
-            encoder=self.encoder,
-        )
-
-    @cached_property
-    def encoder(self) -> QueryEncoder:
-        """Query embeddings: cached by the normalised query, batched when requests arrive together."""
-        e = self.settings.embedding
-        return QueryEncoder(
-            self.vectors.embeddings, cache_size=e.query_cache, max_batch=e.query_batch, wait_ms=e.query_batch_wait_ms
+            uploads_dir=self.settings.uploads_dir,
         )
 
     @cached_property
     def catalogue(self) -> Catalogue:
         """The curated rules of ``corpus/rules`` alone."""
         return Catalogue.load(self.settings.rules_dir)
-
-    def rules(self) -> Catalogue:
-        """The rules in force: curated rules laid over the provisions extracted from every indexed
-        clause, rebuilt whenever the index changes."""
-        generation = self.store.generation
-        cached = self.__dict__.get("_rules_cache")
-        if cached is None or cached[0] != generation:
-            docs = {d.meta.id: d.meta for d in self.store.documents()}
-            cached = (
-                generation,
-                overlay(self.catalogue, self.store.clauses(), docs, use_curated=self.settings.curated_rules),
-            )
-            self.__dict__["_rules_cache"] = cached
-        return cached[1]
-
-    @cached_property
-    def engine(self) -> RuleEngine:
-        docs = {d.id: d for d in self.manifest().documents}
-        docs.update({d.meta.id: d.meta for d in self.store.documents()})
-        return RuleEngine(self.rules(), docs)
 
     @cached_property
     def router(self) -> Router:
@@ -114,38 +223,14 @@ class Services:
             self.settings.sessions_path, max_turns=c.max_turns, ttl_seconds=c.ttl_seconds, max_sessions=c.max_sessions
         )
 
-    @cached_property
-    def assistant(self) -> Assistant:
-        return Assistant(
-            self.retriever,
-            self.router,
-            self.engine,
-            self.sessions,
-            self._backend(),
-            rules=self.rules,
-            tokenizer=self.tokenizer,
-        )
-
-    def _backend(self) -> AnswerBackend:
-        offline = OfflineAnswerer(
-            self.catalogue, SentenceScorer(self.tokenizer, (c.text for c in self.store.clauses()))
-        )
-        if self.llm is None and self.settings.llm.backend == "offline":
-            return offline
-        from app.answer.llm import LLMAnswerer, build_chat_model
-
-        def lookup(clause_id: str) -> SearchResult | None:
-            clause = self.retriever.clause(clause_id)
-            doc = self.retriever.document(clause.doc_id) if clause else None
-            return SearchResult(clause=clause, doc=doc, score=0.0) if clause and doc else None
-
-        return LLMAnswerer(self.llm or build_chat_model(self.settings.llm), offline, self.engine, lookup)
-
     def manifest(self) -> Manifest:
         return Manifest.load(self.settings.manifest)
 
     def close(self) -> None:
-        self.store.close()
+        for serving in (self._serving, self._retired):
+            if serving is not None:
+                serving.close()
+        self._serving = self._retired = None
         if "sessions" in self.__dict__:
             self.sessions.close()
 
@@ -163,5 +248,5 @@ def build_services(
     embeddings = embedder or build_embedder(settings.embedding)
     c = settings.chroma
     client = chroma_client or make_client(mode=c.mode, path=settings.chroma_dir, host=c.host, port=c.port)
-    vectors = VectorIndex(client, c.collection, embeddings, embedder_id(embeddings))
-    return Services(settings, ClauseStore(settings.store_path), vectors, Tokenizer(), llm)
+    generations = Generations(settings.data_dir, client, c.collection, embeddings, embedder_id(embeddings))
+    return Services(settings, generations, Tokenizer(), llm)

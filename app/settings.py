@@ -103,14 +103,25 @@ class ServerSettings(BaseModel):
     admin_token: str = Field("", description="token for /api/admin/*; empty disables the admin endpoints")
     max_question_chars: int = Field(2000, ge=10)
     max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="largest document an admin may upload")
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="largest request body other than an upload (checked while it is read)"
+    )
     log_questions: bool = Field(False, description="write question text to the logs (off: logs carry no personal data)")
     ui: bool = Field(True, description="mount the Gradio UI at /ui")
+    index_worker: Literal["process", "thread"] = Field(
+        "process",
+        description="where admin ingests, uploads and deletions run: a child process (queries keep their CPU "
+        "and model) or a thread of the serving process (needed when the embedder is injected, as in tests)",
+    )
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PA_", env_nested_delimiter="__", extra="ignore")
 
-    data_dir: Path = Field(REPO_ROOT / "data", description="where the clause store, BM25 and embedded Chroma live")
+    data_dir: Path = Field(
+        REPO_ROOT / "data",
+        description="index generations (clause store + BM25 each), embedded Chroma, sessions, uploads",
+    )
     manifest: Path = Field(REPO_ROOT / "corpus" / "manifest.yaml", description="the corpus manifest")
     rules_dir: Path = Field(REPO_ROOT / "corpus" / "rules", description="the machine-readable rule catalogue")
     curated_rules: bool = Field(
@@ -148,16 +159,16 @@ class Settings(BaseSettings):
         return cls(**overrides)
 
     @property
-    def store_path(self) -> Path:
-        return self.data_dir / "clauses.sqlite"
-
-    @property
     def sessions_path(self) -> Path:
         return self.data_dir / "sessions.sqlite"
 
     @property
-    def bm25_dir(self) -> Path:
-        return self.data_dir / "bm25"
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def jobs_path(self) -> Path:
+        return self.data_dir / "jobs.sqlite"
 
     @property
     def chroma_dir(self) -> Path:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -363,9 +364,41 @@ def _docx_lines(document: DocxDocument) -> list[str]:
     return lines
 
 
+# What a document may expand to while it is parsed: a small file can unpack to gigabytes, or hold
+# millions of empty paragraphs that python-docx would walk one by one for minutes.
+MAX_DOCX_UNPACKED_BYTES = 64 * 1024 * 1024
+MAX_DOCX_XML_BYTES = 16 * 1024 * 1024  # any one XML part, the body included
+MAX_DOCX_PARAGRAPHS = 20_000
+MAX_PDF_PAGES = 500
+MAX_PDF_TEXT_CHARS = 5_000_000
+
+
+def _check_docx_size(path: Path, raw: bytes) -> None:
+    """Refuse a .docx by its declared sizes and paragraph count, before python-docx builds anything."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+    except zipfile.BadZipFile:
+        return  # reported by python-docx as a corrupt file
+    with archive:
+        parts = archive.infolist()
+        total = sum(p.file_size for p in parts)  # zipfile never inflates a member past its declared size
+        if total > MAX_DOCX_UNPACKED_BYTES:
+            raise LoaderError(path, f"DOCX unpacks to {total:,} bytes (at most {MAX_DOCX_UNPACKED_BYTES:,})")
+        big = next((p for p in parts if p.filename.endswith(".xml") and p.file_size > MAX_DOCX_XML_BYTES), None)
+        if big is not None:
+            raise LoaderError(
+                path, f"DOCX part {big.filename} is {big.file_size:,} bytes (at most {MAX_DOCX_XML_BYTES:,})"
+            )
+        if "word/document.xml" in archive.namelist():
+            paragraphs = len(re.findall(rb"<w:p[\s/>]", archive.read("word/document.xml")))
+            if paragraphs > MAX_DOCX_PARAGRAPHS:
+                raise LoaderError(path, f"DOCX has {paragraphs:,} paragraphs (at most {MAX_DOCX_PARAGRAPHS:,})")
+
+
 def _load_docx(path: Path, raw: bytes) -> tuple[str, str | None]:
     if raw.startswith(_OLE_MAGIC):
         raise LoaderError(path, "not a .docx but a legacy .doc or password-protected Office file; save it as .docx")
+    _check_docx_size(path, raw)
     try:
         lines = _docx_lines(docx.Document(io.BytesIO(raw)))
     except Exception as exc:  # whatever python-docx raises means a bad file
@@ -379,7 +412,16 @@ def _load_docx(path: Path, raw: bytes) -> tuple[str, str | None]:
 def _load_pdf(path: Path, raw: bytes) -> tuple[str, str | None]:
     try:
         reader = PdfReader(io.BytesIO(raw))  # tries the empty password itself
-        pages = [page.extract_text() or "" for page in reader.pages]
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise LoaderError(path, f"PDF has {len(reader.pages):,} pages (at most {MAX_PDF_PAGES:,})")
+        pages, chars = [], 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            chars += len(pages[-1])
+            if chars > MAX_PDF_TEXT_CHARS:
+                raise LoaderError(path, f"PDF holds more than {MAX_PDF_TEXT_CHARS:,} characters of text")
+    except LoaderError:
+        raise
     except FileNotDecryptedError as exc:
         raise LoaderError(path, "PDF is encrypted with a password; decrypt it first") from exc
     except DependencyError as exc:

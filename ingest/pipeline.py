@@ -1,20 +1,26 @@
-"""Incremental ingest: files → clauses → clause store, Chroma and BM25.
+"""Incremental ingest: files → clauses → the next index generation (clause store, Chroma, BM25).
 
 * A document's fingerprint covers its bytes, its manifest entry, the
-  segmenter version, the embedder and the window settings; an unchanged
-  fingerprint makes re-ingesting it a no-op.
-* A changed document is embedded completely first, then its windows are
-  upserted under their stable ids (so the old version stays searchable until
-  the new one is in), then the clause store is switched in one transaction,
-  and only then are windows that no longer exist deleted.
+  segmenter version, the embedder and the window settings. When no
+  fingerprint changed and the serving generation is consistent, an ingest
+  changes nothing at all.
+* Otherwise the next generation is built beside the serving one
+  (``ingest.generations``): changed documents are parsed and embedded into
+  it, unchanged ones have their windows copied from the serving generation
+  (no embedding), removed ones are left out, BM25 is rebuilt for it, and it
+  is checked (every clause's windows present, nothing else; BM25 over exactly
+  its clauses) before readers are switched to it in one step. Until then the
+  previous generation serves every reader, unchanged.
+* A run that is killed leaves its build behind; the next run resumes it and
+  does not embed again what it had finished.
 * A document that left the manifest, or whose file is gone, is deleted.
-* A bad file is reported with its reason and skipped; the others proceed.
+* A bad file is reported with its reason and skipped (a previous version of it
+  stays); the others proceed.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,6 +28,8 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
+from ingest.generations import Generation, Generations
+from ingest.ids import short_hash, slug
 from ingest.lexical import LexicalIndex
 from ingest.loaders import SUPPORTED_SUFFIXES, LoaderError, load_text
 from ingest.manifest import Manifest
@@ -29,9 +37,8 @@ from ingest.metadata import complete_metadata
 from ingest.provisions import EXTRACTOR_VERSION, with_provisions
 from ingest.schema import Clause, DocumentMeta
 from ingest.segment import SEGMENTER_VERSION, iter_text_windows, segment
-from ingest.store import ClauseStore
+from ingest.store import StoredDocument
 from ingest.textproc import Tokenizer, index_text
-from ingest.vectors import UpsertBatch, VectorIndex
 
 # progress(stage, done, total): called as work advances; the CLI draws bars with it.
 ProgressFn = Callable[[str, int, int], None]
@@ -52,6 +59,10 @@ class IngestReport:
     windows: int = 0
     seconds: float = 0.0
     lexical_rebuilt: bool = False
+    generation: int = 0  # the generation serving when the run ended (0: none yet)
+    embedded: int = 0  # windows embedded by this run
+    copied: int = 0  # windows copied unchanged from the serving generation
+    resumed: list[str] = field(default_factory=list)  # documents an interrupted run had already indexed
 
     @property
     def changed(self) -> bool:
@@ -62,6 +73,7 @@ class IngestReport:
 class Source:
     meta: DocumentMeta
     path: Path
+    replaces: bool = False  # may take over an id stored from another file
 
 
 @dataclass(frozen=True)
@@ -77,19 +89,28 @@ def embed_context(meta: DocumentMeta, clause: Clause) -> str:
     return " ".join(p for p in (city, meta.display_title, draft, " ".join(clause.heading_path)) if p)
 
 
+def public_source(path: Path) -> str:
+    """How a file is named in public metadata: relative to the working directory, never a server path."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path.name
+
+
 def default_meta(path: Path, taken: set[str] | frozenset[str] = frozenset()) -> DocumentMeta:
     """Metadata for a file that is not in the manifest: nothing is assumed.
 
-    The id is the file name as a slug; when another file already has that id
-    (a/policy.txt and b/policy.txt), a hash of the path keeps them apart.
+    The id is the file name as a slug (Chinese in pinyin: 大连补贴.txt → dalian-butie);
+    when another file already has that id (a/policy.txt and b/policy.txt), a hash
+    of the path keeps them apart.
     """
-    slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")
-    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
-    if not slug or not slug[0].isalnum():
+    base = slug(path.stem)
+    digest = short_hash(str(path.resolve()))
+    if not base:
         doc_id = f"doc-{digest}"
     else:
-        doc_id = slug if slug not in taken else f"{slug}-{digest}"
-    return DocumentMeta(id=doc_id, title=path.stem, source=str(path), status="unknown")
+        doc_id = base if base not in taken else f"{base}-{digest}"
+    return DocumentMeta(id=doc_id, title=path.stem, source=public_source(path), status="unknown")
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -109,35 +130,57 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
+def _versions(gen: Generation) -> dict[str, str]:
+    """Window id → the document version (fingerprint) its vector was made from."""
+    return {wid: str(meta.get("version", "")) for wid, meta in gen.vectors.metadatas().items()}
+
+
+@dataclass
+class _Prepared:
+    """A document parsed, split and cut into windows, ready to embed."""
+
+    src: Source
+    fingerprint: str
+    clauses: list[Clause]
+    ids: list[str]
+    texts: list[str]
+    metas: list[dict]
+    windows: dict[str, list[str]]
+
+
 class Ingestor:
     def __init__(
         self,
-        store: ClauseStore,
-        vectors: VectorIndex,
-        lexical_dir: Path,
+        generations: Generations,
         tokenizer: Tokenizer,
         windows: WindowSettings = WindowSettings(),
         batch_size: int = 16,
         uploads_dir: Path | None = None,
+        max_windows: int = 2000,
     ):
-        self.store = store
-        self.vectors = vectors
-        self.lexical_dir = lexical_dir
+        self.generations = generations
         self.tokenizer = tokenizer
         self.windows = windows
         self.batch_size = batch_size
         # Documents uploaded through the admin API live here; a manifest sync keeps them.
         self.uploads_dir = uploads_dir.resolve() if uploads_dir else None
+        # One document may not ask for more embedding than this (2000 windows ≈ 800k characters).
+        self.max_windows = max_windows
 
     @property
     def embeddings(self) -> Embeddings:
-        return self.vectors.embeddings
+        return self.generations.embeddings
+
+    @property
+    def embedder_id(self) -> str:
+        return self.generations.embedder_id
 
     # ------------------------------------------------------------------ planning
 
-    def sources(self, manifest: Manifest | None, paths: list[Path] | None) -> tuple[list[Source], list[str]]:
-        """Sources to ingest and document ids that should no longer be indexed."""
-        stored = {d.meta.id: d for d in self.store.documents()}
+    def sources(
+        self, manifest: Manifest | None, paths: list[Path] | None, stored: dict[str, StoredDocument]
+    ) -> tuple[list[Source], list[str]]:
+        """Sources to ingest and document ids that should no longer be indexed (``stored``: the serving ones)."""
         if paths:
             sources = []
             # An id belongs to the file stored under it; another file of the same name gets its own.
@@ -170,7 +213,7 @@ class Ingestor:
             meta.model_dump_json().encode(),
             SEGMENTER_VERSION.encode(),
             EXTRACTOR_VERSION.encode(),
-            self.vectors.embedder_id.encode(),
+            self.embedder_id.encode(),
             f"{self.windows.max_chars}/{self.windows.overlap}".encode(),
         ):
             h.update(hashlib.sha256(part).digest())
@@ -186,127 +229,263 @@ class Ingestor:
         force: bool = False,
         progress: ProgressFn = _no_progress,
     ) -> IngestReport:
-        started = time.perf_counter()
-        force = self._check_embedder() or force
-
-        sources, gone = self.sources(manifest, paths)
-        return self._run(sources, gone, force, progress, started)
+        """Bring the index up to date with the manifest (or add these files)."""
+        return self._locked(lambda stored: self.sources(manifest, paths, stored), force, progress)
 
     def run_documents(
-        self, documents: list[tuple[DocumentMeta, Path]], *, force: bool = False, progress: ProgressFn = _no_progress
+        self,
+        documents: list[tuple[DocumentMeta, Path]],
+        *,
+        force: bool = False,
+        replace: bool = False,
+        progress: ProgressFn = _no_progress,
     ) -> IngestReport:
-        """Ingest these files with this metadata (an upload); nothing else is touched."""
-        self._check_embedder()
-        return self._run([Source(m, p) for m, p in documents], [], force, progress, time.perf_counter())
+        """Ingest these files with this metadata (an upload); every other document stays as it is.
 
-    def delete(self, doc_id: str) -> None:
-        """Remove one document from every index."""
-        self.vectors.delete(sorted(self.store.window_ids(doc_id)))
-        self.store.delete_document(doc_id)
-        self.rebuild_lexical()
+        ``replace``: a document already stored under one of these ids from another file gets this file instead
+        (otherwise that is refused as an id conflict).
+        """
+        sources = [Source(m, p, replace) for m, p in documents]
+        return self._locked(lambda stored: (sources, []), force, progress)
 
-    def _check_embedder(self) -> bool:
-        """Start the dense index afresh when the embedder changed; True when it did."""
-        changed = self.store.get_info("embedder") not in (None, self.vectors.embedder_id)
-        if changed:
-            self.vectors.reset()  # another model's vectors cannot be compared with ours
-        self.store.set_info("embedder", self.vectors.embedder_id)
-        return changed
+    def delete(self, doc_id: str) -> IngestReport:
+        """A generation without this document."""
+        return self._locked(lambda stored: ([], [doc_id]), False, _no_progress)
 
-    def _run(
-        self, sources: list[Source], gone: list[str], force: bool, progress: ProgressFn, started: float
+    def _locked(
+        self,
+        plan: Callable[[dict[str, StoredDocument]], tuple[list[Source], list[str]]],
+        force: bool,
+        progress: ProgressFn,
+    ) -> IngestReport:
+        """Under the writer lock: ``plan`` (given the serving documents) says what to ingest and what to drop."""
+        started = time.perf_counter()
+        with self.generations.writing():
+            serving = self.generations.serving()
+            try:
+                stored = {d.meta.id: d for d in serving.store.documents()} if serving else {}
+                sources, gone = plan(stored)
+                return self._update(serving, sources, gone, force, progress, started)
+            finally:
+                if serving is not None:
+                    serving.close()
+
+    def _update(
+        self,
+        serving: Generation | None,
+        sources: list[Source],
+        gone: list[str],
+        force: bool,
+        progress: ProgressFn,
+        started: float,
     ) -> IngestReport:
         report = IngestReport()
-        present = self.vectors.ids()
-        stored = {d.meta.id: d for d in self.store.documents()}
-        with self.vectors.batched() as batch:
-            for i, src in enumerate(sources):
-                progress("documents", i, len(sources))
-                self._ingest_one(src, stored, present, force, report, progress, batch)
-        progress("documents", len(sources), len(sources))
+        old = {d.meta.id: d for d in serving.store.documents()} if serving else {}
+        same_model = serving is not None and serving.store.get_info("embedder") in (None, self.embedder_id)
+        present = serving.vectors.ids() if serving else set()
 
-        for doc_id in gone:
-            self.vectors.delete(sorted(self.store.window_ids(doc_id)))
-            self.store.delete_document(doc_id)
-            report.deleted.append(doc_id)
+        def complete_in_serving(doc_id: str) -> bool:
+            return same_model and serving is not None and serving.store.window_ids(doc_id) <= present
 
-        orphans = self.vectors.ids() - self.store.window_ids()
-        if orphans:  # left by an interrupted run
-            self.vectors.delete(sorted(orphans))
+        # A stored document nobody named whose windows went missing is indexed again from its file.
+        named = {s.meta.id for s in sources} | set(gone)
+        sources = sources + [
+            Source(d.meta, Path(d.source))
+            for doc_id, d in old.items()
+            if doc_id not in named and not complete_in_serving(doc_id) and Path(d.source).is_file()
+        ]
+        prepared: list[_Prepared] = []
+        for src in sources:
+            item = self._prepare(src, old, force, complete_in_serving, report)
+            if item is not None:
+                prepared.append(item)
+        gone = [g for g in gone if g in old]
+        if not prepared and not gone and (serving is None or self._consistent(serving, present)):
+            self.generations.drop_unfinished(serving.number if serving else None)
+            return self._finish(report, serving, started)
 
-        lexical = LexicalIndex.load(self.lexical_dir, self.tokenizer)
-        if (
-            report.added
-            or report.updated
-            or report.deleted
-            or lexical is None
-            or lexical.generation != self.store.generation
-        ):
-            self.rebuild_lexical()
+        build, resumed = self.generations.begin(serving)
+        try:
+            self._index(build, prepared, old, resumed, report, progress)
+            for doc_id in gone:
+                build.vectors.delete(sorted(build.store.window_ids(doc_id)))
+                build.store.delete_document(doc_id)
+                report.deleted.append(doc_id)
+            self._complete(build, serving, old, same_model, present, report, progress)
+            orphans = build.vectors.ids() - build.store.window_ids()
+            if orphans:  # left by an interrupted run
+                build.vectors.delete(sorted(orphans))
+            lexical = self.rebuild_lexical(build, serving.bm25_dir if serving else None)
+            self._check(build, lexical)
+            changed = report.added or report.updated or report.deleted
+            if serving is not None and not changed and self._consistent(serving, present):
+                self.generations.discard(build)  # nothing to switch to: every change failed
+                return self._finish(report, serving, started)
+            self.generations.publish(build)
             report.lexical_rebuilt = True
-        report.clauses = sum(1 for _ in self.store.clauses())
-        report.windows = len(self.store.window_ids())
-        report.seconds = time.perf_counter() - started
-        return report
+            return self._finish(report, build, started)
+        finally:
+            build.close()
 
-    def _ingest_one(
+    def _prepare(
         self,
         src: Source,
-        stored: dict,
-        present: set[str],
+        old: dict[str, StoredDocument],
         force: bool,
+        complete_in_serving: Callable[[str], bool],
         report: IngestReport,
-        progress: ProgressFn,
-        batch: UpsertBatch,
-    ) -> None:
+    ) -> _Prepared | None:
+        """Read, fingerprint, parse and cut one document; None when it stays as it is (or is unreadable)."""
         label = str(src.path)
         try:
             data = src.path.read_bytes() if src.path.is_file() else b""
         except OSError as exc:
             report.errors.append((label, f"cannot read file ({exc.strerror})"))
-            return
+            return None
         fp = self.fingerprint(src.meta, data)
-        old = stored.get(src.meta.id)
-        if old is not None and old.source != str(src.path.resolve()) and Path(old.source).exists():
-            report.errors.append((label, f"document id {src.meta.id!r} is already used by {old.source}"))
-            return
-        complete = old is not None and self.store.window_ids(src.meta.id) <= present
-        if old is not None and old.fingerprint == fp and complete and not force:
+        previous = old.get(src.meta.id)
+        moved = previous is not None and previous.source != str(src.path.resolve())
+        if moved and not src.replaces and previous is not None and Path(previous.source).exists():
+            report.errors.append((label, f"document id {src.meta.id!r} is already used by {previous.source}"))
+            return None
+        if previous is not None and previous.fingerprint == fp and complete_in_serving(src.meta.id) and not force:
             report.unchanged.append(src.meta.id)
-            return
+            return None
         try:
             loaded = load_text(src.path)
         except LoaderError as exc:
             report.errors.append((label, exc.reason))
-            return
+            return None
         # The text fills the issuer, number and date the manifest leaves empty; the stored document carries them.
-        src = Source(complete_metadata(src.meta, loaded.text), src.path)
+        src = Source(complete_metadata(src.meta, loaded.text), src.path, src.replaces)
         clauses = with_provisions(segment(loaded.text, src.meta))
         if not clauses:
             report.errors.append((label, "no text to index was found in the file"))
-            return
-        ids, texts, metas, windows = self._windows(src.meta, clauses)
-        try:
-            vectors = self._embed(texts, progress)
-        except Exception as exc:  # noqa: BLE001 - any backend failure skips only this document
-            report.errors.append((label, f"indexing failed: {exc}"))
-            return
-        old_windows = self.store.window_ids(src.meta.id)
+            return None
+        ids, texts, metas, windows = self._windows(src.meta, clauses, fp)
+        if len(ids) > self.max_windows:
+            report.errors.append(
+                (label, f"document too long: {len(ids)} passages to embed (at most {self.max_windows} per document)")
+            )
+            return None
+        return _Prepared(src, fp, clauses, ids, texts, metas, windows)
 
-        def commit() -> None:  # once the new windows are in Chroma (upserts are batched across documents)
-            self.store.replace_document(src.meta, str(src.path.resolve()), fp, clauses, windows)
-            stale = sorted(old_windows - set(ids))
-            if stale:
-                self.vectors.delete(stale)
-            (report.updated if old is not None else report.added).append(src.meta.id)
+    def _index(
+        self,
+        build: Generation,
+        prepared: list[_Prepared],
+        old: dict[str, StoredDocument],
+        resumed: bool,
+        report: IngestReport,
+        progress: ProgressFn,
+    ) -> None:
+        """Embed the changed documents into the build; what an interrupted build embedded is reused."""
+        have = _versions(build) if resumed else {}
 
-        def failed(exc: Exception) -> None:
-            report.errors.append((label, f"indexing failed: {exc}"))
+        def stored(item: _Prepared) -> None:  # once its vectors are in the build
+            build.store.replace_document(
+                item.src.meta, str(item.src.path.resolve()), item.fingerprint, item.clauses, item.windows
+            )
+            (report.updated if item.src.meta.id in old else report.added).append(item.src.meta.id)
 
-        batch.add(ids, vectors, texts, metas, then=commit, failed=failed)
+        def failed(item: _Prepared, exc: Exception) -> None:
+            report.errors.append((str(item.src.path), f"indexing failed: {exc}"))
+            report.embedded -= len(item.ids)
+
+        # Upserts are gathered across documents into few large Chroma calls (see UpsertBatch). The
+        # build is not served, so what was embedded before an interruption is flushed into it all
+        # the same: the next run resumes from there.
+        with build.vectors.batched() as batch:
+            try:
+                for i, item in enumerate(prepared):
+                    progress("documents", i, len(prepared))
+                    if resumed and all(have.get(w) == item.fingerprint for w in item.ids):
+                        report.resumed.append(item.src.meta.id)
+                        stored(item)
+                        continue
+                    try:
+                        vectors = self._embed(item.texts, progress)
+                    except Exception as exc:  # noqa: BLE001 - any backend failure skips only this document
+                        report.errors.append((str(item.src.path), f"indexing failed: {exc}"))
+                        continue
+                    report.embedded += len(item.ids)
+                    batch.add(
+                        item.ids,
+                        vectors,
+                        item.texts,
+                        item.metas,
+                        then=lambda item=item: stored(item),  # type: ignore[misc]
+                        failed=lambda exc, item=item: failed(item, exc),  # type: ignore[misc]
+                    )
+            finally:
+                batch.flush()
+        progress("documents", len(prepared), len(prepared))
+
+    def _complete(
+        self,
+        build: Generation,
+        serving: Generation | None,
+        old: dict[str, StoredDocument],
+        same_model: bool,
+        present: set[str],
+        report: IngestReport,
+        progress: ProgressFn,
+    ) -> None:
+        """Give every document of the build its windows: unchanged ones are copied from the serving generation."""
+        have = _versions(build)
+        to_copy: list[str] = []
+        for doc in build.store.documents():
+            doc_id = doc.meta.id
+            missing = sorted(w for w in build.store.window_ids(doc_id) if have.get(w) != doc.fingerprint)
+            if not missing:
+                continue
+            previous = old.get(doc_id)
+            if (
+                serving is not None
+                and previous is not None
+                and previous.fingerprint == doc.fingerprint
+                and same_model
+                and set(missing) <= present
+            ):
+                to_copy.extend(missing)  # the serving version, unchanged: its vectors are reused
+            else:
+                # No complete version of it anywhere: left out, and indexed by the next run that names it.
+                build.store.delete_document(doc_id)
+                if previous is not None:
+                    report.errors.append((doc_id, "its stored passages were lost; it is indexed again next run"))
+        if to_copy and serving is not None:
+            for i in range(0, len(to_copy), 1000):
+                progress("copying", i, len(to_copy))
+                build.vectors.copy_from(serving.vectors, to_copy[i : i + 1000])
+            progress("copying", len(to_copy), len(to_copy))
+            report.copied = len(to_copy)
+
+    def _consistent(self, gen: Generation, present: set[str]) -> bool:
+        """Every clause's windows are there and nothing else; BM25 covers exactly these clauses."""
+        if present != gen.store.window_ids():
+            return False
+        lexical = LexicalIndex.load(gen.bm25_dir, self.tokenizer)
+        return lexical is not None and lexical.generation == gen.store.generation
+
+    def _check(self, build: Generation, lexical: LexicalIndex) -> None:
+        windows, vectors = build.store.window_ids(), build.vectors.ids()
+        clause_ids = [c.clause_id for c in build.store.clauses()]
+        if windows != vectors or sorted(lexical.clause_ids) != sorted(clause_ids):
+            raise RuntimeError(
+                f"generation {build.number} is inconsistent ({len(windows)} windows in the store, "
+                f"{len(vectors)} in Chroma); it is not served, and the next ingest resumes it"
+            )
+
+    def _finish(self, report: IngestReport, gen: Generation | None, started: float) -> IngestReport:
+        if gen is not None:
+            report.generation = gen.number
+            report.clauses = len(gen.store.clauses())
+            report.windows = len(gen.store.window_ids())
+        report.seconds = time.perf_counter() - started
+        return report
 
     def _windows(
-        self, meta: DocumentMeta, clauses: list[Clause]
+        self, meta: DocumentMeta, clauses: list[Clause], fingerprint: str
     ) -> tuple[list[str], list[str], list[dict], dict[str, list[str]]]:
         ids, texts, metas = [], [], []
         by_clause: dict[str, list[str]] = {}
@@ -325,6 +504,7 @@ class Ingestor:
                         "kind": c.kind,
                         "start": c.start + a,
                         "end": c.start + b,
+                        "version": fingerprint,
                     }
                 )
                 by_clause.setdefault(c.clause_id, []).append(wid)
@@ -338,10 +518,14 @@ class Ingestor:
         progress("embedding", len(texts), len(texts))
         return out
 
-    def rebuild_lexical(self) -> LexicalIndex:
-        metas = {d.meta.id: d.meta for d in self.store.documents()}
-        items = [(c.clause_id, c.text, (embed_context(metas[c.doc_id], c),)) for c in self.store.clauses()]
-        # Clauses whose content the saved index already has reuse its tokens (see LexicalIndex).
-        index = LexicalIndex.build_incremental(items, self.store.generation, self.tokenizer, self.lexical_dir)
-        index.save(self.lexical_dir)
+    def rebuild_lexical(self, gen: Generation, previous: Path | None = None) -> LexicalIndex:
+        """BM25 over the generation's clauses, saved in its folder.
+
+        Clauses whose content the index in ``previous`` (the serving generation's) already has reuse
+        its tokens, so a change to one document re-tokenises only that document (see LexicalIndex).
+        """
+        metas = {d.meta.id: d.meta for d in gen.store.documents()}
+        items = [(c.clause_id, c.text, (embed_context(metas[c.doc_id], c),)) for c in gen.store.clauses()]
+        index = LexicalIndex.build_incremental(items, gen.store.generation, self.tokenizer, previous)
+        index.save(gen.bm25_dir)
         return index

@@ -2,8 +2,10 @@
 
 A small SQLite file beside the indexes. It holds every document's metadata,
 its content fingerprint and its clauses; Chroma and BM25 are derived from it
-and can be rebuilt from it. Each document is replaced in one transaction, so
-a reader sees either the old clauses or the new ones, never a mix or none.
+and can be rebuilt from it. Each document is replaced in one transaction.
+Every index generation has a store of its own (``ingest.generations``): the
+next one starts as a copy of the serving one (``copy_to``) and is changed
+only while nobody reads it.
 """
 
 from __future__ import annotations
@@ -62,6 +64,16 @@ class ClauseStore:
 
     def close(self) -> None:
         self._db.close()
+
+    def copy_to(self, path: Path) -> None:
+        """Write a consistent copy of the whole store to ``path`` (SQLite's online backup)."""
+        target = sqlite3.connect(path)
+        try:
+            with self._lock:
+                self._db.backup(target)
+            target.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, safe to rename
+        finally:
+            target.close()
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -145,7 +157,13 @@ class ClauseStore:
         return [StoredDocument(DocumentMeta.model_validate_json(m), s, f, t) for m, s, f, t in rows]
 
     def document(self, doc_id: str) -> StoredDocument | None:
-        return next((d for d in self.documents() if d.meta.id == doc_id), None)
+        rows = self._query("SELECT meta, source, fingerprint, ingested_at FROM documents WHERE doc_id=?", (doc_id,))
+        return next((StoredDocument(DocumentMeta.model_validate_json(m), s, f, t) for m, s, f, t in rows), None)
+
+    def windows(self, doc_id: str) -> dict[str, list[str]]:
+        """Window ids of each clause of a document (what ``replace_document`` was given)."""
+        rows = self._query("SELECT clause_id, windows FROM clauses WHERE doc_id=? ORDER BY ord", (doc_id,))
+        return {cid: json.loads(ws) for cid, ws in rows}
 
     def clauses(self, doc_id: str | None = None) -> list[Clause]:
         if doc_id is None:

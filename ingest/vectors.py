@@ -78,16 +78,23 @@ def make_client(*, mode: str, path: Path | None = None, host: str = "127.0.0.1",
 class VectorIndex:
     """One Chroma collection of clause windows."""
 
-    def __init__(self, client: ClientAPI, collection: str, embeddings: Embeddings, embedder_id: str):
+    def __init__(
+        self, client: ClientAPI, collection: str, embeddings: Embeddings, embedder_id: str, *, create: bool = True
+    ):
+        """``create=False`` opens an existing collection only (a reader must never create an empty one)."""
         self.client = client
         self.embeddings = embeddings
         self.embedder_id = embedder_id
         self.collection_name = collection
-        self._collection = client.get_or_create_collection(
-            collection,
-            embedding_function=_LangChainEmbeddingFunction(embeddings, embedder_id),  # type: ignore[arg-type]
-            metadata={"hnsw:space": "cosine"},
-        )
+        function = _LangChainEmbeddingFunction(embeddings, embedder_id)
+        if create:
+            self._collection = client.get_or_create_collection(
+                collection,
+                embedding_function=function,  # type: ignore[arg-type]
+                metadata={"hnsw:space": "cosine"},
+            )
+        else:
+            self._collection = client.get_collection(collection, embedding_function=function)  # type: ignore[arg-type]
 
     def reset(self) -> None:
         """Drop and recreate the collection (used when the embedder changes)."""
@@ -130,6 +137,25 @@ class VectorIndex:
         batch = UpsertBatch(self, flush_windows)
         yield batch
         batch.flush()
+
+    def metadatas(self, ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
+        """Window id → metadata, for these windows (those that exist) or for all."""
+        if ids is not None and not ids:
+            return {}
+        got = self._collection.get(ids=ids, include=["metadatas"])
+        return dict(zip(got["ids"], got["metadatas"] or [], strict=True))  # type: ignore[arg-type]
+
+    def copy_from(self, other: VectorIndex, ids: list[str], batch: int = 1000) -> None:
+        """Copy these windows (vectors, texts, metadata) from another collection, without embedding."""
+        for i in range(0, len(ids), batch):
+            got = other._collection.get(ids=ids[i : i + batch], include=["embeddings", "documents", "metadatas"])
+            if got["ids"]:
+                self._collection.upsert(
+                    ids=got["ids"],
+                    embeddings=got["embeddings"],  # type: ignore[arg-type]
+                    documents=got["documents"],
+                    metadatas=got["metadatas"],
+                )
 
     def delete(self, ids: list[str], batch: int = 1000) -> None:
         for i in range(0, len(ids), batch):

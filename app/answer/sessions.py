@@ -9,15 +9,21 @@ Never process memory: a follow-up must work across separate
 
 Each session keeps its last ``max_turns`` turns; sessions idle for longer than
 ``ttl_seconds`` are forgotten. Both pass the same contract tests.
+
+Ids are issued by the server (``secrets.token_urlsafe``: 192 random bits) and
+never chosen by a client: ``resolve`` turns an id the store did not issue, or
+one that has expired, into a fresh one, so nobody can continue, or read back,
+a conversation by guessing or picking its id.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import secrets
 import sqlite3
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +43,13 @@ class Turn(BaseModel):
     frame: dict[str, Any] | None = Field(None, description="the turn's question frame, carried to the next (bounded)")
 
 
+_ID = re.compile(r"^[A-Za-z0-9_-]{32}$")  # what new_id() issues
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class SessionStore:
     def __init__(self, path: Path, *, max_turns: int = 10, ttl_seconds: int = 24 * 3600, max_sessions: int = 10000):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -50,9 +63,16 @@ class SessionStore:
         self.ttl_seconds = ttl_seconds
         self.max_sessions = max_sessions
 
-    @staticmethod
-    def new_id() -> str:
-        return uuid.uuid4().hex
+    new_id = staticmethod(new_session_id)
+
+    def resolve(self, session_id: str | None) -> str:
+        """The id to use: the given one if this store issued it and it is live, else a fresh one."""
+        if session_id and _ID.fullmatch(session_id):
+            with self._lock:
+                row = self._db.execute("SELECT updated FROM sessions WHERE id=?", (session_id,)).fetchone()
+            if row is not None and time.time() - row[0] <= self.ttl_seconds:
+                return session_id
+        return self.new_id()
 
     def history(self, session_id: str) -> list[Turn]:
         with self._lock:
@@ -105,7 +125,13 @@ class RedisSessionStore:
         self.ttl_seconds = ttl_seconds
         self.prefix = prefix
 
-    new_id = staticmethod(SessionStore.new_id)
+    new_id = staticmethod(new_session_id)
+
+    def resolve(self, session_id: str | None) -> str:
+        """The id to use: the given one if this store issued it and it is live, else a fresh one."""
+        if session_id and _ID.fullmatch(session_id) and self._redis.exists(self.prefix + session_id):
+            return session_id
+        return self.new_id()
 
     def history(self, session_id: str) -> list[Turn]:
         raw = self._redis.lrange(self.prefix + session_id, 0, -1)

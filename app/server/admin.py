@@ -1,65 +1,96 @@
-"""Admin endpoints, behind a token from settings. No token configured → disabled, not open."""
+"""Admin endpoints, behind a token from settings. No token configured → disabled, not open.
+
+The token is also checked by ``app.server.guard`` from the headers alone, before
+a request's body is read. Uploads are accepted at once (202) and parsed and
+indexed by a job (``GET /api/admin/jobs/{id}``). Every index change runs in the
+index worker (``app.server.worker``: a child process) and builds a new
+generation while the current one keeps serving.
+"""
 
 from __future__ import annotations
 
 import hmac
-import re
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Request, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 
-from app.server.errors import ApiError
-from app.server.schemas import ErrorBody
+from app.server.errors import ApiError, responses
+from app.server.jobs import JobRunner
+from app.server.schemas import Job
+from app.server.uploads import UploadForm, stage
+from app.server.worker import IndexWorker
 from app.services import Services
+from app.settings import Settings
 from ingest.loaders import SUPPORTED_SUFFIXES
-from ingest.pipeline import IngestReport
-from ingest.schema import DocumentMeta
 
-router = APIRouter(prefix="/api/admin", responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
+router = APIRouter(prefix="/api/admin", responses=responses(401, 403, 413, 422))
+
+
+def admin_problem(settings: Settings, headers: Headers) -> ApiError | None:
+    """Why these request headers do not authorise an admin request, or None if they do."""
+    expected = settings.server.admin_token
+    if not expected:
+        return ApiError(
+            403,
+            "admin_disabled",
+            "管理接口未启用（未配置管理令牌）。",
+            "Admin endpoints are disabled: no admin token is configured.",
+        )
+    authorization = headers.get("authorization", "")
+    given = headers.get("x-admin-token") or (authorization[7:] if authorization.lower().startswith("bearer ") else "")
+    if not given:
+        return ApiError(401, "admin_token_missing", "缺少管理令牌。", "The admin token is missing.")
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        return ApiError(403, "admin_token_wrong", "管理令牌不正确。", "The admin token is wrong.")
+    return None
 
 
 def admin(
     request: Request, authorization: str | None = Header(None), x_admin_token: str | None = Header(None)
 ) -> Services:
     svc: Services = request.app.state.services
-    expected = svc.settings.server.admin_token
-    if not expected:
-        raise ApiError(
-            403,
-            "admin_disabled",
-            "管理接口未启用（未配置管理令牌）。",
-            "Admin endpoints are disabled: no admin token is configured.",
-        )
-    given = x_admin_token or (
-        authorization[7:] if authorization and authorization.lower().startswith("bearer ") else ""
-    )
-    if not given:
-        raise ApiError(401, "admin_token_missing", "缺少管理令牌。", "The admin token is missing.")
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        raise ApiError(403, "admin_token_wrong", "管理令牌不正确。", "The admin token is wrong.")
+    problem = admin_problem(svc.settings, request.headers)
+    if problem is not None:
+        raise problem
     return svc
 
 
-def _report(report: IngestReport) -> dict[str, Any]:
-    return {**vars(report), "errors": [{"file": f, "reason": r} for f, r in report.errors]}
+def jobs(request: Request) -> JobRunner:
+    return request.app.state.jobs  # type: ignore[no-any-return]
 
 
-@router.post("/ingest", summary="Bring the index up to date with the manifest")
-def ingest(force: bool = False, svc: Services = Depends(admin)) -> dict[str, Any]:
-    return _report(svc.ingestor.run(svc.manifest(), force=force))
+def worker(request: Request) -> IndexWorker:
+    return request.app.state.index_worker  # type: ignore[no-any-return]
 
 
-@router.post("/documents", summary="Upload a policy file (txt, md, html, docx, pdf) and index it")
+@router.post("/ingest", summary="Bring the index up to date with the manifest (a new generation, switched atomically)")
+def ingest(force: bool = False, svc: Services = Depends(admin), index: IndexWorker = Depends(worker)) -> dict[str, Any]:
+    return index.ingest(force)
+
+
+@router.post(
+    "/documents",
+    status_code=202,
+    response_model=Job,
+    responses=responses(400, 415),
+    summary="Upload a policy file (txt, md, html, docx, pdf); it is parsed and indexed by a job",
+)
 async def upload(
+    response: Response,
     file: UploadFile = File(...),
-    title: str = Form(""),
-    city: str = Form("未知"),
+    title: str = Form("", max_length=200),
+    city: str = Form("未知", max_length=20),
     status: str = Form("unknown"),
-    number: str = Form(""),
-    date: str = Form(""),
+    number: str = Form("", max_length=100),
+    date: str = Form("", max_length=40),
+    replace: bool = Form(False, description="replace the document already stored under this file's id"),
     svc: Services = Depends(admin),
-) -> dict[str, Any]:
+    runner: JobRunner = Depends(jobs),
+    index: IndexWorker = Depends(worker),
+) -> Job:
     name = Path(file.filename or "").name
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -84,41 +115,27 @@ async def upload(
         )
     if not data.strip():
         raise ApiError(400, "empty_file", "文件为空。", "The file is empty.")
-    slug = re.sub(r"[^a-z0-9]+", "-", Path(name).stem.lower()).strip("-") or "upload"
-    folder = svc.settings.data_dir / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{slug}{suffix}"
-    tmp = path.with_suffix(path.suffix + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(path)  # never a half-written file under the real name
-    meta = DocumentMeta(
-        id=f"upload-{slug}",
-        title=title or Path(name).stem,
-        city=city,
-        status=status,
-        number=number,
-        date=date,
-        source=str(path),
-    )
-    report = svc.ingestor.run_documents([(meta, path)])
-    if report.errors:
-        path.unlink(missing_ok=True)
-        raise ApiError(
-            400,
-            "unreadable_file",
-            f"文件无法导入：{report.errors[0][1]}",
-            f"The file could not be ingested: {report.errors[0][1]}",
-        )
-    return {"doc_id": meta.id, **_report(report)}
+    staged = await run_in_threadpool(stage, svc.settings.uploads_dir, data, suffix)
+    form = UploadForm(name, title, city, status, number, date, replace)
+    job_id = runner.submit("upload", lambda: index.upload(staged, form))
+    response.headers["Location"] = f"/api/admin/jobs/{job_id}"
+    job = runner.store.get(job_id)
+    assert job is not None
+    return job
 
 
-@router.delete("/documents/{doc_id}", summary="Remove a document from the index (uploaded files are deleted too)")
-def delete(doc_id: str, svc: Services = Depends(admin)) -> dict[str, Any]:
-    stored = svc.store.document(doc_id)
-    if stored is None:
-        raise ApiError(404, "document_not_found", f"没有编号为 {doc_id} 的文件。", f"No document with id {doc_id!r}.")
-    svc.ingestor.delete(doc_id)
-    source = Path(stored.source)
-    if source.parent == (svc.settings.data_dir / "uploads").resolve():
-        source.unlink(missing_ok=True)
-    return {"deleted": doc_id}
+@router.get("/jobs/{job_id}", response_model=Job, responses=responses(404), summary="An admin job's state and result")
+def job(job_id: str, svc: Services = Depends(admin), runner: JobRunner = Depends(jobs)) -> Job:
+    found = runner.store.get(job_id)
+    if found is None:
+        raise ApiError(404, "job_not_found", f"没有编号为 {job_id} 的任务。", f"No job with id {job_id!r}.")
+    return found
+
+
+@router.delete(
+    "/documents/{doc_id}",
+    responses=responses(404),
+    summary="Remove a document from the index (uploaded files are deleted too)",
+)
+def delete(doc_id: str, svc: Services = Depends(admin), index: IndexWorker = Depends(worker)) -> dict[str, Any]:
+    return index.delete(doc_id)

@@ -23,6 +23,10 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from app.server import admin, api, errors
+from app.server.guard import RequestGuard
+from app.server.jobs import JobRunner, JobStore
+from app.server.schemas import Readiness
+from app.server.worker import IndexWorker
 from app.services import Services, build_services
 from app.settings import Settings
 
@@ -34,6 +38,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     own = services is None
     svc = services or build_services(settings)
 
+    runner = JobRunner(JobStore(settings.jobs_path))
+    index_worker = IndexWorker(svc)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
@@ -41,6 +48,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         except Exception:
             log.warning("warm-up skipped", exc_info=True)
         yield
+        runner.close()
+        index_worker.close()
         if own:
             svc.close()
 
@@ -51,6 +60,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         lifespan=lifespan,
     )
     app.state.services = svc
+    app.state.jobs = runner
+    app.state.index_worker = index_worker
     errors.install(app)
 
     @app.middleware("http")
@@ -66,13 +77,20 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", summary="The index is loaded and answers", response_model=None)
+    @app.get(
+        "/readyz",
+        summary="The index is loaded and answers (and which generation of it)",
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "The index is not built yet"}},
+    )
     def readyz() -> Any:
         try:
-            docs = svc.retriever.documents()
+            serving = svc.serving()
+            docs = serving.retriever.documents()
         except Exception as exc:  # noqa: BLE001 - readiness reports, it does not crash
-            return JSONResponse({"status": "not_ready", "reason": type(exc).__name__}, status_code=503)
-        return {"status": "ready", "documents": len(docs)}
+            body = Readiness(status="not_ready", reason=type(exc).__name__)
+            return JSONResponse(body.model_dump(), status_code=503)
+        return Readiness(status="ready", documents=len(docs), generation=serving.number)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
@@ -84,4 +102,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         from app.server.ui import CSS, build_ui
 
         app = gr.mount_gradio_app(app, build_ui(svc), path="/ui", css=CSS)
+    # Outermost: sizes and the admin token are checked before anything reads a body.
+    app.add_middleware(
+        RequestGuard, settings=svc.settings, admin_check=lambda headers: admin.admin_problem(svc.settings, headers)
+    )
     return app

@@ -2,7 +2,11 @@
 
 It only calls services (the same assistant, rule engine and store as the API);
 everything shown is escaped, and quotes are highlighted inside the verbatim
-clause text.
+clause text. Chat messages are plain text: markdown is not rendered and HTML is
+escaped, so nothing in a document or an answer can add a link, an image or a
+script to the page (and the Content-Security-Policy forbids remote resources
+anyway). The document list is read again whenever the page or its tab opens,
+so uploaded documents appear.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Any
 
 import gradio as gr
 
+from app import limits
 from app.answer.schema import Answer
 from app.services import Services
 from app.tools.result import ToolError, ToolResult
@@ -64,6 +69,16 @@ def clause_html(services: Services, clause_id: str, quote: str = "") -> str:
         f" <code>{html.escape(clause.clause_id)}</code></p>"
         f'<div class="clause-text">{body}</div></div>'
     )
+
+
+def as_text(text: str) -> str:
+    """A chat message shown exactly as written: HTML escaped, line breaks kept, no markdown."""
+    return html.escape(text).replace("\n", "<br>")
+
+
+def document_choices(services: Services) -> dict[str, str]:
+    """Dropdown label → document id, for every document of the serving generation."""
+    return {f"{d.meta.city} · {d.meta.title}（{d.meta.id}）": d.meta.id for d in services.store.documents()}
 
 
 def _reply(ans: Answer) -> str:
@@ -128,7 +143,7 @@ def build_ui(services: Services) -> gr.Blocks:
         with gr.Tab("问答"):
             session = gr.State(None)
             cites = gr.State([])
-            chat = gr.Chatbot(label="对话", elem_id="chat", height=420)
+            chat = gr.Chatbot(label="对话", elem_id="chat", height=420, render_markdown=False, sanitize_html=True)
             with gr.Row():
                 question = gr.Textbox(label="问题", placeholder="例如：大连 带徒补贴 标准", elem_id="question", scale=5)
                 send = gr.Button("提问", variant="primary", elem_id="ask-button", scale=1)
@@ -141,13 +156,19 @@ def build_ui(services: Services) -> gr.Blocks:
                 if not q or not q.strip():
                     return history, sid, [], gr.update(choices=[], value=None), "", ""
                 try:
-                    ans = services.assistant.ask(
-                        q.strip()[: services.settings.server.max_question_chars], session_id=sid
-                    )
+                    text = q.strip()[: services.settings.server.max_question_chars]
+                    limits.check_question(text)
+                    ans = services.assistant.ask(text, session_id=sid)
                 except Exception as exc:  # noqa: BLE001 - shown to the user, never a trace
-                    history += [{"role": "user", "content": q}, {"role": "assistant", "content": f"出错了：{exc}"}]
+                    history += [
+                        {"role": "user", "content": as_text(q)},
+                        {"role": "assistant", "content": as_text(f"出错了：{exc}")},
+                    ]
                     return history, sid, [], gr.update(choices=[], value=None), "", ""
-                history += [{"role": "user", "content": q}, {"role": "assistant", "content": _reply(ans)}]
+                history += [
+                    {"role": "user", "content": as_text(q)},
+                    {"role": "assistant", "content": as_text(_reply(ans))},
+                ]
                 items = [(f"[{c.n}] {c.clause_id}", c.clause_id, c.quote) for c in ans.citations]
                 labels = [i[0] for i in items]
                 first = clause_html(services, items[0][1], items[0][2]) if items else ""
@@ -212,16 +233,16 @@ def build_ui(services: Services) -> gr.Blocks:
 
                 run.click(compute, [c for _, c in fields], out)
 
-        with gr.Tab("文件"):
-            docs = {f"{d.meta.city} · {d.meta.title}": d.meta.id for d in services.store.documents()}
-            doc_pick = gr.Dropdown(choices=list(docs), label="文件", elem_id="doc-select")
+        with gr.Tab("文件") as docs_tab:
+            doc_pick = gr.Dropdown(choices=list(document_choices(services)), label="文件", elem_id="doc-select")
             doc_view = gr.HTML(elem_id="doc-view")
 
             def read(label: str | None) -> str:
-                doc_id = docs.get(label or "")
+                doc_id = document_choices(services).get(label or "")
                 if not doc_id:
                     return ""
-                stored = services.store.document(doc_id)
+                store = services.store
+                stored = store.document(doc_id)
                 meta = stored.meta if stored else None
                 head = (
                     f"<h3>《{html.escape(meta.title)}》 {_badge(meta.status)}</h3><p>{html.escape(meta.caution())}</p>"
@@ -231,9 +252,14 @@ def build_ui(services: Services) -> gr.Blocks:
                 rows = "".join(
                     f"<h4>{html.escape(' > '.join(c.heading_path))} <code>{html.escape(c.clause_id)}</code></h4>"
                     f'<div class="clause-text">{html.escape(c.text)}</div>'
-                    for c in services.store.clauses(doc_id)
+                    for c in store.clauses(doc_id)
                 )
                 return head + rows
 
+            def refresh() -> Any:
+                return gr.update(choices=list(document_choices(services)))
+
             doc_pick.change(read, doc_pick, doc_view)
+            docs_tab.select(refresh, None, doc_pick)
+            ui.load(refresh, None, doc_pick)
     return ui

@@ -19,6 +19,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from app import limits
 from app.query import extract_amounts
 from app.tools import calculators as calc
 from app.tools.result import CheckedCondition, Citation, ToolError, ToolResult
@@ -58,17 +59,27 @@ _MEASURE_SUFFIX = re.compile(r"\s*(?:个月|个|名|人|位|家|项|月|岁|周�
 
 
 def parse_number(value: Any) -> Decimal:
-    """A number as a user gives it: 3, 3个, 2个月, 两, 十, 1.5万, 二十万. Never NaN or infinity."""
+    """A number as a user gives it: 3, 3个, 2个月, 两, 十, 1.5万, 二十万. Never NaN or infinity.
+
+    Its size is checked (``app.limits``) before any arithmetic is done with it.
+    """
     if isinstance(value, bool):
         raise ToolError(f"not a number: {value!r}")
-    if isinstance(value, float):
-        value = Decimal(str(value))
-    if isinstance(value, int | Decimal):
-        number = Decimal(value)
-    else:
-        number = _parse_text_number(str(value).strip())
-    if not number.is_finite():
-        raise ToolError(f"not a finite number: {value!r}")
+    try:
+        if isinstance(value, float):
+            limits.check_float(value)
+            value = Decimal(str(value))
+        if isinstance(value, int):
+            limits.check_int(value)
+        if isinstance(value, int | Decimal):
+            number = Decimal(value)
+        else:
+            text = str(value).strip()
+            limits.check_text(text)
+            number = _parse_text_number(text)
+        limits.check_decimal(number)
+    except limits.BoundError as exc:
+        raise ToolError(str(exc)) from exc
     return number
 
 
@@ -77,9 +88,12 @@ def _parse_text_number(text: str) -> Decimal:
     if re.fullmatch(r"[一二两三四五六七八九]{2,}", bare):
         raise ToolError(f"not a number: {text!r} is a range (三四个 = three or four); give one number")
     try:
-        return Decimal(bare)
+        number = Decimal(bare)
     except InvalidOperation:
         pass
+    else:
+        limits.check_decimal(number)  # "1e999999" is a valid Decimal: refused before anything uses it
+        return number
     if bare in _SMALL:
         return Decimal(_SMALL[bare])
     found = extract_amounts(bare + " ")
@@ -89,13 +103,15 @@ def _parse_text_number(text: str) -> Decimal:
 
 
 def parse_count(value: Any, what: str) -> int:
+    """A whole, plausible count of people, items or months (bounds in ``app.limits``)."""
     try:
         number = parse_number(value)
     except ToolError as exc:
         raise ToolError(f"{what}: {exc}") from exc
-    if number != number.to_integral_value() or number < 0:
-        raise ToolError(f"{what} must be a whole number of at least 0, not {value!r}")
-    return int(number)
+    try:
+        return limits.check_count(number, what, value.strip() if isinstance(value, str) else None)
+    except limits.BoundError as exc:
+        raise ToolError(str(exc)) from exc
 
 
 class RuleEngine:

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
+import httpx
 import pytest
 
 from app.server.launch import start_service, stop_service
 from app.services import Services
 from app.settings import REPO_ROOT
+from tests.conftest import wait_for_job
 
 ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
 CHROMIUM_ARGS = [
@@ -47,9 +52,14 @@ def _ensure_browser() -> str:
     return exe
 
 
+TOKEN = "browser-admin-token"
+
+
 @pytest.fixture(scope="module")
 def ui_url(real_services: Services) -> Iterator[str]:
-    proc, url = start_service(real_services.settings.data_dir)
+    proc, url = start_service(real_services.settings.data_dir, env={"PA_SERVER__ADMIN_TOKEN": TOKEN})
+    # Load the model and the answer caches first: the page's assertions wait seconds, not a cold start.
+    httpx.post(f"{url}/api/ask", json={"question": "大连 带徒补贴 标准"}, timeout=300, trust_env=False)
     try:
         yield f"{url}/ui/"
     finally:
@@ -123,3 +133,66 @@ def test_calculator_tab(page: object) -> None:
     page.click("#calc-button")
     expect(page.locator("#calc-result")).to_contain_text("7500")
     page.screenshot(path=str(ARTIFACTS / "4-calculator.png"), full_page=True)
+
+
+class _Counting(BaseHTTPRequestHandler):
+    hits: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:  # http.server calls it by this name
+        self.hits.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+def test_document_text_is_shown_as_text_and_nothing_remote_loads(page: object, ui_url: str) -> None:
+    """An image in a document (markdown or HTML) is shown as its text; the browser fetches nothing.
+
+    The "remote" server is on loopback and counts requests. The document is uploaded after the page
+    was opened: its tab must list it without a reload.
+    """
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    remote = ThreadingHTTPServer(("127.0.0.1", 0), _Counting)
+    threading.Thread(target=remote.serve_forever, daemon=True).start()
+    port = remote.server_address[1]
+    text = (
+        f'一、青岛图片测试补贴。对取得青岛图片测试证书<img src="http://127.0.0.1:{port}/html.png">的人员，'
+        f"给予每人4321元补贴。详见附图![图](http://127.0.0.1:{port}/md.png)\n二、附则。本办法自发布之日起施行。\n"
+    )
+    base, auth = ui_url.removesuffix("/ui/"), {"X-Admin-Token": TOKEN}
+    with httpx.Client(base_url=base, timeout=120, trust_env=False) as client:
+        accepted = client.post(
+            "/api/admin/documents",
+            headers=auth,
+            files={"file": ("图片测试.txt", text.encode("utf-8"))},
+            data={"city": "青岛", "status": "unknown"},
+        )
+        job = wait_for_job(client, accepted, auth, seconds=300)
+        assert job["state"] == "done", job
+        doc_id = job["result"]["doc_id"]
+        try:
+            page.get_by_role("tab", name="问答").click()
+            page.fill("#question textarea", "青岛图片测试证书补贴每人多少钱")
+            page.click("#ask-button")
+            chat = page.locator("#chat")
+            expect(chat).to_contain_text("4321", timeout=60_000)
+            expect(chat).to_contain_text(f'<img src="http://127.0.0.1:{port}/html.png">')
+            page.get_by_role("tab", name="文件").click()
+            pick = page.locator("#doc-select input")
+            pick.click()
+            pick.fill("图片测试")
+            page.get_by_role("option", name="图片测试").first.click()
+            view = page.locator("#doc-view")
+            expect(view).to_contain_text(f"![图](http://127.0.0.1:{port}/md.png)")
+            expect(view).to_contain_text("<img src=")
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(ARTIFACTS / "5-document-text-as-text.png"), full_page=True)
+            assert _Counting.hits == []
+        finally:
+            assert client.delete(f"/api/admin/documents/{doc_id}", headers=auth).status_code == 200
+            remote.shutdown()

@@ -17,6 +17,7 @@ from app.server.app import create_app
 from app.server.launch import start_service, stop_service
 from app.services import Services, build_services
 from app.settings import REPO_ROOT, Settings
+from tests.conftest import wait_for_job
 
 TOKEN = "test-admin-token"
 
@@ -144,8 +145,10 @@ def test_admin_upload_search_and_delete(admin_client: TestClient) -> None:
         files={"file": ("qingdao-test.txt", text.encode("utf-8"), "text/plain")},
         data={"title": "青岛测试办法", "city": "青岛", "status": "draft"},
     )
-    assert up.status_code == 200, up.text
-    doc_id = up.json()["doc_id"]
+    job = wait_for_job(admin_client, up, auth)
+    assert job["state"] == "done", job
+    doc_id = job["result"]["doc_id"]
+    assert doc_id == "upload-qingdao-test"
     hits = admin_client.post("/api/search", json={"query": "青岛测试补贴 1234元", "k": 1}).json()
     assert hits[0]["doc_id"] == doc_id and hits[0]["status"] == "draft"
     # A manifest sync keeps uploaded documents.

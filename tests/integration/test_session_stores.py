@@ -96,6 +96,18 @@ def test_idle_sessions_are_forgotten(make_store: Factory) -> None:
     assert store.history("s") == []
 
 
+def test_only_issued_live_ids_are_kept(make_store: Factory) -> None:
+    store = make_store()
+    store.append("1", turn("someone else's question"))  # an id a client picked, stored before ids were issued
+    for client_id in ("1", "guess", "x" * 32, None):
+        fresh = store.resolve(client_id)
+        assert fresh != client_id and store.history(fresh) == []
+    issued = store.new_id()
+    store.append(issued, turn("mine"))
+    assert store.resolve(issued) == issued
+    assert store.new_id() != store.new_id()
+
+
 def test_concurrent_appends_keep_every_turn(make_store: Factory) -> None:
     stores = [make_store(max_turns=200), make_store(max_turns=200)]
 

@@ -35,7 +35,7 @@ def lexical_retriever(ingested: Services) -> HybridRetriever:
         ingested.store,
         ingested.vectors,
         ingested.tokenizer,
-        ingested.settings.bm25_dir,
+        ingested.generation.bm25_dir,
         candidates=r.candidates,
         rrf_k=r.rrf_k,
         fusion="relative",

@@ -165,7 +165,7 @@ def test_answer_json_has_the_documented_shape(assistant: Assistant, ingested: Se
 def test_a_new_session_id_is_made_when_none_is_given(assistant: Assistant, ingested: Services) -> None:
     a = ask(assistant, ingested, "大连带徒补贴标准")
     b = ask(assistant, ingested, "大连带徒补贴标准")
-    assert re.fullmatch(r"[0-9a-f]{32}", a.session_id)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", a.session_id)  # secrets.token_urlsafe(24)
     assert a.session_id != b.session_id
 
 

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.limits import MAX_HEADCOUNT
 from app.settings import REPO_ROOT
 from app.tools.calculators import fmt
 from app.tools.engine import RuleEngine, parse_bool, parse_count, parse_number
@@ -733,10 +734,18 @@ def test_parse_count(value: Any, expected: int) -> None:
 
 
 @settings(max_examples=200, deadline=None, derandomize=True)
-@given(st.integers(min_value=0, max_value=10**9))
+@given(st.integers(min_value=0, max_value=MAX_HEADCOUNT))
 def test_parse_count_round_trips_whole_numbers(n: int) -> None:
     assert parse_count(str(n), "n") == n
     assert parse_count(n, "n") == n
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(st.integers(min_value=MAX_HEADCOUNT + 1, max_value=10**40))
+def test_parse_count_refuses_implausible_counts_naming_the_bound(n: int) -> None:
+    for value in (n, str(n)):
+        with pytest.raises(ToolError, match=r"at most|smaller than 10\^15|characters"):
+            parse_count(value, "n")
 
 
 @settings(max_examples=100, deadline=None, derandomize=True)

@@ -136,7 +136,7 @@ def test_long_clauses_are_split_into_windows(services: Services) -> None:
 
 def test_bm25_index_is_saved_for_the_current_generation(services: Services) -> None:
     ingest(services)
-    lexical = LexicalIndex.load(services.settings.bm25_dir, services.tokenizer)
+    lexical = LexicalIndex.load(services.generation.bm25_dir, services.tokenizer)
     assert lexical is not None
     assert lexical.generation == services.store.generation
     assert sorted(lexical.clause_ids) == sorted(c.clause_id for c in services.store.clauses())
@@ -212,71 +212,6 @@ def test_edited_document_is_updated_and_others_unchanged(services: Services, cor
     assert "高级技师每人2500元" in services.retriever.clause("dalian-2023/三/（七）").text
 
 
-class RecordingVectors:
-    """Wraps upsert/delete and records what Chroma and the store hold around every call."""
-
-    def __init__(self, services: Services, doc_id: str):
-        self.services, self.doc_id = services, doc_id
-        self._upsert, self._delete = services.vectors.upsert, services.vectors.delete
-        self.steps: list[dict[str, Any]] = []
-
-    def _snapshot(self, step: str) -> None:
-        windows = chroma(self.services, self.doc_id)
-        self.steps.append(
-            {
-                "step": step,
-                "chroma_windows": set(windows),
-                "chroma_clauses": {w["metadata"]["clause_id"] for w in windows.values()},
-                "chroma_text": "".join(w["document"] for w in windows.values()),
-                "store_windows": self.services.store.window_ids(self.doc_id),
-                "store_clauses": {c.clause_id for c in self.services.store.clauses(self.doc_id)},
-            }
-        )
-
-    def upsert(self, *args: Any, **kwargs: Any) -> None:
-        self._snapshot("before upsert")
-        self._upsert(*args, **kwargs)
-        self._snapshot("after upsert")
-
-    def delete(self, *args: Any, **kwargs: Any) -> None:
-        self._snapshot("before delete")
-        self._delete(*args, **kwargs)
-        self._snapshot("after delete")
-
-
-def test_old_windows_stay_searchable_until_the_new_ones_are_in(
-    services: Services, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    manifest = Manifest.load(corpus_copy)
-    ingest(services, manifest)
-    old_clauses = {c.clause_id for c in services.store.clauses("dalian-2023")}
-    edit_dalian(corpus_copy)
-
-    recorder = RecordingVectors(services, "dalian-2023")
-    monkeypatch.setattr(services.vectors, "upsert", recorder.upsert)
-    monkeypatch.setattr(services.vectors, "delete", recorder.delete)
-    ingest(services, manifest)
-
-    assert recorder.steps
-    for step in recorder.steps:
-        # Whatever the store lists at any moment can be found in Chroma.
-        assert step["store_windows"] <= step["chroma_windows"], step["step"]
-        assert step["store_clauses"] <= step["chroma_clauses"], step["step"]
-        assert step["chroma_clauses"], step["step"]
-    before = recorder.steps[0]
-    assert before["step"] == "before upsert"
-    assert before["chroma_clauses"] == old_clauses
-    # Right after the upsert the old clause （二十） is still there next to the edited （七）.
-    after_upsert = recorder.steps[1]
-    assert after_upsert["step"] == "after upsert"
-    assert "dalian-2023/六/（二十）" in after_upsert["chroma_clauses"]
-    assert "高级技师每人2500元" in after_upsert["chroma_text"]
-    assert after_upsert["store_clauses"] == old_clauses  # the store has not switched yet
-    final = recorder.steps[-1]
-    assert final["step"] == "after delete"
-    assert final["chroma_clauses"] == final["store_clauses"] == old_clauses - {"dalian-2023/六/（二十）"}
-
-
 def test_document_removed_from_manifest_is_deleted(services: Services, corpus_copy: Path) -> None:
     ingest(services, Manifest.load(corpus_copy))
     nantong_windows = services.store.window_ids("nantong-draft")
@@ -293,7 +228,7 @@ def test_document_removed_from_manifest_is_deleted(services: Services, corpus_co
     assert services.store.clauses("nantong-draft") == []
     assert chroma(services, "nantong-draft") == {}
     assert not nantong_windows & services.vectors.ids()
-    lexical = LexicalIndex.load(services.settings.bm25_dir, services.tokenizer)
+    lexical = LexicalIndex.load(services.generation.bm25_dir, services.tokenizer)
     assert not [cid for cid in lexical.clause_ids if cid.startswith("nantong-draft/")]
     assert services.retriever.document("nantong-draft") is None
     assert all(r.doc.id != "nantong-draft" for r in services.retriever.search("南通 安居工程", k=10))
@@ -479,8 +414,10 @@ def test_expand_paths(tmp_path: Path) -> None:
         ("dalian-2023.txt", "dalian-2023"),
         ("My Policy_2024.TXT", "my-policy-2024"),
         ("  Xiamen--Tasks  .docx", "xiamen-tasks"),
-        ("2024年政策.txt", "2024"),
-        ("高技能人才政策.txt", None),
+        ("2024年政策.txt", "2024-nian-zhengce"),
+        ("高技能人才政策.txt", "gaojineng-rencai-zhengce"),
+        ("大连补贴.txt", "dalian-butie"),
+        ("臺灣證照.docx", "taiwan-zhengzhao"),
         ("—.txt", None),
     ],
 )

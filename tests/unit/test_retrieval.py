@@ -51,7 +51,7 @@ def test_stale_bm25_index_is_not_ready(fake_services: Services) -> None:
     fake_services.store.delete_document("nantong-draft")  # the store moves on, BM25 does not
     with pytest.raises(IndexNotReady):
         fake_services.retriever.search("带徒补贴", k=1)
-    fake_services.ingestor.rebuild_lexical()
+    fake_services.ingestor.rebuild_lexical(fake_services.generation)
     assert all(r.doc.id != "nantong-draft" for r in fake_services.retriever.search("南通 安居工程", k=10))
 
 
@@ -168,7 +168,7 @@ def test_bm25_finds_the_apprentice_subsidy_clause(retriever: HybridRetriever) ->
 
 def test_bm25_led_fusion_puts_the_apprentice_subsidy_clause_first(ingested: Services) -> None:
     bm25_led = HybridRetriever(
-        ingested.store, ingested.vectors, ingested.tokenizer, ingested.settings.bm25_dir, bm25_weight=1.0
+        ingested.store, ingested.vectors, ingested.tokenizer, ingested.generation.bm25_dir, bm25_weight=1.0
     )
     results = bm25_led.search("大连 带徒补贴 标准", k=5)
     assert ids(results)[0] == "dalian-2023/三/（七）"
@@ -267,7 +267,7 @@ def test_search_is_deterministic(ingested: Services, retriever: HybridRetriever)
     query = "大连 带徒补贴 标准"
     first = [(r.clause.clause_id, r.score, r.signals) for r in retriever.search(query, k=10)]
     second = [(r.clause.clause_id, r.score, r.signals) for r in retriever.search(query, k=10)]
-    fresh = HybridRetriever(ingested.store, ingested.vectors, ingested.tokenizer, ingested.settings.bm25_dir)
+    fresh = HybridRetriever(ingested.store, ingested.vectors, ingested.tokenizer, ingested.generation.bm25_dir)
     third = [(r.clause.clause_id, r.score, r.signals) for r in fresh.search(query, k=10)]
     assert first == second == third
 
@@ -285,7 +285,7 @@ def test_document_and_clause_lookups(retriever: HybridRetriever) -> None:
 
 def test_data_stays_in_the_temporary_folder(ingested: Services) -> None:
     data = ingested.settings.data_dir
-    assert ingested.settings.store_path.is_file()
-    assert (data / "bm25").is_dir()
+    assert ingested.generation.store.path.is_file() and data in ingested.generation.store.path.parents
+    assert ingested.generation.bm25_dir.is_dir() and data in ingested.generation.bm25_dir.parents
     assert Path(ingested.settings.chroma_dir).is_dir()
     assert REPO_ROOT not in data.parents

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 import types
 from pathlib import Path
 from typing import Any
@@ -88,10 +89,32 @@ def test_keeps_only_the_last_max_turns(db: Path) -> None:
     store.close()
 
 
-def test_new_ids_are_unique_hex() -> None:
+def test_new_ids_are_unique_and_unguessable() -> None:
     ids = {SessionStore.new_id() for _ in range(100)}
     assert len(ids) == 100
-    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+    # secrets.token_urlsafe(24): 192 random bits, URL-safe; never a counter or a uuid4's 122 bits.
+    assert all(len(i) == 32 and set(i) <= set(string.ascii_letters + string.digits + "-_") for i in ids)
+
+
+@pytest.mark.parametrize("client_id", ["1", "admin", "0" * 32, "not a token at all", "", None])
+def test_a_client_chosen_id_is_never_adopted(db: Path, client_id: str | None) -> None:
+    store = SessionStore(db)
+    store.append("1", turn("我的身份证号是…"))  # a conversation under an id a client picked, before ids were issued
+    resolved = store.resolve(client_id)
+    assert resolved != client_id and len(resolved) == 32
+    assert store.history(resolved) == []
+    store.close()
+
+
+def test_an_issued_live_id_is_kept_and_an_expired_one_replaced(db: Path, clock: Clock) -> None:
+    store = SessionStore(db, ttl_seconds=10)
+    sid = store.new_id()
+    assert store.resolve(sid) != sid  # issued but never used: nothing to continue
+    store.append(sid, turn("厦门学徒制补贴"))
+    assert store.resolve(sid) == sid
+    clock.now += 11
+    assert store.resolve(sid) != sid
+    store.close()
 
 
 def test_a_session_idle_longer_than_ttl_is_forgotten(db: Path, clock: Clock) -> None:

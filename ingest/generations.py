@@ -1,0 +1,230 @@
+"""Index generations: a change builds the next generation beside the serving one, then switches over atomically.
+
+A generation is one complete, consistent set of indexes over the same clauses:
+
+    <data>/generations/<n>/clauses.sqlite   the clause store (the source of truth)
+    <data>/generations/<n>/bm25/            BM25 over exactly those clauses
+    Chroma collection <name>-g<n>           the embedded windows of exactly those clauses
+
+``<data>/CURRENT`` names the generation being served. It is replaced by one
+``rename`` once the next generation is complete and checked, so every process
+(the CLI, each service worker, an admin request) reads the old generation or
+the new one, never a half state. Readers look at CURRENT on each request and
+open the newer generation when there is one; a published generation is never
+written again.
+
+Writers hold ``<data>/ingest.lock`` (an exclusive ``flock``, which the OS
+releases when a process dies). A build that did not finish, because its process
+was killed, stays on disk and the next build resumes it, keeping what it had
+indexed. After a switch the previous generation is kept for readers still on
+it; older ones are deleted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from chromadb.api import ClientAPI
+from langchain_core.embeddings import Embeddings
+
+from ingest.store import ClauseStore
+from ingest.vectors import VectorIndex
+
+CURRENT = "CURRENT"
+LOCK = "ingest.lock"
+_BUILD = "build.json"
+
+
+@dataclass
+class Generation:
+    number: int  # 0: nothing has been published yet (an empty, in-memory generation)
+    store: ClauseStore
+    vectors: VectorIndex
+    bm25_dir: Path
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Generations:
+    """Where generations live, which one is served, and the switch from one to the next."""
+
+    def __init__(self, data_dir: Path, client: ClientAPI, collection: str, embeddings: Embeddings, embedder_id: str):
+        self.data_dir = data_dir
+        self.root = data_dir / "generations"
+        self.client = client
+        self.collection = collection
+        self.embeddings = embeddings
+        self.embedder_id = embedder_id
+        self._name = re.compile(rf"^{re.escape(collection)}-g(\d+)$")
+
+    # ------------------------------------------------------------------ reading
+
+    def collection_name(self, number: int) -> str:
+        return f"{self.collection}-g{number}"
+
+    def directory(self, number: int) -> Path:
+        return self.root / str(number)
+
+    def serving_number(self) -> int | None:
+        """The published generation, or None before the first one. Cheap: read on every request."""
+        try:
+            return int(json.loads((self.data_dir / CURRENT).read_text(encoding="utf-8"))["generation"])
+        except FileNotFoundError:
+            return None
+
+    def open(self, number: int, *, create: bool = False) -> Generation:
+        folder = self.directory(number)
+        vectors = VectorIndex(
+            self.client, self.collection_name(number), self.embeddings, self.embedder_id, create=create
+        )
+        return Generation(number, ClauseStore(folder / "clauses.sqlite"), vectors, folder / "bm25")
+
+    def empty(self) -> Generation:
+        """What readers see before anything is published: no clauses (``/readyz`` says not ready)."""
+        vectors = VectorIndex(self.client, self.collection_name(0), self.embeddings, self.embedder_id)
+        return Generation(0, ClauseStore(Path(":memory:")), vectors, self.directory(0) / "bm25")
+
+    def serving(self) -> Generation | None:
+        number = self.serving_number()
+        return self.open(number) if number is not None else None
+
+    # ------------------------------------------------------------------ writing
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """One writer at a time, across threads and processes."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with (self.data_dir / LOCK).open("a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def begin(self, serving: Generation | None) -> tuple[Generation, bool]:
+        """The next generation, open for writing; True when an interrupted build is being resumed.
+
+        Its clause store always starts as a fresh copy of the serving one. Its collection is new,
+        or, when resuming, keeps the windows the interrupted build had embedded (each window's
+        metadata names the document version it belongs to, so the caller reuses only what still
+        fits). The caller indexes, copies the rest, rebuilds BM25 and publishes. Call under ``writing()``.
+        """
+        base = serving.number if serving else 0
+        left = sorted(n for n in self._directories() if n > base)
+        for n in left[:-1]:
+            self._remove(n)
+        resumed = bool(left) and self._built_with(left[-1]) == self.embedder_id
+        if resumed:
+            number = left[-1]
+        else:
+            if left:
+                self._remove(left[-1])  # built for another model: its vectors cannot be mixed with ours
+            number = max({base, *self._directories(), *self._collections()}) + 1
+            self._remove(number)
+        folder = self.directory(number)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / _BUILD).write_text(json.dumps({"embedder": self.embedder_id}), encoding="utf-8")
+        self._fresh_store(folder, serving)
+        build = self.open(number, create=True)
+        build.store.set_info("embedder", self.embedder_id)
+        return build, resumed
+
+    def _built_with(self, number: int) -> str | None:
+        try:
+            return str(json.loads((self.directory(number) / _BUILD).read_text(encoding="utf-8"))["embedder"])
+        except (FileNotFoundError, ValueError, KeyError):
+            return None
+
+    @staticmethod
+    def _fresh_store(folder: Path, serving: Generation | None) -> None:
+        path = folder / "clauses.sqlite"
+        tmp = folder / "clauses.sqlite.tmp"
+        tmp.unlink(missing_ok=True)
+        if serving is not None:
+            serving.store.copy_to(tmp)
+        else:
+            tmp.touch()  # an empty file is an empty SQLite database
+        for stale in (path, folder / "clauses.sqlite-wal", folder / "clauses.sqlite-shm"):
+            stale.unlink(missing_ok=True)  # nobody has a build open: readers never open one
+        tmp.rename(path)
+        _fsync_dir(folder)
+
+    def publish(self, build: Generation) -> None:
+        """Serve ``build`` from now on (one atomic rename), then delete generations nobody needs."""
+        previous = self.serving_number()
+        tmp = self.data_dir / f".{CURRENT}.tmp"
+        record = {
+            "generation": build.number,
+            "collection": self.collection_name(build.number),
+            "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        with tmp.open("w", encoding="utf-8") as handle:
+            handle.write(json.dumps(record))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.data_dir / CURRENT)
+        _fsync_dir(self.data_dir)
+        self.collect({build.number, *([previous] if previous is not None else [])})
+
+    def drop_unfinished(self, serving: int | None) -> None:
+        """Forget builds newer than the serving generation (nothing is left for them to do)."""
+        for number in self._directories():
+            if serving is None or number > serving:
+                self._remove(number)
+
+    def discard(self, build: Generation) -> None:
+        """Drop a build that changed nothing."""
+        build.close()
+        self._remove(build.number)
+
+    def collect(self, keep: set[int]) -> None:
+        """Delete every generation (folder and collection) not in ``keep``, and stray temporary folders."""
+        for number in ({*self._directories(), *self._collections()} - keep) - {0}:
+            self._remove(number)
+        self._remove(0)  # the empty placeholder readers may have created before the first publish
+        if self.root.exists():
+            for tmp in self.root.glob(".*.tmp"):
+                shutil.rmtree(tmp, ignore_errors=True)
+        self._remove_single_layout()
+
+    def _remove_single_layout(self) -> None:
+        """The one-index layout of earlier versions (rebuilt as generation 1 by the first ingest): derived data."""
+        for name in ("clauses.sqlite", "clauses.sqlite-wal", "clauses.sqlite-shm"):
+            (self.data_dir / name).unlink(missing_ok=True)
+        shutil.rmtree(self.data_dir / "bm25", ignore_errors=True)
+        if self.collection in self._collection_names():
+            self.client.delete_collection(self.collection)
+
+    def _remove(self, number: int) -> None:
+        if self.collection_name(number) in self._collection_names():
+            self.client.delete_collection(self.collection_name(number))
+        shutil.rmtree(self.directory(number), ignore_errors=True)
+
+    def _directories(self) -> set[int]:
+        if not self.root.exists():
+            return set()
+        return {int(p.name) for p in self.root.iterdir() if p.is_dir() and p.name.isdigit() and p.name != "0"}
+
+    def _collection_names(self) -> set[str]:
+        return {c.name for c in self.client.list_collections()}
+
+    def _collections(self) -> set[int]:
+        return {int(m.group(1)) for name in self._collection_names() if (m := self._name.match(name))}

@@ -1,0 +1,199 @@
+"""Index generations: readers never see a half-built index, a killed build is resumed, old ones are collected.
+
+A second ``Services`` on the same data folder plays the part of another service worker: it only reads.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.embeddings import FakeEmbeddings
+from app.retrieval import IndexNotReady
+from app.services import Services, build_services
+from app.settings import REPO_ROOT, Settings
+from ingest.generations import CURRENT
+from ingest.manifest import Manifest
+from ingest.textproc import Tokenizer
+
+CORPUS = REPO_ROOT / "corpus"
+DALIAN_SEVENTH = "dalian-2023/三/（七）"
+DALIAN_TWENTIETH = "dalian-2023/六/（二十）"
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> Tokenizer:
+    tok = Tokenizer()
+    tok.tokenize("预热")
+    return tok
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Manifest:
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    return Manifest.load(tmp_path / "corpus" / "manifest.yaml")
+
+
+def _services(settings: Settings, tokenizer: Tokenizer) -> Services:
+    services = build_services(settings, embedder=FakeEmbeddings(size=64))
+    services.tokenizer = tokenizer
+    return services
+
+
+@pytest.fixture
+def writer(fake_settings: Settings, tokenizer: Tokenizer) -> Iterator[Services]:
+    services = _services(fake_settings, tokenizer)
+    yield services
+    services.close()
+
+
+@pytest.fixture
+def reader(fake_settings: Settings, tokenizer: Tokenizer) -> Iterator[Services]:
+    services = _services(fake_settings, tokenizer)
+    yield services
+    services.close()
+
+
+def edit_dalian(manifest: Manifest) -> None:
+    path = manifest.path.parent / "texts" / "dalian-2023.txt"
+    text = path.read_text(encoding="utf-8").replace("高级技师每人2000元", "高级技师每人2500元")
+    start = text.index("(二十)营造良好氛围")
+    path.write_text(text[:start] + text[text.index("\n", start) :], encoding="utf-8")  # drops （二十）
+
+
+def old_generation_serves(reader: Services) -> None:
+    """Everything a reader can ask gives the old version, whole."""
+    assert "高级技师每人2000元" in reader.retriever.clause(DALIAN_SEVENTH).text
+    assert reader.retriever.clause(DALIAN_TWENTIETH) is not None
+    hits = reader.retriever.search("大连 带徒补贴 高级技师 标准", k=3)
+    assert hits and all("2500元" not in h.clause.text for h in hits)
+    assert reader.vectors.ids() == reader.store.window_ids()
+    assert len(reader.retriever.documents()) == 5
+
+
+def test_readers_keep_the_old_generation_until_the_switch(writer: Services, reader: Services, corpus: Manifest) -> None:
+    writer.ingestor.run(corpus)
+    old_generation_serves(reader)
+    edit_dalian(corpus)
+    checks: list[str] = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        try:
+            old_generation_serves(reader)
+        except IndexNotReady as exc:  # what a reader used to get during every re-ingest
+            pytest.fail(f"during {stage} {done}/{total} the index was not ready: {exc}")
+        checks.append(stage)
+
+    report = writer.ingestor.run(corpus, progress=progress)
+
+    assert {"documents", "embedding", "copying"} <= set(checks)
+    assert report.updated == ["dalian-2023"] and report.generation == 2
+    # Right after the switch the same reader serves the new version, whole.
+    assert "高级技师每人2500元" in reader.retriever.clause(DALIAN_SEVENTH).text
+    assert reader.retriever.clause(DALIAN_TWENTIETH) is None
+    assert reader.vectors.ids() == reader.store.window_ids()
+
+
+def test_unchanged_documents_are_copied_not_embedded(writer: Services, corpus: Manifest) -> None:
+    first = writer.ingestor.run(corpus)
+    assert first.embedded == first.windows and first.copied == 0
+    edit_dalian(corpus)
+    second = writer.ingestor.run(corpus)
+    dalian = len(writer.store.window_ids("dalian-2023"))
+    assert second.embedded == dalian
+    assert second.copied == second.windows - dalian
+    assert writer.vectors.ids() == writer.store.window_ids()
+
+
+class Killed(BaseException):
+    """Stops an ingest half-way, as kill -9 would (the real kill -9 is in tests/integration/test_reliability.py)."""
+
+
+def test_a_killed_build_leaves_the_old_generation_serving_and_is_resumed(
+    fake_settings: Settings, tokenizer: Tokenizer, reader: Services, corpus: Manifest
+) -> None:
+    writer = _services(fake_settings, tokenizer)
+    writer.ingestor.run(corpus)
+    for doc in corpus.documents:  # every document changes
+        path = corpus.source_path(doc)
+        path.write_text(path.read_text(encoding="utf-8") + "\n附则。本文件由发布单位负责解释。\n", encoding="utf-8")
+    edit_dalian(corpus)
+    finished: list[int] = []
+
+    def die_after_two_documents(stage: str, done: int, total: int) -> None:
+        if stage == "documents":
+            finished.append(done)
+            if done == 2:
+                raise Killed
+
+    with pytest.raises(Killed):
+        writer.ingestor.run(corpus, progress=die_after_two_documents)
+
+    assert (fake_settings.data_dir / CURRENT).exists()
+    assert reader.serving().number == 1
+    old_generation_serves(reader)
+
+    again = _services(fake_settings, tokenizer)  # the next run, in a new process
+    try:
+        report = again.ingestor.run(corpus)
+        assert sorted(report.resumed) == sorted(d.id for d in corpus.documents[:2])
+        assert sorted(report.updated) == sorted(d.id for d in corpus.documents)
+        assert report.embedded == report.windows - sum(len(again.store.window_ids(d.id)) for d in corpus.documents[:2])
+        assert report.generation == 2
+    finally:
+        again.close()
+        writer.close()
+    assert "高级技师每人2500元" in reader.retriever.clause(DALIAN_SEVENTH).text
+    assert reader.vectors.ids() == reader.store.window_ids()
+
+
+def test_a_change_that_fails_publishes_nothing(writer: Services, corpus: Manifest, tmp_path: Path) -> None:
+    writer.ingestor.run(corpus)
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x00\x01binary")
+    report = writer.ingestor.run_documents([(corpus.documents[0].model_copy(update={"id": "bad"}), bad)])
+    assert report.errors and report.generation == 1
+    assert writer.serving().number == 1
+    assert sorted(p.name for p in (writer.settings.data_dir / "generations").iterdir()) == ["1"]
+
+
+def test_only_the_serving_and_the_previous_generation_are_kept(writer: Services, corpus: Manifest) -> None:
+    writer.ingestor.run(corpus)
+    text = corpus.path.parent / "texts" / "dalian-2023.txt"
+    for amount in ("2100", "2200", "2300"):
+        original = text.read_text(encoding="utf-8")
+        text.write_text(original.replace("高级技师每人2", f"高级技师每人{amount}", 1), encoding="utf-8")
+        writer.ingestor.run(corpus)
+    assert writer.serving().number == 4
+    folders = sorted(p.name for p in (writer.settings.data_dir / "generations").iterdir())
+    collections = sorted(c.name for c in writer.generations.client.list_collections())
+    assert folders == ["3", "4"]
+    assert collections == ["policy_clauses-g3", "policy_clauses-g4"]
+
+
+def test_an_unchanged_run_writes_nothing(writer: Services, corpus: Manifest) -> None:
+    writer.ingestor.run(corpus)
+    before = (writer.settings.data_dir / CURRENT).read_text()
+    report = writer.ingestor.run(corpus)
+    assert report.generation == 1 and not report.changed and report.embedded == report.copied == 0
+    assert (writer.settings.data_dir / CURRENT).read_text() == before
+
+
+def test_before_the_first_ingest_readers_are_not_ready(reader: Services) -> None:
+    assert reader.store.documents() == []
+    with pytest.raises(IndexNotReady):
+        reader.retriever.documents()
+
+
+def test_the_first_publish_removes_the_single_index_layout(writer: Services, corpus: Manifest) -> None:
+    data = writer.settings.data_dir
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "clauses.sqlite").write_bytes(b"")
+    (data / "bm25").mkdir()
+    writer.generations.client.get_or_create_collection(writer.generations.collection)
+    writer.ingestor.run(corpus)
+    assert not (data / "clauses.sqlite").exists() and not (data / "bm25").exists()
+    assert writer.generations.collection not in {c.name for c in writer.generations.client.list_collections()}
