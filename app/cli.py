@@ -499,6 +499,43 @@ def eval_retrieval(
     out.print(f"Report written to {E(str(result.report_path))}")
 
 
+@app.command("entitlements")
+def entitlements_command(
+    profile: Annotated[Path, typer.Option("--profile", help="The profile: a YAML or JSON file (see README, 能享受哪些).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Also write the list as CSV (UTF-8 with BOM) to this file.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Every provision a person, an enterprise or an institution meets or may meet, with amounts and clauses."""
+    import yaml
+    from pydantic import ValidationError
+
+    from app.answer.entitlements_text import answer_text
+    from app.tools.entitlements import Profile
+
+    try:
+        data = yaml.safe_load(profile.read_text(encoding="utf-8")) or {}
+        prof = Profile.model_validate(data)
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        _fail(f"{profile}: {exc}")
+    services = _services(config)
+    try:
+        result = services.entitlements(prof)
+        text = answer_text(result, services.clause_result)
+    except IndexNotReady as exc:
+        _fail(str(exc))
+    finally:
+        services.close()
+    if csv_path is not None:
+        csv_path.write_text("\ufeff" + result.csv(), encoding="utf-8")
+    if as_json:
+        out.print_json(result.model_dump_json())
+        return
+    out.print(E(text), highlight=False)
+    if csv_path is not None:
+        err.print(f"[dim]CSV: {E(str(csv_path))}[/]")
+
+
 @app.command()
 def bench(
     reports: Annotated[Path, typer.Option(help="Folder for bench.md / bench.json.")] = Path("eval/reports"),

@@ -21,8 +21,9 @@ from app.embeddings import build_embedder, embedder_id
 from app.retrieval import HybridRetriever, SearchResult
 from app.settings import Settings
 from app.tools.engine import RuleEngine
-from app.tools.routing import Router
+from app.tools.entitlements import Entitlements, Profile, match
 from app.tools.extracted import overlay
+from app.tools.routing import Router
 from app.tools.rules import Catalogue
 from ingest.manifest import Manifest
 from ingest.pipeline import Ingestor, WindowSettings
@@ -121,6 +122,15 @@ class Services:
             return SearchResult(clause=clause, doc=doc, score=0.0) if clause and doc else None
 
         return LLMAnswerer(self.llm or build_chat_model(self.settings.llm), offline, self.engine, lookup)
+
+    def entitlements(self, profile: Profile) -> Entitlements:
+        """Every provision of the indexed documents that the profile meets or may meet (app.tools.entitlements)."""
+        return match(profile, self.rules().rules, RuleEngine(self.rules(), self.engine.documents), self.retriever.documents())
+
+    def clause_result(self, clause_id: str, doc_id: str) -> SearchResult | None:
+        """A clause with its document, as a citation (for answers composed outside the chain)."""
+        clause, doc = self.retriever.clause(clause_id), self.retriever.document(doc_id)
+        return SearchResult(clause=clause, doc=doc, score=0.0) if clause is not None and doc is not None else None
 
     def manifest(self) -> Manifest:
         return Manifest.load(self.settings.manifest)

@@ -13,6 +13,7 @@ from typing import Any
 import gradio as gr
 
 from app.answer.schema import Answer
+from app.server.ui_entitlements import entitlements_tab
 from app.services import Services
 from app.tools.result import ToolError, ToolResult
 from app.tools.rules import QUALIFIER_ZH, Rule
@@ -211,6 +212,8 @@ def build_ui(services: Services) -> gr.Blocks:
                         return f"<p>输入有误：{html.escape(str(exc))}</p>"
 
                 run.click(compute, [c for _, c in fields], out)
+
+        entitlements_tab(services, clause_html)
 
         with gr.Tab("文件"):
             docs = {f"{d.meta.city} · {d.meta.title}": d.meta.id for d in services.store.documents()}

@@ -1,4 +1,4 @@
-""""What can we get?": every provision in scope that a profile meets or may meet, with its amount.
+""" "What can we get?": every provision in scope that a profile meets or may meet, with its amount.
 
 ``match(profile_or_frame, rules, engine, documents)`` judges each provision of
 the documents of the profile's place on its own:
@@ -168,13 +168,19 @@ class RecurringLine(BaseModel):
 class Summary(BaseModel):
     certain_one_off: Decimal | None = Field(None, description="sum of the certain one-off amounts in 元 (null: none)")
     certain_one_off_formula: str = ""
-    certain_one_off_qualifiers: list[str] = Field(default_factory=list, description="cap / floor / after_tax among them")
+    certain_one_off_qualifiers: list[str] = Field(
+        default_factory=list, description="cap / floor / after_tax among them"
+    )
     by_payee: dict[str, Decimal] = Field(default_factory=dict, description="the certain one-off total by who is paid")
-    certain_recurring: list[RecurringLine] = Field(default_factory=list, description="stated apart, never summed with one-off")
+    certain_recurring: list[RecurringLine] = Field(
+        default_factory=list, description="stated apart, never summed with one-off"
+    )
     pending: list[str] = Field(default_factory=list, description="provisions that depend on unknown facts")
     no_figure: list[str] = Field(default_factory=list, description="met, but the text gives no figure")
     not_assessed: int = Field(0, description="provisions in scope nothing in the profile concerns")
-    unplaced: list[str] = Field(default_factory=list, description="people and units of the profile no provision concerns")
+    unplaced: list[str] = Field(
+        default_factory=list, description="people and units of the profile no provision concerns"
+    )
     text: str = ""
 
     @field_serializer("certain_one_off")
@@ -192,7 +198,9 @@ class Entitlements(BaseModel):
     uncovered: list[str] = Field(default_factory=list, description="places named that no document covers")
     covered: list[str] = Field(default_factory=list)
     entries: list[Entry] = Field(default_factory=list, description="met, then may meet; by amount")
-    not_met: list[Entry] = Field(default_factory=list, description="provisions the profile was judged against and fails")
+    not_met: list[Entry] = Field(
+        default_factory=list, description="provisions the profile was judged against and fails"
+    )
     summary: Summary = Field(default_factory=Summary)
     questions: list[str] = Field(default_factory=list, description="every follow-up question, once")
     warnings: list[str] = Field(default_factory=list)
@@ -206,7 +214,9 @@ class Entitlements(BaseModel):
                     "状态": STATUS_ZH[e.status],
                     "政策": e.title,
                     "金额": e.amount_text(),
-                    "性质": "按" + e.per if e.recurring and e.per else ("一次性" if e.kind in MONEY + ("percentage",) else ""),
+                    "性质": "按" + e.per
+                    if e.recurring and e.per
+                    else ("一次性" if e.kind in MONEY + ("percentage",) else ""),
                     "期限合计": fmt(e.period_total) + "元" if e.period_total is not None else "",
                     "所问期限合计": fmt(e.span_total) + "元" if e.span_total is not None else "",
                     "领取方": e.payee_text or e.payee_zh,
@@ -311,7 +321,9 @@ def match(
     result.not_met.sort(key=lambda e: e.title)
     result.summary = summarise(result.entries, not_assessed)
     result.summary.unplaced = [
-        f"{p.shown()}{p.count if p.count is not None else ''}人" for k, p in enumerate(profile.people) if k not in touched_people and not p.is_self
+        f"{p.shown()}{p.count if p.count is not None else ''}人"
+        for k, p in enumerate(profile.people)
+        if k not in touched_people and not p.is_self
     ] + [f"{u.words()}" for k, u in enumerate(profile.units) if k not in touched_units]
     result.questions = list(dict.fromkeys(q for e in result.entries for q in e.questions))
     if any(e.draft for e in result.entries):
@@ -326,7 +338,9 @@ def _order(e: Entry) -> tuple[int, Decimal]:
     return ({"met": 0, "unknown": 1, "not_met": 2}[e.status], -(figure if figure is not None else Decimal(-1)))
 
 
-def _judge(profile: Profile, rule: Rule, engine: RuleEngine, doc: DocumentMeta | None) -> tuple[Entry, list[int], list[int]] | None:
+def _judge(
+    profile: Profile, rule: Rule, engine: RuleEngine, doc: DocumentMeta | None
+) -> tuple[Entry, list[int], list[int]] | None:
     doc_city = doc.city if doc is not None else ""
     negative = negative_concepts(rule.conditions)
     if rule.kind in MONEY and rule.amounts:
@@ -408,9 +422,11 @@ def _judge_counted(
     entry.qualifier_zh = QUALIFIER_ZH.get(entry.qualifier, "")
     entry.questions += [c.question for c in entry.conditions if c.status == "unknown" and c.question]
     entry.questions = list(dict.fromkeys(entry.questions))
-    return entry, [people[r.index] for r in readings if r.index < len(people)], [
-        units[r.index - len(people)] for r in readings if r.index >= len(people)
-    ]
+    return (
+        entry,
+        [people[r.index] for r in readings if r.index < len(people)],
+        [units[r.index - len(people)] for r in readings if r.index >= len(people)],
+    )
 
 
 def _label(rule: Rule, category: str | None) -> str:
@@ -482,14 +498,20 @@ def _condition_states(rule: Rule, judged: list[GroupReading], readings: list[Gro
     for cond in rule.conditions:
         verdicts = {r.index: r.verdicts.get(cond.id, "unknown") for r in judged}
         values = set(verdicts.values()) or {"unknown"}
-        status: Status = "met" if values == {"met"} else "not_met" if values == {"not_met"} else (
-            "unknown" if "unknown" in values else "met" if "met" in values else "not_met"
+        status: Status = (
+            "met"
+            if values == {"met"}
+            else "not_met"
+            if values == {"not_met"}
+            else ("unknown" if "unknown" in values else "met" if "met" in values else "not_met")
         )
         who = ""
         if len(values) > 1:
             by = {r.index: r for r in readings}
             who = "；".join(
-                f"{by[i].label}{by[i].count or ''}人：{STATUS_ZH[v]}" for i, v in verdicts.items() if i in by  # type: ignore[index]
+                f"{by[i].label}{by[i].count or ''}人：{STATUS_ZH[v]}"
+                for i, v in verdicts.items()
+                if i in by  # type: ignore[index]
             )
         out.append(_state(rule, cond, status, who))
     return out
@@ -521,7 +543,11 @@ def _met_value(cond: Condition) -> Any:
 def _inputs(rule: Rule, p: Plan, subset: list[GroupReading], *, assume_met: bool) -> dict[str, Any]:
     """The engine's inputs for the groups of ``subset`` only, with the conditions they all meet."""
     categories = {a.category for a in rule.amounts}
-    inputs = {k: v for k, v in p.inputs.items() if k not in categories and k not in ("people", "count") and rule.condition(k) is None}
+    inputs = {
+        k: v
+        for k, v in p.inputs.items()
+        if k not in categories and k not in ("people", "count") and rule.condition(k) is None
+    }
     counts: dict[str, int] = {}
     for r in subset:
         if r.category is not None and r.count is not None:
@@ -537,7 +563,14 @@ def _inputs(rule: Rule, p: Plan, subset: list[GroupReading], *, assume_met: bool
 
 
 def _run(
-    engine: RuleEngine, rule: Rule, p: Plan, subset: list[GroupReading], entry: Entry, *, assume_met: bool = False, **extra: Any
+    engine: RuleEngine,
+    rule: Rule,
+    p: Plan,
+    subset: list[GroupReading],
+    entry: Entry,
+    *,
+    assume_met: bool = False,
+    **extra: Any,
 ) -> ToolResult | None:
     inputs = {**_inputs(rule, p, subset, assume_met=assume_met), **extra}
     try:
@@ -545,7 +578,9 @@ def _run(
     except ToolError as exc:
         entry.warnings.append(str(exc))
         return None
-    entry.warnings += [w for w in tool.warnings if w not in entry.warnings and not w.startswith("以上结果以满足全部条件为前提")]
+    entry.warnings += [
+        w for w in tool.warnings if w not in entry.warnings and not w.startswith("以上结果以满足全部条件为前提")
+    ]
     if tool.result is None:
         entry.questions += [q for q in tool.questions if q not in entry.questions]
         return None
@@ -553,7 +588,14 @@ def _run(
 
 
 def _recurring_totals(
-    engine: RuleEngine, rule: Rule, p: Plan, subset: list[GroupReading], profile: Profile, entry: Entry, *, assume_met: bool
+    engine: RuleEngine,
+    rule: Rule,
+    p: Plan,
+    subset: list[GroupReading],
+    profile: Profile,
+    entry: Entry,
+    *,
+    assume_met: bool,
 ) -> None:
     """The period's total (保障期36个月) and the span's (一年下来, 剩下的月份), for a recurring amount."""
     base = {k: v for k, v in p.inputs.items() if k not in ("months", "years")}
@@ -563,7 +605,9 @@ def _recurring_totals(
             t = _run(engine, rule, p_all, subset, entry, assume_met=assume_met, months=rule.period_months)
             entry.period_total = t.result if t is not None else None
         if profile.elapsed_months is not None and rule.period_months is not None:
-            t = _run(engine, rule, p_all, subset, entry, assume_met=assume_met, elapsed_months=int(profile.elapsed_months))
+            t = _run(
+                engine, rule, p_all, subset, entry, assume_met=assume_met, elapsed_months=int(profile.elapsed_months)
+            )
             if t is not None and "remaining_amount" in t.details:
                 entry.span_total = Decimal(str(t.details["remaining_amount"]))
                 entry.span_text = f"剩余{t.details['remaining_months']}个月（已领{fmt(profile.elapsed_months)}个月）"
@@ -632,7 +676,9 @@ def _assign_money(profile: Profile, rule: Rule) -> list[MoneyFigure]:
         figures = [m for m in profile.money if m.role == role]
         if not figures or (role == "deduction" and not label):
             continue
-        scored = sorted(((_lcs(m.label, label) if m.label and label else 0, i) for i, m in enumerate(figures)), reverse=True)
+        scored = sorted(
+            ((_lcs(m.label, label) if m.label and label else 0, i) for i, m in enumerate(figures)), reverse=True
+        )
         if scored[0][0] >= 2 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
             out.append(figures[scored[0][1]])
         elif len(figures) == 1 and (not figures[0].label or not label):
@@ -684,7 +730,9 @@ def _judge_whole(
         touched = bool(money) or (met >= 1 and 2 * judged >= len(checked))
     if not touched:
         return None
-    status: Status = "not_met" if "not_met" in checked.values() else "unknown" if "unknown" in checked.values() else "met"
+    status: Status = (
+        "not_met" if "not_met" in checked.values() else "unknown" if "unknown" in checked.values() else "met"
+    )
     entry = _entry(rule, doc, status)
     entry.conditions = [_state(rule, c, checked[c.id]) for c in rule.conditions]  # type: ignore[arg-type]
     if category is not None:
@@ -737,7 +785,14 @@ def summarise(entries: list[Entry], not_assessed: int = 0) -> Summary:
     for e in entries:
         if e.status == "met" and e.amount is not None and e.recurring:
             s.certain_recurring.append(
-                RecurringLine(rule_id=e.rule_id, title=e.title, amount=e.amount, per=e.per, period_total=e.period_total, span_total=e.span_total)
+                RecurringLine(
+                    rule_id=e.rule_id,
+                    title=e.title,
+                    amount=e.amount,
+                    per=e.per,
+                    period_total=e.period_total,
+                    span_total=e.span_total,
+                )
             )
         if e.status == "unknown" or e.amount_if_met is not None:
             s.pending.append(e.title)
@@ -772,7 +827,11 @@ def summary_text(s: Summary) -> str:
             extra.append(f"保障期内合计{fmt(r.period_total)}元")
         if r.span_total is not None:
             extra.append(f"所问期限合计{fmt(r.span_total)}元")
-        lines.append(f"按{r.per}发放（不计入上面的一次性合计）：{r.title} 每{r.per}{fmt(r.amount)}元" + (f"（{'，'.join(extra)}）" if extra else "") + "。")
+        lines.append(
+            f"按{r.per}发放（不计入上面的一次性合计）：{r.title} 每{r.per}{fmt(r.amount)}元"
+            + (f"（{'，'.join(extra)}）" if extra else "")
+            + "。"
+        )
     if s.pending:
         lines.append(f"还有{len(s.pending)}项取决于尚未确认的情况：" + "、".join(s.pending) + "。")
     if s.no_figure:

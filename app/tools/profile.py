@@ -38,8 +38,12 @@ Answer = bool | Decimal | str
 class ProfileFact(BaseModel):
     """One fact of the applicant's: 交了2个月社保, 不是新取得的, 户口在老家."""
 
-    concept: str = Field(description="the vocabulary concept (社保, 合同, 考核, 培训, 户籍, 住房, 购房, 新取得, 认定, 引进 …)")
-    holds: bool | None = Field(True, description="true: so; false: stated as not so (没交, 不是新取得); null: not known")
+    concept: str = Field(
+        description="the vocabulary concept (社保, 合同, 考核, 培训, 户籍, 住房, 购房, 新取得, 认定, 引进 …)"
+    )
+    holds: bool | None = Field(
+        True, description="true: so; false: stated as not so (没交, 不是新取得); null: not known"
+    )
     value: Decimal | None = Field(None, description="a number for the concept (社保 2 → two months)")
     place: str = Field("", description="where the fact holds, when said (在泉州交的社保 → 泉州)")
     elsewhere: bool = Field(False, description="true of another employer or place (合同签在子公司)")
@@ -52,11 +56,15 @@ class People(BaseModel):
     count: int | None = Field(1, ge=0, description="how many; null when not known")
     label: str = Field("", description="who they are: 员工, 学徒, 学生, 团队成员, 本人")
     level: str = Field("", description="a skill or school level: 技师, 高级技师, 中职, 高职")
-    titles: list[str] = Field(default_factory=list, description="titles and categories: 青年才俊, 大连工匠, 新型学徒制, 市级竞赛")
+    titles: list[str] = Field(
+        default_factory=list, description="titles and categories: 青年才俊, 大连工匠, 新型学徒制, 市级竞赛"
+    )
     facts: list[ProfileFact] = Field(default_factory=list, description="facts about these people only")
     part_of: int | None = Field(None, description="index of the group these people are part of")
     is_self: bool = Field(False, description="the applicant themself (a person asking for themself)")
-    text: str = Field("", description="the words as written (from a conversation); used instead of the fields when given")
+    text: str = Field(
+        "", description="the words as written (from a conversation); used instead of the fields when given"
+    )
 
     def words(self) -> str:
         if self.text:
@@ -64,7 +72,7 @@ class People(BaseModel):
         return "".join([self.level, *self.titles, self.label])
 
     def shown(self) -> str:
-        return self.label or self.level or "".join(self.titles) or "人员"
+        return self.label or self.level or "".join(self.titles) or self.text[:10] or "人员"
 
 
 class Unit(BaseModel):
@@ -98,7 +106,9 @@ class Profile(BaseModel):
     certificates: list[str] = Field(default_factory=list, description="certificates held: 技师证, 台湾地区乙级技术士证")
     social_insurance_months: Decimal | None = Field(None, ge=0, description="months of social insurance paid")
     social_insurance_place: str = Field("", description="where it is paid; empty: the profile's place")
-    hukou: Literal["local", "elsewhere"] | None = Field(None, description="household registration: in the place, or not")
+    hukou: Literal["local", "elsewhere"] | None = Field(
+        None, description="household registration: in the place, or not"
+    )
     housing: Literal["none", "owns", "bought"] | None = Field(
         None, description="none: no home in the place; owns: has a home there; bought: bought one to live in"
     )
@@ -108,6 +118,9 @@ class Profile(BaseModel):
     elapsed_months: Decimal | None = Field(None, ge=0, description="months of a recurring amount already received")
     answers: dict[str, Answer] = Field(
         default_factory=dict, description="answers to follow-up questions, keyed rule_id:condition_id"
+    )
+    facts_text: str = Field(
+        "", description="other facts in words (培训都完成了，签了正式劳动合同), read like a question"
     )
 
     def all_facts(self) -> list[ProfileFact]:
@@ -124,7 +137,14 @@ class Profile(BaseModel):
                 )
             )
         if self.hukou is not None:
-            out.append(ProfileFact(concept="户籍", holds=self.hukou == "local", place=self.place if self.hukou == "local" else "", text="户籍"))
+            out.append(
+                ProfileFact(
+                    concept="户籍",
+                    holds=self.hukou == "local",
+                    place=self.place if self.hukou == "local" else "",
+                    text="户籍",
+                )
+            )
         if self.housing == "none":
             out.append(ProfileFact(concept="住房", holds=False, place=self.place, text="无住房"))
         elif self.housing in ("owns", "bought"):
@@ -133,7 +153,25 @@ class Profile(BaseModel):
                 out.append(ProfileFact(concept="购房", holds=True, place=self.place, text="购房自住"))
         for c in self.certificates:
             out.append(ProfileFact(concept="证书", holds=True, text=c))
-        return out + list(self.facts)
+        return out + list(self.facts) + facts_from_text(self.facts_text)
+
+
+def facts_from_text(text: str) -> list[ProfileFact]:
+    """Facts said in words (社保交了3个月，户口没迁过来), read by the question reader into the shared concepts."""
+    if not text.strip():
+        return []
+    return _read_facts(text.strip())
+
+
+@lru_cache(maxsize=256)
+def _read_facts(text: str) -> list[ProfileFact]:
+    from app.frame.read import read_question  # the reader is heavy to import; only forms with words need it
+
+    frame = read_question(text)
+    out = [_fact(f) for f in frame.facts]
+    out += [_fact(q) for g in frame.groups for q in g.qualifiers if q.concept != "self"]
+    out += [ProfileFact(concept="年龄", value=t.value, text=t.text) for t in frame.numbers if t.role == "age"]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- words
@@ -182,20 +220,22 @@ def profile_from_frame(frame: QuestionFrame) -> Profile:
         if k in selfs or k in bodies:
             profile.facts += [_fact(q) for q in g.qualifiers if q.concept != "self"]
             continue
-        if any(_overlaps(g.span, s) for s in unit_spans) or (g.count is None and len(g.label) <= 1):
+        if _counts_unit(frame, g, unit_spans) or (g.count is None and len(g.label) <= 1):
             continue
         index[k] = len(profile.people)
         profile.people.append(
             People(
                 count=g.count,
                 label=g.label,
-                text=g.text or g.label,
+                text=_without_units(frame, g.text or g.label, unit_spans),
                 facts=[_fact(q) for q in g.qualifiers],
                 part_of=index.get(g.parent) if g.parent is not None else None,
             )
         )
     if profile.entity == "individual":
-        profile.people.insert(0, People(count=1, label="本人", is_self=True, text=_own_words(frame, unit_spans) or "本人"))
+        profile.people.insert(
+            0, People(count=1, label="本人", is_self=True, text=_own_words(frame, unit_spans) or "本人")
+        )
         profile.people = [
             p.model_copy(update={"part_of": p.part_of + 1 if p.part_of is not None else None}) if not p.is_self else p
             for p in profile.people
@@ -207,7 +247,9 @@ def profile_from_frame(frame: QuestionFrame) -> Profile:
             profile.social_insurance_place = f.place
             continue
         if f.concept == "户籍" and pf.holds is not None and profile.hukou is None:
-            local = pf.holds and not f.elsewhere and (not f.place or not profile.place or contains(profile.place, f.place))
+            local = (
+                pf.holds and not f.elsewhere and (not f.place or not profile.place or contains(profile.place, f.place))
+            )
             profile.hukou = "local" if local else "elsewhere"
             continue
         profile.facts.append(pf)
@@ -216,7 +258,9 @@ def profile_from_frame(frame: QuestionFrame) -> Profile:
             profile.facts.append(ProfileFact(concept="年龄", value=t.value, text=t.text))
     for m in frame.money:
         profile.money.append(
-            MoneyFigure(label=_lead_words(frame, m.span), value=m.value, role="deduction" if m.role == "deduction" else "base")
+            MoneyFigure(
+                label=_lead_words(frame, m.span), value=m.value, role="deduction" if m.role == "deduction" else "base"
+            )
         )
     for s in frame.spans:
         if s.kind == "duration" and profile.months is None:
@@ -245,6 +289,21 @@ def applicant_place(frame: QuestionFrame) -> str:
             return p.name
     about = [p.name for p in places if p.role == "about"]
     return about[0] if about else (frame.place_names("about") or [""])[0]
+
+
+def _counts_unit(frame: QuestionFrame, g: Group, units: list[Span]) -> bool:
+    """The group's count is of a unit (一个市级劳模（职工）创新工作室), not of people who belong to one."""
+    if g.number is None or g.number >= len(frame.numbers):
+        return any(_overlaps(g.span, u) for u in units)
+    end = frame.numbers[g.number].span.end
+    return any(0 <= u.start - end <= 2 for u in units)
+
+
+def _without_units(frame: QuestionFrame, words: str, units: list[Span]) -> str:
+    """A group's words without the units they mention (团队成员 of 市级技能大师工作室 are not of 市级)."""
+    for u in units:
+        words = words.replace(frame.text[u.start : u.end], "")
+    return words
 
 
 def _fact(said: Qualifier | Fact) -> ProfileFact:
@@ -426,22 +485,38 @@ def to_frame(
             span=span,
         )
 
-    def group(count: int | None, label: str, words: str, measure: str, facts: list[ProfileFact], parent: int | None) -> None:
+    def group(
+        count: int | None, label: str, words: str, measure: str, facts: list[ProfileFact], parent: int | None
+    ) -> None:
         shown = str(count) if count is not None else "若干"
         span = add(f"{shown}{measure}{words}")
         number = None
         if count is not None:
             number = len(numbers)
             numbers.append(
-                NumberToken(text=shown, value=Decimal(count), role="count", unit=measure, span=Span(start=span.start, end=span.start + len(shown)))
+                NumberToken(
+                    text=shown,
+                    value=Decimal(count),
+                    role="count",
+                    unit=measure,
+                    span=Span(start=span.start, end=span.start + len(shown)),
+                )
             )
         offset = span.start + len(shown) + len(measure)
         for s, e, lv in vocab.levels_in(words):
             levels.append(
-                LevelMention(ladder=lv.ladder, level=lv.level, rank=lv.rank, text=words[s:e], span=Span(start=offset + s, end=offset + e))
+                LevelMention(
+                    ladder=lv.ladder,
+                    level=lv.level,
+                    rank=lv.rank,
+                    text=words[s:e],
+                    span=Span(start=offset + s, end=offset + e),
+                )
             )
         quals = [q for f in facts if (q := qualifier(f, span)) is not None]
-        groups.append(Group(count=count, label=label, text=words, parent=parent, qualifiers=quals, number=number, span=span))
+        groups.append(
+            Group(count=count, label=label, text=words, parent=parent, qualifiers=quals, number=number, span=span)
+        )
 
     chosen = list(range(len(profile.people))) if people is None else people
     where = {old: new for new, old in enumerate(chosen)}
@@ -451,8 +526,8 @@ def to_frame(
         group(p.count, p.label or p.level, p.words(), "人", p.facts, parent)
     for k in list(range(len(profile.units))) if units is None else units:
         u = profile.units[k]
-        facts = [] if u.new is None else [ProfileFact(concept="新增", holds=u.new, text="新建" if u.new else "尚未获批")]
-        group(u.count, u.words(), u.words(), "家", facts, None)
+        new = [] if u.new is None else [ProfileFact(concept="新增", holds=u.new, text="新建" if u.new else "尚未获批")]
+        group(u.count, u.words(), u.words(), "家", new, None)
     facts: list[Fact] = []
     for f in profile.all_facts():
         holds = _holds(f, doc_city, negative)
