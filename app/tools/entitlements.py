@@ -470,9 +470,9 @@ def _answer_verdict(cond: Condition, value: Any) -> Literal["met", "not_met", "u
     if cond.type == "enumeration" and cond.options:
         return "met" if str(value) in cond.options else "not_met"
     text = str(value).strip().lower()
-    if text in ("是", "yes", "true", "有", "已", "满足"):
+    if text in ("是", "yes", "true", "有", "已", "满足", "符合"):
         return "met"
-    if text in ("否", "no", "false", "没有", "未", "不满足"):
+    if text in ("否", "no", "false", "没有", "未", "不满足", "不符合"):
         return "not_met"
     return "unknown"
 
@@ -690,9 +690,9 @@ def _judge_whole(
     profile: Profile, rule: Rule, engine: RuleEngine, doc: DocumentMeta | None, doc_city: str, negative: set[str]
 ) -> tuple[Entry, list[int], list[int]] | None:
     money = _assign_money(profile, rule) if rule.kind == "percentage" else []
-    frame = to_frame(profile, people=[], units=[], money=money, doc_city=doc_city, negative=negative)
-    p = plan(frame, rule, doc_city=doc_city)
     words = _words(profile)
+    frame = to_frame(profile, people=[], units=[], money=money, doc_city=doc_city, negative=negative, level_words=words)
+    p = plan(frame, rule, doc_city=doc_city)
     checked = {c.id: "unknown" for c in rule.conditions}
     cond_inputs = {c.id: p.inputs[c.id] for c in rule.conditions if c.id in p.inputs}
     try:
@@ -720,14 +720,13 @@ def _judge_whole(
         if not counted and len(tops) == 1:
             counted = tops
     # A lookup gives an outcome by category: without one named, there is nothing to say. Otherwise the
-    # profile must meet one of the conditions and speak to at least half of them (one shared fact —
-    # working in the city — does not make a provision for Taiwan residents the profile's concern).
-    met = sum(1 for v in checked.values() if v == "met")
+    # profile must speak to at least half of the conditions (one shared fact — working in the city —
+    # does not make a provision for Taiwan residents the profile's concern).
     judged = sum(1 for v in checked.values() if v != "unknown")
     if rule.kind == "lookup":
         touched = category is not None
     else:
-        touched = bool(money) or (met >= 1 and 2 * judged >= len(checked))
+        touched = bool(money) or (judged >= 1 and 2 * judged >= len(checked))
     if not touched:
         return None
     status: Status = (

@@ -445,12 +445,14 @@ def to_frame(
     duration: Decimal | None = None,
     elapsed: Decimal | None = None,
     asks_total: bool = False,
+    level_words: str = "",
 ) -> QuestionFrame:
     """The profile (or the part of it one provision concerns) as a frame the accounting reads.
 
     ``people`` / ``units``: indices of the groups to include (default: all); ``doc_city``: the place
     of the provision's document (a fact about another place does not hold there); ``negative``: the
-    concepts the provision states in the negative; ``per_period`` / ``duration`` / ``elapsed``: months.
+    concepts the provision states in the negative; ``per_period`` / ``duration`` / ``elapsed``: months;
+    ``level_words``: words whose levels the frame carries without a group (the applicant's own).
     """
     negative = negative or set()
     vocab = vocabulary()
@@ -549,6 +551,18 @@ def to_frame(
     for m in money or []:
         span = add(f"{m.label}{m.value}元")
         money_out.append(Money(value=m.value, text=f"{m.value}元", role=m.role, span=span))
+    if level_words:
+        span = add(level_words)
+        for s, e, lv in vocab.levels_in(level_words):
+            levels.append(
+                LevelMention(
+                    ladder=lv.ladder,
+                    level=lv.level,
+                    rank=lv.rank,
+                    text=level_words[s:e],
+                    span=Span(start=span.start + s, end=span.start + e),
+                )
+            )
     spans: list[TimeSpan] = []
     for months, kind in ((per_period, "per_period"), (duration, "duration"), (elapsed, "elapsed")):
         if months is not None:
