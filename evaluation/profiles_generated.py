@@ -113,7 +113,13 @@ def _fact_verdict(cond: Condition, fact: ProfileFact, doc_city: str, negative: s
     if holds is None:
         return "unknown"
     concept = vocabulary().concept(fact.concept)
-    if concept is not None and concept.place and fact.place and doc_city and not (contains(doc_city, fact.place) or contains(fact.place, doc_city)):
+    if (
+        concept is not None
+        and concept.place
+        and fact.place
+        and doc_city
+        and not (contains(doc_city, fact.place) or contains(fact.place, doc_city))
+    ):
         holds = False
     if fact.concept in negative:
         holds = not holds
@@ -169,7 +175,11 @@ def oracle(profile: Profile, rules: Iterable[Rule], documents: Mapping[str, Docu
     allowed = set(scope.doc_ids)
     met: dict[str, Decimal | None] = {}
     selfs = [p.words() for p in profile.people if p.is_self]
-    whole_words = "；".join(selfs) if selfs else "；".join([*(p.words() for p in profile.people), *(u.words() for u in profile.units)])
+    whole_words = (
+        "；".join(selfs)
+        if selfs
+        else "；".join([*(p.words() for p in profile.people), *(u.words() for u in profile.units)])
+    )
     for rule in rules:
         if rule.doc_id not in allowed or rule.kind == "target" or not applies_to_entity(rule, profile.entity):
             continue
@@ -287,7 +297,9 @@ def _facts_for(rule: Rule, doc_city: str, answers: dict[str, Any], rng: random.R
         value = low if low is not None else high
         if value is not None and low is not None and high is None:
             value = low + rng.choice([0, 0, 1, 3])
-        facts.append(ProfileFact(concept=concept, holds=holds, value=value, place=needs.places.get(concept, ""), text=concept))
+        facts.append(
+            ProfileFact(concept=concept, holds=holds, value=value, place=needs.places.get(concept, ""), text=concept)
+        )
     return facts
 
 
@@ -322,8 +334,12 @@ def build_case(rules: list[Rule], place: str, doc_city: dict[str, str], rng: ran
             amount = rng.choice(rule.amounts)
             words = amount.label or amount.category
             if per_unit(rule):
-                unit = Unit(kind=words, count=rng.randint(1, 2), new=True if any(f.concept == "新增" for f in facts) else None)
-                if not _words_ok(unit.words(), rule, amount.category) or not _noun_fit(unit.kind, rule, amount.category):
+                unit = Unit(
+                    kind=words, count=rng.randint(1, 2), new=True if any(f.concept == "新增" for f in facts) else None
+                )
+                if not _words_ok(unit.words(), rule, amount.category) or not _noun_fit(
+                    unit.kind, rule, amount.category
+                ):
                     continue
                 facts = [f for f in facts if f.concept != "新增"]
                 if facts:
@@ -430,13 +446,17 @@ def flip(case: Case, rules: list[Rule], rng: random.Random) -> Case | None:
         if not changed:
             units = [u for u in profile.units if u.new is not None]
             if cond.concept == "新增" and units:
-                profile.units = [u.model_copy(update={"new": not u.new}) if u.new is not None else u for u in profile.units]
+                profile.units = [
+                    u.model_copy(update={"new": not u.new}) if u.new is not None else u for u in profile.units
+                ]
             else:
                 return None
     return Case(profile=profile, place=case.place, targets=case.targets, flipped=target.id)
 
 
-def generate(rules: list[Rule], documents: Mapping[str, DocumentMeta], *, seed: int = 7, per_place: int = 40) -> list[Case]:
+def generate(
+    rules: list[Rule], documents: Mapping[str, DocumentMeta], *, seed: int = 7, per_place: int = 40
+) -> list[Case]:
     rng = random.Random(seed)
     doc_city = {d.id: d.city for d in documents.values()}
     cases: list[Case] = []
@@ -467,7 +487,9 @@ def judge(case: Case, result: Entitlements, expected: dict[str, Decimal | None])
             r.wrong_amounts.append(f"{rule_id}: {listed[rule_id]} ≠ {amount}")
     by_id = {e.rule_id: e for e in result.entries}
     one_off = [
-        expected[i] for i in expected if i in by_id and not by_id[i].recurring and by_id[i].money and expected[i] is not None
+        expected[i]
+        for i in expected
+        if i in by_id and not by_id[i].recurring and by_id[i].money and expected[i] is not None
     ]
     stated = result.summary.certain_one_off
     want = sum((a for a in one_off if a is not None), Decimal(0)) if one_off else None
@@ -476,7 +498,11 @@ def judge(case: Case, result: Entitlements, expected: dict[str, Decimal | None])
         r.wrong_amounts.append(f"one-off total {stated} ≠ {want}")
     # A total that mixes: the stated one-off total exceeds the right one by a sum of recurring amounts.
     diff = (stated or Decimal(0)) - (want or Decimal(0))
-    sums = {sum(c, Decimal(0)) for k in range(1, len(recurring) + 1) for c in combinations([e.amount for e in recurring if e.amount], k)}
+    sums = {
+        sum(c, Decimal(0))
+        for k in range(1, len(recurring) + 1)
+        for c in combinations([e.amount for e in recurring if e.amount], k)
+    }
     r.mixed_total = diff != 0 and diff in sums
     for e in recurring:
         _check_spans(e, case.profile, r)

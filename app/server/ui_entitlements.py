@@ -132,7 +132,9 @@ def profile_from_form(
 
 
 def _fact_words(facts: list[ProfileFact]) -> str:
-    return "、".join(f.text or (f.concept if f.holds else f"非{f.concept}") for f in facts)
+    return "、".join(
+        f.text or (f.concept if f.holds is not False else f"未{f.concept}") for f in facts if f.holds is not None
+    )
 
 
 def form_from_profile(profile: Profile) -> tuple[Any, ...]:
@@ -208,7 +210,6 @@ def entitlements_tab(services: Services, clause_html: Any) -> None:
             value=[[None] * 6],
             row_count=1,
             column_count=6,
-            column_limits=(6, 6),
             interactive=True,
             label="人员（每行一组；“情况”用文字写，如：新取得、已签劳动合同、社保交了2个月；“属于第几行”填所属的组）",
             elem_id="ent-people",
@@ -218,7 +219,6 @@ def entitlements_tab(services: Services, clause_html: Any) -> None:
             value=[[None] * 4],
             row_count=1,
             column_count=4,
-            column_limits=(4, 4),
             interactive=True,
             label="工作室、基地（级别如 市级；类型如 技能大师工作室；新建/获批填 是/否）",
             elem_id="ent-units",
@@ -236,7 +236,6 @@ def entitlements_tab(services: Services, clause_html: Any) -> None:
             value=[[None] * 3],
             row_count=1,
             column_count=3,
-            column_limits=(3, 3),
             interactive=True,
             label="金额（按比例计算的政策用：名称如 投资额、收入、直接成本、原补贴标准；性质填 基数/扣除）",
             elem_id="ent-money",

@@ -171,6 +171,19 @@ def _read_facts(text: str) -> list[ProfileFact]:
     out = [_fact(f) for f in frame.facts]
     out += [_fact(q) for g in frame.groups for q in g.qualifiers if q.concept != "self"]
     out += [ProfileFact(concept="年龄", value=t.value, text=t.text) for t in frame.numbers if t.role == "age"]
+    if not out:
+        out = [f for part in re.split(r"[，,、；;。\s]+", text) for f in _keywords(part)]
+    return out
+
+
+def _keywords(part: str) -> list[ProfileFact]:
+    """A form's terse words (新取得、团队成员、未落户): each concept named, negated by a word before it."""
+    vocab = vocabulary()
+    out = []
+    for start, _, concept, negative in vocab.concepts_in(part):
+        lead = part[:start]
+        negated = negative or any(lead.endswith(n) for n in (*vocab.negation_before, "非", "不是"))
+        out.append(ProfileFact(concept=concept.name, holds=not negated, text=part))
     return out
 
 
