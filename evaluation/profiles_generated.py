@@ -25,8 +25,8 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import combinations
 from decimal import Decimal
+from itertools import combinations
 from typing import Any
 
 from app.frame.places import contains

@@ -30,7 +30,7 @@ from app.server.ui_entitlements import form_from_profile, profile_from_form
 from app.services import Services, build_services
 from app.settings import REPO_ROOT, Settings
 from app.tools.engine import RuleEngine
-from app.tools.entitlements import Entitlements, applies_to_entity, enumeration_by_level, match
+from app.tools.entitlements import Entitlements, applies_to_entity, enumeration_by_level
 from app.tools.profile import People, Profile, ProfileFact, Unit, negative_concepts, profile_from_frame, to_frame
 from app.tools.rules import Condition
 from evaluation.profiles_generated import generate, run_generated
