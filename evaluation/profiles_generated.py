@@ -207,7 +207,7 @@ def oracle(profile: Profile, rules: Iterable[Rule], documents: Mapping[str, Docu
         if not rule.conditions and base is None:
             continue
         if all(v == "met" for v in verdicts):
-            amount = None
+            amount: Decimal | None = None
             if base is not None and rule.rate is not None and not rule.uplift and not rule.deduction_label:
                 amount = (base.value * rule.rate / 100).quantize(Decimal("0.01"))
             met[rule.id] = amount
@@ -286,8 +286,8 @@ def _facts_for(rule: Rule, doc_city: str, answers: dict[str, Any], rng: random.R
                 needs.low[cond.concept] = max(needs.low.get(cond.concept, cond.min), cond.min)
             if cond.max is not None:
                 needs.high[cond.concept] = min(needs.high.get(cond.concept, cond.max), cond.max)
-        concept = vocabulary().concept(cond.concept)
-        if cond.place_bound or (concept is not None and concept.place):
+        known = vocabulary().concept(cond.concept)
+        if cond.place_bound or (known is not None and known.place):
             needs.places[cond.concept] = doc_city
     facts = []
     for concept, holds in needs.holds.items():
@@ -380,9 +380,10 @@ def build_case(rules: list[Rule], place: str, doc_city: dict[str, str], rng: ran
         profile.people.insert(0, People(count=1, label="本人", titles=self_titles, is_self=entity == "individual"))
         if entity != "individual":
             profile.people[0] = profile.people[0].model_copy(update={"label": "人员"})
-    profile.facts = _merge_facts(self_facts)
-    if profile.facts is None:
+    merged = _merge_facts(self_facts)
+    if merged is None:
         return None
+    profile.facts = merged
     return Case(profile=profile, place=place, targets=targets)
 
 
