@@ -192,9 +192,9 @@ def oracle(profile: Profile, rules: Iterable[Rule], documents: Mapping[str, Docu
                     continue
                 if all(v == "met" for v in _verdicts(rule, profile, facts, words, doc_city)):
                     any_met = True
-                    amount = rule.amount(cat)
-                    assert amount is not None
-                    total += count * amount.value * _scale(rule)
+                    standard = rule.amount(cat)
+                    assert standard is not None
+                    total += count * standard.value * _scale(rule)
             if any_met:
                 met[rule.id] = total
             continue
@@ -207,7 +207,7 @@ def oracle(profile: Profile, rules: Iterable[Rule], documents: Mapping[str, Docu
         if not rule.conditions and base is None:
             continue
         if all(v == "met" for v in verdicts):
-            amount: Decimal | None = None
+            amount = None
             if base is not None and rule.rate is not None and not rule.uplift and not rule.deduction_label:
                 amount = (base.value * rule.rate / 100).quantize(Decimal("0.01"))
             met[rule.id] = amount
