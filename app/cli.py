@@ -572,6 +572,26 @@ def eval_answers(
     out.print(f"Report written to {E(str(result.report_path))}")
 
 
+@eval_app.command("profiles")
+def eval_profiles(
+    golden: Annotated[Path, typer.Option(help="Golden profile set (YAML).")] = Path("eval/golden/profiles.yaml"),
+    reports: Annotated[Path, typer.Option(help="Folder for profiles.md / profiles.json.")] = Path("eval/reports"),
+    config: ConfigOpt = None,
+) -> None:
+    """能享受哪些: the hand-written profiles (from the question and from the structured profile) and generated ones."""
+    _require_evaluation()
+    from evaluation.profiles import run_profiles_eval
+
+    services = _services(config)
+    try:
+        _ingest(services, None, False, quiet=True)
+        summary = run_profiles_eval(services, golden, reports)
+    finally:
+        services.close()
+    out.print_json(json.dumps(summary, ensure_ascii=False, default=str))
+    out.print(f"Report written to {E(str(reports / 'profiles.md'))}")
+
+
 @eval_app.command("load")
 def eval_loadtest(
     clients: Annotated[

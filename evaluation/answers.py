@@ -215,9 +215,9 @@ def _place_ok(p: PlaceExpect, ans: Answer, text: str) -> bool:
     where = row_text or text
     if p.covered:
         return all(_norm(f) in where or _norm(f) in text for f in p.key_facts) and (bool(rows) or p.place in text)
-    return bool(re.search(re.escape(p.place) + r".{0,30}(?:未提及|没有|未写明|未载明|没写|不涉及)", where + text)) or any(
-        r.get("status") == "not_covered" for r in rows
-    )
+    return bool(
+        re.search(re.escape(p.place) + r".{0,30}(?:未提及|没有|未写明|未载明|没写|不涉及)", where + text)
+    ) or any(r.get("status") == "not_covered" for r in rows)
 
 
 @dataclass
@@ -347,7 +347,9 @@ def write_report(result: AnswerEvalResult, reports: Path, golden: Path, services
         if r.result_ok is False:
             problems.append(f"result {(r.answer.calculation or {}).get('result')} ≠ {r.item.expect.result}")
         if r.wrong_total:
-            problems.append(f"WRONG TOTAL {(r.answer.calculation or {}).get('result')} (expected {r.item.expect.result})")
+            problems.append(
+                f"WRONG TOTAL {(r.answer.calculation or {}).get('result')} (expected {r.item.expect.result})"
+            )
         if r.correction_ok is False:
             problems.append(f"correction {r.item.expect.correction} (denying {r.item.expect.premise}) not stated")
         if r.department_ok is False:
