@@ -37,6 +37,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.frame.read import read_question
 from app.services import Services
 from app.tools.engine import RuleEngine
 from app.tools.entitlements import Entitlements, Entry
@@ -118,6 +119,7 @@ class ItemScore:
     excluded_ok: list[bool] = field(default_factory=list)
     total_ok: bool = False
     wrong_total: bool = False
+    incomplete_total: bool = False
     wrong_amounts: list[str] = field(default_factory=list)
     draft_ok: bool = True
     listed_by_chain: bool | None = None
@@ -198,7 +200,12 @@ def score_item(item: ProfileItem, result: Entitlements) -> ItemScore:
     stated = result.summary.certain_one_off
     want = item.expect.certain_total_one_off
     s.total_ok = stated == want
-    s.wrong_total = stated is not None and stated != want
+    # A stated total other than the expected one is *incomplete* when every amount in it is an expected,
+    # right, one-off amount (a provision the set says is met is still unknown here); otherwise it is wrong.
+    counted = [e for e in listed if e.status == "met" and e.amount is not None and not e.recurring and e.money]
+    right = {id(m.entry) for m in s.matches if m.entry is not None and m.right and not m.expected.recurring}
+    s.wrong_total = stated is not None and stated != want and any(id(e) not in right for e in counted)
+    s.incomplete_total = stated is not None and stated != want and not s.wrong_total
     s.draft_ok = any("征求意见稿" in w for w in result.warnings) == item.expect.draft_warning
     return s
 
@@ -233,6 +240,7 @@ class ModeResult:
             "met beyond the expected on an expected clause": sum(len(s.extra_met) for s in self.items),
             "excluded people right": rate(excluded),
             "certain one-off total right": rate([s.total_ok for s in self.items]),
+            "totals stated that leave out a provision still unknown": sum(int(s.incomplete_total) for s in self.items),
             "wrong totals stated": sum(int(s.wrong_total) for s in self.items),
             "wrong amounts stated": sum(len(s.wrong_amounts) for s in self.items),
             "draft flag right": rate([s.draft_ok for s in self.items]),
@@ -337,6 +345,8 @@ def golden_profile(item: ProfileItem) -> Profile:
     texts = [str(raw["residence"])] if raw.get("residence") else []
     texts += [str(f) for f in raw.get("facts") or []]
     profile.facts_text = "；".join(texts)
+    for text in texts:  # sums said in a fact (投资200万元, 直接成本50万元), read as the question reader reads them
+        profile.money += [m for m in profile_from_frame(read_question(text)).money if m not in profile.money]
     return profile
 
 

@@ -34,7 +34,7 @@ from app.frame.schema import QuestionFrame
 from app.scope import scope_for
 from app.tools.accounting import categories_named, category_of
 from app.tools.engine import RuleEngine
-from app.tools.entitlements import MONEY, Entitlements, _noun_fit, applies_to_entity, match, per_unit
+from app.tools.entitlements import MONEY, Entitlements, _noun_fit, applies_to_entity, echoed, match, per_unit
 from app.tools.profile import MoneyFigure, People, Profile, ProfileFact, Unit, negative_concepts
 from app.tools.rules import Condition, Rule
 from ingest.schema import DocumentMeta
@@ -165,7 +165,10 @@ def _verdicts(rule: Rule, profile: Profile, facts: list[ProfileFact], words: str
         said = next((f for f in reversed(facts) if f.concept == cond.concept), None) or next(
             (f for f in reversed(general) if f.concept == cond.concept), None
         )
-        out.append(_fact_verdict(cond, said, doc_city, negative) if cond.concept and said is not None else "unknown")
+        verdict = _fact_verdict(cond, said, doc_city, negative) if cond.concept and said is not None else "unknown"
+        if verdict == "unknown":
+            verdict = echoed(cond, rule, f"{words}；{profile.facts_text}") or "unknown"  # said in the condition's words
+        out.append(verdict)
     return out
 
 

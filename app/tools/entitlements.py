@@ -251,6 +251,8 @@ def applies_to_entity(rule: Rule, entity: str | None) -> bool:
         return True
     if entity == "individual":
         return rule.payee not in ("enterprise", "employer", "institution")
+    if rule.kind == "lookup" and rule.payee == "none":
+        return entity == "individual"  # a person's category → an outcome (学历视同, 技能等级认定)
     if entity == "institution":
         return rule.payee not in ("individual", "studio_leader", "enterprise")
     # An enterprise: what its people and units get is listed (with who is paid); a person's own
@@ -444,9 +446,10 @@ def _override(rule: Rule, profile: Profile, readings: list[GroupReading], words:
             if key in profile.answers:
                 r.verdicts[cond.id] = _answer_verdict(cond, profile.answers[key])
             elif r.verdicts.get(cond.id, "unknown") == "unknown":
-                by_level = enumeration_by_level(cond, words.get(r.index, ""))
-                if by_level is not None:
-                    r.verdicts[cond.id] = by_level
+                said = words.get(r.index, "")
+                by_words = enumeration_by_level(cond, said) or echoed(cond, rule, f"{said}；{profile.facts_text}")
+                if by_words is not None:
+                    r.verdicts[cond.id] = by_words
         failed = [c for c in rule.conditions if r.verdicts.get(c.id) == "not_met"]
         if failed:
             r.status, r.reason = "excluded", "不满足“" + "”“".join(c.label for c in failed) + "”"
@@ -475,6 +478,50 @@ def _answer_verdict(cond: Condition, value: Any) -> Literal["met", "not_met", "u
     if text in ("否", "no", "false", "没有", "未", "不满足", "不符合"):
         return "not_met"
     return "unknown"
+
+
+def _common(a: str, b: str) -> tuple[int, int]:
+    """Longest common substring of ``a`` and ``b``: its length and where it starts in ``b``."""
+    best, where = 0, -1
+    for i in range(len(a)):
+        for j in range(i + best + 1, len(a) + 1):
+            pos = b.find(a[i:j])
+            if pos < 0:
+                break
+            best, where = j - i, pos
+    return best, where
+
+
+def _distinctive(label: str, rule: Rule) -> str:
+    """A condition's words without the provision's categories and levels: what it asks beyond who they are."""
+    words = _BRACKETS.sub("", label)
+    for form in sorted({f for a in rule.amounts for f in rule.forms(a)}, key=len, reverse=True):
+        words = words.replace(form, "")
+    return re.sub(r"[、，,；;。的和及或与]", "", _without_levels(words))
+
+
+def echoed(cond: Condition, rule: Rule, words: str) -> Literal["met", "not_met"] | None:
+    """The profile states a condition in the condition's own words (走新型学徒制 for 开展新型学徒制培训).
+
+    At least four characters in a row, and at least 40% of what the condition asks beyond the
+    provision's categories and levels (all of it when that is six characters or fewer); a negation
+    just before makes it not met; asked about, nothing.
+    """
+    if cond.type != "boolean" or not words:
+        return None
+    own = _distinctive(cond.label, rule)
+    if len(own) < 4:
+        return None
+    length, pos = _common(own, words)
+    # A short condition must be said whole (技能人才 is not 高技能人才); a long one in good part.
+    if length < 4 or length < (len(own) if len(own) <= 6 else 0.4 * len(own)):
+        return None
+    vocab = vocabulary()
+    around = words[max(0, pos - 6) : pos + length + 4]
+    if any(a in around for a in vocab.asked):
+        return None
+    lead = words[max(0, pos - 3) : pos]
+    return "not_met" if any(n in lead for n in vocab.negation_before) else "met"
 
 
 def enumeration_by_level(cond: Condition, words: str) -> Literal["met", "not_met"] | None:
@@ -706,9 +753,9 @@ def _judge_whole(
         if key in profile.answers:
             checked[cond.id] = _answer_verdict(cond, profile.answers[key])
         elif checked[cond.id] == "unknown":
-            by_level = enumeration_by_level(cond, words)
-            if by_level is not None:
-                checked[cond.id] = by_level
+            by_words = enumeration_by_level(cond, words) or echoed(cond, rule, f"{words}；{profile.facts_text}")
+            if by_words is not None:
+                checked[cond.id] = by_words
     category = next((k for k in rule.lookup if _names(words, k)), None) if rule.kind == "lookup" else None
     # Count groups for a rate raising a per-person standard (20个焊工 × 1500 × 130%): the people a
     # condition is said of, or the only group there is.

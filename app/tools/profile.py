@@ -348,6 +348,8 @@ def _entity(frame: QuestionFrame, selfs: list[int], bodies: list[int]) -> Entity
     m = re.search(f"(?:{plural})[^，。；？！,.;?!]{{0,12}}?({all_nouns})", frame.text)
     if m:
         return entity_of(m.group(1))
+    if bodies and re.search(_alternation(w["speaks_for"]), frame.text):  # type: ignore[arg-type]
+        return entity_of(frame.groups[bodies[0]].label or frame.groups[bodies[0]].text)
     if re.search(_alternation(w["first_person_singular"]), frame.text) and not re.search(plural, frame.text):  # type: ignore[arg-type]
         return "individual"
     # No one speaks in the first person: an organisation the question opens with asks (厦门湖里的一家企业，…).
