@@ -149,7 +149,9 @@ def _answer_verdict(cond: Condition, value: Any) -> Verdict:
     return "met" if str(value) in cond.options else "not_met"
 
 
-def _verdicts(rule: Rule, profile: Profile, facts: list[ProfileFact], words: str, doc_city: str) -> list[Verdict]:
+def _verdicts(
+    rule: Rule, profile: Profile, facts: list[ProfileFact], words: str, doc_city: str, *, unit: bool = False
+) -> list[Verdict]:
     negative = negative_concepts(rule.conditions)
     general = profile.all_facts()
     out = []
@@ -167,7 +169,8 @@ def _verdicts(rule: Rule, profile: Profile, facts: list[ProfileFact], words: str
         )
         verdict = _fact_verdict(cond, said, doc_city, negative) if cond.concept and said is not None else "unknown"
         if verdict == "unknown":
-            verdict = echoed(cond, rule, f"{words}；{profile.facts_text}") or "unknown"  # said in the condition's words
+            said_words = "" if unit else words  # a unit's words are its name, not a statement
+            verdict = echoed(cond, rule, f"{said_words}；{profile.facts_text}") or "unknown"  # in the condition's words
         out.append(verdict)
     return out
 
@@ -193,7 +196,7 @@ def oracle(profile: Profile, rules: Iterable[Rule], documents: Mapping[str, Docu
                 cat, _ = category_of(words, rule)
                 if cat is None:
                     continue
-                if all(v == "met" for v in _verdicts(rule, profile, facts, words, doc_city)):
+                if all(v == "met" for v in _verdicts(rule, profile, facts, words, doc_city, unit=per_unit(rule))):
                     any_met = True
                     standard = rule.amount(cat)
                     assert standard is not None

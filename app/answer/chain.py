@@ -121,7 +121,6 @@ class Assistant:
             RunnableLambda(self._read, name="read")
             | RunnableLambda(self._retrieve, name="retrieve")
             | RunnableLambda(self._tools, name="tools")
-            | RunnableLambda(self._entitlements, name="entitlements")
             | RunnableLambda(self._answer, name="answer")
             | RunnableLambda(self._verify, name="verify")
             | RunnableLambda(self._finish, name="finish")
@@ -167,6 +166,8 @@ class Assistant:
     def _tools(self, state: _State) -> _State:
         frame, scope = state.frame, state.scope
         assert frame is not None and scope is not None
+        if self._entitlements(state):
+            return state
         if not state.results:
             return state
         allowed = set(scope.doc_ids) if scope.restricted else {d.id for d in self.retriever.documents()}
@@ -245,16 +246,22 @@ class Assistant:
             self.engine = RuleEngine(catalogue, self.engine.documents)
         return self.engine
 
-    def _entitlements(self, state: _State) -> _State:
+    def _entitlements(self, state: _State) -> bool:
         """能享受哪些补贴 / 有什么政策: every provision of the asker's place they meet or may meet, as a list."""
-        from app.answer.entitlements_text import as_tool, render
+        from app.answer.entitlements_text import as_tool, names_one_benefit, render
         from app.tools.entitlements import match
+        from app.tools.profile import profile_from_frame
 
         frame, scope = state.frame, state.scope
         if frame is None or frame.intent != "entitlements" or (scope is not None and scope.restricted and not scope.doc_ids):
-            return state
+            return False
+        in_scope = set(scope.doc_ids) if scope is not None and scope.restricted else None
+        rules = [r for r in self._rules().rules if in_scope is None or r.doc_id in in_scope]
+        if names_one_benefit(frame.text, rules):
+            return False  # 能享受什么生活补贴待遇: about one provision, answered as before
         docs = self.retriever.documents()
-        result = match(frame, self._rules().rules, self.engine_for(), docs)
+        profile = profile_from_frame(frame, context=state.standalone if frame.follow_up else "")
+        result = match(profile, self._rules().rules, self.engine_for(), docs)
 
         def lookup(clause_id: str, doc_id: str) -> SearchResult | None:
             clause, doc = self.retriever.clause(clause_id), self.retriever.document(doc_id)
@@ -263,7 +270,7 @@ class Assistant:
         state.draft = render(result, lookup)
         state.tool, state.tool_intent, state.rule, state.plan, state.parts = as_tool(result), "entitlements", None, None, []
         state.entitlements = result.model_dump(mode="json")
-        return state
+        return True
 
     def _answer(self, state: _State) -> _State:
         assert state.frame is not None and state.scope is not None

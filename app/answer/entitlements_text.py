@@ -11,6 +11,7 @@ like any calculation's.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ from app.retrieval import SearchResult
 from app.tools.calculators import fmt
 from app.tools.entitlements import STATUS_ZH, Entitlements, Entry, entity_zh
 from app.tools.result import Citation, ToolResult
+from app.tools.rules import Rule
 
 Lookup = Callable[[str, str], SearchResult | None]  # (clause_id, doc_id) → the clause with its document
 MAX_LISTED = 12  # provisions written out in the answer; the rest are counted (the API and UI list them all)
@@ -154,6 +156,19 @@ def continues_list(frame: QuestionFrame, previous: dict[str, Any] | None) -> boo
         and frame.intent in ("fact", "other", "check")
         and bool(frame.facts or frame.groups)
     )
+
+
+_BENEFIT = re.compile(r"补贴|补助|津贴|奖励|资助|安家费|奖金|抵免|授信|薪酬|待遇")
+
+
+def names_one_benefit(text: str, rules: list[Rule]) -> bool:
+    """The question names one provision's own benefit (能享受什么生活补贴待遇): that provision answers, not a list."""
+    named = {
+        r.id
+        for r in rules
+        if any(len(k) >= 4 and _BENEFIT.search(k) and k in text for k in [*r.hints.keywords, r.title])
+    }
+    return len(named) == 1
 
 
 def as_tool(result: Entitlements) -> ToolResult:

@@ -395,7 +395,8 @@ def _judge_counted(
     frame = to_frame(profile, people=people, units=units, doc_city=doc_city, negative=negative, per_period=per_period)
     p = plan(frame, rule, doc_city=doc_city)
     readings = [r for r in p.groups if r.index >= 0]
-    words = {r.index: frame.groups[r.index].text for r in readings}
+    # People's own words may state a condition; a unit's words are only its name (世赛中国集训基地 is not yet one).
+    words = {r.index: frame.groups[r.index].text for r in readings if r.index < len(people)}
     _override(rule, profile, readings, words)
     counted = [r for r in readings if r.status == "input"]
     certain = [r for r in counted if all(r.verdicts.get(c.id) == "met" for c in rule.conditions)]
@@ -492,24 +493,21 @@ def _common(a: str, b: str) -> tuple[int, int]:
     return best, where
 
 
-def _distinctive(label: str, rule: Rule) -> str:
-    """A condition's words without the provision's categories and levels: what it asks beyond who they are."""
-    words = _BRACKETS.sub("", label)
-    for form in sorted({f for a in rule.amounts for f in rule.forms(a)}, key=len, reverse=True):
-        words = words.replace(form, "")
-    return re.sub(r"[、，,；;。的和及或与]", "", _without_levels(words))
+def _distinctive(label: str) -> str:
+    """A condition's words without levels and joining words: what it asks beyond a person's level."""
+    return re.sub(r"[、，,；;。的和及或与]", "", _without_levels(_BRACKETS.sub("", label)))
 
 
 def echoed(cond: Condition, rule: Rule, words: str) -> Literal["met", "not_met"] | None:
     """The profile states a condition in the condition's own words (走新型学徒制 for 开展新型学徒制培训).
 
-    At least four characters in a row, and at least 40% of what the condition asks beyond the
-    provision's categories and levels (all of it when that is six characters or fewer); a negation
-    just before makes it not met; asked about, nothing.
+    At least four characters in a row, and at least 40% of what the condition asks beyond a level
+    (all of it when that is six characters or fewer); a negation just before makes it not met;
+    asked about, nothing.
     """
     if cond.type != "boolean" or not words:
         return None
-    own = _distinctive(cond.label, rule)
+    own = _distinctive(cond.label)
     if len(own) < 4:
         return None
     length, pos = _common(own, words)

@@ -215,8 +215,11 @@ def entity_of(words: str) -> EntityKind | None:
 # ---------------------------------------------------------------------------------------------- frame → profile
 
 
-def profile_from_frame(frame: QuestionFrame) -> Profile:
-    """The profile a conversation's frame describes: its place, who asks, their people, units, money and facts."""
+def profile_from_frame(frame: QuestionFrame, context: str = "") -> Profile:
+    """The profile a conversation's frame describes: its place, who asks, their people, units, money and facts.
+
+    ``context``: the conversation so far (for a follow-up, 那高级技师呢, whose own words do not say who asks).
+    """
     profile = Profile(place=applicant_place(frame))
     units, unit_spans = _units(frame)
     profile.units = units
@@ -228,6 +231,8 @@ def profile_from_frame(frame: QuestionFrame) -> Profile:
         if k not in selfs and g.count == 1 and g.parent is None and entity_of(g.label or g.text) is not None
     ]
     profile.entity = _entity(frame, selfs, bodies)
+    if profile.entity is None and context and context != frame.text:
+        profile.entity = _entity(QuestionFrame(question=context, text=context), [], [])
     index: dict[int, int] = {}
     for k, g in enumerate(frame.groups):
         if k in selfs or k in bodies:
@@ -245,6 +250,8 @@ def profile_from_frame(frame: QuestionFrame) -> Profile:
                 part_of=index.get(g.parent) if g.parent is not None else None,
             )
         )
+    if profile.entity is None and not profile.people and not profile.units:
+        profile.entity = "individual"  # 在大连被聘为特级技师，能享受什么待遇: a person, about themself
     if profile.entity == "individual":
         profile.people.insert(
             0, People(count=1, label="本人", is_self=True, text=_own_words(frame, unit_spans) or "本人")
@@ -355,8 +362,9 @@ def _entity(frame: QuestionFrame, selfs: list[int], bodies: list[int]) -> Entity
     # No one speaks in the first person: an organisation the question opens with asks (厦门湖里的一家企业，…).
     if bodies:
         return entity_of(frame.groups[bodies[0]].label or frame.groups[bodies[0]].text)
+    # …or a clause that is that organisation (南通的企业，…), not a person described by it (技工院校毕业生).
     first = _CLAUSE_END.split(frame.text, maxsplit=1)[0]
-    found = re.search(all_nouns, first)
+    found = re.search(f"(?:{all_nouns})$", first.strip())
     return entity_of(found.group(0)) if found else None
 
 

@@ -312,3 +312,30 @@ def test_the_form_round_trip(ingested: Services) -> None:
     )
     entry = next(e for e in _match(ingested, typed).entries if e.rule_id == "xiamen.student-apprenticeship")
     assert entry.status == "met" and entry.amount == Decimal(16000)
+
+
+def test_a_condition_said_in_its_own_words(ingested: Services) -> None:
+    rules = {r.id: r for r in ingested.rules().rules}
+    apprentices = rules["dalian.new-apprenticeship-subsidy"]
+    cond = apprentices.conditions[0]  # 企业开展新型学徒制培训
+    from app.tools.entitlements import echoed
+
+    assert echoed(cond, apprentices, "10个员工在走新型学徒制") == "met"
+    assert echoed(cond, apprentices, "六个徒弟，没搞新型学徒制") == "not_met"
+    assert echoed(cond, apprentices, "要不要搞新型学徒制") is None
+    technicians = rules["dalian.technician-training-subsidy"]
+    # Its level words are who they are, not what it asks: 技师职业等级 does not say 新取得.
+    assert echoed(technicians.conditions[0], technicians, "我有技师职业等级证书") is None
+    hukou = rules["dalian.skilled-talent-hukou"]
+    assert echoed(hukou.conditions[0], hukou, "本地培养的技能人才") is None  # 技能人才 is not 高技能人才
+
+
+def test_who_asks() -> None:
+    school = profile_from_frame(
+        read_question("我在一所公办高职院校管财务，学校今年社会培训收入一百二十万，还有别的政策吗？")
+    )
+    assert school.entity == "institution"
+    person = profile_from_frame(read_question("在大连被聘为特级技师，能享受什么待遇？"))
+    assert person.entity == "individual" and person.people[0].is_self and "特级技师" in person.people[0].words()
+    company = profile_from_frame(read_question("厦门湖里的一家企业，带了4个高职学徒，能有什么补贴？"))
+    assert company.entity == "enterprise" and [p.count for p in company.people] == [4]
