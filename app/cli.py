@@ -516,6 +516,47 @@ def eval_retrieval(
     out.print(f"Report written to {E(str(result.report_path))}")
 
 
+@app.command("entitlements")
+def entitlements_command(
+    profile: Annotated[
+        Path, typer.Option("--profile", help="The profile: a YAML or JSON file (see README, 能享受哪些).")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
+    csv_path: Annotated[
+        Path | None, typer.Option("--csv", help="Also write the list as CSV (UTF-8 with BOM) to this file.")
+    ] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Every provision a person, an enterprise or an institution meets or may meet, with amounts and clauses."""
+    import yaml
+    from pydantic import ValidationError
+
+    from app.answer.entitlements_text import answer_text
+    from app.tools.entitlements import Profile
+
+    try:
+        data = yaml.safe_load(profile.read_text(encoding="utf-8")) or {}
+        prof = Profile.model_validate(data)
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        _fail(f"{profile}: {exc}")
+    services = _services(config)
+    try:
+        result = services.entitlements(prof)
+        text = answer_text(result, services.clause_result)
+    except IndexNotReady as exc:
+        _fail(str(exc))
+    finally:
+        services.close()
+    if csv_path is not None:
+        csv_path.write_text("\ufeff" + result.csv(), encoding="utf-8")
+    if as_json:
+        out.print_json(result.model_dump_json())
+        return
+    out.print(E(text), highlight=False)
+    if csv_path is not None:
+        err.print(f"[dim]CSV: {E(str(csv_path))}[/]")
+
+
 @app.command()
 def bench(
     reports: Annotated[Path, typer.Option(help="Folder for bench.md / bench.json.")] = Path("eval/reports"),
@@ -564,6 +605,26 @@ def eval_answers(
         services.close()
     out.print(result.markdown(), highlight=False)
     out.print(f"Report written to {E(str(result.report_path))}")
+
+
+@eval_app.command("profiles")
+def eval_profiles(
+    golden: Annotated[Path, typer.Option(help="Golden profile set (YAML).")] = Path("eval/golden/profiles.yaml"),
+    reports: Annotated[Path, typer.Option(help="Folder for profiles.md / profiles.json.")] = Path("eval/reports"),
+    config: ConfigOpt = None,
+) -> None:
+    """能享受哪些: the hand-written profiles (from the question and from the structured profile) and generated ones."""
+    _require_evaluation()
+    from evaluation.profiles import run_profiles_eval
+
+    services = _services(config)
+    try:
+        _ingest(services, None, False, quiet=True)
+        summary = run_profiles_eval(services, golden, reports)
+    finally:
+        services.close()
+    out.print_json(json.dumps(summary, ensure_ascii=False, default=str))
+    out.print(f"Report written to {E(str(reports / 'profiles.md'))}")
 
 
 @eval_app.command("load")

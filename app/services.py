@@ -25,6 +25,7 @@ from app.embeddings import QueryEncoder, build_embedder, embedder_id
 from app.retrieval import HybridRetriever, IndexNotReady, SearchResult
 from app.settings import Settings
 from app.tools.engine import RuleEngine
+from app.tools.entitlements import Entitlements, Profile, match
 from app.tools.extracted import overlay
 from app.tools.routing import Router
 from app.tools.rules import Catalogue
@@ -222,6 +223,18 @@ class Services:
         return SessionStore(
             self.settings.sessions_path, max_turns=c.max_turns, ttl_seconds=c.ttl_seconds, max_sessions=c.max_sessions
         )
+
+    def entitlements(self, profile: Profile) -> Entitlements:
+        """Every provision of the indexed documents that the profile meets or may meet (app.tools.entitlements)."""
+        serving = self.serving()
+        rules = serving.rules
+        return match(profile, rules.rules, RuleEngine(rules, serving.engine.documents), serving.retriever.documents())
+
+    def clause_result(self, clause_id: str, doc_id: str) -> SearchResult | None:
+        """A clause with its document, as a citation (for answers composed outside the chain)."""
+        r = self.retriever
+        clause, doc = r.clause(clause_id), r.document(doc_id)
+        return SearchResult(clause=clause, doc=doc, score=0.0) if clause is not None and doc is not None else None
 
     def manifest(self) -> Manifest:
         return Manifest.load(self.settings.manifest)

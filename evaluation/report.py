@@ -28,6 +28,7 @@ from app.settings import REPO_ROOT
 from evaluation.answers import AnswerEvalResult, run_answer_eval
 from evaluation.bench import machine
 from evaluation.bench import write_report as write_bench_report
+from evaluation.profiles import run_profiles_eval
 from evaluation.retrieval import RetrievalEvalResult, run_retrieval_eval
 
 plt.rcParams["font.sans-serif"] = ["Noto Sans CJK SC", "Noto Sans CJK JP", "DejaVu Sans"]
@@ -143,6 +144,7 @@ def run_all(services: Services, reports: Path) -> Path:
     retrieval: RetrievalEvalResult = run_retrieval_eval(services, golden / "retrieval.yaml", reports)
     dev = run_answer_eval(services, golden / "answers.yaml", reports)
     holdout = run_answer_eval(services, golden / "answers_holdout.yaml", reports / "holdout")
+    profiles = run_profiles_eval(services, golden / "profiles.yaml", reports)
 
     summary = retrieval.summary()
     systems = list(summary)
@@ -211,6 +213,17 @@ def run_all(services: Services, reports: Path) -> Path:
         *_group_table(dev, "city"),
         "",
         "Details: [retrieval.md](retrieval.md), [answers.md](answers.md), [holdout/answers.md](holdout/answers.md).",
+        "",
+        "## What can we get? ([profiles.md](profiles.md))",
+        "",
+        "| measure | from the question | from the structured profile |",
+        "|---|---:|---:|",
+        *[
+            f"| {k} | {profiles['question'].get(k, '—')} | {profiles['structured'].get(k, '—')} |"
+            for k in profiles["structured"]
+        ],
+        "",
+        "Generated profiles: " + ", ".join(f"{k} {v}" for k, v in profiles["generated"].items()),
     ]
     bench = _load_json(reports / "bench.json")
     if isinstance(bench, dict) and "conditions" in bench:

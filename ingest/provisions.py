@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.vocab import vocabulary
 
-EXTRACTOR_VERSION = "7"
+EXTRACTOR_VERSION = "8"
 
 ProvisionKind = Literal[
     "per_head", "monthly", "per_year", "per_day", "one_off", "percentage", "uplift", "target", "unstated", "figure"
@@ -267,9 +267,13 @@ def _requirements_of_the_document(out: list[Any]) -> None:
     """Clauses under a heading like 三、申领要求 state conditions of the document's benefits: each money
     provision without conditions of its own gets them."""
     requirements: list[ProvisionCondition] = []
+    # A section's own 申报条件 line belongs to that section's provision (see _with_section): only a
+    # part of the document that states requirements and no amounts of its own speaks for all of it.
+    with_money = {tuple(c.heading_path[:-1]) for c in out if any(p.kind in _MONEY_KINDS for p in c.provisions)}
     for c in out:
-        if any(_REQUIREMENT_HEADING.search(h) for h in c.heading_path[:-1]) or (
-            c.heading_path and _REQUIREMENT_HEADING.search(c.heading_path[-1]) and c.kind == "clause"
+        own_section = tuple(c.heading_path[:-1])
+        if (any(_REQUIREMENT_HEADING.search(h) for h in c.heading_path[:-1]) and own_section not in with_money) or (
+            len(c.heading_path) == 1 and _REQUIREMENT_HEADING.search(c.heading_path[0]) and c.kind == "clause"
         ):
             body = re.sub(r"^[（(][一二三四五六七八九十\d]+[）)]\s*", "", c.text)
             requirements += [r for r in requirement_conditions(c.text, body) if r.concept and r.type == "threshold"]

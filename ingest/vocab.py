@@ -33,6 +33,8 @@ class Concept:
     negative_forms: tuple[str, ...] = ()
     negative_context: tuple[str, ...] = ()
     same_as: tuple[str, ...] = ()
+    # Says who counts rather than what they did (团队成员取得相应等级): see Condition.subject.
+    subject: bool = False
 
 
 @dataclass
@@ -101,6 +103,7 @@ def vocabulary() -> Vocabulary:
             tuple(str(f) for f in e.get("negative_forms", [])),
             tuple(str(f) for f in e.get("negative_context", [])),
             tuple(str(f) for f in e.get("same_as", [])),
+            bool(e.get("subject")),
         )
         for name, e in cp["concepts"].items()
     ]

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from app.answer import guards
+from app.answer.entitlements_text import continues_list
 from app.answer.offline import AnswerContext, Draft, as_dict
 from app.answer.schema import Answer, AnswerCitation
 from app.answer.sessions import RedisSessionStore, SessionStore, Turn
@@ -69,6 +70,7 @@ class _State:
     tool: ToolResult | None = None
     tool_intent: str | None = None
     draft: Draft | None = None
+    entitlements: dict[str, Any] | None = None
 
 
 class Assistant:
@@ -115,6 +117,8 @@ class Assistant:
         docs = self.retriever.documents()
         frame = read_question(question, places=place_names(docs), tokenizer=self.tokenizer)
         if history:
+            if continues_list(frame, history[-1].frame):
+                frame.follow_up = True  # 培训完成了: an answer to the list's questions, read with it
             frame = merge(frame, history[-1].frame)
         return frame
 
@@ -169,6 +173,8 @@ class Assistant:
     def _tools(self, state: _State) -> _State:
         frame, scope = state.frame, state.scope
         assert frame is not None and scope is not None
+        if self._entitlements(state):
+            return state
         if not state.results:
             return state
         allowed = set(scope.doc_ids) if scope.restricted else {d.id for d in self.retriever.documents()}
@@ -254,8 +260,46 @@ class Assistant:
             self.engine = RuleEngine(catalogue, self.engine.documents)
         return self.engine
 
+    def _entitlements(self, state: _State) -> bool:
+        """能享受哪些补贴 / 有什么政策: every provision of the asker's place they meet or may meet, as a list."""
+        from app.answer.entitlements_text import as_tool, names_one_benefit, render
+        from app.tools.entitlements import match
+        from app.tools.profile import profile_from_frame
+
+        frame, scope = state.frame, state.scope
+        if (
+            frame is None
+            or frame.intent != "entitlements"
+            or (scope is not None and scope.restricted and not scope.doc_ids)
+        ):
+            return False
+        in_scope = set(scope.doc_ids) if scope is not None and scope.restricted else None
+        rules = [r for r in self._rules().rules if in_scope is None or r.doc_id in in_scope]
+        if names_one_benefit(frame.text, rules):
+            return False  # 能享受什么生活补贴待遇: about one provision, answered as before
+        docs = self.retriever.documents()
+        profile = profile_from_frame(frame, context=state.standalone if frame.follow_up else "")
+        result = match(profile, self._rules().rules, self.engine_for(), docs)
+
+        def lookup(clause_id: str, doc_id: str) -> SearchResult | None:
+            clause, doc = self.retriever.clause(clause_id), self.retriever.document(doc_id)
+            return SearchResult(clause=clause, doc=doc, score=0.0) if clause is not None and doc is not None else None
+
+        state.draft = render(result, lookup)
+        state.tool, state.tool_intent, state.rule, state.plan, state.parts = (
+            as_tool(result),
+            "entitlements",
+            None,
+            None,
+            [],
+        )
+        state.entitlements = result.model_dump(mode="json")
+        return True
+
     def _answer(self, state: _State) -> _State:
         assert state.frame is not None and state.scope is not None
+        if state.draft is not None:
+            return state  # answered by an earlier step (the entitlements list)
         ctx = AnswerContext(
             question=state.question,
             standalone=state.standalone,
@@ -337,6 +381,7 @@ class Assistant:
             backend=self.backend.name,
             follow_up_questions=follow,
             frame=state.frame.model_dump(mode="json", exclude={"numbers"}),
+            entitlements=state.entitlements,
         )
 
 

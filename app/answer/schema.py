@@ -35,6 +35,10 @@ class Answer(BaseModel):
     frame: dict[str, Any] | None = Field(
         None, description="how the question was read (places, groups, spans, facts, claims)"
     )
+    entitlements: dict[str, Any] | None = Field(
+        None,
+        description="能享受哪些: every provision the asker meets or may meet (app.tools.entitlements.Entitlements)",
+    )
     comparison: list[dict[str, Any]] | None = Field(
         None,
         description="one row per place for a comparison: place, doc_id, clause_id, quote, figures, qualifier, payee, status",

@@ -22,7 +22,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from app.server import admin, api, errors
+from app.server import admin, api, entitlements, errors
 from app.server.guard import RequestGuard
 from app.server.jobs import JobRunner, JobStore
 from app.server.schemas import Readiness
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app.include_router(api.router)
     app.include_router(admin.router)
+    app.include_router(entitlements.router)
 
     @app.get("/healthz", summary="The process is alive")
     def healthz() -> dict[str, str]:

@@ -18,6 +18,7 @@ import gradio as gr
 
 from app import limits
 from app.answer.schema import Answer
+from app.server.ui_entitlements import entitlements_tab
 from app.services import Services
 from app.tools.result import ToolError, ToolResult
 from app.tools.rules import QUALIFIER_ZH, Rule
@@ -232,6 +233,8 @@ def build_ui(services: Services) -> gr.Blocks:
                         return f"<p>输入有误：{html.escape(str(exc))}</p>"
 
                 run.click(compute, [c for _, c in fields], out)
+
+        entitlements_tab(services, clause_html)
 
         with gr.Tab("文件") as docs_tab:
             doc_pick = gr.Dropdown(choices=list(document_choices(services)), label="文件", elem_id="doc-select")

@@ -248,6 +248,14 @@ def _condition_verdicts(
             )
             if said is not None:
                 verdict = _verdict(cond, said, doc_city, about)
+            if cond.subject and verdict == "met":
+                # 3个技师，其中2个是团队成员: who is not said to be a member is not known to count.
+                told_apart = any(q.concept == cond.subject for g in frame.groups for q in g.qualifiers)
+                mine = next((q for q in reversed(quals) if q.concept == cond.subject), None)
+                if mine is not None and mine.negated:
+                    verdict = "not_met"
+                elif mine is None and told_apart:
+                    verdict = "unknown"
             elif cond.concept == "年龄":
                 ages = [t.value for t in frame.numbers if t.role == "age"]
                 if ages:

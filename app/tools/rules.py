@@ -123,16 +123,22 @@ class Condition(BaseModel):
     min_rank: int | None = Field(None, description="enumeration by level: the lowest rank that meets it (市级及以上)")
     remedy: str = Field("", description="what would make it met, when the text says")
     concept: str = Field("", description="the vocabulary concept (社保, 合同, 户籍 …), derived from the words")
+    subject: str = Field("", description="who counts (团队成员), when the words name it beside the concept")
     place_bound: bool = Field(False, description="本市/我市: met only where the document applies")
     employer_bound: bool = Field(False, description="与该企业: met only with the employer in question")
 
     @model_validator(mode="after")
     def _derive(self) -> Condition:
         words = self.label + self.quote
+        found = vocabulary().concepts_in(self.label) or vocabulary().concepts_in(self.quote)
         if not self.concept:
-            found = vocabulary().concepts_in(self.label) or vocabulary().concepts_in(self.quote)
-            if found:
-                object.__setattr__(self, "concept", found[0][2].name)
+            main = [c for _, _, c, _ in found if not c.subject] or [c for _, _, c, _ in found]
+            if main:
+                object.__setattr__(self, "concept", main[0].name)
+        if not self.subject:
+            who = [c for _, _, c, _ in found if c.subject and c.name != self.concept]
+            if who:
+                object.__setattr__(self, "subject", who[0].name)
         if not self.place_bound and re.search(r"本市|我市|本地|本区|我区|本省|我省|在厦|来厦|在连|本州|我州", words):
             object.__setattr__(self, "place_bound", True)
         if not self.employer_bound and re.search(r"该企业|本企业|本单位|该单位", words):

@@ -57,6 +57,7 @@ ANSWER_KEYS = {
     "warnings",
     "frame",
     "comparison",
+    "entitlements",
     "session_id",
     "standalone_question",
     "backend",
