@@ -9,6 +9,7 @@ to the generation being served and is rebuilt when another one is published.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -22,6 +23,7 @@ from app.answer.offline import OfflineAnswerer
 from app.answer.sentences import SentenceScorer
 from app.answer.sessions import RedisSessionStore, SessionStore
 from app.embeddings import QueryEncoder, build_embedder, embedder_id
+from app.frame.schema import QuestionFrame
 from app.retrieval import HybridRetriever, IndexNotReady, SearchResult
 from app.settings import Settings
 from app.tools.engine import RuleEngine
@@ -99,7 +101,18 @@ class Serving:
             self._backend(),
             rules=lambda: self.rules,
             tokenizer=svc.tokenizer,
+            framer=self._framer(),
         )
+
+    def _framer(self) -> Callable[[QuestionFrame], QuestionFrame] | None:
+        """The model reads the question (tool calling) only when configured to, with a model."""
+        svc = self.services
+        if svc.settings.llm.frame != "tool" or (svc.llm is None and svc.settings.llm.backend == "offline"):
+            return None
+        from app.answer.llm import build_chat_model
+        from app.frame.llm import ModelFramer
+
+        return ModelFramer(svc.llm or build_chat_model(svc.settings.llm))
 
     def _backend(self) -> AnswerBackend:
         svc = self.services

@@ -82,6 +82,11 @@ class LLMSettings(BaseModel):
     model: str = Field("", description="model name, e.g. deepseek-chat, qwen2.5:7b-instruct")
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     timeout_seconds: float = Field(60.0, gt=0)
+    frame: Literal["offline", "tool"] = Field(
+        "offline",
+        description="who reads the question into its frame when backend=openai: offline (the deterministic reader) "
+        "or tool (the model calls read_question; every number and word it gives is checked against the text)",
+    )
 
 
 class SessionSettings(BaseModel):

@@ -85,6 +85,7 @@ class Assistant:
         k: int = 5,
         rules: Callable[[], Catalogue] | None = None,
         tokenizer: Tokenizer | None = None,
+        framer: Callable[[QuestionFrame], QuestionFrame] | None = None,
     ):
         self.retriever = retriever
         self.router = router
@@ -95,6 +96,8 @@ class Assistant:
         # The rules in force: curated overlaid on extracted, for the current index (refreshed by the caller).
         self._rules = rules or (lambda: engine.catalogue)
         self.tokenizer = tokenizer
+        # A model's reading of the question (app.frame.llm.ModelFramer), verified against the offline one.
+        self.framer = framer
 
     # ------------------------------------------------------------------ API
 
@@ -112,10 +115,13 @@ class Assistant:
         self.read("大连 3个技师能拿多少补贴")
         self._rules()
 
-    def read(self, question: str, history: list[Turn] | None = None) -> QuestionFrame:
-        """The frame of a question (with the conversation's frame for a follow-up)."""
+    def read(self, question: str, history: list[Turn] | None = None, *, model: bool = False) -> QuestionFrame:
+        """The frame of a question (with the conversation's frame for a follow-up); ``model``: let the
+        configured framer read it (tool calling), checked against the offline reading."""
         docs = self.retriever.documents()
         frame = read_question(question, places=place_names(docs), tokenizer=self.tokenizer)
+        if model and self.framer is not None:
+            frame = self.framer(frame)
         if history:
             if continues_list(frame, history[-1].frame):
                 frame.follow_up = True  # 培训完成了: an answer to the list's questions, read with it
@@ -137,7 +143,7 @@ class Assistant:
 
     def _read(self, state: _State) -> _State:
         state.history = self.sessions.history(state.session_id)
-        frame = self.read(state.question, state.history)
+        frame = self.read(state.question, state.history, model=True)
         state.frame = frame
         last = state.history[-1] if state.history else None
         if last is not None and frame.follow_up:
@@ -352,7 +358,7 @@ class Assistant:
                 eligibility = as_dict(tool)
             else:
                 calculation = as_dict(tool)
-        warnings = [to_traditional(w) if traditional else w for w in draft.warnings]
+        warnings = [to_traditional(w) if traditional else w for w in [*draft.warnings, *state.frame.notes]]
         follow = [to_traditional(f) if traditional else f for f in draft.follow_up]
         self.sessions.append(
             state.session_id,

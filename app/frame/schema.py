@@ -185,6 +185,9 @@ class QuestionFrame(BaseModel):
         default_factory=list, description="numbers another provision of the same question accounts for"
     )
     reader: Literal["offline", "model"] = "offline"
+    notes: list[str] = Field(
+        default_factory=list, description="what a model's reading gave that the text did not bear out, and was dropped"
+    )
 
     def place_names(self, role: str = "about") -> list[str]:
         return [p.name for p in self.places if p.role == role]
