@@ -29,8 +29,10 @@ gives the offline frame, with a note and a log line.
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -53,9 +55,9 @@ from app.prompts import load_prompt
 from ingest.vocab import vocabulary
 
 log = logging.getLogger(__name__)
+P = TypeVar("P", bound=BaseModel)
 
 TOOL_NAME = "read_question"
-_NEAR = 12  # characters between a count and its category words for them to be read as one phrase
 
 
 # ---------------------------------------------------------------------------------------------- the tool schema
@@ -67,15 +69,22 @@ class QualifierArg(BaseModel):
     negated: bool = Field(False, description="true when the words say it is not so (没/未/还没)")
     elsewhere: bool = Field(False, description="true when it holds elsewhere: 合同签在子公司, 社保在外地交")
     value: Decimal | None = Field(None, description="a number the words give, as written in the question (2个月 → 2)")
+    place: str = Field("", description="a place the words name for the concept: 在泉州交的社保 → 泉州")
 
 
 class GroupArg(BaseModel):
+    text: str = Field(
+        description="all the words of the question about this group, verbatim: 8个中职学徒 / 6个员工刚考下高级技师证 / 其他的"
+    )
     count: int | None = Field(None, description="how many, exactly as the question says; null when not said")
     label: str = Field(description="the category words of the question, verbatim: 中职学徒, 高级技师; '' for 其中3个")
     qualifiers: list[QualifierArg] = Field(default_factory=list)
     parent: int | None = Field(None, description="index (in this list) of the group this one is part of (其中3个)")
     complement: bool = Field(False, description="the rest of the parent: 其他的 / 剩下的")
     additive: bool = Field(False, description="added to an earlier count: 再加两个")
+    only: bool = Field(False, description="只有/仅 these: the rest of the parent did not do what is said of them")
+    part_of_several: bool = Field(False, description="其中N个 after several groups, not saying of which one")
+    applicant: bool = Field(False, description="the asker itself, not people counted: 我们一家企业, 公司500来人")
 
 
 class SpanArg(BaseModel):
@@ -98,6 +107,7 @@ class FactArg(BaseModel):
     negated: bool = False
     elsewhere: bool = False
     value: Decimal | None = Field(None, description="a number the words give (交了4个月社保 → 4)")
+    place: str = Field("", description="a place the words name for the concept: 户籍在成都 → 成都")
     asked: bool = Field(False, description="asked about rather than stated: 要不要交社保")
 
 
@@ -189,18 +199,37 @@ class _Verifier:
         out.intent = self.call.intent
         out.asks_total = self.call.asks_total
         out.places = self._places()
-        out.groups = self._groups()
-        out.spans = self._spans()
-        out.money = self._money()
-        out.claims = self._claims()
-        out.facts = self._facts()
+        # Each part is the model's only when all of it is borne out by the text; otherwise that part is
+        # the offline reader's (a dropped group would leave its count to be read as something else).
+        out.groups = self._part("人群", self._groups, self.off.groups)
+        out.spans = self._part("时间", self._spans, self.off.spans)
+        out.money = self._part("金额", self._money, self.off.money)
+        claims = self._part("说法", self._claims, self.off.claims)
+        out.claims = claims
         # A rate the model read as a claim is not also a rate of the user's.
-        claimed = {c.number for c in out.claims}
+        claimed = {c.number for c in claims}
         out.rates = [t for t in self.off.rates if self._index(t) not in claimed]
+        out.facts = self._part("情况", self._facts, self.off.facts)
+        numbers = [x.number for part in (out.groups, out.spans, out.money, out.claims) for x in part]
+        numbers += [self._index(t) for t in out.rates]
+        placed = [n for n in numbers if n is not None]
+        if len(placed) != len(set(placed)):  # a mix of the two readings placed one number twice
+            self.notes.append("模型的读法与离线读法不一致，已按离线读法。")
+            out = self.off.model_copy(deep=True)
         out.notes = [*self.off.notes, *self.notes]
         for n in self.notes:
             log.info("model reading: %s", n)
         return out
+
+    def _part(self, name: str, read: Callable[[], list[P]], offline: list[P]) -> list[P]:
+        before = len(self.notes)
+        used = set(self.used)
+        mine = read()
+        if len(self.notes) == before:
+            return mine
+        self.notes.append(f"（{name}按离线读法）")
+        self.used = used | {n for x in offline if (n := getattr(x, "number", None)) is not None}
+        return [x.model_copy(deep=True) for x in offline]
 
     # -- helpers
 
@@ -258,57 +287,38 @@ class _Verifier:
     def _groups(self) -> list[Group]:
         kept: dict[int, int] = {}  # the model's index → index in the frame
         out: list[Group] = []
-        concepts = {c.name for c in vocabulary().concepts}
+        taken: set[int] = set()  # where a group's words start: two groups are never the same words
         for k, arg in enumerate(self.call.groups):
-            shown = f"{arg.label or '（未写类别）'}{arg.count if arg.count is not None else ''}"
+            shown = arg.text or f"{arg.label}{arg.count if arg.count is not None else ''}"
             if arg.parent is not None and arg.parent not in kept:
                 self.notes.append(f"模型读出的“{shown}”所属的一组未能核对，已忽略。")
                 continue
-            label_at = self._find(arg.label) if arg.label else None
-            if arg.label and label_at is None:
+            if arg.label and self._find(arg.label) is None:
                 self.notes.append(f"模型读出的类别“{arg.label}”不是问题里的字，已忽略这一组。")
                 continue
-            number = None
-            if arg.count is not None:
-                number = self._token(Decimal(arg.count), ("count", "other"), label_at)
-                if number is None:
-                    self.notes.append(f"模型读出的人数{arg.count}（{arg.label}）在问题中找不到，已忽略这一组。")
-                    continue
-            quals, bad = [], ""
-            for q in arg.qualifiers:
-                at = self._find(q.text)
-                ok, value = self._value(q.value, at)
-                if at is None or not ok or (q.concept and q.concept not in concepts):
-                    bad = q.text
-                    break
-                quals.append(
-                    Qualifier(
-                        text=normalise(q.text),
-                        concept=q.concept,
-                        negated=q.negated,
-                        elsewhere=q.elsewhere,
-                        value=value,
-                        span=at,
-                    )
-                )
-            if bad:
-                self.notes.append(f"模型读出的“{bad}”（{shown}）无法在问题中核对，已忽略这一组。")
-                continue
-            span = self._group_span(number, label_at)
+            span, number = self._group_words(arg, taken)
             if span is None:
-                self.notes.append(f"模型读出的一组（{shown}）在问题中找不到，已忽略。")
+                what = f"人数{arg.count}" if arg.count is not None else "这些字"
+                self.notes.append(f"模型读出的“{shown}”（{what}）在问题中找不到，已忽略这一组。")
+                continue
+            quals = self._qualifiers(arg, span)
+            if quals is None:
+                self.notes.append(f"模型读出的“{shown}”的情况无法在问题中核对，已忽略这一组。")
                 continue
             if number is not None:
                 self.used.add(number)
+            taken.add(span.start)
             kept[k] = len(out)
             out.append(
                 Group(
                     count=arg.count,
                     label=normalise(arg.label),
-                    text=" ".join([self.text[span.start : span.end], *(q.text for q in quals)]),
+                    text=normalise(arg.text),
                     parent=kept[arg.parent] if arg.parent is not None else None,
                     complement=arg.complement and arg.parent is not None,
+                    part_of_several=arg.part_of_several and arg.parent is None,
                     additive=arg.additive,
+                    only=arg.only and arg.parent is not None,
                     qualifiers=quals,
                     number=number,
                     span=span,
@@ -316,46 +326,131 @@ class _Verifier:
             )
         return out
 
-    def _group_span(self, number: int | None, label_at: Span | None) -> Span | None:
-        tok = self.off.numbers[number].span if number is not None else None
-        if tok is None:
-            return label_at
-        if label_at is None or min(abs(label_at.start - tok.end), abs(tok.start - label_at.end)) > _NEAR:
-            return tok
-        return Span(start=min(tok.start, label_at.start), end=max(tok.end, label_at.end))
+    def _group_words(self, arg: GroupArg, taken: set[int]) -> tuple[Span | None, int | None]:
+        """Where the group is (its count and category words inside the words about it), and its count's
+        number token, which must be inside those words."""
+        label = normalise(arg.label)
+        for at in self._occurrences(arg.text or arg.label):
+            inside = [
+                i
+                for i, t in enumerate(self.off.numbers)
+                if i not in self.used
+                and t.role in ("count", "other")
+                and at.start <= t.span.start < t.span.end <= at.end
+            ]
+            if arg.count is not None:
+                number = next((i for i in inside if self.off.numbers[i].value == Decimal(arg.count)), None)
+                if number is None or self.off.numbers[number].approximate:
+                    continue
+            else:
+                # 800多号人, 几个: a number said about the group that is not a count, placed with it.
+                number = next((i for i in inside if self.off.numbers[i].approximate), None)
+            # Where the offline reader saw a group of the same count in these words, its span is the
+            # group's (it knows where 其他的 ends); otherwise the count and the category words inside them.
+            anchor = next(
+                (
+                    g.span
+                    for g in self.off.groups
+                    if g.count == arg.count
+                    and at.start <= g.span.start
+                    and g.span.end <= at.end
+                    and g.span.start not in taken
+                    and (number is None or g.number == number)
+                ),
+                None,
+            )
+            inner = self.text.find(label, at.start, at.end) if label else -1
+            parts = [self.off.numbers[number].span] if number is not None else []
+            if inner >= 0:
+                parts.append(Span(start=inner, end=inner + len(label)))
+            span = anchor or (Span(start=min(p.start for p in parts), end=max(p.end for p in parts)) if parts else at)
+            if span.start not in taken:
+                return span, number
+        return None, None
+
+    def _qualifiers(self, arg: GroupArg, span: Span) -> list[Qualifier] | None:
+        """The words said of a group, each found in the question, its concept known and its
+        polarity the offline reader's where both read the same words; None when one fails."""
+        concepts = {c.name for c in vocabulary().concepts}
+        out = []
+        if arg.applicant:
+            out.append(Qualifier(text=normalise(arg.text), concept="self", span=Span(start=span.start, end=span.start)))
+        for q in arg.qualifiers:
+            spans = sorted(self._occurrences(q.text), key=lambda o: abs(o.start - span.start))
+            words = spans[0] if spans else None
+            ok, value = self._value(q.value, words)
+            at = self._concept_span(words, q.concept) if words is not None else None
+            place = self._place(q.place)
+            if at is None or not ok or (q.concept and q.concept not in concepts) or place is None:
+                return None
+            if self._polarity_differs(q.concept, q.negated, at):
+                return None
+            out.append(
+                Qualifier(
+                    text=normalise(q.text),
+                    concept=q.concept,
+                    negated=q.negated,
+                    elsewhere=q.elsewhere,
+                    value=value,
+                    place=place,
+                    span=at,
+                )
+            )
+        return out
+
+    def _concept_span(self, at: Span, concept: str) -> Span:
+        """The concept's own word inside the words said (合同 in 都签了合同), as the offline reader keeps it."""
+        for s, e, c, _ in vocabulary().concepts_in(self.text[at.start : at.end]):
+            if c.name == concept:
+                return Span(start=at.start + s, end=at.start + e)
+        return at
+
+    def _place(self, name: str) -> str | None:
+        """A place named in a fact: '' when none, its canonical name when the offline reader found it."""
+        if not name.strip():
+            return ""
+        name = normalise(name.strip())
+        return next((p.name for p in self.off.places if name in (p.name, p.text)), None)
+
+    def _polarity_differs(self, concept: str, negated: bool, at: Span) -> bool:
+        """没通过 read as 通过 (or the reverse): the offline reader saw the same concept in the same
+        words with the other polarity. Such a reading never reaches a total."""
+        said = [(q.concept, q.negated, q.span) for g in self.off.groups for q in g.qualifiers] + [
+            (f.concept, f.negated, f.span) for f in self.off.facts
+        ]
+        return any(c == concept and n != negated and sp.start < at.end and at.start < sp.end for c, n, sp in said if c)
+
+    def _occurrences(self, words: str) -> list[Span]:
+        words = normalise(words.strip())
+        if not words:
+            return []
+        return [Span(start=m.start(), end=m.end()) for m in re.finditer(re.escape(words), self.text)]
 
     def _spans(self) -> list[TimeSpan]:
         out = []
         for arg in self.call.spans:
-            at = self._find(arg.text)
-            if at is None:
-                self.notes.append(f"模型读出的时间“{arg.text}”不是问题里的字，已忽略。")
+            found = self._span(arg)
+            if found is None:
+                self.notes.append(f"模型读出的时间“{arg.text}”（{_fmt(arg.months)}个月）与问题中的字不符，已忽略。")
                 continue
-            offline = next(
-                (
-                    s
-                    for s in self.off.spans
-                    if s.span.start < at.end
-                    and at.start < s.span.end
-                    and s.months == arg.months
-                    and (s.number is None or s.number not in self.used)
-                ),
-                None,
-            )
-            if offline is not None:
-                out.append(offline.model_copy(update={"kind": arg.kind}))
-                if offline.number is not None:
-                    self.used.add(offline.number)
-                continue
-            i = self._token(arg.months, ("span",), at)
-            if i is None or not (at.start <= self.off.numbers[i].span.start < at.end):
-                self.notes.append(f"模型读出的“{arg.text}”={_fmt(arg.months)}个月与问题中的数字不符，已忽略。")
-                continue
-            t = self.off.numbers[i]
-            self.used.add(i)
-            days = t.value * 30 if t.unit == "天" else None
-            out.append(TimeSpan(months=t.value, days=days, text=t.text, kind=arg.kind, number=i, span=t.span))
+            if found.number is not None:
+                self.used.add(found.number)
+            out.append(found)
         return out
+
+    def _span(self, arg: SpanArg) -> TimeSpan | None:
+        """The offline span (每月, 3年) in the model's words with the same months, or a span token there."""
+        for at in self._occurrences(arg.text):
+            for s in self.off.spans:
+                if s.span.start < at.end and at.start < s.span.end and s.months == arg.months:
+                    if s.number is None or s.number not in self.used:
+                        return s.model_copy(update={"kind": arg.kind})
+            for i, t in enumerate(self.off.numbers):
+                inside = at.start <= t.span.start and t.span.end <= at.end
+                if inside and i not in self.used and t.role == "span" and t.value == arg.months:
+                    days = t.value * 30 if t.unit == "天" else None
+                    return TimeSpan(months=t.value, days=days, text=t.text, kind=arg.kind, number=i, span=t.span)
+        return None
 
     def _money(self) -> list[Money]:
         out = []
@@ -390,7 +485,8 @@ class _Verifier:
         for arg in self.call.facts:
             at = self._find(arg.text)
             ok, value = self._value(arg.value, at)
-            if at is None or not ok or arg.concept not in concepts:
+            place = self._place(arg.place)
+            if at is None or not ok or arg.concept not in concepts or place is None:
                 self.notes.append(f"模型读出的情况“{arg.text}”无法在问题中核对，已忽略。")
                 continue
             out.append(
@@ -400,6 +496,7 @@ class _Verifier:
                     negated=arg.negated,
                     elsewhere=arg.elsewhere,
                     value=value,
+                    place=place,
                     asked=arg.asked,
                     span=at,
                 )
