@@ -132,137 +132,194 @@ def _rule_label(rule: Rule) -> str:
     return f"{rule.city} · {rule.title}（{rule.id}）"
 
 
+def calculation_prefill(ans: Answer, rule_ids: set[str]) -> dict[str, Any] | None:
+    """What the calculator tab is opened with from a calculation answer: its rule, the inputs the
+    accounting placed, and the 按您说的 line. None when the answer computed nothing the tab knows."""
+    calc = ans.calculation
+    if not calc or calc.get("rule_id") not in rule_ids or not calc.get("inputs"):
+        return None
+    return {"rule_id": calc["rule_id"], "inputs": dict(calc["inputs"]), "reading": calc.get("reading") or ""}
+
+
+INPUT_LABELS = {"months": "月数", "years": "年数", "people": "人数", "elapsed_months": "已领取月数"}
+
+
 def build_ui(services: Services) -> gr.Blocks:
     rules = services.catalogue.rules
     by_label = {_rule_label(r): r for r in rules}
+    label_of = {r.id: label for label, r in by_label.items()}
 
     with gr.Blocks(title="技能人才政策助手") as ui:
         gr.Markdown(
             "## 技能人才政策助手 · Skilled-talent policy assistant\n"
             "每个回答都引用文件原文；金额由计算器精确计算；文件没写的会直说，并指出负责部门；征求意见稿会标明。"
         )
-        with gr.Tab("问答"):
-            session = gr.State(None)
-            cites = gr.State([])
-            chat = gr.Chatbot(label="对话", elem_id="chat", height=420, render_markdown=False, sanitize_html=True)
-            with gr.Row():
-                question = gr.Textbox(label="问题", placeholder="例如：大连 带徒补贴 标准", elem_id="question", scale=5)
-                send = gr.Button("提问", variant="primary", elem_id="ask-button", scale=1)
-            gr.Examples(EXAMPLES, inputs=[question], label="示例（企业、市民、台湾居民、12345热线）")
-            citation = gr.Radio(label="引用（点击查看条款原文）", choices=[], elem_id="citations")
-            clause_view = gr.HTML(elem_id="clause-view")
+        with gr.Tabs() as tabs:
+            with gr.Tab("问答", id="ask"):
+                session = gr.State(None)
+                last_calc = gr.State(None)
+                cites = gr.State([])
+                chat = gr.Chatbot(label="对话", elem_id="chat", height=420, render_markdown=False, sanitize_html=True)
+                with gr.Row():
+                    question = gr.Textbox(
+                        label="问题", placeholder="例如：大连 带徒补贴 标准", elem_id="question", scale=5
+                    )
+                    send = gr.Button("提问", variant="primary", elem_id="ask-button", scale=1)
+                gr.Examples(EXAMPLES, inputs=[question], label="示例（企业、市民、台湾居民、12345热线）")
+                edit = gr.Button("在计算器中修改", elem_id="edit-in-calculator", visible=False, size="sm")
+                citation = gr.Radio(label="引用（点击查看条款原文）", choices=[], elem_id="citations")
+                clause_view = gr.HTML(elem_id="clause-view")
 
-            def ask(q: str, history: list[dict[str, Any]] | None, sid: str | None) -> tuple[Any, ...]:
-                history = list(history or [])
-                if not q or not q.strip():
-                    return history, sid, [], gr.update(choices=[], value=None), "", ""
-                try:
-                    text = q.strip()[: services.settings.server.max_question_chars]
-                    limits.check_question(text)
-                    ans = services.assistant.ask(text, session_id=sid)
-                except Exception as exc:  # noqa: BLE001 - shown to the user, never a trace
+                def ask(q: str, history: list[dict[str, Any]] | None, sid: str | None) -> tuple[Any, ...]:
+                    history = list(history or [])
+                    hidden = (None, gr.update(visible=False))
+                    if not q or not q.strip():
+                        return history, sid, [], gr.update(choices=[], value=None), "", "", *hidden
+                    try:
+                        text = q.strip()[: services.settings.server.max_question_chars]
+                        limits.check_question(text)
+                        ans = services.assistant.ask(text, session_id=sid)
+                    except Exception as exc:  # noqa: BLE001 - shown to the user, never a trace
+                        history += [
+                            {"role": "user", "content": as_text(q)},
+                            {"role": "assistant", "content": as_text(f"出错了：{exc}")},
+                        ]
+                        return history, sid, [], gr.update(choices=[], value=None), "", "", *hidden
                     history += [
                         {"role": "user", "content": as_text(q)},
-                        {"role": "assistant", "content": as_text(f"出错了：{exc}")},
+                        {"role": "assistant", "content": as_text(_reply(ans))},
                     ]
-                    return history, sid, [], gr.update(choices=[], value=None), "", ""
-                history += [
-                    {"role": "user", "content": as_text(q)},
-                    {"role": "assistant", "content": as_text(_reply(ans))},
-                ]
-                items = [(f"[{c.n}] {c.clause_id}", c.clause_id, c.quote) for c in ans.citations]
-                labels = [i[0] for i in items]
-                first = clause_html(services, items[0][1], items[0][2]) if items else ""
-                return history, ans.session_id, items, gr.update(choices=labels, value=None), first, ""
-
-            def show(label: str | None, items: list[tuple[str, str, str]]) -> str:
-                for lab, clause_id, quote in items or []:
-                    if lab == label:
-                        return clause_html(services, clause_id, quote)
-                return ""
-
-            outputs = [chat, session, cites, citation, clause_view, question]
-            send.click(ask, [question, chat, session], outputs)
-            question.submit(ask, [question, chat, session], outputs)
-            citation.change(show, [citation, cites], clause_view)
-
-        with gr.Tab("计算器"):
-            gr.Markdown("选择一项政策，填写情况，程序按文件标准精确计算并检查条件。")
-            rule_pick = gr.Dropdown(choices=list(by_label), label="政策规则", elem_id="rule-select")
-
-            @gr.render(inputs=rule_pick)
-            def form(label: str | None) -> None:
-                rule = by_label.get(label or "")
-                if rule is None:
-                    return
-                fields: list[tuple[str, gr.components.Component]] = []
-                for a in rule.amounts:
-                    fields.append(
-                        (a.category, gr.Number(label=f"{a.label or a.category} 人数/个数", precision=0, minimum=0))
+                    items = [(f"[{c.n}] {c.clause_id}", c.clause_id, c.quote) for c in ans.citations]
+                    labels = [i[0] for i in items]
+                    first = clause_html(services, items[0][1], items[0][2]) if items else ""
+                    prefill = calculation_prefill(ans, set(label_of))
+                    return (
+                        history,
+                        ans.session_id,
+                        items,
+                        gr.update(choices=labels, value=None),
+                        first,
+                        "",
+                        prefill,
+                        gr.update(visible=prefill is not None),
                     )
-                for c in rule.conditions:
-                    if c.type == "boolean":
-                        comp: gr.components.Component = gr.Radio(["是", "否", "不确定"], value="不确定", label=c.label)
-                    elif c.type == "threshold":
-                        comp = gr.Number(label=f"{c.label}（{c.unit}）")
-                    else:
-                        comp = gr.Dropdown(c.options, label=c.label)
-                    fields.append((c.id, comp))
-                for name in services.engine.input_names(rule):
-                    if name in ("months", "people", "elapsed_months", "base"):
-                        label_zh = {
-                            "months": "月数",
-                            "people": "人数",
-                            "elapsed_months": "已领取月数",
-                            "base": rule.base_label or "基数",
-                        }[name]
-                        fields.append((name, gr.Number(label=label_zh)))
-                    elif name == "category":
-                        fields.append(
-                            (name, gr.Dropdown(list(rule.lookup) or [a.category for a in rule.amounts], label="类别"))
-                        )
-                run = gr.Button("计算 / 检查", variant="primary", elem_id="calc-button")
-                out = gr.HTML(elem_id="calc-output")
-                names = [n for n, _ in fields]
 
-                def compute(*values: Any) -> str:
-                    inputs = {n: v for n, v in zip(names, values, strict=True) if v not in (None, "", "不确定")}
-                    try:
-                        return tool_html(services.engine.run(rule.id, inputs))
-                    except ToolError as exc:
-                        return f"<p>输入有误：{html.escape(str(exc))}</p>"
-
-                run.click(compute, [c for _, c in fields], out)
-
-        entitlements_tab(services, clause_html)
-
-        with gr.Tab("文件") as docs_tab:
-            doc_pick = gr.Dropdown(choices=list(document_choices(services)), label="文件", elem_id="doc-select")
-            doc_view = gr.HTML(elem_id="doc-view")
-
-            def read(label: str | None) -> str:
-                doc_id = document_choices(services).get(label or "")
-                if not doc_id:
+                def show(label: str | None, items: list[tuple[str, str, str]]) -> str:
+                    for lab, clause_id, quote in items or []:
+                        if lab == label:
+                            return clause_html(services, clause_id, quote)
                     return ""
-                store = services.store
-                stored = store.document(doc_id)
-                meta = stored.meta if stored else None
-                head = (
-                    f"<h3>《{html.escape(meta.title)}》 {_badge(meta.status)}</h3><p>{html.escape(meta.caution())}</p>"
-                    if meta
-                    else ""
-                )
-                rows = "".join(
-                    f"<h4>{html.escape(' > '.join(c.heading_path))} <code>{html.escape(c.clause_id)}</code></h4>"
-                    f'<div class="clause-text">{html.escape(c.text)}</div>'
-                    for c in store.clauses(doc_id)
-                )
-                return head + rows
 
-            def refresh() -> Any:
-                return gr.update(choices=list(document_choices(services)))
+                outputs = [chat, session, cites, citation, clause_view, question, last_calc, edit]
+                send.click(ask, [question, chat, session], outputs)
+                question.submit(ask, [question, chat, session], outputs)
+                citation.change(show, [citation, cites], clause_view)
 
-            doc_pick.change(read, doc_pick, doc_view)
-            docs_tab.select(refresh, None, doc_pick)
-            ui.load(refresh, None, doc_pick)
+            with gr.Tab("计算器", id="calc"):
+                gr.Markdown("选择一项政策，填写情况，程序按文件标准精确计算并检查条件。")
+                rule_pick = gr.Dropdown(choices=list(by_label), label="政策规则", elem_id="rule-select")
+                prefill_state = gr.State(None)
+
+                @gr.render(inputs=[rule_pick, prefill_state])
+                def form(label: str | None, prefill: dict[str, Any] | None) -> None:
+                    rule = by_label.get(label or "")
+                    if rule is None:
+                        return
+                    # Opened from an answer (在计算器中修改): its inputs fill the form, to change one and recompute.
+                    given = prefill["inputs"] if prefill and prefill.get("rule_id") == rule.id else {}
+                    if given:
+                        gr.HTML(
+                            f'<p id="calc-prefill">来自问答，按您说的：{html.escape(prefill.get("reading") or "")}</p>'
+                            if prefill and prefill.get("reading")
+                            else '<p id="calc-prefill">来自问答的输入</p>'
+                        )
+                    fields: list[tuple[str, gr.components.Component]] = []
+                    for a in rule.amounts:
+                        fields.append(
+                            (
+                                a.category,
+                                gr.Number(
+                                    label=f"{a.label or a.category} 人数/个数",
+                                    precision=0,
+                                    minimum=0,
+                                    value=given.get(a.category),
+                                ),
+                            )
+                        )
+                    for c in rule.conditions:
+                        if c.type == "boolean":
+                            said = given.get(c.id)
+                            value = {True: "是", False: "否"}.get(said, said) if said is not None else "不确定"
+                            comp: gr.components.Component = gr.Radio(["是", "否", "不确定"], value=value, label=c.label)
+                        elif c.type == "threshold":
+                            comp = gr.Number(label=f"{c.label}（{c.unit}）", value=given.get(c.id))
+                        else:
+                            comp = gr.Dropdown(c.options, label=c.label, value=given.get(c.id))
+                        fields.append((c.id, comp))
+                    for name in services.engine.input_names(rule):
+                        if name in (*INPUT_LABELS, "base"):
+                            label_zh = INPUT_LABELS.get(name) or rule.base_label or "基数"
+                            fields.append((name, gr.Number(label=label_zh, value=given.get(name))))
+                        elif name == "category":
+                            fields.append(
+                                (
+                                    name,
+                                    gr.Dropdown(
+                                        list(rule.lookup) or [a.category for a in rule.amounts],
+                                        label="类别",
+                                        value=given.get(name),
+                                    ),
+                                )
+                            )
+                    run = gr.Button("计算 / 检查", variant="primary", elem_id="calc-button")
+                    out = gr.HTML(elem_id="calc-output")
+                    names = [n for n, _ in fields]
+
+                    def compute(*values: Any) -> str:
+                        inputs = {n: v for n, v in zip(names, values, strict=True) if v not in (None, "", "不确定")}
+                        try:
+                            return tool_html(services.engine.run(rule.id, inputs))
+                        except ToolError as exc:
+                            return f"<p>输入有误：{html.escape(str(exc))}</p>"
+
+                    run.click(compute, [c for _, c in fields], out)
+
+            def to_calculator(prefill: dict[str, Any] | None) -> tuple[Any, ...]:
+                if not prefill:
+                    return gr.Tabs(), gr.update(), None
+                return gr.Tabs(selected="calc"), gr.update(value=label_of[prefill["rule_id"]]), prefill
+
+            edit.click(to_calculator, last_calc, [tabs, rule_pick, prefill_state])
+
+            entitlements_tab(services, clause_html)
+
+            with gr.Tab("文件") as docs_tab:
+                doc_pick = gr.Dropdown(choices=list(document_choices(services)), label="文件", elem_id="doc-select")
+                doc_view = gr.HTML(elem_id="doc-view")
+
+                def read(label: str | None) -> str:
+                    doc_id = document_choices(services).get(label or "")
+                    if not doc_id:
+                        return ""
+                    store = services.store
+                    stored = store.document(doc_id)
+                    meta = stored.meta if stored else None
+                    head = (
+                        f"<h3>《{html.escape(meta.title)}》 {_badge(meta.status)}</h3><p>{html.escape(meta.caution())}</p>"
+                        if meta
+                        else ""
+                    )
+                    rows = "".join(
+                        f"<h4>{html.escape(' > '.join(c.heading_path))} <code>{html.escape(c.clause_id)}</code></h4>"
+                        f'<div class="clause-text">{html.escape(c.text)}</div>'
+                        for c in store.clauses(doc_id)
+                    )
+                    return head + rows
+
+                def refresh() -> Any:
+                    return gr.update(choices=list(document_choices(services)))
+
+                doc_pick.change(read, doc_pick, doc_view)
+                docs_tab.select(refresh, None, doc_pick)
+                ui.load(refresh, None, doc_pick)
     return ui

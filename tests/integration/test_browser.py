@@ -8,6 +8,7 @@ citations, a citation opens its clause, and the calculator computes.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import threading
@@ -133,6 +134,36 @@ def test_calculator_tab(page: object) -> None:
     page.click("#calc-button")
     expect(page.locator("#calc-result")).to_contain_text("7500")
     page.screenshot(path=str(ARTIFACTS / "4-calculator.png"), full_page=True)
+
+
+def test_a_calculation_answer_opens_in_the_calculator_with_its_inputs(page: object, ui_url: str) -> None:
+    """The answer's reading (按您说的) and the button 在计算器中修改: the calculator tab opens with the
+    answer's rule and inputs; one value changed, it recomputes."""
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.goto(ui_url)
+    page.wait_for_selector("#question textarea")
+    page.fill(
+        "#question textarea",
+        "我们厂在厦门，3个中职2个高职学徒，培训考核都过了，签了合同交了两个月社保，企业一共能拿多少",
+    )
+    page.click("#ask-button")
+    expect(page.locator("#chat")).to_contain_text("按您说的")
+    expect(page.locator("#chat")).to_contain_text("17000")
+    button = page.locator("#edit-in-calculator")
+    expect(button).to_be_visible()
+    button.click()
+    expect(page.locator("#rule-select input")).to_have_value(re.compile("xiamen.student-apprenticeship"))
+    expect(page.locator("#calc-prefill")).to_contain_text("按您说的")
+    expect(page.get_by_label("中职（中级工） 人数/个数")).to_have_value("3")
+    expect(page.get_by_label("高职（高级工） 人数/个数")).to_have_value("2")
+    expect(page.get_by_label("按规定缴纳我市社会保险费1个月以上（个月）")).to_have_value("2")
+    page.get_by_label("高职（高级工） 人数/个数").fill("4")
+    page.click("#calc-button")
+    expect(page.locator("#calc-result")).to_contain_text("25000")  # 3×3000 + 4×4000
+    page.screenshot(path=str(ARTIFACTS / "7-reading-calculator.png"), full_page=True)
+    shutil.copy(ARTIFACTS / "7-reading-calculator.png", REPO_ROOT / "docs" / "screenshots" / "7-reading-calculator.png")
 
 
 class _Counting(BaseHTTPRequestHandler):
