@@ -15,8 +15,9 @@ value it gives is checked against the offline reading of the same text
 * category words, qualifier words and fact words must be words of the
   question (that is where their span comes from); a concept must be one of
   the vocabulary's;
-* a place must be one the offline reader found (gazetteer and manifest); the
-  model may only say what role it plays (asked about / a fact of the user's).
+* a place must be one the offline reader found (gazetteer and manifest); its
+  role (asked about / a fact of the user's) stays the offline reader's, a
+  different one is noted.
 
 What fails is dropped and written in ``frame.notes``; a group that cannot be
 verified is dropped whole (with its subgroups), so its number stays unplaced
@@ -271,17 +272,17 @@ class _Verifier:
     # -- the parts
 
     def _places(self) -> list[PlaceMention]:
+        """The offline reader's places. A place the model names must be one of them; a role it gives
+        that differs (asked about / a fact of the user's) is noted, not used: the role decides which
+        documents answer, and neither reading can be checked against the text."""
         out = [p.model_copy() for p in self.off.places]
         for arg in self.call.places:
             name = normalise(arg.name)
             hit = next((p for p in out if name in (p.name, p.text)), None)
             if hit is None:
                 self.notes.append(f"模型给出的地名“{arg.name}”不在问题中或不认识，已忽略。")
-                continue
-            if arg.role != hit.role:
-                out[out.index(hit)] = hit.model_copy(update={"role": arg.role})
-        if out and not any(p.role == "about" for p in out):
-            out[0] = out[0].model_copy(update={"role": "about"})
+            elif arg.role != hit.role:
+                self.notes.append(f"模型对“{hit.text}”的读法（{arg.role}）与离线读法不同，按离线读法。")
         return out
 
     def _groups(self) -> list[Group]:

@@ -243,6 +243,7 @@ def build_ui(services: Services) -> gr.Blocks:
                                     precision=0,
                                     minimum=0,
                                     value=given.get(a.category),
+                                    interactive=True,
                                 ),
                             )
                         )
@@ -250,16 +251,18 @@ def build_ui(services: Services) -> gr.Blocks:
                         if c.type == "boolean":
                             said = given.get(c.id)
                             value = {True: "是", False: "否"}.get(said, said) if said is not None else "不确定"
-                            comp: gr.components.Component = gr.Radio(["是", "否", "不确定"], value=value, label=c.label)
+                            comp: gr.components.Component = gr.Radio(
+                                ["是", "否", "不确定"], value=value, label=c.label, interactive=True
+                            )
                         elif c.type == "threshold":
-                            comp = gr.Number(label=f"{c.label}（{c.unit}）", value=given.get(c.id))
+                            comp = gr.Number(label=f"{c.label}（{c.unit}）", value=given.get(c.id), interactive=True)
                         else:
-                            comp = gr.Dropdown(c.options, label=c.label, value=given.get(c.id))
+                            comp = gr.Dropdown(c.options, label=c.label, value=given.get(c.id), interactive=True)
                         fields.append((c.id, comp))
                     for name in services.engine.input_names(rule):
                         if name in (*INPUT_LABELS, "base"):
                             label_zh = INPUT_LABELS.get(name) or rule.base_label or "基数"
-                            fields.append((name, gr.Number(label=label_zh, value=given.get(name))))
+                            fields.append((name, gr.Number(label=label_zh, value=given.get(name), interactive=True)))
                         elif name == "category":
                             fields.append(
                                 (
@@ -268,6 +271,7 @@ def build_ui(services: Services) -> gr.Blocks:
                                         list(rule.lookup) or [a.category for a in rule.amounts],
                                         label="类别",
                                         value=given.get(name),
+                                        interactive=True,
                                     ),
                                 )
                             )

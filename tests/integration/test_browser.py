@@ -163,7 +163,6 @@ def test_a_calculation_answer_opens_in_the_calculator_with_its_inputs(page: obje
     page.click("#calc-button")
     expect(page.locator("#calc-result")).to_contain_text("25000")  # 3×3000 + 4×4000
     page.screenshot(path=str(ARTIFACTS / "7-reading-calculator.png"), full_page=True)
-    shutil.copy(ARTIFACTS / "7-reading-calculator.png", REPO_ROOT / "docs" / "screenshots" / "7-reading-calculator.png")
 
 
 class _Counting(BaseHTTPRequestHandler):

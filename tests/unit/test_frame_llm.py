@@ -263,6 +263,14 @@ def test_a_place_not_in_the_question_is_dropped_and_the_named_one_kept() -> None
     assert f.place_names() == ["大连"] and any("南通" in n for n in f.notes)
 
 
+def test_a_place_role_the_model_reads_otherwise_is_noted_not_used() -> None:
+    question = "厦门，6个中职学徒都签了合同，其中2个的社保在泉州交，另外4个在厦门交了两个月，能拿多少"
+    args = transcribe(offline(question))
+    args["places"] = [{"name": "厦门", "role": "fact"}, {"name": "泉州", "role": "about"}]
+    f = framed(question, args)
+    assert f.places == offline(question).places and len(f.notes) == 2
+
+
 def test_a_category_not_in_the_question_is_dropped() -> None:
     question = "大连，3个技师能拿多少培训补贴"
     args = transcribe(offline(question))
