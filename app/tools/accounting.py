@@ -575,6 +575,8 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
         r = readings[k]
         if r.count is None or r.category is not None or single:
             continue
+        if vocabulary().levels_in(groups[k].label or ""):
+            continue  # 2家区级培训基地: a group of its own level (one the rule may not list), not a total
         following = [j for j in tops_all[i + 1 :] if readings[j].category is not None and readings[j].count is not None]
         if following and sum(readings[j].count or 0 for j in following) == r.count:
             totals.add(k)
@@ -621,7 +623,7 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
     tops = [k for k, g in enumerate(groups) if g.parent is None and readings[k].status == "input"]
     for i, k in enumerate(tops):
         r = readings[k]
-        if r.category is not None or r.count is None or single:
+        if r.category is not None or r.count is None or single or vocabulary().levels_in(groups[k].label or ""):
             continue
         following = [j for j in tops[i + 1 :] if readings[j].category is not None and readings[j].count is not None]
         if following and sum(readings[j].count or 0 for j in following) == r.count:
