@@ -561,9 +561,9 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
                 r.status, r.reason = "not_understood", f"“{unplaced[0].text}”与文件的哪项条件有关，不清楚"
             elif r.status == "input" and not g.qualifiers:
                 # 其中1家是前几年就建成的: a part singled out for something no condition reads.
-                said = _unread_words(frame, g)
-                if said:
-                    r.status, r.reason = "not_understood", f"“{said}”与文件的哪项条件有关，不清楚"
+                unread = _unread_words(frame, g)
+                if unread:
+                    r.status, r.reason = "not_understood", f"“{unread}”与文件的哪项条件有关，不清楚"
         if g.part_of_several and r.category is None:
             r.status, r.reason = "not_understood", "不清楚是哪一组中的人"
         readings.append(r)
