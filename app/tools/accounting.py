@@ -243,8 +243,11 @@ def _condition_verdicts(
         if cond.concept:
             c = vocabulary().concept(cond.concept)
             kin = {cond.concept, *(c.same_as if c else ())}
-            said = next((q for q in reversed(quals) if q.concept in kin), None) or next(
-                (f for f in reversed(frame.facts) if f.concept in kin), None
+            # The concept itself before its kin (早在2019年就取得技师, 今年只是补办证书: the first decides).
+            said = (
+                next((q for q in reversed(quals) if q.concept == cond.concept), None)
+                or next((q for q in reversed(quals) if q.concept in kin), None)
+                or next((f for f in reversed(frame.facts) if f.concept in kin), None)
             )
             if said is not None:
                 verdict = _verdict(cond, said, doc_city, about)
@@ -254,7 +257,7 @@ def _condition_verdicts(
                     verdict = _verdict(
                         cond, Fact(concept="年龄", text="", value=ages[0], span=frame.numbers[0].span), doc_city, about
                     )
-            if cond.subject and said is not None:
+            if cond.subject:
                 # 3个技师，其中2个是团队成员: who is not said to be a member is not known to count.
                 told_apart = any(q.concept == cond.subject for g in frame.groups for q in g.qualifiers)
                 mine = next((q for q in reversed(quals) if q.concept == cond.subject), None)
