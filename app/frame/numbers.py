@@ -218,7 +218,10 @@ def _classify(text: str, raw: _Raw) -> NumberToken | None:
             return tok("rate", "%", end)
         scale = Decimal(10000) if unit.startswith("万") else Decimal(1000) if unit.startswith("千") else Decimal(1)
         return tok("money", "元", end, value * scale)
-    m = re.match(r"\s*(个多?月|个半月|月份|月|周岁|岁|周|天|日|号|年|个学期|学期|课时|小时|学时)", after)
+    # 一整年 / 一整个月 / 一整天: the same span.
+    m = re.match(
+        r"\s*(?:整(?=年|个月|天))?(个多?月|个半月|月份|月|周岁|岁|周|天|日|号|年|个学期|学期|课时|小时|学时)", after
+    )
     if m:
         unit = m.group(1)
         end = raw.end + m.end()

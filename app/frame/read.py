@@ -406,7 +406,7 @@ class _Reader:
     def _label_before(self, pos: int) -> tuple[str, int]:
         """The noun phrase right before a count: 高级技师 in 高级技师2人, 技师有3个, 市赛进了四个人."""
         text = self.text
-        start = max(0, pos - 12)
+        start = max(0, pos - 18)
         words = self.tokenizer.words(text[start:pos])
         # Before a count, a noun phrase may contain words that end one after it (培训基地有一家): stop only
         # at what cannot be inside a name.
@@ -470,7 +470,7 @@ class _Reader:
             if c_end == len(joined) or re.match(r"[签交缴过了没未不已都还也满刚才挂却下上是在]", joined[c_end]):
                 joined = joined[c_end:]
                 break
-        if not joined or len(joined) > 10:
+        if not joined or len(joined) > 14:
             return "", pos
         end = start + len("".join(words))
         return joined, end - len(joined)

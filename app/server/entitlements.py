@@ -14,11 +14,12 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from app.answer.entitlements_text import answer_text
-from app.server.schemas import ErrorBody
+from app.server.errors import responses
 from app.services import Services
 from app.tools.entitlements import Entitlements, Profile
 
-router = APIRouter(prefix="/api", tags=["entitlements"], responses={422: {"model": ErrorBody}})
+# The statuses every API route may answer with (a malformed or too large body, the index not ready).
+router = APIRouter(prefix="/api", tags=["entitlements"], responses=responses(400, 413, 422, 503))
 
 
 class EntitlementsAnswer(Entitlements):

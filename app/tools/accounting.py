@@ -243,27 +243,70 @@ def _condition_verdicts(
         if cond.concept:
             c = vocabulary().concept(cond.concept)
             kin = {cond.concept, *(c.same_as if c else ())}
-            said = next((q for q in reversed(quals) if q.concept in kin), None) or next(
-                (f for f in reversed(frame.facts) if f.concept in kin), None
+            # The concept itself before its kin (早在2019年就取得技师, 今年只是补办证书: the first decides).
+            said = (
+                next((q for q in reversed(quals) if q.concept == cond.concept), None)
+                or next((q for q in reversed(quals) if q.concept in kin), None)
+                or next((f for f in reversed(frame.facts) if f.concept in kin), None)
             )
             if said is not None:
                 verdict = _verdict(cond, said, doc_city, about)
-            if cond.subject and verdict == "met":
-                # 3个技师，其中2个是团队成员: who is not said to be a member is not known to count.
-                told_apart = any(q.concept == cond.subject for g in frame.groups for q in g.qualifiers)
-                mine = next((q for q in reversed(quals) if q.concept == cond.subject), None)
-                if mine is not None and mine.negated:
-                    verdict = "not_met"
-                elif mine is None and told_apart:
-                    verdict = "unknown"
             elif cond.concept == "年龄":
                 ages = [t.value for t in frame.numbers if t.role == "age"]
                 if ages:
                     verdict = _verdict(
                         cond, Fact(concept="年龄", text="", value=ages[0], span=frame.numbers[0].span), doc_city, about
                     )
+            if cond.subject:
+                # 3个技师，其中2个是团队成员: who is not said to be a member is not known to count.
+                told_apart = any(q.concept == cond.subject for g in frame.groups for q in g.qualifiers)
+                mine = next((q for q in reversed(quals) if q.concept == cond.subject), None)
+                if mine is not None and mine.negated:
+                    verdict = "not_met"
+                elif mine is None and told_apart and verdict == "met":
+                    verdict = "unknown"
+                out[cond.id] = verdict
+                continue
+        if verdict == "unknown" and cond.type == "boolean":
+            # No concept decided it: the words users say about this condition (还没获批 ~ 获批).
+            cued = _cued(rule, cond, quals)
+            if cued is not None:
+                verdict = "not_met" if cued.negated else "met"
         out[cond.id] = verdict
     return out
+
+
+def _cued(rule: Rule, cond: Condition, quals: list[Qualifier]) -> Qualifier | None:
+    cues = [w for w in rule.hints.cues.get(cond.id, []) if len(w) >= 2]
+    return next((q for q in reversed(quals) if any(w in q.text for w in cues)), None)
+
+
+def _unread_words(frame: QuestionFrame, g: Any) -> str:
+    """What a part's own words say beyond its count and name (其中1家是前几年就建成的 → 前几年就建成)."""
+    words = g.text
+    if g.number is not None:
+        words = words.replace(frame.numbers[g.number].text, " ", 1)
+    if g.label:
+        words = words.replace(g.label, " ", 1)
+    for s, e, _ in vocabulary().levels_in(words):
+        words = words[:s] + " " * (e - s) + words[e:]
+    filler = question_words()["part_filler"]
+    for w in sorted(filler, key=len, reverse=True):
+        words = words.replace(w, " ")
+    left = "".join(re.findall(r"[\u4e00-\u9fff]+", words))
+    return left if len(left) >= 2 else ""
+
+
+def _speaks_to(rule: Rule, q: Qualifier) -> bool:
+    """Whether a qualifier of the user's is about one of the rule's conditions."""
+    c = vocabulary().concept(q.concept) if q.concept else None
+    kin = {q.concept, *(c.same_as if c else ())}
+    for cond in rule.conditions:
+        if cond.concept and (cond.concept in kin or cond.subject in kin):
+            return True
+        if _cued(rule, cond, [q]) is not None:
+            return True
+    return False
 
 
 # ---------------------------------------------------------------------------------------------- the plan
@@ -514,6 +557,16 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
             elif said.negated:
                 # 其中5位不符合资助条件 / 其中1个还在申报: the user says they do not qualify (yet).
                 r.status, r.reason = "excluded", said.text
+        if g.parent is not None and not g.complement and not any(v == "not_met" for v in r.verdicts.values()):
+            # 其中3个还没获批, where no condition of the rule is about 获批: whether they count is not known.
+            unplaced = [q for q in g.qualifiers if q.negated and q.concept and not _speaks_to(rule, q)]
+            if unplaced and r.status == "input":
+                r.status, r.reason = "not_understood", f"“{unplaced[0].text}”与文件的哪项条件有关，不清楚"
+            elif r.status == "input" and not g.qualifiers:
+                # 其中1家是前几年就建成的: a part singled out for something no condition reads.
+                unread = _unread_words(frame, g)
+                if unread:
+                    r.status, r.reason = "not_understood", f"“{unread}”与文件的哪项条件有关，不清楚"
         if g.part_of_several and r.category is None:
             r.status, r.reason = "not_understood", "不清楚是哪一组中的人"
         readings.append(r)
@@ -525,6 +578,8 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
         r = readings[k]
         if r.count is None or r.category is not None or single:
             continue
+        if vocabulary().levels_in(groups[k].label or ""):
+            continue  # 2家区级培训基地: a group of its own level (one the rule may not list), not a total
         following = [j for j in tops_all[i + 1 :] if readings[j].category is not None and readings[j].count is not None]
         if following and sum(readings[j].count or 0 for j in following) == r.count:
             totals.add(k)
@@ -571,7 +626,7 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
     tops = [k for k, g in enumerate(groups) if g.parent is None and readings[k].status == "input"]
     for i, k in enumerate(tops):
         r = readings[k]
-        if r.category is not None or r.count is None or single:
+        if r.category is not None or r.count is None or single or vocabulary().levels_in(groups[k].label or ""):
             continue
         following = [j for j in tops[i + 1 :] if readings[j].category is not None and readings[j].count is not None]
         if following and sum(readings[j].count or 0 for j in following) == r.count:

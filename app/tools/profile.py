@@ -21,14 +21,56 @@ import re
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, StrictBool, WithJsonSchema
 
 from app.frame.places import contains
 from app.frame.schema import Fact, Group, LevelMention, Money, NumberToken, Qualifier, QuestionFrame, Span, TimeSpan
+from app.limits import MAX_HEADCOUNT, MAX_MAGNITUDE_EXPONENT
 from ingest.vocab import vocabulary
+
+
+def _a_number(v: Any) -> Any:
+    """A profile's numbers are numbers: text (\"3个\") and yes/no are refused, not coerced."""
+    if isinstance(v, bool) or isinstance(v, str):
+        raise ValueError("a number is expected")
+    if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+        raise ValueError("a finite number is expected")
+    if isinstance(v, int | float | Decimal) and abs(Decimal(str(v))) >= Decimal(10) ** MAX_MAGNITUDE_EXPONENT:
+        raise ValueError(f"a number below 10^{MAX_MAGNITUDE_EXPONENT} is expected")
+    return v
+
+
+_BOUND = 10**MAX_MAGNITUDE_EXPONENT
+
+
+def _schema(**bounds: int) -> dict[str, Any]:
+    return {"type": "number", "exclusiveMaximum": _BOUND, "exclusiveMinimum": -_BOUND, **bounds}
+
+
+def _json_number(d: Decimal) -> int | float:
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+def _whole(v: Any) -> Any:
+    if isinstance(v, bool) or isinstance(v, str):
+        raise ValueError("a whole number is expected")
+    return v
+
+
+# Strict in the API's sense: what the OpenAPI schema says (a JSON number, these bounds) is what is
+# accepted, and what is given back (a number, not a string).
+_AS_NUMBER = PlainSerializer(_json_number, return_type=int | float, when_used="json")
+Number = Annotated[Decimal, BeforeValidator(_a_number), _AS_NUMBER, WithJsonSchema(_schema())]
+NonNegative = Annotated[
+    Decimal, BeforeValidator(_a_number), Field(ge=0), _AS_NUMBER, WithJsonSchema(_schema(minimum=0))
+]
+Positive = Annotated[
+    Decimal, BeforeValidator(_a_number), Field(gt=0), _AS_NUMBER, WithJsonSchema(_schema(exclusiveMinimum=0))
+]
+Count = Annotated[int, Field(ge=0, le=MAX_HEADCOUNT), BeforeValidator(_whole)]
 
 EntityKind = Literal["enterprise", "individual", "institution"]
 ENTITY_ZH: dict[str, str] = {"enterprise": "企业", "individual": "个人", "institution": "院校、机构"}
@@ -41,13 +83,13 @@ class ProfileFact(BaseModel):
     concept: str = Field(
         description="the vocabulary concept (社保, 合同, 考核, 培训, 户籍, 住房, 购房, 新取得, 认定, 引进 …)"
     )
-    holds: bool | None = Field(
+    holds: StrictBool | None = Field(
         True, description="true: so; false: stated as not so (没交, 不是新取得); null: not known"
     )
-    value: Decimal | None = Field(None, description="a number for the concept (社保 2 → two months)")
+    value: Number | None = Field(None, description="a number for the concept (社保 2 → two months)")
     unit: str = Field("", description="the value's unit when not months for a span: 年 (合同 3 年), 学时")
     place: str = Field("", description="where the fact holds, when said (在泉州交的社保 → 泉州)")
-    elsewhere: bool = Field(False, description="true of another employer or place (合同签在子公司)")
+    elsewhere: StrictBool = Field(False, description="true of another employer or place (合同签在子公司)")
     text: str = Field("", description="the words as said")
 
     def in_frame_units(self) -> Decimal | None:
@@ -60,15 +102,17 @@ class ProfileFact(BaseModel):
 class People(BaseModel):
     """A group of people: 3名新取得技师, 10个新型学徒制学徒, 本人 (the applicant themself)."""
 
-    count: int | None = Field(1, ge=0, description="how many; null when not known")
+    count: Count | None = Field(1, description="how many; null when not known")
     label: str = Field("", description="who they are: 员工, 学徒, 学生, 团队成员, 本人")
     level: str = Field("", description="a skill or school level: 技师, 高级技师, 中职, 高职")
     titles: list[str] = Field(
         default_factory=list, description="titles and categories: 青年才俊, 大连工匠, 新型学徒制, 市级竞赛"
     )
     facts: list[ProfileFact] = Field(default_factory=list, description="facts about these people only")
-    part_of: int | None = Field(None, description="index of the group these people are part of")
-    is_self: bool = Field(False, description="the applicant themself (a person asking for themself)")
+    part_of: Annotated[int, Field(ge=0, le=1000), BeforeValidator(_whole)] | None = Field(
+        None, description="index of the group these people are part of"
+    )
+    is_self: StrictBool = Field(False, description="the applicant themself (a person asking for themself)")
     text: str = Field(
         "", description="the words as written (from a conversation); used instead of the fields when given"
     )
@@ -87,9 +131,9 @@ class Unit(BaseModel):
 
     kind: str = Field(description="技能大师工作室, 劳模（职工）创新工作室, 高技能人才培训基地, 世赛中国集训基地")
     level: str = Field("", description="市级, 省级, 国家级")
-    count: int = Field(1, ge=0)
-    new: bool | None = Field(None, description="newly built or approved (新建、新获批); false: not yet granted")
-    leader: bool = Field(False, description="the applicant leads it (领办人) rather than owns it")
+    count: Count = Field(1)
+    new: StrictBool | None = Field(None, description="newly built or approved (新建、新获批); false: not yet granted")
+    leader: StrictBool = Field(False, description="the applicant leads it (领办人) rather than owns it")
 
     def words(self) -> str:
         return f"{self.level}{self.kind}"
@@ -99,7 +143,7 @@ class MoneyFigure(BaseModel):
     """A sum of the applicant's that a rate applies to: 投资额200万, 收入120万, 直接成本50万, 原补贴标准1500元."""
 
     label: str = Field("", description="what the sum is: 投资额, 收入, 直接成本, 补贴标准")
-    value: Decimal = Field(description="in 元")
+    value: Number = Field(description="in 元")
     role: Literal["base", "deduction"] = "base"
 
 
@@ -111,7 +155,7 @@ class Profile(BaseModel):
     people: list[People] = Field(default_factory=list)
     units: list[Unit] = Field(default_factory=list, description="studios, stations, bases")
     certificates: list[str] = Field(default_factory=list, description="certificates held: 技师证, 台湾地区乙级技术士证")
-    social_insurance_months: Decimal | None = Field(None, ge=0, description="months of social insurance paid")
+    social_insurance_months: NonNegative | None = Field(None, description="months of social insurance paid")
     social_insurance_place: str = Field("", description="where it is paid; empty: the profile's place")
     hukou: Literal["local", "elsewhere"] | None = Field(
         None, description="household registration: in the place, or not"
@@ -121,8 +165,8 @@ class Profile(BaseModel):
     )
     facts: list[ProfileFact] = Field(default_factory=list, description="other facts, positive or negated")
     money: list[MoneyFigure] = Field(default_factory=list)
-    months: Decimal | None = Field(None, gt=0, description="the span asked about for recurring amounts (一年 → 12)")
-    elapsed_months: Decimal | None = Field(None, ge=0, description="months of a recurring amount already received")
+    months: Positive | None = Field(None, description="the span asked about for recurring amounts (一年 → 12)")
+    elapsed_months: NonNegative | None = Field(None, description="months of a recurring amount already received")
     answers: dict[str, Answer] = Field(
         default_factory=dict, description="answers to follow-up questions, keyed rule_id:condition_id"
     )

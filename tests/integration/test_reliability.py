@@ -318,7 +318,7 @@ def test_no_malformed_request_holds_the_server(site: Site) -> None:
         for name, content in uploads:
             started = time.perf_counter()
             job = wait_for_job(
-                client, client.post("/api/admin/documents", headers=AUTH, files={"file": ("x.docx", content)})
+                client, client.post("/api/admin/documents", headers=AUTH, files={"file": ("x.docx", content)}), AUTH
             )
             rows.append({"case": name, "status": job["state"], "ms": round((time.perf_counter() - started) * 1000)})
             assert job["state"] == "failed" and job["error"]["error"] == "unreadable_file", job

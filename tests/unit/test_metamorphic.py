@@ -51,12 +51,12 @@ PLAN_CASES = int(os.environ.get("META_CASES", "3000"))
 ASK_CASES = int(os.environ.get("META_ASK_CASES", "300"))
 
 # Floors for the exact rate (all turns with a total, the clean family), a little below what was
-# measured on the default run: plan path 0.892 / 0.958, whole assistant 0.853 / 0.963.
-FLOORS = {"plan": (0.85, 0.93), "ask": (0.8, 0.9)}
+# measured on the default run: plan path 0.922, whole assistant 0.890 (clean family ≥ 0.95 on both).
+FLOORS = {"plan": (0.88, 0.93), "ask": (0.85, 0.9)}
 
 # Wrong totals per 1000 turns: a ceiling a little above the figures measured on the default run
-# (plan path 37: 117 in 3202 turns; whole assistant 60: 19 in 318).
-CEILINGS = {"plan": 50, "ask": 80}
+# (plan path 13: 41 in 3202 turns; whole assistant 31: 10 in 318).
+CEILINGS = {"plan": 20, "ask": 45}
 
 D = Decimal
 _RUNS: dict[str, tuple[list[Outcome], int]] = {}
@@ -195,14 +195,15 @@ _SHARED = {
 }
 FAILING: dict[str, dict[str, str]] = {
     "plan": {
-        **_SHARED,
+        **{k: v for k, v in _SHARED.items() if k not in ("excluded_added", "group_dropped", "months_wrong", "other")},
         "exclusion_misread": "an exclusion read into another wrong total (part of a group's words taken as a label)",
     },
     "ask": {
         **{
             k: v
             for k, v in _SHARED.items()
-            if k not in ("months_wrong", "excluded_added", "unlisted_total", "ambiguous_total")
+            if k
+            not in ("months_wrong", "excluded_added", "unlisted_total", "ambiguous_total", "group_dropped", "other")
         },
         "routed_elsewhere": "another provision's total: 市级职工创新工作室 priced as 市级技能大师工作室, 技师证 as 带徒补贴",
         "combined_with_another": "the rule's total summed with another provision's: 带徒补贴 + 技师培训补贴 for 拿到高级技师证的徒弟",
