@@ -671,6 +671,48 @@ def eval_answers(
     out.print(f"Report written to {E(str(result.report_path))}")
 
 
+@eval_app.command("loo")
+def eval_loo(
+    reports: Annotated[Path, typer.Option(help="Folder for loo.md / loo.json.")] = Path("eval/reports"),
+    config: ConfigOpt = None,
+) -> None:
+    """Leave-one-document-out: each bundled document's items with its curated rules removed (extraction only)."""
+    _require_evaluation()
+    from evaluation.loo import run_loo, table
+
+    services = _services(config)
+    try:
+        _ingest(services, None, False, quiet=True)
+        settings = services.settings
+    finally:
+        services.close()
+    result = run_loo(settings, reports)
+    out.print("\n".join(table(result)), highlight=False, markup=False)
+    out.print(f"Report written to {E(str(reports / 'loo.md'))}")
+
+
+@eval_app.command("cities")
+def eval_cities(
+    reports: Annotated[Path, typer.Option(help="Folder for cities.md / cities.json.")] = Path("eval/reports"),
+    work: Annotated[
+        Path | None, typer.Option(help="Folder for the runs' data folders (default: a temporary one, removed after).")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="A seeded sample of this many questions.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """eval/golden/cities.yaml over the fixture documents alone and mixed with the bundled corpus."""
+    import tempfile
+
+    _require_evaluation()
+    from evaluation.cities import run_cities, table
+
+    settings = Settings.load(config)
+    with tempfile.TemporaryDirectory(prefix="pa-cities-") as tmp:
+        summary = run_cities(settings, reports, work or Path(tmp), limit=limit)
+    out.print("\n".join(table(summary)), highlight=False, markup=False)
+    out.print(f"Report written to {E(str(reports / 'cities.md'))}")
+
+
 @eval_app.command("profiles")
 def eval_profiles(
     golden: Annotated[Path, typer.Option(help="Golden profile set (YAML).")] = Path("eval/golden/profiles.yaml"),
