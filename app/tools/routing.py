@@ -20,6 +20,7 @@ from app.tools.rules import Rule
 from ingest.vocab import vocabulary
 
 MIN_SCORE = 1.0
+_NOT_NAMING = ("retrieved", "base given")
 _BENEFIT = re.compile(r"补贴|补助|津贴|奖励|资助|安家费|奖金|抵免|授信|薪酬")
 
 
@@ -121,12 +122,13 @@ class Router:
         for i, c in enumerate(clause_ids):
             ranks.setdefault(c, i)
         routes = [score(frame, r, ranks, text) for r in rules]
-        # Chosen for what the question names, never for retrieval alone.
+        # Chosen for what the question names, never for retrieval alone — nor for an amount alone: any
+        # question with money in it gives a percentage rule a base, which names nothing about that rule.
         routes = [
             r
             for r in routes
             if r.score >= MIN_SCORE
-            and any(not x.startswith("retrieved") for x in r.reasons)
+            and any(not x.startswith(_NOT_NAMING) for x in r.reasons)
             and (r.rule.clause_id in ranks or "categories" in " ".join(r.reasons) or not retrieved_only)
         ]
         routes.sort(key=lambda r: (-r.score, not r.rule.reviewed))
