@@ -43,3 +43,11 @@ def test_an_amount_alone_names_no_percentage_rule(question: str, rules: list) ->
 )
 def test_a_percentage_rule_named_by_its_words_still_routes_with_its_base(question: str, rules: list) -> None:
     assert _routed(question, rules)[:1] == ["percentage"]
+
+
+@pytest.mark.parametrize(
+    "question", ["开办职工学校投了300万元，能给多少？", "企业开办职工学校的投资有80万，可以拿多少"]
+)
+def test_the_base_with_the_provisions_own_words_names_it(question: str, rules: list) -> None:
+    # no benefit word, no keyword: the words of the sentence (开办职工学校) and a base name the rule
+    assert _routed(question, rules)[:1] == ["percentage"]
