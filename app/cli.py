@@ -27,6 +27,7 @@ from app.tools.result import ToolError, ToolResult
 from app.tools.rules import CatalogueError
 from ingest.manifest import ManifestError
 from ingest.pipeline import IngestReport
+from ingest.schema import Clause, DocumentMeta
 
 app = typer.Typer(
     help="Chinese skilled-talent policy assistant: ingest policy files, search their clauses.",
@@ -436,13 +437,23 @@ def _run_tool(rule_id: str, pairs: list[str], as_json: bool, config: Path | None
         _print_tool_result(res)
 
 
-@app.command()
+rules_app = typer.Typer(
+    help="The rule catalogue. Without a subcommand: list the curated rules; `draft` and `diff` for reviewers.",
+    invoke_without_command=True,
+)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.callback()
 def rules(
+    ctx: typer.Context,
     city: Annotated[str | None, typer.Option("--city", help="Only this city's rules, e.g. 大连.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     config: ConfigOpt = None,
 ) -> None:
     """List the rules of the catalogue: benefits and eligibility checks, each with its clause."""
+    if ctx.invoked_subcommand is not None:
+        return
     services = _services(config)
     try:
         found = services.catalogue.for_city(city)
@@ -463,6 +474,59 @@ def rules(
             highlight=False,
         )
         out.print(f"   inputs: {E(str(' '.join(names[r.id]) or '—'))}   clause: {E(str(r.clause_id))}", highlight=False)
+
+
+def _indexed(services: Services, doc_id: str | None) -> tuple[list[Clause], dict[str, DocumentMeta]]:
+    docs = {d.meta.id: d.meta for d in services.store.documents()}
+    if doc_id is not None and doc_id not in docs:
+        _fail(f"no indexed document {doc_id!r} (see `policy-assistant documents`)")
+    return services.store.clauses(doc_id), docs
+
+
+@rules_app.command("draft")
+def rules_draft(
+    doc_id: Annotated[str, typer.Argument(help="An indexed document id, see `policy-assistant documents`.")],
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write the YAML here instead of printing it.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """The provisions extracted from one document as a draft rule file (reviewed: false) for corpus/rules/."""
+    from app.tools.drafts import draft_yaml, extracted_rules
+
+    services = _services(config)
+    try:
+        clauses, docs = _indexed(services, doc_id)
+        text = draft_yaml(docs[doc_id], extracted_rules(clauses, docs, doc_id))
+    finally:
+        services.close()
+    if out_file is None:
+        out.print(text, highlight=False, markup=False, end="")
+        return
+    out_file.write_text(text, encoding="utf-8")
+    err.print(f"draft written to {E(str(out_file))}", highlight=False)
+
+
+@rules_app.command("diff")
+def rules_diff(
+    doc_id: Annotated[str | None, typer.Argument(help="Only this document's rules (default: every document).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Each curated rule beside the provisions extracted from its clause, and where they disagree."""
+    from app.tools.drafts import diff
+
+    services = _services(config)
+    try:
+        clauses, docs = _indexed(services, doc_id)
+        report = diff(services.catalogue, clauses, docs, doc_id)
+    except CatalogueError as exc:
+        _fail(str(exc))
+    finally:
+        services.close()
+    if as_json:
+        out.print_json(json.dumps(report.as_json(), ensure_ascii=False))
+        return
+    for line in report.lines():
+        out.print(line, highlight=False, markup=False)
 
 
 @app.command("calc")
@@ -605,6 +669,48 @@ def eval_answers(
         services.close()
     out.print(result.markdown(), highlight=False)
     out.print(f"Report written to {E(str(result.report_path))}")
+
+
+@eval_app.command("loo")
+def eval_loo(
+    reports: Annotated[Path, typer.Option(help="Folder for loo.md / loo.json.")] = Path("eval/reports"),
+    config: ConfigOpt = None,
+) -> None:
+    """Leave-one-document-out: each bundled document's items with its curated rules removed (extraction only)."""
+    _require_evaluation()
+    from evaluation.loo import run_loo, table
+
+    services = _services(config)
+    try:
+        _ingest(services, None, False, quiet=True)
+        settings = services.settings
+    finally:
+        services.close()
+    result = run_loo(settings, reports)
+    out.print("\n".join(table(result)), highlight=False, markup=False)
+    out.print(f"Report written to {E(str(reports / 'loo.md'))}")
+
+
+@eval_app.command("cities")
+def eval_cities(
+    reports: Annotated[Path, typer.Option(help="Folder for cities.md / cities.json.")] = Path("eval/reports"),
+    work: Annotated[
+        Path | None, typer.Option(help="Folder for the runs' data folders (default: a temporary one, removed after).")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="A seeded sample of this many questions.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """eval/golden/cities.yaml over the fixture documents alone and mixed with the bundled corpus."""
+    import tempfile
+
+    _require_evaluation()
+    from evaluation.cities import run_cities, table
+
+    settings = Settings.load(config)
+    with tempfile.TemporaryDirectory(prefix="pa-cities-") as tmp:
+        summary = run_cities(settings, reports, work or Path(tmp), limit=limit)
+    out.print("\n".join(table(summary)), highlight=False, markup=False)
+    out.print(f"Report written to {E(str(reports / 'cities.md'))}")
 
 
 @eval_app.command("profiles")

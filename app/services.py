@@ -221,8 +221,9 @@ class Services:
 
     @cached_property
     def catalogue(self) -> Catalogue:
-        """The curated rules of ``corpus/rules`` alone."""
-        return Catalogue.load(self.settings.rules_dir)
+        """The curated rules of ``corpus/rules`` alone (without those of the documents set aside in settings)."""
+        loaded = Catalogue.load(self.settings.rules_dir)
+        return loaded.without_documents(self.settings.curated_rules_exclude)
 
     @cached_property
     def router(self) -> Router:

@@ -132,6 +132,11 @@ class Settings(BaseSettings):
     curated_rules: bool = Field(
         True, description="lay the curated rules over the extracted provisions (false: extraction only, for evaluation)"
     )
+    curated_rules_exclude: list[str] = Field(
+        default_factory=list,
+        description="document ids whose curated rules are left out (extraction only for those documents; "
+        "leave-one-document-out evaluation)",
+    )
     chroma: ChromaSettings = ChromaSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()

@@ -13,6 +13,7 @@ import ast
 import json
 import math
 import re
+import tempfile
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -25,6 +26,8 @@ import matplotlib.pyplot as plt
 
 from app.services import Services
 from app.settings import REPO_ROOT
+from evaluation import cities as cities_eval
+from evaluation import loo as loo_eval
 from evaluation.answers import AnswerEvalResult, run_answer_eval
 from evaluation.bench import machine
 from evaluation.bench import write_report as write_bench_report
@@ -145,6 +148,9 @@ def run_all(services: Services, reports: Path) -> Path:
     dev = run_answer_eval(services, golden / "answers.yaml", reports)
     holdout = run_answer_eval(services, golden / "answers_holdout.yaml", reports / "holdout")
     profiles = run_profiles_eval(services, golden / "profiles.yaml", reports)
+    loo = loo_eval.run_loo(services.settings, reports)
+    with tempfile.TemporaryDirectory(prefix="pa-cities-") as work:
+        cities = cities_eval.run_cities(services.settings, reports, Path(work))
 
     summary = retrieval.summary()
     systems = list(summary)
@@ -224,6 +230,20 @@ def run_all(services: Services, reports: Path) -> Path:
         ],
         "",
         "Generated profiles: " + ", ".join(f"{k} {v}" for k, v in profiles["generated"].items()),
+    ]
+    lines += [
+        "",
+        "## Leave-one-document-out ([loo.md](loo.md))",
+        "",
+        "Each bundled document's items (answers + accounting sets) with its curated rules and with extraction only:",
+        "",
+        *loo_eval.table(loo),
+        "",
+        "## Documents of other places ([cities.md](cities.md))",
+        "",
+        "`eval/golden/cities.yaml` over the fixture corpus alone and mixed with the bundled corpus:",
+        "",
+        *cities_eval.table(cities),
     ]
     bench = _load_json(reports / "bench.json")
     if isinstance(bench, dict) and "conditions" in bench:

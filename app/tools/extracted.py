@@ -128,12 +128,17 @@ def rule_from_provision(p: Provision, doc: DocumentMeta | None, clause: Clause |
         installments=p.installments,
         variant=p.variant,
         beneficiary=p.beneficiary,
-        hints=_hints(f"{subject}{p.variant}" if p.variant else subject, amounts),
+        hints=_hints(f"{subject}{p.variant}" if p.variant else subject, amounts, p.sentence.text),
     )
 
 
-def _hints(subject: str, amounts: list[Amount]) -> RuleHints:
-    words = [subject]
+# A short term in quotation marks in the provision's sentence is the name of what it is about: a title
+# (“某某工匠”), a programme (“技能照亮前程”), a list (“两清单”). The question names it the same way.
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,10})[”\"」』]")
+
+
+def _hints(subject: str, amounts: list[Amount], sentence: str = "") -> RuleHints:
+    words = [subject, *_QUOTED.findall(sentence)]
     stem = re.sub(r"(?:补助资金|建设资金|资金补助|补贴|补助|资金|津贴|奖励|资助)$", "", subject)
     if len(stem) >= 2:
         words.append(stem)

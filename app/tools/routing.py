@@ -90,7 +90,10 @@ def score(frame: QuestionFrame, rule: Rule, clause_ranks: dict[str, int], text: 
             reasons.append("base named")
     if rule.kind == "percentage" and frame.money:
         s += 1.0
-        reasons.append("base given")
+        # The base alone names nothing; the base with the provision's own words (≥ 4 characters of its
+        # sentence: 产教融合型企业, 社会培训收入) does.
+        quoted = _lcs(text, rule.quote)
+        reasons.append(f"base given, sentence words×{quoted}" if quoted >= 4 else "base given")
     if rule.kind == "percentage" and rule.rate is not None and any(r.value == rule.rate for r in frame.rates):
         s += 1.5
         reasons.append("its rate")
@@ -121,12 +124,13 @@ class Router:
         for i, c in enumerate(clause_ids):
             ranks.setdefault(c, i)
         routes = [score(frame, r, ranks, text) for r in rules]
-        # Chosen for what the question names, never for retrieval alone.
+        # Chosen for what the question names, never for retrieval alone — nor for an amount alone: any
+        # question with money in it gives a percentage rule a base, which names nothing about that rule.
         routes = [
             r
             for r in routes
             if r.score >= MIN_SCORE
-            and any(not x.startswith("retrieved") for x in r.reasons)
+            and any(not x.startswith("retrieved") and x != "base given" for x in r.reasons)
             and (r.rule.clause_id in ranks or "categories" in " ".join(r.reasons) or not retrieved_only)
         ]
         routes.sort(key=lambda r: (-r.score, not r.rule.reviewed))

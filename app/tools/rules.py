@@ -35,6 +35,7 @@ Kinds of rule (what a calculator does with it):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -331,6 +332,16 @@ class Catalogue:
 
     def get(self, rule_id: str) -> Rule | None:
         return self._by_id.get(rule_id)
+
+    def without_documents(self, doc_ids: Iterable[str]) -> Catalogue:
+        """The catalogue without the rules and figures of these documents (their extraction then answers alone)."""
+        drop = set(doc_ids)
+        if not drop:
+            return self
+        return Catalogue(
+            [r for r in self.rules if r.doc_id not in drop],
+            [f for f in self.figures if f.clause_id.split("/", 1)[0] not in drop],
+        )
 
     def for_city(self, city: str | None) -> list[Rule]:
         return [r for r in self.rules if city is None or r.city == city]
