@@ -27,6 +27,7 @@ from app.answer import guards
 from app.answer.entitlements_text import continues_list
 from app.answer.offline import AnswerContext, Draft, as_dict
 from app.answer.schema import Answer, AnswerCitation
+from app.answer.sentences import SentenceScorer
 from app.answer.sessions import RedisSessionStore, SessionStore, Turn
 from app.answer.verify import verify_draft
 from app.frame.merge import carried, merge
@@ -71,6 +72,7 @@ class _State:
     tool_intent: str | None = None
     draft: Draft | None = None
     entitlements: dict[str, Any] | None = None
+    comparison: list[dict[str, Any]] | None = None
 
 
 class Assistant:
@@ -173,7 +175,7 @@ class Assistant:
     def _tools(self, state: _State) -> _State:
         frame, scope = state.frame, state.scope
         assert frame is not None and scope is not None
-        if self._entitlements(state):
+        if self._entitlements(state) or self._compare(state):
             return state
         if not state.results:
             return state
@@ -296,6 +298,32 @@ class Assistant:
         state.entitlements = result.model_dump(mode="json")
         return True
 
+    def _compare(self, state: _State) -> bool:
+        """Two or more places (or 各地 / 各个文件): one row per place, a table (``app.answer.compare``)."""
+        from app.answer import compare
+
+        frame, scope = state.frame, state.scope
+        if frame is None or scope is None or not compare.is_comparison(frame):
+            return False
+        comparer = compare.Comparer(self.retriever, self.router, self.scorer, lambda: self._rules().rules, k=self.k)
+        rows = comparer.rows(frame, scope)
+        if len(rows) < 2:
+            return False
+        draft = Draft()
+        compare.render(rows, draft, ranking=compare.rank(rows) if compare.asks_rank(frame) else None)
+        state.draft, state.comparison = draft, [r.as_json() for r in rows]
+        state.results = [r.result for r in rows if r.result is not None]
+        return True
+
+    @cached_property
+    def scorer(self) -> SentenceScorer:
+        own = getattr(self.backend, "scorer", None)
+        if isinstance(own, SentenceScorer):
+            return own
+        tokenizer = self.tokenizer or Tokenizer()
+        clauses = (c.text for d in self.retriever.documents() for c in self.retriever.clauses_of(d.id))
+        return SentenceScorer(tokenizer, clauses)
+
     def _answer(self, state: _State) -> _State:
         assert state.frame is not None and state.scope is not None
         if state.draft is not None:
@@ -382,6 +410,7 @@ class Assistant:
             follow_up_questions=follow,
             frame=state.frame.model_dump(mode="json", exclude={"numbers"}),
             entitlements=state.entitlements,
+            comparison=state.comparison,
         )
 
 
