@@ -219,9 +219,9 @@ class Comparer:
         if chosen and chosen[0].quote and chosen[0].quote in best.clause.text:
             quote = chosen[0].quote
         else:
-            sentences = self.scorer.best(need, best.clause.text, wants_figure=money)
+            sentences = self.scorer.best(need, best.clause.text, wants_figure=money, limit=3)
             quote = best.clause.text[sentences[0].start : sentences[-1].end] if sentences else ""
-            if len(quote) > 320 and sentences:
+            if len(quote) > 400 and sentences:
                 quote = sentences[0].text
         if not chosen:
             chosen = [
@@ -231,7 +231,9 @@ class Comparer:
             ]
         row = Row(place=place, doc=best.doc, result=best, quote=quote, rules=chosen)
         tokens = set(self.scorer.tokenizer.tokenize(to_simplified(need)))
-        relevant = bool(quote) and self.scorer.score(tokens, quote, wants_figure=False) >= RELEVANT
+        # About the need: the quoted words under their headings (创新学徒制培养模式 says what a 学生 is here).
+        about = " ".join([*best.clause.heading_path, quote])
+        relevant = bool(quote) and self.scorer.score(tokens, about, wants_figure=False) >= RELEVANT
         stated = guards.states_figure(quote) or bool(row.figures)
         vague = guards.vague_amount(quote)
         principle = pattern("principle_only").search(quote)

@@ -35,6 +35,8 @@ CSS = """
 .unknown-badge {background:#8e6c00;color:#fff;border-radius:4px;padding:1px 6px;font-size:0.85em}
 .clause-text {white-space:pre-wrap;line-height:1.7}
 .clause-text mark {background:#ffe58a}
+table.comparison {border-collapse:collapse;margin:8px 0}
+table.comparison td, table.comparison th {border:1px solid #ccc;padding:4px 8px;vertical-align:top}
 .result-big {font-size:1.4em;font-weight:bold}
 """
 
@@ -45,6 +47,29 @@ def _badge(status: str) -> str:
     if status == "unknown":
         return '<span class="unknown-badge">来源不详</span>'
     return ""
+
+
+def comparison_html(ans: Answer) -> str:
+    """A comparison's rows as an escaped HTML table; each row names its citation [n], which the
+    citation list above opens (the clause with the quote highlighted)."""
+    if not ans.comparison:
+        return ""
+    marks = {(c.clause_id, c.quote): c.n for c in ans.citations}
+    head = "<tr><th>地区</th><th>规定</th><th>领取方</th><th>状态</th><th>出处</th></tr>"
+    body = []
+    for row in ans.comparison:
+        said = "；".join(row.get("figures") or []) if row.get("covered") else str(row.get("note") or "")
+        if row.get("covered") and not said:
+            said = "见原文"
+        n = marks.get((row.get("clause_id") or "", row.get("quote") or ""))
+        cite = f"[{n}] {row.get('clause_id')}" if n else "—"
+        body.append(
+            "<tr>"
+            + "".join(f"<td>{html.escape(str(v))}</td>" for v in (row.get("place"), said, row.get("payee") or "—"))
+            + f"<td>{_badge(str(row.get('doc_status') or '')) or html.escape(str(row.get('status')))}</td>"
+            + f'<td class="cmp-cite">{html.escape(cite)}</td></tr>'
+        )
+    return f'<table class="comparison"><caption>对比（点击上方引用查看条款原文）</caption>{head}{"".join(body)}</table>'
 
 
 def clause_html(services: Services, clause_id: str, quote: str = "") -> str:
@@ -150,12 +175,13 @@ def build_ui(services: Services) -> gr.Blocks:
                 send = gr.Button("提问", variant="primary", elem_id="ask-button", scale=1)
             gr.Examples(EXAMPLES, inputs=[question], label="示例（企业、市民、台湾居民、12345热线）")
             citation = gr.Radio(label="引用（点击查看条款原文）", choices=[], elem_id="citations")
+            comparison = gr.HTML(elem_id="comparison")
             clause_view = gr.HTML(elem_id="clause-view")
 
             def ask(q: str, history: list[dict[str, Any]] | None, sid: str | None) -> tuple[Any, ...]:
                 history = list(history or [])
                 if not q or not q.strip():
-                    return history, sid, [], gr.update(choices=[], value=None), "", ""
+                    return history, sid, [], gr.update(choices=[], value=None), "", "", ""
                 try:
                     text = q.strip()[: services.settings.server.max_question_chars]
                     limits.check_question(text)
@@ -165,7 +191,7 @@ def build_ui(services: Services) -> gr.Blocks:
                         {"role": "user", "content": as_text(q)},
                         {"role": "assistant", "content": as_text(f"出错了：{exc}")},
                     ]
-                    return history, sid, [], gr.update(choices=[], value=None), "", ""
+                    return history, sid, [], gr.update(choices=[], value=None), "", "", ""
                 history += [
                     {"role": "user", "content": as_text(q)},
                     {"role": "assistant", "content": as_text(_reply(ans))},
@@ -173,7 +199,8 @@ def build_ui(services: Services) -> gr.Blocks:
                 items = [(f"[{c.n}] {c.clause_id}", c.clause_id, c.quote) for c in ans.citations]
                 labels = [i[0] for i in items]
                 first = clause_html(services, items[0][1], items[0][2]) if items else ""
-                return history, ans.session_id, items, gr.update(choices=labels, value=None), first, ""
+                table = comparison_html(ans)
+                return history, ans.session_id, items, gr.update(choices=labels, value=None), first, table, ""
 
             def show(label: str | None, items: list[tuple[str, str, str]]) -> str:
                 for lab, clause_id, quote in items or []:
@@ -181,7 +208,7 @@ def build_ui(services: Services) -> gr.Blocks:
                         return clause_html(services, clause_id, quote)
                 return ""
 
-            outputs = [chat, session, cites, citation, clause_view, question]
+            outputs = [chat, session, cites, citation, clause_view, comparison, question]
             send.click(ask, [question, chat, session], outputs)
             question.submit(ask, [question, chat, session], outputs)
             citation.change(show, [citation, cites], clause_view)
