@@ -25,6 +25,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from app.answer import guards
 from app.answer.entitlements_text import continues_list
+from app.answer.offline import FALLBACK_DEPARTMENT as FALLBACK
 from app.answer.offline import AnswerContext, Draft, as_dict
 from app.answer.schema import Answer, AnswerCitation
 from app.answer.sentences import SentenceScorer
@@ -73,6 +74,7 @@ class _State:
     draft: Draft | None = None
     entitlements: dict[str, Any] | None = None
     comparison: list[dict[str, Any]] | None = None
+    sub: bool = False  # a later part of a multi-part question, answered on its own
 
 
 class Assistant:
@@ -324,6 +326,14 @@ class Assistant:
         clauses = (c.text for d in self.retriever.documents() for c in self.retriever.clauses_of(d.id))
         return SentenceScorer(tokenizer, clauses)
 
+    def _part(self, question: str, state: _State) -> Draft | None:
+        """One part of a multi-part question through the same steps (read … verify), never split again."""
+        sub = _State(question, state.session_id, state.city, sub=True)
+        try:
+            return self._verify(self._answer(self._tools(self._retrieve(self._read(sub))))).draft
+        except (ToolError, LookupError, ValueError):
+            return None
+
     def _answer(self, state: _State) -> _State:
         assert state.frame is not None and state.scope is not None
         if state.draft is not None:
@@ -350,7 +360,46 @@ class Assistant:
             state.tool, state.tool_intent = state.draft.tool, "model"  # chosen by the model, computed by the engine
         values = {fmt(t.value) for t in state.frame.numbers} if state.frame else set()
         state.draft = verify_draft(state.draft, state.tool, state.frame.text if state.frame else state.question, values)
+        self._later_parts(state)
         return state
+
+    def _later_parts(self, state: _State) -> None:
+        """每月多少？干满两年一共多少？: after the whole question's answer, each later part on its own (the same
+        steps, already verified), appended when it adds something; 找哪个部门 from the clause; 去哪里办 said
+        to be not stated, with the department, when no clause names a place to go (``app.answer.parts``)."""
+        from app.answer import parts
+
+        frame, draft = state.frame, state.draft
+        if state.sub or frame is None or draft is None or state.comparison or state.entitlements:
+            return
+        if draft.refused and (guards.is_off_topic(frame.text) or guards.asks_for_certificate(frame.text)):
+            return
+        about: dict[str, SearchResult | None] = {}
+
+        def clause_of(topic: str) -> SearchResult | None:
+            """The clause the topic alone is answered from (for 找哪个部门 / 去哪里办)."""
+            if topic not in about:
+                got = self._part(topic, state)
+                about[topic] = got.sources[0].result if got is not None and got.sources else None
+            return about[topic]
+
+        for topic, asked in parts.sub_questions(frame.text):
+            if parts.asks_who(asked) or parts.asks_where(asked):
+                first = clause_of(topic)
+                dept = guards.departments(first.clause, self.retriever.clauses_of(first.doc.id)) if first else ""
+                if parts.asks_who(asked):
+                    said = f"文件写明的负责单位：{dept}。" if dept else f"文件没有写明负责部门，可咨询{FALLBACK}。"
+                    draft.say(f"\n\n关于“{asked}”：{said}")
+                    continue
+            sub_draft = self._part(parts.question(topic, asked), state)
+            if sub_draft is None:
+                continue
+            if parts.asks_where(asked) and not any(parts.names_where(s.quote) for s in sub_draft.sources):
+                draft.say(f"\n\n关于“{asked}”：文件没有写明具体办理地点，请咨询{dept or FALLBACK}。")
+                continue
+            parts.merge(draft, sub_draft, asked)
+            if not sub_draft.refused:
+                draft.refused = False  # one part answered (here or by the quote above): not refused as a whole
 
     def _finish(self, state: _State) -> Answer:
         assert state.draft is not None and state.frame is not None

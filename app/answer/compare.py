@@ -41,6 +41,8 @@ from ingest.textproc import to_simplified
 UNKNOWN_PLACE = "未知"
 RELEVANT = 3.0  # the sentence scorer's score from which a sentence is about the need (as OfflineAnswerer._grounded)
 FIGURE_KINDS = ("per_head", "monthly", "one_off", "percentage", "target")
+SHORT_CLAUSE = 300  # a clause this short is quoted whole in its row
+ALSO = 0.8  # a second provision is shown when the question names it nearly as well as the first
 PREFIX = {"cap": "最高", "floor": "不少于", "after_tax": "税后"}
 
 
@@ -74,11 +76,17 @@ def names_unknown(frame: QuestionFrame) -> bool:
 
 
 def is_comparison(frame: QuestionFrame) -> bool:
-    """Two or more parties (places, or a place and the excerpt of unknown origin), or 各地 / 各个文件."""
+    """Two or more places read as compared (the reader's ``compare`` intent: listed together or with a
+    comparing word — two place names apart, 南通…安居工程, are not a comparison), 各地 / 各个文件, or a place
+    set beside the excerpt of unknown origin."""
     if frame.follow_up and not named_places(frame):
         return False
-    parties = len(named_places(frame)) + names_unknown(frame)
-    return asks_all(frame) or parties >= 2 or (frame.intent == "compare" and parties >= 2)
+    places = named_places(frame)
+    if asks_all(frame):
+        return True
+    if names_unknown(frame) and places:
+        return True
+    return frame.intent == "compare" and len(places) >= 2
 
 
 def asks_rank(frame: QuestionFrame) -> bool:
@@ -108,10 +116,11 @@ class Row:
     covered: bool = False
     note: str = ""  # what the row says instead of a figure (未写明 / 未提及 / 没有文件)
     department: str = ""
+    also: list[tuple[SearchResult, str, Rule]] = field(default_factory=list)  # further provisions named
 
     @property
     def figures(self) -> list[str]:
-        return [f for r in self.rules for f in rule_figures(r)]
+        return [f for r in [*self.rules, *(a[2] for a in self.also)] for f in rule_figures(r)]
 
     def as_json(self) -> dict[str, Any]:
         rule = self.rules[0] if self.rules else None
@@ -130,6 +139,9 @@ class Row:
             "covered": self.covered,
             "note": self.note,
             "department": self.department or None,
+            "also": [
+                {"clause_id": r.clause.clause_id, "quote": q, "figures": rule_figures(rule)} for r, q, rule in self.also
+            ],
         }
 
 
@@ -218,6 +230,8 @@ class Comparer:
         quote = ""
         if chosen and chosen[0].quote and chosen[0].quote in best.clause.text:
             quote = chosen[0].quote
+        elif len(best.clause.text.strip()) <= SHORT_CLAUSE:
+            quote = best.clause.text.strip()  # a short clause is quoted whole: every measure it lists
         else:
             sentences = self.scorer.best(need, best.clause.text, wants_figure=money, limit=3)
             quote = best.clause.text[sentences[0].start : sentences[-1].end] if sentences else ""
@@ -250,7 +264,24 @@ class Comparer:
             row.department = guards.departments(best.clause, self.retriever.clauses_of(best.doc.id))
             if not relevant:
                 row.rules = []
+        elif chosen and routes:
+            row.also = self._also(routes, results, best)
         return row
+
+    def _also(
+        self, routes: list[Any], results: list[SearchResult], best: SearchResult
+    ) -> list[tuple[SearchResult, str, Rule]]:
+        """A second provision of the same place that the question names about as well as the first
+        (工作室 建设补助 and 领办人 带徒补贴): its own clause, quote and figures."""
+        top = routes[0].score
+        for route in routes[1:]:
+            rule = route.rule
+            if rule.clause_id == best.clause.clause_id or route.score < ALSO * top:
+                continue
+            found = next((r for r in results if r.clause.clause_id == rule.clause_id), None)
+            if found is not None and rule.quote and rule.quote in found.clause.text:
+                return [(found, rule.quote, rule)]
+        return []
 
 
 def _overlaps(a: str, b: str) -> bool:
@@ -354,6 +385,10 @@ def render(rows: list[Row], draft: Draft, *, ranking: Ranking | None = None) -> 
         lead = "" if row.covered else "（最接近的条款）"
         draft.say(f"\n{row.place}{lead}：依据{doc_line(row.doc) if row.doc else ''}{_label(row.result)}：")
         draft.segments += _quoted(row.quote, marks[i])
+        for result, quote, _rule in row.also:
+            n = draft.cite(result, quote)
+            draft.say(f"\n{row.place}：另见{_label(result)}：")
+            draft.segments += _quoted(quote, n)
     if ranking is not None:
         if ranking.comparable:
             draft.say(

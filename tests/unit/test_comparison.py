@@ -140,3 +140,8 @@ def test_topic_of_the_first_part() -> None:
 
     assert topic("大连那个急需紧缺技能人才的薪酬补贴，每月多少") == "大连那个急需紧缺技能人才的薪酬补贴"
     assert topic("评上大连工匠能奖多少") == "评上大连工匠能奖多少"
+
+
+def test_two_place_names_apart_are_not_a_comparison(ingested: Services) -> None:
+    # 安居 (a district elsewhere) inside 安居工程 is not a second place being compared.
+    assert not compare.is_comparison(frame_of(ingested, "南通技能人才安居工程人才公寓租金补贴是多少"))
