@@ -28,7 +28,7 @@ import yaml
 
 from app.answer import guards
 from app.answer.offline import Draft, doc_line
-from app.answer.sentences import SentenceScorer
+from app.answer.sentences import SentenceScorer, split_sentences
 from app.frame.schema import QuestionFrame
 from app.retrieval import Filters, HybridRetriever, SearchResult
 from app.scope import UNKNOWN, Scope
@@ -41,6 +41,8 @@ from ingest.textproc import to_simplified
 UNKNOWN_PLACE = "未知"
 RELEVANT = 3.0  # the sentence scorer's score from which a sentence is about the need (as OfflineAnswerer._grounded)
 FIGURE_KINDS = ("per_head", "monthly", "one_off", "percentage", "target")
+NEAR = 0.4  # a sentence scoring this share of the best one is about the need too
+MAX_QUOTE = 400  # the longest span quoted in one row
 SHORT_CLAUSE = 300  # a clause this short is quoted whole in its row
 ALSO = 0.8  # a second provision is shown when the question names it nearly as well as the first
 PREFIX = {"cap": "最高", "floor": "不少于", "after_tax": "税后"}
@@ -233,10 +235,7 @@ class Comparer:
         elif len(best.clause.text.strip()) <= SHORT_CLAUSE:
             quote = best.clause.text.strip()  # a short clause is quoted whole: every measure it lists
         else:
-            sentences = self.scorer.best(need, best.clause.text, wants_figure=money, limit=3)
-            quote = best.clause.text[sentences[0].start : sentences[-1].end] if sentences else ""
-            if len(quote) > 400 and sentences:
-                quote = sentences[0].text
+            quote = self._quote(need, best.clause.text, money)
         if not chosen:
             chosen = [
                 r
@@ -267,6 +266,24 @@ class Comparer:
         elif chosen and routes:
             row.also = self._also(routes, results, best)
         return row
+
+    def _quote(self, need: str, text: str, money: bool) -> str:
+        """The span of the clause about the need: from the first to the last sentence scoring near the best
+        (every measure a place lists for it: 认定高级工 … 直接认定为“厦门市技术能手”), verbatim."""
+        sentences = split_sentences(text)
+        if not sentences:
+            return ""
+        tokens = set(self.scorer.tokenizer.tokenize(to_simplified(need)))
+        scores = [self.scorer.score(tokens, x.text, wants_figure=money) for x in sentences]
+        top = max(scores)
+        near = [x for x, sc in zip(sentences, scores, strict=True) if top > 0 and sc >= NEAR * top]
+        if near:
+            span = text[near[0].start : near[-1].end]
+            if len(span) <= MAX_QUOTE:
+                return span
+        best = self.scorer.best(need, text, wants_figure=money, limit=3)
+        quote = text[best[0].start : best[-1].end] if best else ""
+        return best[0].text if len(quote) > MAX_QUOTE and best else quote
 
     def _also(
         self, routes: list[Any], results: list[SearchResult], best: SearchResult
@@ -345,6 +362,9 @@ def rank(rows: list[Row]) -> Ranking:
     if len(units) > 1:
         out.reasons.append("计量单位不同（" + "、".join(f"{p}：{u}" for p, _, u, _ in values) + "）")
     quals = {v[3] for v in values}
+    targets = all(r.rules[0].kind == "target" for r in rows)
+    if targets and "cap" not in quals:
+        quals = {"target"}  # a goal 达到1/3 and a goal 35%以上 are both goals to reach: comparable
     if len(quals) > 1:
         out.reasons.append("性质不同（" + "、".join(f"{p}：{PREFIX.get(q, '定额')}" for p, _, _, q in values) + "）")
     if quals & {"cap", "floor"} and "%" not in units:
@@ -391,11 +411,14 @@ def render(rows: list[Row], draft: Draft, *, ranking: Ranking | None = None) -> 
             draft.segments += _quoted(quote, n)
     if ranking is not None:
         if ranking.comparable:
-            draft.say(
-                "\n\n比较：按文件写的数字，"
-                + "高于".join(ranking.order)
-                + f"，{ranking.order[0]}更高（仅比较文件所列标准，以实际申报审核为准）。"
+            by_place = {r.place: r for r in rows}
+            said = "高于".join(f"{p}（{'、'.join(by_place[p].figures)}）" for p in ranking.order)
+            goal = (
+                "；这些是目标值，目标年限以原文为准"
+                if all(r.rules and r.rules[0].kind == "target" for r in rows)
+                else ""
             )
+            draft.say(f"\n\n比较：按文件写的数字，{said}，{ranking.order[0]}更高（仅比较文件所列数字{goal}）。")
         else:
             draft.say("\n\n比较：不能直接比较——" + "；".join(ranking.reasons) + "。")
     for row in rows:
