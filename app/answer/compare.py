@@ -43,7 +43,8 @@ RELEVANT = 3.0  # the sentence scorer's score from which a sentence is about the
 FIGURE_KINDS = ("per_head", "monthly", "one_off", "percentage", "target")
 NEAR = 0.4  # a sentence scoring this share of the best one is about the need too
 MAX_QUOTE = 400  # the longest span quoted in one row
-SHORT_CLAUSE = 300  # a clause this short is quoted whole in its row
+TOPIC_SHARE = 0.5  # the share of the topic's weight a row must carry to be about the need
+SHORT_CLAUSE = 400  # a clause this short is quoted whole in its row
 ALSO = 0.8  # a second provision is shown when the question names it nearly as well as the first
 PREFIX = {"cap": "最高", "floor": "不少于", "after_tax": "税后"}
 
@@ -207,11 +208,25 @@ class Comparer:
     def rows(self, frame: QuestionFrame, scope: Scope) -> list[Row]:
         need = need_of(frame)
         out = []
+        topic = self._topic(need)
         for label, docs in parties(frame, scope, self.retriever.documents()).rows:
-            out.append(self.row(label, docs, need, frame))
+            out.append(self.row(label, docs, need, frame, topic))
         return out
 
-    def row(self, place: str, docs: list[DocumentMeta], need: str, frame: QuestionFrame) -> Row:
+    def _topic(self, need: str) -> set[str]:
+        """The need's words that the best clause of the whole corpus carries: what any place's text must
+        share (enough of, by weight) to be about the need — 台湾 and 采认, not only 直接 and 工作."""
+        tokens = set(self.scorer.tokenizer.tokenize(to_simplified(need)))
+        found = self.retriever.search(need, k=1)
+        if not found:
+            return tokens
+        c = found[0].clause
+        have = set(self.scorer.tokenizer.tokenize(to_simplified(" ".join([*c.heading_path, c.text]))))
+        return tokens & have or tokens
+
+    def row(
+        self, place: str, docs: list[DocumentMeta], need: str, frame: QuestionFrame, topic: set[str] | None = None
+    ) -> Row:
         if not docs:
             return Row(place=place, note=f"语料中没有{place}的文件")
         ids = tuple(d.id for d in docs)
@@ -247,6 +262,9 @@ class Comparer:
         # About the need: the quoted words under their headings (创新学徒制培养模式 says what a 学生 is here).
         about = " ".join([*best.clause.heading_path, quote])
         relevant = bool(quote) and self.scorer.score(tokens, about, wants_figure=False) >= RELEVANT
+        if relevant and topic:
+            whole = self.scorer.score(topic, " ".join(topic), wants_figure=False)
+            relevant = self.scorer.score(topic, about, wants_figure=False) >= TOPIC_SHARE * whole
         stated = guards.states_figure(quote) or bool(row.figures)
         vague = guards.vague_amount(quote)
         principle = pattern("principle_only").search(quote)
