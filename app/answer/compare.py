@@ -41,7 +41,7 @@ from ingest.textproc import to_simplified
 UNKNOWN_PLACE = "未知"
 RELEVANT = 3.0  # the sentence scorer's score from which a sentence is about the need (as OfflineAnswerer._grounded)
 FIGURE_KINDS = ("per_head", "monthly", "one_off", "percentage", "target")
-NEAR = 0.4  # a sentence scoring this share of the best one is about the need too
+NEAR = 0.6  # a sentence scoring this share of the best one is about the need too
 MAX_QUOTE = 400  # the longest span quoted in one row
 TOPIC_SHARE = 0.5  # the share of the topic's weight a row must carry to be about the need
 SHORT_CLAUSE = 400  # a clause this short is quoted whole in its row
@@ -245,7 +245,11 @@ class Comparer:
                 best, chosen = found, [rule]
         money = guards.asks_amount(need) or guards.asks_money(need) or bool(pattern("figure_words").search(need))
         quote = ""
-        if chosen and chosen[0].quote and chosen[0].quote in best.clause.text:
+        if chosen and chosen[0].kind not in FIGURE_KINDS and chosen[0].quote in best.clause.text:
+            # A provision without a figure (竞赛类别 → 技能等级): its words, and the measures beside them.
+            window = self._quote(need, best.clause.text, money)
+            quote = window if chosen[0].quote in window else chosen[0].quote
+        elif chosen and chosen[0].quote and chosen[0].quote in best.clause.text:
             quote = chosen[0].quote
         elif len(best.clause.text.strip()) <= SHORT_CLAUSE:
             quote = best.clause.text.strip()  # a short clause is quoted whole: every measure it lists
@@ -294,14 +298,22 @@ class Comparer:
         tokens = set(self.scorer.tokenizer.tokenize(to_simplified(need)))
         scores = [self.scorer.score(tokens, x.text, wants_figure=money) for x in sentences]
         top = max(scores)
-        near = [x for x, sc in zip(sentences, scores, strict=True) if top > 0 and sc >= NEAR * top]
-        if near:
-            span = text[near[0].start : near[-1].end]
-            if len(span) <= MAX_QUOTE:
-                return span
-        best = self.scorer.best(need, text, wants_figure=money, limit=3)
-        quote = text[best[0].start : best[-1].end] if best else ""
-        return best[0].text if len(quote) > MAX_QUOTE and best else quote
+        if top <= 0:
+            return ""
+        # Grow a window from the best sentence over its neighbours about the need, while it stays short.
+        i = j = scores.index(top)
+        near = [sc >= NEAR * top for sc in scores]
+        grown = True
+        while grown:
+            grown = False
+            steps = [(a, b) for a, b in ((i - 1, j), (i, j + 1)) if 0 <= a and b < len(sentences)]
+            steps.sort(key=lambda ab: -scores[ab[0] if ab[0] < i else ab[1]])  # the better neighbour first
+            for a, b in steps:
+                if near[a] if a < i else near[b]:
+                    if sentences[b].end - sentences[a].start <= MAX_QUOTE:
+                        i, j, grown = a, b, True
+                        break
+        return text[sentences[i].start : sentences[j].end]
 
     def _also(
         self, routes: list[Any], results: list[SearchResult], best: SearchResult
