@@ -49,6 +49,9 @@ def _badge(status: str) -> str:
     return ""
 
 
+_STATUS_ZH = {"in_force": "现行", "no_document": "无文件", "not_covered": "未写明"}
+
+
 def comparison_html(ans: Answer) -> str:
     """A comparison's rows as an escaped HTML table; each row names its citation [n], which the
     citation list above opens (the clause with the quote highlighted)."""
@@ -58,6 +61,7 @@ def comparison_html(ans: Answer) -> str:
     head = "<tr><th>地区</th><th>规定</th><th>领取方</th><th>状态</th><th>出处</th></tr>"
     body = []
     for row in ans.comparison:
+        status = str(row.get("doc_status") or row.get("status") or "")
         said = "；".join(row.get("figures") or []) if row.get("covered") else str(row.get("note") or "")
         if row.get("covered") and not said:
             said = "见原文"
@@ -66,7 +70,7 @@ def comparison_html(ans: Answer) -> str:
         body.append(
             "<tr>"
             + "".join(f"<td>{html.escape(str(v))}</td>" for v in (row.get("place"), said, row.get("payee") or "—"))
-            + f"<td>{_badge(str(row.get('doc_status') or '')) or html.escape(str(row.get('status')))}</td>"
+            + f"<td>{_badge(str(row.get('doc_status') or '')) or html.escape(_STATUS_ZH.get(status, status))}</td>"
             + f'<td class="cmp-cite">{html.escape(cite)}</td></tr>'
         )
     return f'<table class="comparison"><caption>对比（点击上方引用查看条款原文）</caption>{head}{"".join(body)}</table>'
