@@ -52,6 +52,8 @@ class PartExpect(BaseModel):
     key_facts: list[str] = Field(default_factory=list)
     covered: bool = True
     department: str | None = None
+    result: Decimal | None = None
+    no_total: bool = False
 
 
 class Expect(BaseModel):
@@ -70,6 +72,7 @@ class Expect(BaseModel):
     department: str | None = None
     places: list[PlaceExpect] = Field(default_factory=list)
     parts: list[PartExpect] = Field(default_factory=list)
+    ranking: str | None = Field(None, description="the higher place, or not_comparable")
 
 
 class AnswerItem(BaseModel):
@@ -131,6 +134,8 @@ class ItemResult:
     traditional_ok: bool | None
     places_ok: list[bool] = field(default_factory=list)
     wrong_city: bool = False
+    parts_ok: list[bool] = field(default_factory=list)
+    ranking_ok: bool | None = None
 
 
 def score_item(item: AnswerItem, ans: Answer, services: Services) -> ItemResult:
@@ -205,6 +210,40 @@ def score_item(item: AnswerItem, ans: Answer, services: Services) -> ItemResult:
         traditional_ok=is_traditional(ans.answer) if trad else None,
         places_ok=places_ok,
         wrong_city=wrong_city,
+        parts_ok=[_part_ok(p, text) for p in item.expect.parts],
+        ranking_ok=_ranking_ok(item.expect.ranking, text) if item.expect.ranking else None,
+    )
+
+
+_NOT_STATED = re.compile(r"未提及|没有写|未写明|未载明|没写|不涉及|没有规定|未规定")
+
+
+def _part_ok(p: PartExpect, text: str) -> bool:
+    """A sub-question is answered: its facts (and its exact amount) are in the answer; a part the text does
+    not cover is said to be not stated, naming the department when one is expected."""
+    if not all(_norm(f) in text for f in p.key_facts):
+        return False
+    if p.result is not None and not p.no_total:
+        value = p.result
+        forms = {f"{value.normalize():f}元"}
+        if value % 10000 == 0:
+            forms.add(f"{(value / 10000).normalize():f}万元")
+        if not any(f in text for f in forms):
+            return False
+    if not p.covered:
+        said = bool(_NOT_STATED.search(text))
+        return said and (p.department is None or _dept_norm(p.department) in _dept_norm(text))
+    return True
+
+
+def _ranking_ok(expected: str, text: str) -> bool:
+    """not_comparable: the answer says the figures cannot be ranked; a place: the answer ranks it higher and
+    does not call the figures incomparable."""
+    refuses = bool(re.search(r"不能直接比较|无法直接比较|不可直接比较|不能简单比较", text))
+    if expected == "not_comparable":
+        return refuses
+    return not refuses and bool(
+        re.search(re.escape(expected) + r"[^。；]{0,12}(?:更高|更多|高于|多于|最高|最多)", text)
     )
 
 
@@ -234,6 +273,7 @@ class AnswerEvalResult:
         refusal_types = {"unanswerable", "off_topic", "injection", "not_stated", "absent_level", "no_document"}
         cites_total = sum(r.citations_total for r in self.items)
         places = [ok for r in self.items for ok in r.places_ok]
+        parts = [ok for r in self.items for ok in r.parts_ok]
         return {
             "items": len(self.items),
             "key_fact_accuracy": self._rate([r.facts_ok for r in self.items]),
@@ -253,6 +293,8 @@ class AnswerEvalResult:
             "wrong_totals": sum(1 for r in self.items if r.wrong_total),
             "no_total_respected": self._rate([r.no_total_ok for r in self.items]),
             "named_places_answered": round(sum(places) / len(places), 4) if places else None,
+            "parts_answered": round(sum(parts) / len(parts), 4) if parts else None,
+            "ranking_correct": self._rate([r.ranking_ok for r in self.items]),
             "wrong_city_answers": sum(1 for r in self.items if r.wrong_city),
             "draft_warning_rate": self._rate([r.draft_ok for r in self.items]),
             "traditional_script_rate": self._rate([r.traditional_ok for r in self.items]),
@@ -335,6 +377,8 @@ def write_report(result: AnswerEvalResult, reports: Path, golden: Path, services
         or r.draft_ok is False
         or r.department_ok is False
         or not all(r.places_ok)
+        or not all(r.parts_ok)
+        or r.ranking_ok is False
         or r.wrong_city
     ]
     lines += ["", f"## Items with a problem ({len(failures)})", ""]
@@ -357,6 +401,11 @@ def write_report(result: AnswerEvalResult, reports: Path, golden: Path, services
         if not all(r.places_ok):
             missed = [p.place for p, ok in zip(r.item.expect.places, r.places_ok, strict=True) if not ok]
             problems.append("places missed: " + "、".join(missed))
+        if not all(r.parts_ok):
+            missed_parts = [p.ask for p, ok in zip(r.item.expect.parts, r.parts_ok, strict=True) if not ok]
+            problems.append("parts missed: " + "、".join(missed_parts))
+        if r.ranking_ok is False:
+            problems.append(f"ranking {r.item.expect.ranking} not given")
         if r.wrong_city:
             problems.append("cites a document of another place")
         if r.draft_ok is False:

@@ -25,8 +25,10 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from app.answer import guards
 from app.answer.entitlements_text import continues_list
+from app.answer.offline import FALLBACK_DEPARTMENT as FALLBACK
 from app.answer.offline import AnswerContext, Draft, as_dict
 from app.answer.schema import Answer, AnswerCitation
+from app.answer.sentences import SentenceScorer
 from app.answer.sessions import RedisSessionStore, SessionStore, Turn
 from app.answer.verify import verify_draft
 from app.frame.merge import carried, merge
@@ -71,6 +73,8 @@ class _State:
     tool_intent: str | None = None
     draft: Draft | None = None
     entitlements: dict[str, Any] | None = None
+    comparison: list[dict[str, Any]] | None = None
+    sub: bool = False  # a later part of a multi-part question, answered on its own
 
 
 class Assistant:
@@ -179,7 +183,7 @@ class Assistant:
     def _tools(self, state: _State) -> _State:
         frame, scope = state.frame, state.scope
         assert frame is not None and scope is not None
-        if self._entitlements(state):
+        if self._entitlements(state) or self._compare(state):
             return state
         if not state.results:
             return state
@@ -302,6 +306,40 @@ class Assistant:
         state.entitlements = result.model_dump(mode="json")
         return True
 
+    def _compare(self, state: _State) -> bool:
+        """Two or more places (or 各地 / 各个文件): one row per place, a table (``app.answer.compare``)."""
+        from app.answer import compare
+
+        frame, scope = state.frame, state.scope
+        if frame is None or scope is None or not compare.is_comparison(frame):
+            return False
+        comparer = compare.Comparer(self.retriever, self.router, self.scorer, lambda: self._rules().rules, k=self.k)
+        rows = comparer.rows(frame, scope)
+        if len(rows) < 2:
+            return False
+        draft = Draft()
+        compare.render(rows, draft, ranking=compare.rank(rows) if compare.asks_rank(frame) else None)
+        state.draft, state.comparison = draft, [r.as_json() for r in rows]
+        state.results = [r.result for r in rows if r.result is not None]
+        return True
+
+    @cached_property
+    def scorer(self) -> SentenceScorer:
+        own = getattr(self.backend, "scorer", None)
+        if isinstance(own, SentenceScorer):
+            return own
+        tokenizer = self.tokenizer or Tokenizer()
+        clauses = (c.text for d in self.retriever.documents() for c in self.retriever.clauses_of(d.id))
+        return SentenceScorer(tokenizer, clauses)
+
+    def _part(self, question: str, state: _State) -> Draft | None:
+        """One part of a multi-part question through the same steps (read … verify), never split again."""
+        sub = _State(question, state.session_id, state.city, sub=True)
+        try:
+            return self._verify(self._answer(self._tools(self._retrieve(self._read(sub))))).draft
+        except (ToolError, LookupError, ValueError):
+            return None
+
     def _answer(self, state: _State) -> _State:
         assert state.frame is not None and state.scope is not None
         if state.draft is not None:
@@ -328,7 +366,46 @@ class Assistant:
             state.tool, state.tool_intent = state.draft.tool, "model"  # chosen by the model, computed by the engine
         values = {fmt(t.value) for t in state.frame.numbers} if state.frame else set()
         state.draft = verify_draft(state.draft, state.tool, state.frame.text if state.frame else state.question, values)
+        self._later_parts(state)
         return state
+
+    def _later_parts(self, state: _State) -> None:
+        """每月多少？干满两年一共多少？: after the whole question's answer, each later part on its own (the same
+        steps, already verified), appended when it adds something; 找哪个部门 from the clause; 去哪里办 said
+        to be not stated, with the department, when no clause names a place to go (``app.answer.parts``)."""
+        from app.answer import parts
+
+        frame, draft = state.frame, state.draft
+        if state.sub or frame is None or draft is None or state.comparison or state.entitlements:
+            return
+        if draft.refused and (guards.is_off_topic(frame.text) or guards.asks_for_certificate(frame.text)):
+            return
+        about: dict[str, SearchResult | None] = {}
+
+        def clause_of(topic: str) -> SearchResult | None:
+            """The clause the topic alone is answered from (for 找哪个部门 / 去哪里办)."""
+            if topic not in about:
+                got = self._part(topic, state)
+                about[topic] = got.sources[0].result if got is not None and got.sources else None
+            return about[topic]
+
+        for topic, asked in parts.sub_questions(frame.text):
+            if parts.asks_who(asked) or parts.asks_where(asked):
+                first = clause_of(topic)
+                dept = guards.departments(first.clause, self.retriever.clauses_of(first.doc.id)) if first else ""
+                if parts.asks_who(asked):
+                    said = f"文件写明的负责单位：{dept}。" if dept else f"文件没有写明负责部门，可咨询{FALLBACK}。"
+                    draft.say(f"\n\n关于“{asked}”：{said}")
+                    continue
+            sub_draft = self._part(parts.question(topic, asked), state)
+            if sub_draft is None:
+                continue
+            if parts.asks_where(asked) and not any(parts.names_where(s.quote) for s in sub_draft.sources):
+                draft.say(f"\n\n关于“{asked}”：文件没有写明具体办理地点，请咨询{dept or FALLBACK}。")
+                continue
+            parts.merge(draft, sub_draft, asked)
+            if not sub_draft.refused:
+                draft.refused = False  # one part answered (here or by the quote above): not refused as a whole
 
     def _finish(self, state: _State) -> Answer:
         assert state.draft is not None and state.frame is not None
@@ -388,6 +465,7 @@ class Assistant:
             follow_up_questions=follow,
             frame=state.frame.model_dump(mode="json", exclude={"numbers"}),
             entitlements=state.entitlements,
+            comparison=state.comparison,
         )
 
 

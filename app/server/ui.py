@@ -36,6 +36,8 @@ CSS = """
 .clause-text {white-space:pre-wrap;line-height:1.7}
 .clause-text mark {background:#ffe58a}
 .result-big {font-size:1.4em;font-weight:bold}
+table.comparison {border-collapse:collapse;margin:8px 0}
+table.comparison td, table.comparison th {border:1px solid #ccc;padding:4px 8px;vertical-align:top}
 """
 
 
@@ -45,6 +47,33 @@ def _badge(status: str) -> str:
     if status == "unknown":
         return '<span class="unknown-badge">来源不详</span>'
     return ""
+
+
+_STATUS_ZH = {"in_force": "现行", "no_document": "无文件", "not_covered": "未写明"}
+
+
+def comparison_html(ans: Answer) -> str:
+    """A comparison's rows as an escaped HTML table; each row names its citation [n], which the
+    citation list above opens (the clause with the quote highlighted)."""
+    if not ans.comparison:
+        return ""
+    marks = {(c.clause_id, c.quote): c.n for c in ans.citations}
+    head = "<tr><th>地区</th><th>规定</th><th>领取方</th><th>状态</th><th>出处</th></tr>"
+    body = []
+    for row in ans.comparison:
+        status = str(row.get("doc_status") or row.get("status") or "")
+        said = "；".join(row.get("figures") or []) if row.get("covered") else str(row.get("note") or "")
+        if row.get("covered") and not said:
+            said = "见原文"
+        n = marks.get((row.get("clause_id") or "", row.get("quote") or ""))
+        cite = f"[{n}] {row.get('clause_id')}" if n else "—"
+        body.append(
+            "<tr>"
+            + "".join(f"<td>{html.escape(str(v))}</td>" for v in (row.get("place"), said, row.get("payee") or "—"))
+            + f"<td>{_badge(str(row.get('doc_status') or '')) or html.escape(_STATUS_ZH.get(status, status))}</td>"
+            + f'<td class="cmp-cite">{html.escape(cite)}</td></tr>'
+        )
+    return f'<table class="comparison"><caption>对比（点击上方引用查看条款原文）</caption>{head}{"".join(body)}</table>'
 
 
 def clause_html(services: Services, clause_id: str, quote: str = "") -> str:
@@ -168,13 +197,14 @@ def build_ui(services: Services) -> gr.Blocks:
                 gr.Examples(EXAMPLES, inputs=[question], label="示例（企业、市民、台湾居民、12345热线）")
                 edit = gr.Button("在计算器中修改", elem_id="edit-in-calculator", visible=False, size="sm")
                 citation = gr.Radio(label="引用（点击查看条款原文）", choices=[], elem_id="citations")
+                comparison = gr.HTML(elem_id="comparison")
                 clause_view = gr.HTML(elem_id="clause-view")
 
                 def ask(q: str, history: list[dict[str, Any]] | None, sid: str | None) -> tuple[Any, ...]:
                     history = list(history or [])
                     hidden = (None, gr.update(visible=False))
                     if not q or not q.strip():
-                        return history, sid, [], gr.update(choices=[], value=None), "", "", *hidden
+                        return history, sid, [], gr.update(choices=[], value=None), "", "", "", *hidden
                     try:
                         text = q.strip()[: services.settings.server.max_question_chars]
                         limits.check_question(text)
@@ -184,7 +214,7 @@ def build_ui(services: Services) -> gr.Blocks:
                             {"role": "user", "content": as_text(q)},
                             {"role": "assistant", "content": as_text(f"出错了：{exc}")},
                         ]
-                        return history, sid, [], gr.update(choices=[], value=None), "", "", *hidden
+                        return history, sid, [], gr.update(choices=[], value=None), "", "", "", *hidden
                     history += [
                         {"role": "user", "content": as_text(q)},
                         {"role": "assistant", "content": as_text(_reply(ans))},
@@ -199,6 +229,7 @@ def build_ui(services: Services) -> gr.Blocks:
                         items,
                         gr.update(choices=labels, value=None),
                         first,
+                        comparison_html(ans),
                         "",
                         prefill,
                         gr.update(visible=prefill is not None),
@@ -210,7 +241,7 @@ def build_ui(services: Services) -> gr.Blocks:
                             return clause_html(services, clause_id, quote)
                     return ""
 
-                outputs = [chat, session, cites, citation, clause_view, question, last_calc, edit]
+                outputs = [chat, session, cites, citation, clause_view, comparison, question, last_calc, edit]
                 send.click(ask, [question, chat, session], outputs)
                 question.submit(ask, [question, chat, session], outputs)
                 citation.change(show, [citation, cites], clause_view)

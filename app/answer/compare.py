@@ -1,0 +1,482 @@
+"""Comparisons across places and documents: one row per place, in the order the user named them.
+
+"厦门、大连、南通对技能竞赛获奖选手分别有什么支持？", "大连 南通 学徒补贴", "各个文件对某比例写得一样吗",
+"A跟B哪个更高". The question is read once (``app.frame``); the places it names (or, for 各地 / 各个文件,
+every document's place, the excerpt of unknown origin as its own row) each get the same need — the
+question without the place words — searched only in that place's documents (``app.scope``). For each
+row: the best clause, the sentence(s) quoted verbatim, the figures with qualifier, unit and payee from
+the rules of that clause (curated or extracted, never typed here), the document's status, or that the
+place's documents do not state it (with the department the clause names). A place with no document at
+all is a row too: 语料中没有X的文件. Never a place skipped.
+
+A ranking (哪个更高) is read from the figures only: every row must state one figure of the same kind,
+unit and qualifier; otherwise the answer says 不能直接比较 and why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from app.answer import guards
+from app.answer.offline import Draft, doc_line
+from app.answer.sentences import SentenceScorer, split_sentences
+from app.frame.schema import QuestionFrame
+from app.retrieval import Filters, HybridRetriever, SearchResult
+from app.scope import UNKNOWN, Scope
+from app.tools.calculators import fmt
+from app.tools.routing import Router
+from app.tools.rules import PAYEE_ZH, Rule
+from ingest.schema import Clause, DocumentMeta
+from ingest.textproc import to_simplified
+
+UNKNOWN_PLACE = "未知"
+RELEVANT = 3.0  # the sentence scorer's score from which a sentence is about the need (as OfflineAnswerer._grounded)
+FIGURE_KINDS = ("per_head", "monthly", "one_off", "percentage", "target")
+NEAR = 0.6  # a sentence scoring this share of the best one is about the need too
+MAX_QUOTE = 400  # the longest span quoted in one row
+TOPIC_SHARE = 0.5  # the share of the topic's weight a row must carry to be about the need
+SHORT_CLAUSE = 400  # a clause this short is quoted whole in its row
+ALSO = 0.8  # a second provision is shown when the question names it nearly as well as the first
+PREFIX = {"cap": "最高", "floor": "不少于", "after_tax": "税后"}
+
+
+@lru_cache(maxsize=1)
+def words() -> dict[str, tuple[str, ...]]:
+    data = yaml.safe_load((resources.files("app") / "resources" / "compare_words.yaml").read_text(encoding="utf-8"))
+    return {k: tuple(sorted((str(w) for w in v), key=len, reverse=True)) for k, v in data.items()}
+
+
+def pattern(key: str) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(w) for w in words()[key]))
+
+
+# ---------------------------------------------------------------------------------------- detection
+
+
+def named_places(frame: QuestionFrame) -> list[str]:
+    """The places the question is about, in the order written; a district of a named city is that city said
+    more precisely (厦门湖里) and is not a place of its own."""
+    about = sorted((p for p in frame.places if p.role == "about"), key=lambda p: p.span.start)
+    distinct = [p for p in about if not any(q is not p and q.name in p.parents for q in about)]
+    return list(dict.fromkeys(p.name for p in distinct))
+
+
+def asks_all(frame: QuestionFrame) -> bool:
+    return bool(pattern("all_places").search(frame.text))
+
+
+def names_unknown(frame: QuestionFrame) -> bool:
+    return bool(pattern("unknown_origin").search(frame.text))
+
+
+def is_comparison(frame: QuestionFrame) -> bool:
+    """Two or more places read as compared (the reader's ``compare`` intent: listed together or with a
+    comparing word — two place names apart, 南通…安居工程, are not a comparison), 各地 / 各个文件, or a place
+    set beside the excerpt of unknown origin."""
+    if frame.follow_up and not named_places(frame):
+        return False
+    places = named_places(frame)
+    if asks_all(frame):
+        return True
+    if names_unknown(frame) and places:
+        return True
+    return frame.intent == "compare" and len(places) >= 2
+
+
+def asks_rank(frame: QuestionFrame) -> bool:
+    return bool(pattern("asks_rank").search(frame.text))
+
+
+def need_of(frame: QuestionFrame) -> str:
+    """The question without the place words and the words that only say "compare": what each place is asked."""
+    text = frame.text
+    for p in sorted(frame.places, key=lambda p: p.span.start, reverse=True):
+        text = text[: p.span.start] + " " + text[p.span.end :]
+    for key in ("all_places", "unknown_origin", "compare_only"):
+        text = pattern(key).sub(" ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# ---------------------------------------------------------------------------------------- rows
+
+
+@dataclass
+class Row:
+    place: str
+    doc: DocumentMeta | None = None
+    result: SearchResult | None = None
+    quote: str = ""
+    rules: list[Rule] = field(default_factory=list)
+    covered: bool = False
+    note: str = ""  # what the row says instead of a figure (未写明 / 未提及 / 没有文件)
+    department: str = ""
+    also: list[tuple[SearchResult, str, Rule]] = field(default_factory=list)  # further provisions named
+
+    @property
+    def figures(self) -> list[str]:
+        return [f for r in [*self.rules, *(a[2] for a in self.also)] for f in rule_figures(r)]
+
+    def as_json(self) -> dict[str, Any]:
+        rule = self.rules[0] if self.rules else None
+        status = "no_document" if self.doc is None else (self.doc.status if self.covered else "not_covered")
+        return {
+            "place": self.place,
+            "doc_id": self.doc.id if self.doc else None,
+            "doc_status": self.doc.status if self.doc else None,
+            "clause_id": self.result.clause.clause_id if self.result else None,
+            "quote": self.quote,
+            "figures": self.figures,
+            "qualifier": rule.qualifier if rule else None,
+            "unit": rule.unit if rule else None,
+            "payee": (rule.payee_text or PAYEE_ZH.get(rule.payee, "")) if rule else None,
+            "status": status,
+            "covered": self.covered,
+            "note": self.note,
+            "department": self.department or None,
+            "also": [
+                {"clause_id": r.clause.clause_id, "quote": q, "figures": rule_figures(rule)} for r, q, rule in self.also
+            ],
+        }
+
+
+def rule_figures(rule: Rule) -> list[str]:
+    """The rule's figures as the text states them: label, qualifier, value, unit."""
+    out = []
+    for a in rule.amounts:
+        q = a.qualifier or rule.qualifier
+        out.append(
+            f"{a.label or a.category}{'：' if (a.label or a.category) else ''}{PREFIX.get(q, '')}{fmt(a.value)}{rule.unit}"
+        )
+    if rule.kind in ("percentage", "target"):
+        rate = rule.rate_fraction or (f"{fmt(rule.rate)}%" if rule.rate is not None else "")
+        if rate:
+            out.append(f"{rule.base_label + '：' if rule.base_label else ''}{PREFIX.get(rule.qualifier, '')}{rate}")
+    return out
+
+
+@dataclass
+class Parties:
+    """Who is compared: (label, documents) in a stable order."""
+
+    rows: list[tuple[str, list[DocumentMeta]]]
+
+
+def parties(frame: QuestionFrame, scope: Scope, documents: list[DocumentMeta]) -> Parties:
+    """The places named, in order, each with its documents (``scope.by_place``); for 各地 / 各个文件 every
+    document on its own row, labelled with its place (未知 for the excerpt of unknown origin); a named
+    mention of the unknown excerpt adds its row."""
+    by_id = {d.id: d for d in documents}
+    out: list[tuple[str, list[DocumentMeta]]] = []
+    names = named_places(frame)
+    for name in names:
+        out.append((name, [by_id[i] for i in scope.by_place.get(name, []) if i in by_id]))
+    if asks_all(frame) and not names:
+        for d in documents:
+            out.append((UNKNOWN_PLACE if d.city in UNKNOWN else d.city, [d]))
+    elif asks_all(frame) or names_unknown(frame):
+        if names_unknown(frame) or asks_all(frame):
+            unknown = [d for d in documents if d.city in UNKNOWN]
+            if unknown:
+                out.append((UNKNOWN_PLACE, unknown))
+    return Parties(out)
+
+
+class Comparer:
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        router: Router,
+        scorer: SentenceScorer,
+        rules: Callable[[], list[Rule]],
+        k: int = 5,
+    ):
+        self.retriever = retriever
+        self.router = router
+        self.scorer = scorer
+        self.rules = rules
+        self.k = k
+
+    def rows(self, frame: QuestionFrame, scope: Scope) -> list[Row]:
+        need = need_of(frame)
+        out = []
+        topic = self._topic(need)
+        for label, docs in parties(frame, scope, self.retriever.documents()).rows:
+            out.append(self.row(label, docs, need, frame, topic))
+        return out
+
+    def _topic(self, need: str) -> set[str]:
+        """The need's words that the best clause of the whole corpus carries: what any place's text must
+        share (enough of, by weight) to be about the need — 台湾 and 采认, not only 直接 and 工作."""
+        tokens = set(self.scorer.tokenizer.tokenize(to_simplified(need)))
+        found = self.retriever.search(need, k=1)
+        if not found:
+            return tokens
+        c = found[0].clause
+        have = set(self.scorer.tokenizer.tokenize(to_simplified(" ".join([*c.heading_path, c.text]))))
+        return tokens & have or tokens
+
+    def row(
+        self, place: str, docs: list[DocumentMeta], need: str, frame: QuestionFrame, topic: set[str] | None = None
+    ) -> Row:
+        if not docs:
+            return Row(place=place, note=f"语料中没有{place}的文件")
+        ids = tuple(d.id for d in docs)
+        results = self.retriever.search(need, k=self.k, filters=Filters(doc_ids=ids))
+        if not results:
+            return Row(place=place, doc=docs[0], note=f"{place}的文件未提及")
+        rules = [r for r in self.rules() if r.doc_id in ids]
+        clause_ids = [r.clause.clause_id for r in results]
+        routes = self.router.candidates(frame, rules, clause_ids, retrieved_only=True, text=need)
+        best = results[0]
+        chosen: list[Rule] = []
+        if routes:
+            rule = routes[0].rule
+            found = next((r for r in results if r.clause.clause_id == rule.clause_id), None)
+            if found is not None:
+                best, chosen = found, [rule]
+        money = guards.asks_amount(need) or guards.asks_money(need) or bool(pattern("figure_words").search(need))
+        quote = ""
+        if chosen and chosen[0].kind not in FIGURE_KINDS and chosen[0].quote in best.clause.text:
+            # A provision without a figure (竞赛类别 → 技能等级): its words, and the measures beside them.
+            window = self._quote(need, best.clause.text, money)
+            quote = window if chosen[0].quote in window else chosen[0].quote
+        elif chosen and chosen[0].quote and chosen[0].quote in best.clause.text:
+            quote = chosen[0].quote
+        elif len(best.clause.text.strip()) <= SHORT_CLAUSE:
+            quote = best.clause.text.strip()  # a short clause is quoted whole: every measure it lists
+        else:
+            quote = self._quote(need, best.clause.text, money)
+        if not chosen:
+            chosen = [
+                r
+                for r in rules
+                if r.clause_id == best.clause.clause_id and r.kind in FIGURE_KINDS and _overlaps(r.quote, quote)
+            ]
+        row = Row(place=place, doc=best.doc, result=best, quote=quote, rules=chosen)
+        tokens = set(self.scorer.tokenizer.tokenize(to_simplified(need)))
+        # About the need: the quoted words under their headings (创新学徒制培养模式 says what a 学生 is here).
+        about = " ".join([*best.clause.heading_path, quote])
+        relevant = bool(quote) and self.scorer.score(tokens, about, wants_figure=False) >= RELEVANT
+        if relevant and topic:
+            whole = self.scorer.score(topic, " ".join(topic), wants_figure=False)
+            relevant = self.scorer.score(topic, about, wants_figure=False) >= TOPIC_SHARE * whole
+        stated = guards.states_figure(quote) or bool(row.figures)
+        vague = guards.vague_amount(quote)
+        principle = pattern("principle_only").search(quote)
+        if not relevant:
+            row.note = f"{place}的文件未提及"
+        elif money and not stated:
+            said = vague or (principle.group(0) if principle else "")
+            row.note = f"{place}的文件未写明具体金额或标准" + (f"（原文只说“{said}”）" if said else "")
+        elif not stated and principle:
+            row.note = f"{place}的文件未写明具体措施（原文只说“{principle.group(0)}”）"
+        else:
+            row.covered = True
+        if not row.covered:
+            row.department = guards.departments(best.clause, self.retriever.clauses_of(best.doc.id))
+            if not relevant:
+                row.rules = []
+        elif chosen and routes:
+            row.also = self._also(routes, results, best)
+        return row
+
+    def _quote(self, need: str, text: str, money: bool) -> str:
+        """The span of the clause about the need: from the first to the last sentence scoring near the best
+        (every measure a place lists for it: 认定高级工 … 直接认定为“厦门市技术能手”), verbatim."""
+        sentences = split_sentences(text)
+        if not sentences:
+            return ""
+        tokens = set(self.scorer.tokenizer.tokenize(to_simplified(need)))
+        scores = [self.scorer.score(tokens, x.text, wants_figure=money) for x in sentences]
+        top = max(scores)
+        if top <= 0:
+            return ""
+        # Grow a window from the best sentence over its neighbours about the need, while it stays short.
+        i = j = scores.index(top)
+        near = [sc >= NEAR * top for sc in scores]
+        grown = True
+        while grown:
+            grown = False
+            steps = [(a, b) for a, b in ((i - 1, j), (i, j + 1)) if 0 <= a and b < len(sentences)]
+            steps.sort(key=lambda ab: -scores[ab[0] if ab[0] < i else ab[1]])  # the better neighbour first
+            for a, b in steps:
+                if near[a] if a < i else near[b]:
+                    if sentences[b].end - sentences[a].start <= MAX_QUOTE:
+                        i, j, grown = a, b, True
+                        break
+        return text[sentences[i].start : sentences[j].end]
+
+    def _also(
+        self, routes: list[Any], results: list[SearchResult], best: SearchResult
+    ) -> list[tuple[SearchResult, str, Rule]]:
+        """A second provision of the same place that the question names about as well as the first
+        (工作室 建设补助 and 领办人 带徒补贴): its own clause, quote and figures."""
+        top = routes[0].score
+        for route in routes[1:]:
+            rule = route.rule
+            if rule.clause_id == best.clause.clause_id or route.score < ALSO * top:
+                continue
+            found = next((r for r in results if r.clause.clause_id == rule.clause_id), None)
+            if found is not None and rule.quote and rule.quote in found.clause.text:
+                return [(found, rule.quote, rule)]
+        return []
+
+
+def _overlaps(a: str, b: str) -> bool:
+    return bool(a and b) and (a in b or b in a or _share(a, b) > 0.5)
+
+
+def _share(a: str, b: str) -> float:
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) < 6:
+        return 0.0
+    grams = [short[i : i + 6] for i in range(len(short) - 5)]
+    return sum(1 for g in grams if g in long_) / len(grams)
+
+
+# ---------------------------------------------------------------------------------------- ranking
+
+
+@dataclass
+class Ranking:
+    order: list[str] = field(default_factory=list)  # highest first, when the figures support it
+    reasons: list[str] = field(default_factory=list)  # why not, when they do not
+
+    @property
+    def comparable(self) -> bool:
+        return bool(self.order)
+
+
+def _value(rule: Rule) -> tuple[Fraction, str, str] | None:
+    """The one figure of a rule, as (value, unit, qualifier); None when it has several or none."""
+    if rule.kind in ("percentage", "target"):
+        if rule.rate_fraction:
+            n, _, d = rule.rate_fraction.partition("/")
+            try:
+                return Fraction(int(n), int(d)) * 100, "%", rule.qualifier
+            except (ValueError, ZeroDivisionError):
+                return None
+        if rule.rate is not None:
+            return Fraction(rule.rate), "%", rule.qualifier
+        return None
+    if len(rule.amounts) != 1:
+        return None
+    a = rule.amounts[0]
+    return Fraction(Decimal(a.value)), rule.unit, a.qualifier or rule.qualifier
+
+
+def rank(rows: list[Row]) -> Ranking:
+    out = Ranking()
+    values: list[tuple[str, Fraction, str, str]] = []
+    for row in rows:
+        if not row.covered or not row.rules:
+            out.reasons.append(f"{row.place}的文件没有可比的数字")
+            continue
+        figs = [v for r in row.rules if (v := _value(r)) is not None]
+        if len(figs) != 1 or len(row.figures) != 1:
+            out.reasons.append(f"{row.place}的标准不止一档（{'、'.join(row.figures)}）")
+            continue
+        values.append((row.place, *figs[0]))
+    if out.reasons or len(values) < 2:
+        return out
+    units = {v[2] for v in values}
+    if len(units) > 1:
+        out.reasons.append("计量单位不同（" + "、".join(f"{p}：{u}" for p, _, u, _ in values) + "）")
+    quals = {v[3] for v in values}
+    targets = all(r.rules[0].kind == "target" for r in rows)
+    if targets and "cap" not in quals:
+        quals = {"target"}  # a goal 达到1/3 and a goal 35%以上 are both goals to reach: comparable
+    if len(quals) > 1:
+        out.reasons.append("性质不同（" + "、".join(f"{p}：{PREFIX.get(q, '定额')}" for p, _, _, q in values) + "）")
+    if quals & {"cap", "floor"} and "%" not in units:
+        out.reasons.append("金额是上限或下限，实际所得不一定按此数")
+    if out.reasons:
+        return out
+    out.order = [p for p, *_ in sorted(values, key=lambda v: -v[1])]
+    if len({v[1] for v in values}) == 1:
+        out.order, out.reasons = [], ["数字相同"]
+    return out
+
+
+# ---------------------------------------------------------------------------------------- answer text
+
+
+def render(rows: list[Row], draft: Draft, *, ranking: Ranking | None = None) -> None:
+    """The comparison as a Markdown table (one row per place, in order), each row's quote cited below it."""
+    marks: dict[int, int] = {}
+    for i, row in enumerate(rows):
+        if row.result is not None and row.quote:
+            marks[i] = draft.cite(row.result, row.quote)
+    draft.say("按地区对比如下（每行依据该地文件原文）：\n\n")
+    draft.say("| 地区 | 文件 | 规定 | 领取方 | 状态 | 出处 |\n|---|---|---|---|---|---|\n")
+    for i, row in enumerate(rows):
+        doc = f"《{row.doc.title}》" if row.doc else "—"
+        if row.covered:
+            said = "；".join(row.figures) or "见原文"
+        else:
+            said = row.note + (f"，请咨询{row.department}" if row.department else "")
+        rule = row.rules[0] if row.rules else None
+        payee = (rule.payee_text or PAYEE_ZH.get(rule.payee, "")) if rule and row.covered else "—"
+        status = _status(row)
+        mark = f"[{marks[i]}]" if i in marks else "—"
+        draft.say(f"| {row.place} | {doc} | {_cell(said)} | {_cell(payee)} | {status} | {mark} |\n")
+    for i, row in enumerate(rows):
+        if i not in marks or row.result is None:
+            continue
+        lead = "" if row.covered else "（最接近的条款）"
+        draft.say(f"\n{row.place}{lead}：依据{doc_line(row.doc) if row.doc else ''}{_label(row.result)}：")
+        draft.segments += _quoted(row.quote, marks[i])
+        for result, quote, _rule in row.also:
+            n = draft.cite(result, quote)
+            draft.say(f"\n{row.place}：另见{_label(result)}：")
+            draft.segments += _quoted(quote, n)
+    if ranking is not None:
+        if ranking.comparable:
+            by_place = {r.place: r for r in rows}
+            said = "高于".join(f"{p}（{'、'.join(by_place[p].figures)}）" for p in ranking.order)
+            goal = (
+                "；这些是目标值，目标年限以原文为准"
+                if all(r.rules and r.rules[0].kind == "target" for r in rows)
+                else ""
+            )
+            draft.say(f"\n\n比较：按文件写的数字，{said}，{ranking.order[0]}更高（仅比较文件所列数字{goal}）。")
+        else:
+            draft.say("\n\n比较：不能直接比较——" + "；".join(ranking.reasons) + "。")
+    for row in rows:
+        if row.doc is not None and row.result is not None:
+            msg = row.doc.caution()
+            if msg and msg not in draft.warnings:
+                draft.warnings.append(msg)
+                draft.say("\n⚠ " + msg)
+    if not any(r.covered for r in rows):
+        draft.refused = True
+
+
+def _status(row: Row) -> str:
+    if row.doc is None:
+        return "无文件"
+    return {"draft": "征求意见稿", "unknown": "来源不详", "in_force": "现行"}.get(row.doc.status, row.doc.status)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "｜").replace("\n", " ")
+
+
+def _label(result: SearchResult) -> str:
+    c: Clause = result.clause
+    return c.heading_path[-1] if c.heading_path else c.title
+
+
+def _quoted(quote: str, n: int) -> list[Any]:
+    from app.answer.offline import Segment
+
+    return [Segment("“"), Segment(quote, quote=True), Segment(f"”[{n}]")]
