@@ -89,3 +89,18 @@ def place_names(documents: list[DocumentMeta]) -> dict[str, str]:
         known = lookup(d.city)
         out[d.city] = known.level if known else ("district" if d.parent_city else "city")
     return out
+
+
+def place_aliases(documents: list[DocumentMeta]) -> dict[str, str]:
+    """What users call the documents' places (manifest ``place_aliases``) → the place's name.
+
+    An alias two places share names neither.
+    """
+    out: dict[str, str] = {}
+    shared: set[str] = set()
+    for d in documents:
+        for alias in d.place_aliases:
+            if out.get(alias, d.city) != d.city:
+                shared.add(alias)
+            out[alias] = d.city
+    return {a: c for a, c in out.items() if a not in shared}

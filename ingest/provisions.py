@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.vocab import vocabulary
 
-EXTRACTOR_VERSION = "8"
+EXTRACTOR_VERSION = "9"
 
 ProvisionKind = Literal[
     "per_head", "monthly", "per_year", "per_day", "one_off", "percentage", "uplift", "target", "unstated", "figure"
@@ -1051,7 +1051,27 @@ _THRESHOLD = re.compile(
 
 
 def _conditions(text: str, offset: int, sentence: str, amount_at: int, lo: int = 0) -> list[ProvisionCondition]:
-    """The ``对…的`` phrase before the benefit, split into atomic conditions."""
+    """The ``对…的`` phrase before the benefit, split into atomic conditions, and the words of the
+    subject that restrict who it is for (公办职业院校…)."""
+    out = _phrase_conditions(text, offset, sentence, amount_at, lo)
+    region = sentence[lo:amount_at]
+    for s, e, concept, negative in vocabulary().concepts_in(region):
+        if not concept.restricts or negative or any(c.concept == concept.name for c in out):
+            continue
+        # The noun phrase the word begins (公办职业院校), up to a separator.
+        m = re.match(r"[\u4e00-\u9fff]{2,12}", region[s:])
+        words = m.group(0) if m else region[s:e]
+        out.append(
+            ProvisionCondition(
+                text=words,
+                concept=concept.name,
+                span=_part(text, offset, sentence, lo + s, lo + s + len(words)),
+            )
+        )
+    return out
+
+
+def _phrase_conditions(text: str, offset: int, sentence: str, amount_at: int, lo: int = 0) -> list[ProvisionCondition]:
     region = sentence[lo:amount_at]
     opens = list(_COND_OPEN.finditer(region))
     if not opens:

@@ -34,6 +34,9 @@ class DocumentMeta(BaseModel):
     city: str = Field("未知", description="city (or district) the document applies to; 未知 when not stated")
     province: str = Field("", description="the province, when known (derived from the gazetteer otherwise)")
     parent_city: str = Field("", description="for a district's document: the city it belongs to")
+    place_aliases: list[str] = Field(
+        default_factory=list, description="what users call the place besides its name (苏州工业园区: 园区)"
+    )
     status: Status = "unknown"
     source: str = Field(description="path of the source file, relative to the manifest")
     segmenter: Segmenter = Field(

@@ -35,6 +35,8 @@ class Concept:
     same_as: tuple[str, ...] = ()
     # Says who counts rather than what they did (团队成员取得相应等级): see Condition.subject.
     subject: bool = False
+    # Said of the subject of a provision (公办职业院校…取得的收入…), it restricts who it is for.
+    restricts: bool = False
 
 
 @dataclass
@@ -104,6 +106,7 @@ def vocabulary() -> Vocabulary:
             tuple(str(f) for f in e.get("negative_context", [])),
             tuple(str(f) for f in e.get("same_as", [])),
             bool(e.get("subject")),
+            bool(e.get("restricts")),
         )
         for name, e in cp["concepts"].items()
     ]

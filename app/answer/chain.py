@@ -35,7 +35,7 @@ from app.frame.merge import carried, merge
 from app.frame.read import normalise, read_question
 from app.frame.schema import QuestionFrame
 from app.retrieval import Filters, HybridRetriever, SearchResult
-from app.scope import Scope, place_names, scope_for
+from app.scope import Scope, place_aliases, place_names, scope_for
 from app.tools.accounting import Plan, plan
 from app.tools.basket import Part, basket
 from app.tools.calculators import fmt
@@ -123,7 +123,7 @@ class Assistant:
         """The frame of a question (with the conversation's frame for a follow-up); ``model``: let the
         configured framer read it (tool calling), checked against the offline reading."""
         docs = self.retriever.documents()
-        frame = read_question(question, places=place_names(docs), tokenizer=self.tokenizer)
+        frame = read_question(question, places=place_names(docs), tokenizer=self.tokenizer, aliases=place_aliases(docs))
         if model and self.framer is not None:
             frame = self.framer(frame)
         if history:

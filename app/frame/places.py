@@ -215,18 +215,27 @@ def lookup(name: str) -> Place | None:
     return sorted(found, key=lambda p: ("province", "city", "district").index(p.level))[0]
 
 
-def find_places(text: str, extra: dict[str, str] | None = None) -> list[PlaceMention]:
-    """Places named in ``text``. ``extra`` maps further names (from the manifest) to their level."""
+def find_places(
+    text: str, extra: dict[str, str] | None = None, aliases: dict[str, str] | None = None
+) -> list[PlaceMention]:
+    """Places named in ``text``. ``extra`` maps further names (from the manifest) to their level;
+    ``aliases`` maps what users call a place to its name (园区 → 苏州工业园区)."""
     by_form, pattern = gazetteer()
     out: list[PlaceMention] = []
     taken = [False] * len(text)
-    if extra:
-        for name in sorted(extra, key=len, reverse=True):
-            for m in re.finditer(re.escape(name), text):
+    extra = dict(extra or {})
+    forms = {name: name for name in extra}
+    for alias, name in (aliases or {}).items():
+        if name in extra and alias not in forms:
+            forms[alias] = name
+    if forms:
+        for form in sorted(forms, key=len, reverse=True):
+            for m in re.finditer(re.escape(form), text):
                 if any(taken[m.start() : m.end()]):
                     continue
                 for i in range(m.start(), m.end()):
                     taken[i] = True
+                name = forms[form]
                 known = lookup(name)
                 level = extra[name] if extra[name] in ("province", "city", "district") else "city"
                 out.append(

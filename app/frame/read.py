@@ -67,13 +67,18 @@ def _default_tokenizer() -> Tokenizer:
 
 
 def read_question(
-    question: str, *, places: dict[str, str] | None = None, tokenizer: Tokenizer | None = None
+    question: str,
+    *,
+    places: dict[str, str] | None = None,
+    tokenizer: Tokenizer | None = None,
+    aliases: dict[str, str] | None = None,
 ) -> QuestionFrame:
-    """The frame of one question. ``places`` adds names the gazetteer may not know (from the manifest)."""
+    """The frame of one question. ``places`` adds names the gazetteer may not know (from the manifest),
+    ``aliases`` what users call them (园区 → 苏州工业园区)."""
     text = normalise(question.strip())
     frame = QuestionFrame(question=question, text=text, traditional=is_traditional(question))
     frame.numbers = tokenize(text)
-    frame.places = _places(text, places)
+    frame.places = _places(text, places, aliases)
     frame.levels = _levels(text)
     reader = _Reader(frame, tokenizer or _default_tokenizer())
     reader.groups()
@@ -87,8 +92,8 @@ def read_question(
 # ---------------------------------------------------------------------------------------------- places, levels
 
 
-def _places(text: str, extra: dict[str, str] | None) -> list[PlaceMention]:
-    found = find_places(text, extra)
+def _places(text: str, extra: dict[str, str] | None, aliases: dict[str, str] | None = None) -> list[PlaceMention]:
+    found = find_places(text, extra, aliases)
     if len(found) < 2:
         return found
     out = []
@@ -100,6 +105,8 @@ def _places(text: str, extra: dict[str, str] | None) -> list[PlaceMention]:
         is_fact = bool(fact_words) and bool(
             re.search(r"(?:在|到|是|迁到|转到|来自)\s*$", text[max(0, p.span.start - 4) : p.span.start])
         )
+        # 听说大连是3500一个人，我们这儿一样吗: a place the user heard about is not the one asked about.
+        is_fact = is_fact or bool(words_pattern("hearsay").search(text[max(0, p.span.start - 4) : p.span.start]))
         out.append(p.model_copy(update={"role": "fact"}) if is_fact else p)
     if not any(p.role == "about" for p in out):
         out[0] = out[0].model_copy(update={"role": "about"})

@@ -166,6 +166,8 @@ def category_of(words: str, rule: Rule) -> tuple[str | None, str]:
             and matched.ladder
             and any(lv.ladder == matched.ladder and lv.rank != matched.rank for _, _, lv in levels)
         )
+        if matched is not None and not _same_kind(words, rule, matched):
+            return None, "other"  # 省级劳模创新工作室 is not the 省级 of a rule about 基地
         if longest <= best[0] and not other_rank:
             return best[1], ""
     levels = vocabulary().levels_in(words)
@@ -173,12 +175,23 @@ def category_of(words: str, rule: Rule) -> tuple[str | None, str]:
     for _, _, lv in levels:
         if lv.ladder in ladders:
             match = next((a for a in rule.amounts if a.ladder == lv.ladder and a.rank == lv.rank), None)
-            if match is not None:
+            if match is not None and _same_kind(words, rule, match):
                 return match.category, ""
+            if match is not None:
+                return None, "other"  # 省级劳模创新工作室 is not the 省级 of a rule about 基地
             return None, "unlisted"
     if best is not None:
         return best[1], ""
     return None, "other" if levels and ladders else ""
+
+
+def _same_kind(words: str, rule: Rule, amount: Amount) -> bool:
+    """Whether the thing the words name (工作室, 基地 …) is the kind the rule is about, when they name one."""
+    nouns = [n for n in question_words()["unit_nouns"] if n in words]
+    if not nouns:
+        return True
+    theirs = " ".join([amount.label, amount.category, rule.title, rule.quote, *rule.forms(amount)])
+    return any(n in theirs for n in nouns)
 
 
 def categories_named(words: str, rule: Rule) -> list[str]:

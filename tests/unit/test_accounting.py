@@ -235,3 +235,63 @@ def test_the_reading_says_what_was_used_and_left_out() -> None:
     p = plan(read_question("8个中职学徒，其中3个没通过实习考核"), r, doc_city="厦门")
     reading = p.reading()
     assert "5人" in reading and "3人不计" in reading and "通过企业实习考核" in reading
+
+
+# ------------------------------------------------------------------ parts singled out, kinds, kin
+
+
+def test_a_part_singled_out_for_what_no_condition_reads_is_not_counted_as_met() -> None:
+    # The rule has no condition about when a studio was built: whether these count is not known.
+    assert (
+        total(
+            "dalian.master-studio-construction-subsidy",
+            "大连，市级技能大师工作室3个，其中一个是十年前就挂牌的，共能补多少",
+        )
+        is None
+    )
+    # …but a part named by its level alone is simply a category.
+    assert (
+        total(
+            "dalian.master-studio-construction-subsidy",
+            "大连，技能大师工作室3个，其中1个是国家级，其余是市级，共能补多少",
+        )
+        is not None
+    )
+
+
+def test_a_negated_part_no_condition_is_about_blocks_the_total() -> None:
+    # 合同 is no condition of the 世赛基地 rule: a part said to lack one is not understood, not counted.
+    assert (
+        total("dalian.worldskills-base-construction-subsidy", "大连，世赛中国集训基地3个，其中1个没有签合同，共多少")
+        is None
+    )
+
+
+def test_the_words_users_say_about_a_condition_decide_it() -> None:
+    # 获批 is among the words for the 世赛基地 condition: the part not yet approved is left out.
+    got = total("dalian.worldskills-base-construction-subsidy", "大连，世赛中国集训基地4个，其中1个还没获批，一共多少")
+    assert got == D(3) * D(5_000_000)
+
+
+def test_still_under_review_and_does_not_count_as_read_as_not_met() -> None:
+    assert total(ALLOWANCE, "大连，青年才俊4个，其中1个认定还在审核，干满12个月一共多少") == D(3) * D(1000) * 12
+    assert total(
+        NEW_APPRENTICE, "大连新型学徒制，10个学徒，其中3个只是普通培训不算新型学徒制，培养期一年，一共多少"
+    ) == D(7) * D(5000)
+
+
+def test_a_level_names_a_category_only_of_the_same_kind_of_thing() -> None:
+    base = rule("dalian.training-base-construction-subsidy")
+    assert category_of("省级职业技能培训示范基地", base) == ("省级", "")
+    assert category_of("省级劳模创新工作室", base)[0] is None
+
+
+def test_the_concept_itself_decides_before_its_kin() -> None:
+    # 早就取得 (not new) decides 新取得 although 补办证书 (kin: 证书) is said after it.
+    q = "大连，5个职工拿了技师，其中2个早就取得技师了只是补办证书，其余3个是今年新考的，培训补贴多少"
+    assert total("dalian.technician-training-subsidy", q) == D(3) * D(3500)
+
+
+def test_who_counts_is_checked_when_members_are_told_apart() -> None:
+    q = "大连，我领办的工作室有5个人考出了技师，其中1个不是工作室团队成员，带徒补贴多少"
+    assert total(STUDIO, q) == D(4) * D(1000)

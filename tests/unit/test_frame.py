@@ -286,3 +286,16 @@ def test_the_carried_state_is_bounded() -> None:
         _, state = turn(f"再加{i + 1}个技师，社保交了{i + 1}个月，已经干了{i + 1}个月", state)
     assert state is not None
     assert len(state["groups"]) <= 12 and len(state["facts"]) <= 12 and len(state["spans"]) <= 3
+
+
+def test_what_users_call_a_place_names_it() -> None:
+    places = {"苏州工业园区": "district", "大连": "city"}
+    f = read_question("園區的技能補貼怎麼申請？", places=places, aliases={"园区": "苏州工业园区"})
+    assert [(p.name, p.role) for p in f.places] == [("苏州工业园区", "about")]
+    # An alias of a place the index does not have names nothing.
+    assert read_question("园区的补贴", places={"大连": "city"}, aliases={"园区": "苏州工业园区"}).places == []
+
+
+def test_a_place_heard_about_is_not_the_place_asked_about() -> None:
+    f = read_question("我们成都这边技师补贴多少？听说大连给3500，一样吗", places={"成都": "city", "大连": "city"})
+    assert f.place_names("about") == ["成都"]

@@ -183,3 +183,11 @@ def test_every_money_figure_of_the_corpus_is_in_a_provision_or_a_count() -> None
         covered = {(a.span.start, a.span.end) for p in c.provisions for a in p.amounts}
         for m in figure.finditer(c.text):
             assert any(s <= m.start() < e for s, e in covered), f"{c.clause_id}: {m.group(0)} in no provision"
+
+
+def test_a_restricting_word_of_the_subject_is_a_condition() -> None:
+    text = "公立技工学校开展对外培训取得的收入，扣除成本后可按不超过50%的比例用于绩效奖励。"
+    (p,) = [p for p in extract(text, clause_id="t/1", doc_id="t") if p.amounts]
+    public = [c for c in p.conditions if c.concept == "公办"]
+    assert len(public) == 1 and public[0].text.startswith("公立技工学校")
+    assert public[0].span.text in text  # verbatim

@@ -60,3 +60,14 @@ def test_a_document_of_unknown_place_never_answers_for_a_named_one() -> None:
 
 def test_the_city_option_overrides_the_words() -> None:
     assert ids("学徒补贴标准", city="厦门") == ["xiamen"]
+
+
+def test_place_aliases_come_from_the_manifest_and_a_shared_alias_names_none() -> None:
+    from app.scope import place_aliases
+    from ingest.schema import DocumentMeta
+
+    def doc(i: str, city: str, aliases: list[str]) -> DocumentMeta:
+        return DocumentMeta(id=i, title=i, city=city, source=f"{i}.txt", place_aliases=aliases)
+
+    assert place_aliases([doc("a", "苏州工业园区", ["园区"]), doc("b", "大连", [])]) == {"园区": "苏州工业园区"}
+    assert place_aliases([doc("a", "苏州工业园区", ["园区"]), doc("b", "天津经开区", ["园区"])]) == {}
