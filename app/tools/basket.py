@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from app.frame.schema import QuestionFrame
+from app.frame.words import words_pattern
 from app.tools.accounting import Plan, category_of, plan
 from app.tools.rules import Rule
 from ingest.vocab import vocabulary
@@ -80,6 +81,9 @@ def basket(frame: QuestionFrame, primary: Rule, others: list[Rule], doc_city: di
     candidates = [primary] + [
         r for r in others if r.kind in MONEY and r.id != primary.id and r.doc_id == primary.doc_id
     ]
+    # 个人一共能拿到多少: what the person receives, not what their employer is given for them.
+    if words_pattern("asks_for_self").search(frame.text):
+        candidates = [primary] + [r for r in candidates[1:] if r.payee not in ("enterprise", "institution", "employer")]
     if primary.kind not in MONEY or len(candidates) < 2:
         return None
     counted = [
