@@ -123,11 +123,14 @@ class AnswerContext:
 
 
 def doc_line(doc: DocumentMeta, ctx: AnswerContext | None = None) -> str:
-    """《title》（number, date）, with the document's place when the question named none."""
+    """Place《title》（number, date）: the document's place in one glance, unless the title names it."""
     bits = [p for p in (doc.number, doc.date) if p]
     place = ""
-    if ctx is not None and ctx.scope is not None and not ctx.scope.restricted:
-        place = doc.city if doc.city not in ("", "未知") else "（地区不详）"
+    if doc.city in ("", "未知"):
+        if ctx is not None and ctx.scope is not None and not ctx.scope.restricted:
+            place = "（地区不详）"
+    elif doc.city not in doc.title:
+        place = doc.city
     return f"{place}《{doc.title}》" + (f"（{'，'.join(bits)}）" if bits else "")
 
 

@@ -159,7 +159,10 @@ def test_a_calculation_answer_opens_in_the_calculator_with_its_inputs(page: obje
     expect(page.get_by_label("中职（中级工） 人数/个数")).to_have_value("3")
     expect(page.get_by_label("高职（高级工） 人数/个数")).to_have_value("2")
     expect(page.get_by_label("按规定缴纳我市社会保险费1个月以上（个月）")).to_have_value("2")
-    page.get_by_label("高职（高级工） 人数/个数").fill("4")
+    field = page.get_by_label("高职（高级工） 人数/个数")
+    field.fill("4")
+    field.press("Tab")  # the change reaches the server before the click (a render under load is slow)
+    page.wait_for_timeout(500)
     page.click("#calc-button")
     expect(page.locator("#calc-result")).to_contain_text("25000")  # 3×3000 + 4×4000
     page.screenshot(path=str(ARTIFACTS / "7-reading-calculator.png"), full_page=True)
