@@ -97,7 +97,12 @@ def basket(frame: QuestionFrame, primary: Rule, others: list[Rule], doc_city: di
         words = frame.groups[k].text or frame.groups[k].label
         home = match(words, primary)
         best, best_rule = home, primary
+        # 三个师傅新拿了技师证 names a category of the primary (技师): only a provision whose own
+        # category the words name too can take the group.
+        names_home = category_of(words, primary)[0] is not None
         for r in candidates[1:]:
+            if names_home and category_of(words, r)[0] is None:
+                continue
             m = match(words, r)
             # Another provision takes a group only for the words of its own category's name
             # (劳模创新工作室), or when the question names its benefit — never for a level alone.
