@@ -191,3 +191,12 @@ def test_a_restricting_word_of_the_subject_is_a_condition() -> None:
     public = [c for c in p.conditions if c.concept == "公办"]
     assert len(public) == 1 and public[0].text.startswith("公立技工学校")
     assert public[0].span.text in text  # verbatim
+
+
+def test_the_subject_set_off_before_an_objectless_award_is_the_payee() -> None:
+    text = "获奖选手所在单位，按每名获奖选手给予一次性组织奖励5000元。"
+    (p,) = [p for p in extract(text, clause_id="t/2", doc_id="t") if p.amounts]
+    assert p.payee == "获奖选手所在单位"
+    # …but not when the award names its own payee.
+    (q,) = [p for p in extract("参赛企业，按规定给予个人奖励3000元。", clause_id="t/3", doc_id="t") if p.amounts]
+    assert q.payee == "个人"
