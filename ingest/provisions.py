@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.vocab import vocabulary
 
-EXTRACTOR_VERSION = "10"
+EXTRACTOR_VERSION = "11"
 
 ProvisionKind = Literal[
     "per_head", "monthly", "per_year", "per_day", "one_off", "percentage", "uplift", "target", "unstated", "figure"
@@ -962,7 +962,8 @@ _PAYEE = re.compile(
 # 入选者所在企业，按每培养1名…给予一次性培养奖励2万元: the sentence's subject, set off by a comma
 # before a 给予 with no object of its own, is who is paid.
 _LEAD_PAYEE = re.compile(
-    r"^\s*([\u4e00-\u9fff“”]{0,10}(?:所在企业|所在单位|企业|用人单位|单位|院校|学校|机构|个人))[，,]"
+    r"^\s*(?:[一二三四五六七八九十\d]+[、.．]\s*|[（(][一二三四五六七八九十\d]+[）)]\s*)?"
+    r"([\u4e00-\u9fff“”]{0,10}(?:所在企业|所在单位|企业|用人单位|单位|院校|学校|机构|个人))[，,]"
 )
 
 
