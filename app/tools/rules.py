@@ -269,6 +269,11 @@ class Rule(BaseModel):
     def forms(self, amount: Amount) -> list[str]:
         """Every way a category is written: key, label, curated aliases, and the words of its level."""
         out = [amount.category, amount.label, *self.hints.aliases.get(amount.category, [])]
+        for name in (amount.category, amount.label):
+            # 中职（中级工）: either name alone names it.
+            m = re.fullmatch(r"(.+?)[（(](.+?)[）)]", name or "")
+            if m:
+                out += [m.group(1), m.group(2)]
         if amount.ladder and amount.rank is not None:
             level = next(
                 (lv for lv in vocabulary().levels if lv.ladder == amount.ladder and lv.rank == amount.rank), None
