@@ -104,6 +104,7 @@ def analyze(query: str, known_cities: list[str] | tuple[str, ...] = ()) -> Analy
     for key, terms in load_synonyms().items():
         if key in simplified:
             added.extend(t for t in terms if t not in added and t not in simplified)
+    added.extend(o for o in _ordinals(simplified) if o not in added and o not in simplified)
     expanded = simplified + (" " + " ".join(added) if added else "")
     cities = tuple(c for c in known_cities if c and c in simplified)
     numbers = tuple(
@@ -122,6 +123,30 @@ def analyze(query: str, known_cities: list[str] | tuple[str, ...] = ()) -> Analy
         about_document=bool(_META_INTENT.search(without_numbers)),
         expansions=tuple(added),
     )
+
+
+_ORDINAL = re.compile(r"第\s*([一二两三四五六七八九十]{1,3}|\d{1,3})\s*(名|届|批|次|等奖|档)")
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def _ordinals(text: str) -> list[str]:
+    """An ordinal in the other numeral form (第一名 ↔ 第1名): documents write either."""
+    import cn2an
+
+    out = []
+    for m in _ORDINAL.finditer(text):
+        n, unit = m.group(1), m.group(2)
+        if n.isdigit():
+            value = int(n)
+            other = cn2an.an2cn(value) if value <= 99 else ""
+        else:
+            try:
+                other = str(int(cn2an.cn2an(n.replace("两", "二"), "smart")))
+            except (ValueError, KeyError):
+                other = ""
+        if other:
+            out.append(f"第{other}{unit}")
+    return out
 
 
 def amount_patterns(value: Decimal) -> list[re.Pattern[str]]:

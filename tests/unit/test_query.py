@@ -247,3 +247,11 @@ def test_amount_patterns_of_a_decimal_query_value() -> None:
 def test_amount_patterns_match_fractional_wan() -> None:
     (value,) = analyze("1.5万").amounts
     assert any(p.search("每人补贴1.5万元") for p in amount_patterns(value))
+
+
+def test_an_ordinal_is_searched_in_both_numeral_forms() -> None:
+    from app.query import analyze
+
+    assert "第1名" in analyze("拿了第一名有奖励吗").expanded
+    assert "第三届" in analyze("第3届大赛").expanded
+    assert analyze("第一名").expansions.count("第1名") == 1
