@@ -665,6 +665,14 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
                 r.status, r.reason = "not_listed", f"文件只列了{listed}，没有这一类"
             else:
                 r.status, r.reason = "not_understood", f"不清楚属于哪一类（文件列了{listed}）"
+    # 领军人才3名，高端人才9名，其中6位还没认定（其余的…）: a part of a whole the words do not decide —
+    # nor the rest of it — cannot be taken off any group, whatever it is said to be.
+    several = {k for k, g in enumerate(groups) if g.part_of_several}
+    for r in readings:
+        if not 0 <= r.index < len(groups):
+            continue
+        if (r.index in several or groups[r.index].parent in several) and r.status != "context":
+            r.status, r.reason = "not_understood", "不清楚是哪一组中的人"
     return readings
 
 

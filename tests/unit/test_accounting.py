@@ -295,3 +295,13 @@ def test_the_concept_itself_decides_before_its_kin() -> None:
 def test_who_counts_is_checked_when_members_are_told_apart() -> None:
     q = "大连，我领办的工作室有5个人考出了技师，其中1个不是工作室团队成员，带徒补贴多少"
     assert total(STUDIO, q) == D(4) * D(1000)
+
+
+def test_a_part_of_a_whole_the_words_do_not_decide_is_never_taken_off_any_group() -> None:
+    q = "大连安家费，领军人才有2名，高端人才有5名，其中3位还没认定，其余的都认定了，总共多少"
+    assert total("dalian.settling-in-allowance", q) is None
+
+
+def test_leaving_the_training_half_way_is_not_having_completed_it() -> None:
+    q = "厦门学徒制补贴，4位中职学徒，其中1位培训中途退出了，都签了正式劳动合同，交了2个月社保，考核也过了，总共多少"
+    assert total(APPRENTICE, q) == D(3) * D(3000)

@@ -55,8 +55,8 @@ ASK_CASES = int(os.environ.get("META_ASK_CASES", "300"))
 FLOORS = {"plan": (0.88, 0.93), "ask": (0.85, 0.9)}
 
 # Wrong totals per 1000 turns: a ceiling a little above the figures measured on the default run
-# (plan path 13: 41 in 3202 turns; whole assistant 31: 10 in 318).
-CEILINGS = {"plan": 20, "ask": 45}
+# (plan path 8: 25 in 3202 turns; whole assistant 31: 10 in 318).
+CEILINGS = {"plan": 15, "ask": 45}
 
 D = Decimal
 _RUNS: dict[str, tuple[list[Outcome], int]] = {}
@@ -196,7 +196,6 @@ _SHARED = {
 FAILING: dict[str, dict[str, str]] = {
     "plan": {
         **{k: v for k, v in _SHARED.items() if k not in ("excluded_added", "group_dropped", "months_wrong", "other")},
-        "exclusion_misread": "an exclusion read into another wrong total (part of a group's words taken as a label)",
     },
     "ask": {
         **{
