@@ -105,7 +105,7 @@ def _places(text: str, extra: dict[str, str] | None, aliases: dict[str, str] | N
         is_fact = bool(fact_words) and bool(
             re.search(r"(?:在|到|是|迁到|转到|来自)\s*$", text[max(0, p.span.start - 4) : p.span.start])
         )
-        # 听说大连是3500一个人，我们这儿一样吗: a place the user heard about is not the one asked about.
+        # 据说厦门给得多，我们这边呢: a place the user heard about is not the one asked about.
         is_fact = is_fact or bool(words_pattern("hearsay").search(text[max(0, p.span.start - 4) : p.span.start]))
         out.append(p.model_copy(update={"role": "fact"}) if is_fact else p)
     if not any(p.role == "about" for p in out):

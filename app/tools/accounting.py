@@ -256,7 +256,7 @@ def _condition_verdicts(
         if cond.concept:
             c = vocabulary().concept(cond.concept)
             kin = {cond.concept, *(c.same_as if c else ())}
-            # The concept itself before its kin (早在2019年就取得技师, 今年只是补办证书: the first decides).
+            # The concept itself before its kin (证是前年就拿的，今年换了新证书: the first decides).
             said = (
                 next((q for q in reversed(quals) if q.concept == cond.concept), None)
                 or next((q for q in reversed(quals) if q.concept in kin), None)

@@ -81,7 +81,7 @@ def basket(frame: QuestionFrame, primary: Rule, others: list[Rule], doc_city: di
     candidates = [primary] + [
         r for r in others if r.kind in MONEY and r.id != primary.id and r.doc_id == primary.doc_id
     ]
-    # 个人一共能拿到多少: what the person receives, not what their employer is given for them.
+    # 评上以后我个人能领多少: what the person receives, not what their employer is given for them.
     if words_pattern("asks_for_self").search(frame.text):
         candidates = [primary] + [r for r in candidates[1:] if r.payee not in ("enterprise", "institution", "employer")]
     if primary.kind not in MONEY or len(candidates) < 2:
@@ -97,7 +97,7 @@ def basket(frame: QuestionFrame, primary: Rule, others: list[Rule], doc_city: di
         words = frame.groups[k].text or frame.groups[k].label
         home = match(words, primary)
         best, best_rule = home, primary
-        # 三个师傅新拿了技师证 names a category of the primary (技师): only a provision whose own
+        # 两名员工刚考下技师 names a category of the primary (技师): only a provision whose own
         # category the words name too can take the group.
         names_home = category_of(words, primary)[0] is not None
         for r in candidates[1:]:
