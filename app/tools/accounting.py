@@ -97,7 +97,9 @@ class Plan:
 
     @property
     def can_total(self) -> bool:
-        return not self.not_understood and not self.not_listed and not self.missing
+        # A category the text does not list is left out and said so (本科生3人：文件只列了中职、高职，未计入);
+        # the listed ones are still priced. Nothing listed at all: no total.
+        return not self.not_understood and not self.missing and (not self.not_listed or bool(self.included))
 
     def reading(self) -> str:
         """One line: what was used and what was left out (按您说的：…)."""
@@ -108,7 +110,7 @@ class Plan:
         for g in self.excluded:
             out.append(f"{g.label}{g.count if g.count is not None else ''}{g.measure}不计（{g.reason}）")
         for g in self.not_listed:
-            out.append(f"{g.label}{_count_text(g)}：{g.reason}")
+            out.append(f"{g.label}{_count_text(g)}：{g.reason}，未计入")
         for p in self.placements:
             if p.fate == "not_applicable" and p.note:
                 out.append(p.note)

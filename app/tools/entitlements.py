@@ -412,7 +412,7 @@ def _judge_counted(
     entry.counted = [f"{r.label} {r.count}{r.measure}（按{_label(rule, r.category)}计）" for r in counted]
     entry.excluded = [{"label": r.label, "count": r.count, "reason": r.reason} for r in excluded]
     entry.conditions = _condition_states(rule, counted or excluded, readings)
-    blocked = bool(p.not_understood or p.missing or p.not_listed or any(r.status == "not_understood" for r in readings))
+    blocked = bool(not p.can_total or any(r.status == "not_understood" for r in readings))
     if blocked:
         entry.questions += [*p.missing, *[f"{r.label}：{r.reason}" for r in readings if r.status == "not_understood"]]
     elif status != "not_met":

@@ -15,7 +15,8 @@ families that each change one thing:
 * ``span``: recurring amounts for a span (半年, 18个月, 干满三年), capped by the
   rule's period; one-off amounts with a span that must not multiply; per-year
   amounts for whole years (and for part of a year or none: no total);
-* ``unlisted``: a group in a category the rule does not list → no total;
+* ``unlisted``: a group in a category the rule does not list → left out, the listed groups
+  priced (no total when it is the only group);
 * ``ambiguous``: a count split between categories without saying how, or an
   exclusion that does not say which category → no total;
 * ``traditional`` (OpenCC s2tw), ``reordered`` (the question first, the place
@@ -507,6 +508,8 @@ class _MoneyCase:
     def expected(self) -> Decimal | None:
         if self.expect_none:
             return None
+        if getattr(self, "unlisted_group", 0) and not any(g.cat for g in self.groups):
+            return None  # only the unlisted group: nothing the text prices
         return money_total(self.facts, self.counts(), months=self.months, years=self.years)
 
     def known_misreadings(self) -> None:
@@ -539,6 +542,10 @@ class _MoneyCase:
                 if g.cat and other != g.cat and counts.get(g.cat, 0) >= g.n - g.out:
                     moved = {**counts, g.cat: counts[g.cat] - (g.n - g.out), other: counts.get(other, 0) + g.n - g.out}
                     add("category_misassigned", total(moved))
+        unlisted = getattr(self, "unlisted_group", 0)
+        if unlisted and counts:
+            for cat in facts.amounts:  # the unlisted group priced at a listed rate
+                add("unlisted_total", total({**counts, cat: counts.get(cat, 0) + unlisted}))
         if facts.per == "month" and self.months is not None:
             base = money_total(facts, counts, months=1)
             if base is not None:
@@ -617,7 +624,7 @@ class _MoneyCase:
             self.groups.insert(rng.randint(0, len(self.groups)), _Group("", 0, text, before))
         else:
             self.groups = [_Group("", 0, text, before)]
-        self.expect_none = True
+        self.unlisted_group = n
         self.q.tags.append(f"unlisted:{label}")
 
     def ambiguous(self) -> bool:
