@@ -37,6 +37,8 @@ class Concept:
     subject: bool = False
     # Said of the subject of a provision (公办职业院校…取得的收入…), it restricts who it is for.
     restricts: bool = False
+    # Its value is the length of an arrangement (合同签了18个月): also the span of what is received.
+    term: bool = False
 
 
 @dataclass
@@ -107,6 +109,7 @@ def vocabulary() -> Vocabulary:
             tuple(str(f) for f in e.get("same_as", [])),
             bool(e.get("subject")),
             bool(e.get("restricts")),
+            bool(e.get("term")),
         )
         for name, e in cp["concepts"].items()
     ]

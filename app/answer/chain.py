@@ -217,7 +217,13 @@ class Assistant:
         # place named, one retrieval found).
         state.results.sort(key=lambda r: r.clause.clause_id != rule.clause_id)
         money = rule.kind in ("per_head", "one_off", "monthly", "percentage", "target")
-        given = bool(frame.groups or frame.money or [s for s in frame.spans if s.kind != "per_period"])
+        # A figure the user states about the provision (最高有800万是吧) is checked by the calculator too.
+        given = bool(
+            frame.groups
+            or frame.money
+            or [c for c in frame.claims if c.unit == "元"]
+            or [s for s in frame.spans if s.kind != "per_period"]
+        )
         if money and not given and not frame.asks_total:
             state.tool_intent = "facts"  # "大连工匠奖励多少钱": the standard, quoted, not a sum for one person
             return state

@@ -207,6 +207,8 @@ def _classify(text: str, raw: _Raw) -> NumberToken | None:
         return tok("phone")
     if not raw.chinese and (re.match(r"-\d{6,8}", after) or re.search(r"0\d{2,3}-$", before)):
         return tok("phone")
+    if not raw.chinese and re.fullmatch(r"0\d{2,3}", raw.text) and re.match(r"[-－—]\s*\d{3,}", after):
+        return tok("phone")  # an area code: 0513-8551xxxx
     if raw.text == "12345" and not re.match(r"\s*(?:元|块|万|%|个|名|人)", after):
         return tok("phone")
 
@@ -249,6 +251,10 @@ def _classify(text: str, raw: _Raw) -> NumberToken | None:
         return tok("span" if unit in ("个学期", "学期") else "other", unit, end)
     if re.match(r"\s*级", after) and value <= 8 and raw.chinese:
         return tok("level", "级", raw.end + after.index("级") + 1)
+    # 十九条措施 / 二十条意见: part of a document's name (like its number), not a count of anything.
+    m = re.match(r"\s*条\s*(?=措施|意见|举措|政策|办法|规定|细则)", after)
+    if m:
+        return tok("doc_number", "条", raw.end + m.end())
     if re.match(r"\s*(?:类|档|星|线|代|期|批次|倍)", after):
         return tok("other", after.strip()[:1])
     m = re.match(rf"\s*([{_MEASURE}])", after)

@@ -53,6 +53,10 @@ _CLAUSE_END = re.compile(r"[，,。；;？?！!\n：:（）()]|\s{1,}|但是|但
 _LIST_SEP = re.compile(r"[、/]")
 
 
+# What follows a period when the figure for that period is asked (每月能拿多少 / 一个月给多少).
+_ASKS_FIGURE = r"\s*(?:多少|能拿多少|能领多少|可以拿多少|可以领多少|给多少|补多少|发多少|是多少|有多少|几|一共|合计|总共)"
+
+
 def normalise(question: str) -> str:
     """Simplified script, ASCII digits, one character for one so that spans stay valid."""
     text = to_simplified(question)
@@ -171,6 +175,9 @@ class _Reader:
                 t = self.f.numbers[index]
                 self.f.claims.append(Claim(text=t.text, value=t.value, unit="人", number=index, span=t.span))
                 self.used.add(index)
+            elif index is not None and self._per_unit_of_money(index):
+                self.used.add(index)  # 1000元一个人: what the money is per, not a group
+                self.f.numbers[index] = self.f.numbers[index].model_copy(update={"role": "per_unit"})
             elif index is not None:
                 self._count_group(index)
             elif rest is not None:
@@ -183,9 +190,10 @@ class _Reader:
             words = text[c.start : c.end]
             if any(c.start <= s0 < c.end for s0 in starts):
                 continue
-            if re.match(
-                r"(?:他们|她们|这些人|这些学生)?(?:都是|全是|均为|全部是|都属于|都为|均是)", words
-            ) and vocabulary().levels_in(words):
+            saying = re.match(r"(?:他们|她们|这些人|这些学生)?(?:都是|全是|均为|全部是|都属于|都为|均是)", words)
+            # 经认定属于高端人才 / 被认定为技能大师: a category said of the group, whatever the rule calls it.
+            naming = re.match(r"(?:他|她|他们|她们|这个人|此人)?(?:经|已|已经|被)?(?:认定|评定|评)?(?:属于|为)", words)
+            if (saying and vocabulary().levels_in(words)) or (naming and naming.end() >= 2):
                 before = [k for k, g in enumerate(self.f.groups) if g.span.start < c.start and g.parent is None]
                 if before:
                     extra[before[-1]] = words
@@ -197,6 +205,15 @@ class _Reader:
             self.group_text.append(Span(start=g.span.start, end=end))
             words = text[g.span.start : end] + (("，" + extra[k]) if k in extra else "")
             self.f.groups[k] = g.model_copy(update={"text": words})
+
+    def _per_unit_of_money(self, index: int) -> bool:
+        t = self.f.numbers[index]
+        if t.value != 1 or t.unit not in ("个", "人", "名", "位"):
+            return False
+        return any(
+            m.role == "money" and 0 <= t.span.start - m.span.end <= 1 and self.text[t.span.end : t.span.end + 1] != "月"
+            for m in self.f.numbers
+        )
 
     def _count_group(self, index: int) -> None:
         tok = self.f.numbers[index]
@@ -272,7 +289,13 @@ class _Reader:
         only = bool(re.search(r"(?:只有|仅有|只|仅|就)\s*$", lead)) and parent is not None
         is_self = bool(words_pattern("self_markers").search(lead)) and tok.value == 1
         # 公司500来人 / 一万二千来号员工: the size of the organisation, said about it, not counted.
-        is_size = tok.approximate and (not label or label in generic or label.endswith(("人", "员工", "职工")))
+        # 3000多名在校生: the headcount noun follows the count.
+        head_after = re.match(
+            r"\s*(?:来|多|余)?\s*[号名个位]?\s*(?:员工|职工|教职工|在校生|人)", self.f.text[tok.span.end : tok.span.end + 8]
+        )
+        is_size = tok.approximate and (
+            not label or label in generic or label.endswith(("人", "员工", "职工")) or head_after is not None
+        )
         count = int(tok.value) if tok.value == tok.value.to_integral_value() and not tok.approximate else None
         if is_size:
             is_self = True
@@ -390,9 +413,14 @@ class _Reader:
         if head in ("人", "个人", "名员工", "名职工"):
             return head, pos + len(head)  # 3个人评上大连工匠: the person is the noun, the rest says what they did
         label = ""
+        last = ""
         for w in self.tokenizer.words(window):
             if label and label in generic:
                 break  # 3个人评上大连工匠: the person is the noun, the rest says what they did
+            if w in ("了", "过", "着") and label:
+                label = label[: len(label) - len(last)]  # 6个进了决赛: the word before 了 is a verb
+                break
+            last = w
             if _CLAUSE_END.fullmatch(w) or _LIST_SEP.fullmatch(w) or re.search(r"\d", w) or w.strip() in stops:
                 break
             if re.fullmatch(r"[零〇一二两三四五六七八九十俩仨]+[个名位人家]?", w):
@@ -521,7 +549,10 @@ class _Reader:
                 "",
             )
             claimed = self._claim_sentence(s)
+            held = set(self.used)
             value = None if claimed else self._value(concept.unit, clause, s, e, negated)
+            if concept.term and value is not None:
+                self.used = held  # 合同签了18个月: the number is read as a time span as well
             readings.append(
                 {
                     "concept": concept.name,
@@ -820,6 +851,14 @@ class _Reader:
             elif t.role == "span":
                 lead = text[max(clause.start, t.span.start - 6) : t.span.start]
                 kind = "elapsed" if words_pattern("elapsed").search(lead) else "duration"
+                # 一个月多少 / 一年能拿多少: the period a figure is asked for, not a duration.
+                if (
+                    kind == "duration"
+                    and t.value in (1, 12)
+                    and re.match(r"[一1]", t.text)
+                    and re.match(_ASKS_FIGURE, text[t.span.end : t.span.end + 8])
+                ):
+                    kind = "per_period"
                 days = t.value * 30 if t.unit == "天" else None  # the number as said, for daily amounts
                 self.f.spans.append(TimeSpan(months=t.value, days=days, text=t.text, kind=kind, number=i, span=t.span))
                 self.used.add(i)
@@ -827,10 +866,7 @@ class _Reader:
             for m in words_pattern(key).finditer(text):
                 if any(s.span.start <= m.start() < s.span.end for s in self.f.spans):
                     continue
-                if re.match(
-                    r"\s*(?:多少|能拿多少|能领多少|给多少|补多少|发多少|是多少|有多少|几|一共|合计|总共)",
-                    text[m.end() : m.end() + 6],
-                ):
+                if re.match(_ASKS_FIGURE, text[m.end() : m.end() + 6]):
                     self.f.spans.append(
                         TimeSpan(
                             months=Decimal(months),

@@ -29,7 +29,8 @@ NumberRole = Literal[
     "phone",  # 13812345678, 12345
     "ordinal",  # 第三
     "level",  # 一级, 五级 (a skill level, not a quantity)
-    "doc_number",  # 〔2023〕34号
+    "doc_number",  # 〔2023〕34号, 十九条措施
+    "per_unit",  # 1000元一个人: what an amount is per, not a count
     "other",  # a number whose meaning the reader could not tell
 ]
 

@@ -189,11 +189,21 @@ def category_of(words: str, rule: Rule) -> tuple[str | None, str]:
 
 def _same_kind(words: str, rule: Rule, amount: Amount) -> bool:
     """Whether the thing the words name (工作室, 基地 …) is the kind the rule is about, when they name one."""
-    nouns = [n for n in question_words()["unit_nouns"] if n in words]
+    nouns = [n for n in question_words()["unit_nouns"] if n in words and not _modifies_a_person(words, n)]
     if not nouns:
         return True
     theirs = " ".join([amount.label, amount.category, rule.title, rule.quote, *rule.forms(amount)])
     return any(n in theirs for n in nouns)
+
+
+_PERSON_HEAD = re.compile(r"学生|实习生|毕业生|学员|学徒|徒弟|员工|职工|人员|人才|选手|教师|老师|工人|生")
+
+
+def _modifies_a_person(words: str, noun: str) -> bool:
+    """技工院校毕业年度的实习生: the unit noun describes the people counted, it is not what is counted."""
+    pos = words.find(noun) + len(noun)
+    rest = re.split(r"[，,。；;？?！!]", words[pos:], maxsplit=1)[0]
+    return bool(_PERSON_HEAD.search(rest))
 
 
 def categories_named(words: str, rule: Rule) -> list[str]:
@@ -410,7 +420,7 @@ def plan(frame: QuestionFrame, rule: Rule, *, doc_city: str = "") -> Plan:
         if i in frame.placed_elsewhere:
             p.placements.append(Placement(t.text, "input", "见另一项", i))
             continue
-        if t.role in ("year", "date", "phone", "doc_number", "ordinal"):
+        if t.role in ("year", "date", "phone", "doc_number", "ordinal", "per_unit"):
             p.placements.append(Placement(t.text, "context", "", i))
         elif t.role == "age":
             fate: Fate = "condition" if any(c.concept == "年龄" for c in rule.conditions) else "context"
@@ -489,6 +499,22 @@ def _unmet_value(cond: Condition) -> Any:
     return "否"
 
 
+_PER_HEAD = re.compile(r"每人|每个人|每名|每位|每个学员|人均|一个人|一人|/人|／人")
+
+
+def _counts_heads_of_base(frame: QuestionFrame, rule: Rule) -> bool:
+    """An uplift on a base the user gives per head, with one counted group: the count multiplies it."""
+    if rule.kind != "percentage" or not rule.uplift or rule.amounts:
+        return False
+    tops = [g for g in frame.groups if g.parent is None and g.count is not None]
+    bases = [m for m in frame.money if m.role in ("base", "unknown")]
+    if len(tops) != 1 or len(bases) != 1:
+        return False
+    m = bases[0]
+    around = frame.text[max(0, m.span.start - 6) : m.span.end + 5]
+    return bool(_PER_HEAD.search(around))
+
+
 def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupReading]:
     groups = frame.groups
     if rule.kind == "target":
@@ -525,6 +551,18 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
             r.status, r.reason = "context", "申请主体"
             readings.append(r)
             continue
+        if (
+            g.count == 1
+            and r.measure == "家"
+            and "/人" in rule.unit
+            and re.match(r"(?:企业|公司|单位|工厂|厂|机构)", g.label or "")
+            and g.parent is None
+            and not any(h.parent == k for h in groups)
+        ):
+            # 被一家企业作为紧缺人才引进: the employer of the person asking, not a count of the rule's unit.
+            r.status, r.reason = "context", "所在单位"
+            readings.append(r)
+            continue
         # Category: own words, then the parent's.
         words = g.text or g.label
         cat, why = category_of(words, rule) if rule.amounts else (None, "")
@@ -534,6 +572,8 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
             cat = rule.amounts[0].category
         if cat is None and not why and not own and g.parent is None and len(named_elsewhere) == 1:
             cat = next(iter(named_elsewhere))
+        if cat is None and not why and g.parent is None and _counts_heads_of_base(frame, rule):
+            cat = "人数"  # 12个学员，原标准每人2000元，提高30%: the raised per-head base times the count
         own_cats = categories_named(g.text or g.label, rule) if len(rule.amounts) > 1 else []
         if g.number is not None and len(rule.amounts) > 1:
             # 技师、高级技师一共4个: a count said for several categories together.
@@ -633,6 +673,21 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
             failed = [cond for cond in rule.conditions if any(q.concept == cond.concept for q in done)]
             if failed:
                 pr.verdicts = {**pr.verdicts, **{cond.id: "not_met" for cond in failed}}
+        elif left > 0:
+            # 10个人参赛，其中6个进了决赛: a part said to meet a condition the whole was not said to meet —
+            # the rest did not (they are left out, never assumed to meet it).
+            # Only what the part's own words say of it (not 这些人都… said of everyone), and only parts
+            # said to meet something, none said to fail.
+            parts = [
+                c for c in kids if not groups[c].complement and not any(q.negated for q in groups[c].qualifiers)
+            ]
+            own = [
+                q for c in parts for q in groups[c].qualifiers if not re.search(r"都|全|均|这些|他们|大家", q.text)
+            ]
+            said = {k for q in own for k, v in _condition_verdicts(rule, frame, [q], doc_city, None).items() if v == "met"}
+            implied = [cond.id for cond in rule.conditions if pr.verdicts.get(cond.id, "unknown") == "unknown" and cond.id in said]
+            if implied:
+                pr.verdicts = {**pr.verdicts, **{cid: "not_met" for cid in implied}}
         # The parent itself now stands for its remainder only.
         pr.count = left
         if left == 0:
@@ -681,10 +736,21 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
 _YEAR_INDEX = re.compile(r"第\s*([一二三四五1-5])\s*年|首年|头一年|当年")
 
 
+def _asks_total_apart(frame: QuestionFrame, per: Any) -> bool:
+    """每月多少？干满两年一共多少: a total asked in its own part, after the per-period one."""
+    rest = frame.text[per.span.end :]
+    m = re.search(r"[？?。；;，,]", rest)
+    return bool(m and re.search(r"一共|总共|合计|加起来|总计|共计|累计", rest[m.end() :]))
+
+
 def _time(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
     durations = [s for s in frame.spans if s.kind == "duration" and s.number not in used]
     elapsed = [s for s in frame.spans if s.kind == "elapsed"]
     per_period = [s for s in frame.spans if s.kind == "per_period"]
+    for s in per_period:
+        if s.number is not None:  # 一个月多少: the period the figure is asked for
+            used.add(s.number)
+            p.placements.append(Placement(s.text, "context", "问的是每期标准", s.number))
     # The same span said twice (干5年…5年加起来) is one span.
     seen: set[Decimal] = set()
     unique = []
@@ -752,6 +818,12 @@ def _time(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
                 note = f"{durations[0].text}超过保障期，按保障期{rule.period_months}个月计"
                 p.notes.append(note)
             p.placements.append(Placement(durations[0].text, "input", note, durations[0].number))
+        elif per_period and _asks_total_apart(frame, per_period[0]):
+            # 一个月多少？总共多少？ — two questions: the total is over the period the text sets.
+            if rule.period_months is not None:
+                p.notes.append(f"合计按保障期{rule.period_months}个月计")
+            else:
+                p.missing.append("按几个月计算（文件规定的是每月标准，没有写期限）")
         elif per_period:
             months = per_period[0].months
             p.inputs["months"] = int(months)
@@ -829,10 +901,15 @@ def _money(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
         if rule.deduction_label and "deduction" not in p.inputs and "base" in p.inputs:
             p.missing.append(f"需先扣除的{rule.deduction_label}")
     else:
+        scale = Decimal(10000) if rule.unit.startswith("万") else Decimal(1)
+        stated = {a.value * scale for a in rule.amounts}
         for m in money:
             lead = frame.text[max(0, m.span.start - 8) : m.span.start]
             if context is not None and context.search(lead):
                 p.placements.append(Placement(m.text, "context", "", m.number))
+            elif m.value in stated:
+                # 青年才俊安家费30万，干满三年一共多少: the text's own figure said back, not an input.
+                p.placements.append(Placement(m.text, "claim", "与文件一致", m.number))
             else:
                 p.placements.append(Placement(m.text, "not_understood", "这笔金额不清楚是什么", m.number))
             if m.number is not None:
@@ -904,8 +981,12 @@ def _claims(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
             elif rule.amounts:
                 values = [a.value * scale for a in rule.amounts]
                 check.actual = [f"{fmt(a.value)}{unit}" for a in rule.amounts]
-                # Not one of the standards: it may be a total, checked against the result by the chain.
-                check.correct = True if c.value in values else None
+                # Not one of the standards: it may be a total, checked against the result by the chain —
+                # unless it is said with 最高/不少于 or no count is given (最高有800万是吧): then it is a standard.
+                about_standard = getattr(c, "qualifier", "") in ("cap", "floor") or not any(
+                    g.count is not None for g in frame.groups
+                )
+                check.correct = True if c.value in values else False if about_standard else None
         # 每人每年最高5000元吧 where the text says 不少于: the figure is right, its qualifier is not.
         said_q = getattr(c, "qualifier", "")
         if check.correct and said_q in ("cap", "floor", "before_tax"):

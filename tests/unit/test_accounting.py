@@ -119,14 +119,32 @@ def test_an_unplaceable_count_gives_no_total(rule_id: str, question: str) -> Non
 
 
 @pytest.mark.parametrize(
-    ("rule_id", "question"),
+    ("rule_id", "question", "priced"),
     [
-        (COMPETITION, "大连 竞赛补贴 区级比赛8人进决赛 市级比赛2人进决赛"),
-        (STUDIO, "团队1个人评上了特级技师，2个人拿了技师，带徒补贴多少"),
-        (APPRENTICE, "3个本科生、2个中职，能拿多少"),
+        (COMPETITION, "大连 竞赛补贴 区级比赛8人进决赛 市级比赛2人进决赛", {"市级": 2}),
+        (STUDIO, "团队1个人评上了特级技师，2个人拿了技师，带徒补贴多少", {"技师": 2}),
+        (APPRENTICE, "3个本科生、2个中职，能拿多少", {"中职": 2}),
+        (APPRENTICE, "4个研究生和1个高职生，企业补贴多少", {"高职": 1}),
     ],
 )
-def test_a_category_the_text_does_not_list_is_never_priced(rule_id: str, question: str) -> None:
+def test_a_category_the_text_does_not_list_is_left_out_and_the_listed_ones_priced(
+    rule_id: str, question: str, priced: dict[str, int]
+) -> None:
+    r = rule(rule_id)
+    p = plan(read_question(question), r, doc_city=r.city)
+    assert p.not_listed and p.can_total
+    assert {k: v for k, v in p.inputs.items() if k in {a.category for a in r.amounts}} == priced
+    assert "未计入" in p.reading()
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "question"),
+    [
+        (COMPETITION, "大连 竞赛补贴 区级比赛8人进决赛"),
+        (STUDIO, "团队3个人评上了特级技师，带徒补贴多少"),
+    ],
+)
+def test_only_categories_the_text_does_not_list_give_no_total(rule_id: str, question: str) -> None:
     r = rule(rule_id)
     p = plan(read_question(question), r, doc_city=r.city)
     assert p.not_listed and not p.can_total
@@ -305,3 +323,63 @@ def test_a_part_of_a_whole_the_words_do_not_decide_is_never_taken_off_any_group(
 def test_leaving_the_training_half_way_is_not_having_completed_it() -> None:
     q = "厦门学徒制补贴，4位中职学徒，其中1位培训中途退出了，都签了正式劳动合同，交了2个月社保，考核也过了，总共多少"
     assert total(APPRENTICE, q) == D(3) * D(3000)
+
+
+# ------------------------------------------------------- words about the question that are not inputs
+# (examples of our own: other numbers, other places, other phrasings than the golden sets)
+
+UPLIFT = "nantong.shortage-occupation-uplift"
+SETTLING = "dalian.settling-in-allowance"
+WORLDSKILLS = "dalian.worldskills-base-construction-subsidy"
+STUDIO_BUILD = "dalian.master-studio-construction-subsidy"
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "question", "expected"),
+    [
+        # an area code and its number
+        (UPLIFT, "南通，联系电话0513-6612xxxx，7个学员学紧缺工种，原来每人1800元，提高后一共多少", D(7) * D(1800) * D("1.3")),
+        # the size of the organisation, said with an approximate count before the counted groups
+        (COMPETITION, "大连，我们单位800多名职工，这次省级竞赛进决赛的4人，竞赛补贴多少", D(4) * D(2000)),
+        (STUDIO_BUILD, "大连，厂里两千来号员工，新增了1个市级技能大师工作室，建设补助最多多少", D(100000)),
+        # the money's own unit (一个人) is not a group
+        (UPLIFT, "南通紧缺工种，原标准800元一个人，提高以后是多少", D(800) * D("1.3")),
+        # a per-head base times the one counted group
+        (UPLIFT, "南通紧缺工种目录里的工种，20个学员，原标准每人1000元，提高后合计", D(20) * D(1000) * D("1.3")),
+        # the category said of the group in a clause of its own
+        (SETTLING, "大连，公司新引进了1名技能人才，经认定属于领军人才，安家费多少", D(2600000)),
+        (APPRENTICE, "厦门，6个技工学校的实习生，都是高级工层次的，培训完成、考核通过、签了合同、社保交了3个月，补贴多少", D(6) * D(4000)),
+        # the amount said back is the text's own figure, not an input
+        (SETTLING, "大连新引进的领军人才安家费260万，干满五年一共多少", D(2600000)),
+        # 一个月多少 asks for the monthly figure; the duration is the contract
+        (SALARY, "大连急需紧缺技能人才补贴一个月多少？合同签了18个月，总共多少", D(4000) * D(18)),
+        # the employer of the person asking is not a count
+        (SALARY, "我被大连一家公司作为重点产业急需紧缺技能人才引进，干了10个月，薪酬补贴一共多少", D(40000)),
+    ],
+)
+def test_numbers_that_are_not_inputs_are_placed_and_the_total_is_exact(
+    rule_id: str, question: str, expected: Decimal
+) -> None:
+    assert total(rule_id, question) == expected
+
+
+def test_a_number_in_a_documents_name_is_not_a_count() -> None:
+    f = read_question("按那份二十条措施，公办院校收入300万，成本100万，最多提多少")
+    assert [t.role for t in f.numbers if t.text.startswith("二十")] == ["doc_number"]
+
+
+def test_a_part_said_to_meet_a_condition_leaves_the_rest_out() -> None:
+    # 12 entered, 5 of them reached the final: the other 7 are not priced as finalists.
+    assert total(COMPETITION, "大连，学校派了12个学生参加国家级竞赛，其中5个进了决赛，补贴多少") == D(5) * D(5000)
+    assert total(COMPETITION, "大连，学校派了12个学生参加国家级竞赛，最后只有5个进了决赛，补贴多少") == D(5) * D(5000)
+    # …but what is said of everyone (这些人都…) does not single a part out.
+    q = "厦门学徒制，5个中职学徒，其中2个还没签合同，这些人都完成了培训、通过了考核、社保交了2个月，一共多少"
+    assert total(APPRENTICE, q) == D(3) * D(3000)
+
+
+def test_a_figure_claimed_as_the_standard_is_checked_against_it() -> None:
+    r = rule(WORLDSKILLS)
+    p = plan(read_question("大连世赛中国集训基地建设补助最高600万吧"), r, doc_city="大连")
+    assert [c.correct for c in p.claims] == [False]
+    p = plan(read_question("大连世赛中国集训基地建设补助最高500万吧"), r, doc_city="大连")
+    assert [c.correct for c in p.claims] == [True]

@@ -195,7 +195,11 @@ _SHARED = {
 }
 FAILING: dict[str, dict[str, str]] = {
     "plan": {
-        **{k: v for k, v in _SHARED.items() if k not in ("excluded_added", "group_dropped", "months_wrong", "other")},
+        **{
+            k: v
+            for k, v in _SHARED.items()
+            if k not in ("excluded_added", "group_dropped", "months_wrong", "unlisted_total", "other")
+        },
     },
     "ask": {
         **{
