@@ -14,6 +14,7 @@ each one's place.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from app.frame.places import contains, lookup
@@ -30,10 +31,33 @@ class Scope:
     by_place: dict[str, list[str]] = field(default_factory=dict)  # place → its documents
     uncovered: list[str] = field(default_factory=list)  # places named that no document covers
     covered: list[str] = field(default_factory=list)  # every place with a document (for the refusal)
+    named_docs: list[str] = field(default_factory=list)  # documents the question names by title
 
     @property
     def restricted(self) -> bool:
-        return bool(self.places)
+        return bool(self.places or self.named_docs)
+
+
+# The parts of a title that name one document (“技能照亮前程”, 十九条措施): a quoted name, or a
+# numbered set of measures.
+_TITLE_NAMES = re.compile(r"[“\"「]([^”\"」]{3,20})[”\"」]|([一二三四五六七八九十百零〇两\d]+条(?:措施|意见|举措|政策|办法))")
+
+
+def title_names(doc: DocumentMeta) -> list[str]:
+    found = []
+    for title in (doc.title, doc.short_title):
+        for m in _TITLE_NAMES.finditer(title or ""):
+            found.append(m.group(1) or m.group(2))
+    return list(dict.fromkeys(found))
+
+
+def named_documents(text: str, documents: list[DocumentMeta]) -> list[str]:
+    """The documents the question names by a name in their title that no other document's title has."""
+    owners: dict[str, set[str]] = {}
+    for d in documents:
+        for name in title_names(d):
+            owners.setdefault(name, set()).add(d.id)
+    return sorted({next(iter(ids)) for name, ids in owners.items() if len(ids) == 1 and name in text})
 
 
 def doc_places(doc: DocumentMeta) -> list[str]:
@@ -67,7 +91,9 @@ def scope_for(frame: QuestionFrame, documents: list[DocumentMeta], *, city: str 
     asked = [city] if city else list(dict.fromkeys(frame.place_names("about")))
     scope = Scope(places=asked, covered=covered)
     if not asked:
-        scope.doc_ids = [d.id for d in documents]
+        # 按那份十九条措施…: a document named by its title answers alone.
+        scope.named_docs = named_documents(frame.text, documents)
+        scope.doc_ids = list(scope.named_docs) or [d.id for d in documents]
         return scope
     for place in asked:
         docs = [d.id for d in documents if applies(d, place)]

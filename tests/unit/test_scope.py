@@ -71,3 +71,17 @@ def test_place_aliases_come_from_the_manifest_and_a_shared_alias_names_none() ->
 
     assert place_aliases([doc("a", "苏州工业园区", ["园区"]), doc("b", "大连", [])]) == {"园区": "苏州工业园区"}
     assert place_aliases([doc("a", "苏州工业园区", ["园区"]), doc("b", "天津经开区", ["园区"])]) == {}
+
+
+def test_a_document_named_by_its_title_answers_alone() -> None:
+    docs = [
+        DocumentMeta(id="a", title="某市促进技能人才发展二十条措施", city="", source="a.txt"),  # type: ignore[arg-type]
+        DocumentMeta(id="b", title="某市“匠心筑梦”培训行动方案", city="某市", source="b.txt"),  # type: ignore[arg-type]
+        DocumentMeta(id="c", title="某县“匠心筑梦”实施细则", city="某县", source="c.txt"),  # type: ignore[arg-type]
+        DocumentMeta(id="d", title="某区技能人才实施方案", city="某区", source="d.txt"),  # type: ignore[arg-type]
+    ]
+    s = scope_for(read_question("按二十条措施，培训补贴能拿多少"), docs)
+    assert s.restricted and s.doc_ids == ["a"]
+    # A name two titles share names neither; no name: every document.
+    assert not scope_for(read_question("匠心筑梦行动的补贴标准"), docs).restricted
+    assert scope_for(read_question("实施方案里的补贴标准"), docs).doc_ids == ["a", "b", "c", "d"]
