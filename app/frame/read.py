@@ -436,6 +436,8 @@ class _Reader:
             ):
                 trimmed = trimmed[:c_start].removesuffix("的")
                 break
+        if trimmed in ("新", "刚", "刚刚", "都", "也", "又", "再", "还", "已", "全", "均"):
+            trimmed = ""  # 3个新取得技师: an adverb of what follows, not a name
         return trimmed, pos + (len(label) - len(label.removeprefix("的"))) + len(trimmed)
 
     def _label_before(self, pos: int) -> tuple[str, int]:

@@ -99,13 +99,18 @@ def basket(frame: QuestionFrame, primary: Rule, others: list[Rule], doc_city: di
         best, best_rule = home, primary
         # 两名员工刚考下技师 names a category of the primary (技师): only a provision whose own
         # category the words name too can take the group.
-        names_home = category_of(words, primary)[0] is not None
+        home_cat, home_why = category_of(words, primary)
+        names_home = home_cat is not None
         for r in candidates[1:]:
             if names_home and category_of(words, r)[0] is None:
                 continue
             m = match(words, r)
             # Another provision takes a group only for the words of its own category's name
             # (劳模创新工作室), or when the question names its benefit — never for a level alone.
+            # A level the primary's ladder leaves out (高级工 for 技师/高级技师) stays with it, said to be
+            # not listed, unless the words name the other provision's own category.
+            if home_why == "unlisted" and m[1] < 2:
+                continue
             if m[0] > best[0] and (m[1] >= 2 or r.id in named):
                 best, best_rule = m, r
         if best[0] <= 0:
