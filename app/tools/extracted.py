@@ -16,8 +16,10 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from app.tools.rules import Amount, Catalogue, Condition, Limit, Payee, Rule, RuleHints, RuleKind
+from app.frame.words import question_words
 from ingest.provisions import Provision
 from ingest.schema import Clause, DocumentMeta
+from ingest.vocab import vocabulary
 
 _PAYEES: list[tuple[str, Payee]] = [
     (r"企业或者?个人", "enterprise_or_individual"),
@@ -72,8 +74,9 @@ def rule_from_provision(p: Provision, doc: DocumentMeta | None, clause: Clause |
     subject = p.subject or (clause.title if clause is not None else "") or "补贴"
     cats = [a for a in p.amounts if a.unit != "%"]
     amounts = []
+    thing = counted_thing(p.sentence.text, cats[0].span.text) if len(cats) == 1 and not cats[0].category else ""
     for i, a in enumerate(cats):
-        category = a.category or (subject if len(cats) == 1 else f"第{i + 1}档")
+        category = a.category or thing or (subject if len(cats) == 1 else f"第{i + 1}档")
         amounts.append(
             Amount(category=category, label=a.label or category, value=a.value, qualifier=a.qualifier)  # type: ignore[arg-type]
         )
@@ -130,6 +133,21 @@ def rule_from_provision(p: Provision, doc: DocumentMeta | None, clause: Clause |
         beneficiary=p.beneficiary,
         hints=_hints(f"{subject}{p.variant}" if p.variant else subject, amounts, p.sentence.text),
     )
+
+
+def counted_thing(sentence: str, amount: str) -> str:
+    """The one thing of a level a lone amount is for, named before it (新建市级劳模(职工)创新工作室…每家3万元
+    → 市级劳模(职工)创新工作室): the amount's category, so that its level and kind are checked."""
+    at = sentence.find(amount) if amount else -1
+    before = sentence[: at if at >= 0 else len(sentence)]
+    nouns = "|".join(re.escape(n) for n in question_words()["unit_nouns"])
+    found = []
+    for s, _, _ in vocabulary().levels_in(before):
+        m = re.match(rf"[\u4e00-\u9fff（）()]{{0,14}}?(?:{nouns})", before[s:])
+        if m:
+            found.append(m.group(0))
+    found = list(dict.fromkeys(found))
+    return found[0] if len(found) == 1 else ""
 
 
 # A short term in quotation marks in the provision's sentence is the name of what it is about: a title
