@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from decimal import Decimal
 from functools import lru_cache
 
-from app.tools.rules import Amount, Catalogue, Condition, Limit, Payee, Rule, RuleHints, RuleKind
 from app.frame.words import question_words
 from app.query import load_synonyms
+from app.tools.rules import Amount, Catalogue, Condition, Limit, Payee, Rule, RuleHints, RuleKind
 from ingest.provisions import Provision
 from ingest.schema import Clause, DocumentMeta
 from ingest.textproc import Tokenizer
@@ -158,7 +158,9 @@ def counted_thing(sentence: str, amount: str) -> str:
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,10})[”\"」』]")
 
 
-def _hints(subject: str, amounts: list[Amount], sentence: str = "", conditions: list[Condition] | None = None) -> RuleHints:
+def _hints(
+    subject: str, amounts: list[Amount], sentence: str = "", conditions: list[Condition] | None = None
+) -> RuleHints:
     words = [subject, *_QUOTED.findall(sentence)]
     stem = re.sub(r"(?:补助资金|建设资金|资金补助|补贴|补助|资金|津贴|奖励|资助)$", "", subject)
     if len(stem) >= 2:
@@ -225,7 +227,8 @@ def derived_cues(conditions: list[Condition]) -> dict[str, list[str]]:
         ]
         # The things it names (劳动合同, 社会保险费, 考核); its verbs only when it names none (引进和培养).
         nouns = [w for w, pos in tagged if pos[:1] == "n" or pos in ("vn", "l", "nz")]
-        words: list[str] = []
+        # The concept's words as the condition writes them (技能测评 → 测评).
+        words: list[str] = [form for s, e, _, _ in vocabulary().concepts_in(c.label) if (form := c.label[s:e])]
         for w in nouns or [w for w, pos in tagged if pos[:1] == "v"]:
             words.append(w)
             # 劳动合同 is also said 合同: the concept's shorter forms found inside the word.
