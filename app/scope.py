@@ -40,7 +40,9 @@ class Scope:
 
 # The parts of a title that name one document (“技能照亮前程”, 十九条措施): a quoted name, or a
 # numbered set of measures.
-_TITLE_NAMES = re.compile(r"[“\"「]([^”\"」]{3,20})[”\"」]|([一二三四五六七八九十百零〇两\d]+条(?:措施|意见|举措|政策|办法))")
+_TITLE_NAMES = re.compile(
+    r"[“\"「]([^”\"」]{3,20})[”\"」]|([一二三四五六七八九十百零〇两\d]+条(?:措施|意见|举措|政策|办法))"
+)
 
 
 def title_names(doc: DocumentMeta) -> list[str]:

@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 import jieba
+import jieba.posseg
 import opencc
 
 _RESOURCES = resources.files("ingest") / "resources"
@@ -131,6 +132,7 @@ class Tokenizer:
         self._ready = False
         self._added: list[str] = []
         self._memo: dict[str, tuple[str, ...]] = {}
+        self._pos: jieba.posseg.POSTokenizer | None = None
 
     def _ensure_ready(self) -> None:
         with self._lock:
@@ -166,6 +168,14 @@ class Tokenizer:
         """jieba's precise segmentation with the domain dictionary: every character in exactly one word."""
         self._ensure_ready()
         return list(self._jieba.cut(text))
+
+    def tagged(self, text: str) -> list[tuple[str, str]]:
+        """(word, part of speech) of jieba's precise segmentation with the domain dictionary."""
+        self._ensure_ready()
+        with self._lock:
+            if self._pos is None:
+                self._pos = jieba.posseg.POSTokenizer(self._jieba)
+        return [(w.word, w.flag) for w in self._pos.cut(text)]
 
     def tokenize(self, text: str) -> list[str]:
         # Short texts (questions, sentences of the clauses an answer quotes) come back with every

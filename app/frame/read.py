@@ -54,7 +54,9 @@ _LIST_SEP = re.compile(r"[、/]")
 
 
 # What follows a period when the figure for that period is asked (每月能拿多少 / 一个月给多少).
-_ASKS_FIGURE = r"\s*(?:多少|能拿多少|能领多少|可以拿多少|可以领多少|给多少|补多少|发多少|是多少|有多少|几|一共|合计|总共)"
+_ASKS_FIGURE = (
+    r"\s*(?:多少|能拿多少|能领多少|可以拿多少|可以领多少|给多少|补多少|发多少|是多少|有多少|几|一共|合计|总共)"
+)
 
 
 def normalise(question: str) -> str:
@@ -291,7 +293,8 @@ class _Reader:
         # 公司500来人 / 一万二千来号员工: the size of the organisation, said about it, not counted.
         # 3000多名在校生: the headcount noun follows the count.
         head_after = re.match(
-            r"\s*(?:来|多|余)?\s*[号名个位]?\s*(?:员工|职工|教职工|在校生|人)", self.f.text[tok.span.end : tok.span.end + 8]
+            r"\s*(?:来|多|余)?\s*[号名个位]?\s*(?:员工|职工|教职工|在校生|人)",
+            self.f.text[tok.span.end : tok.span.end + 8],
         )
         is_size = tok.approximate and (
             not label or label in generic or label.endswith(("人", "员工", "职工")) or head_after is not None

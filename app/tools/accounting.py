@@ -188,22 +188,51 @@ def category_of(words: str, rule: Rule) -> tuple[str | None, str]:
 
 
 def _same_kind(words: str, rule: Rule, amount: Amount) -> bool:
-    """Whether the thing the words name (工作室, 基地 …) is the kind the rule is about, when they name one."""
-    nouns = [n for n in question_words()["unit_nouns"] if n in words and not _modifies_a_person(words, n)]
-    if not nouns:
+    """Whether the thing the words name (工作室, 基地 …) is the kind the amount is for, when they name one.
+
+    The amount's kind is read from its own name (its label, key, forms) and the rule's title; the rule's
+    whole quote only when those name no kind, for a sentence may list several kinds of thing, each with
+    its own amounts (…培训基地…300万元；…技能大师工作室…10万元). A thing is its noun and the words just
+    before it (劳模创新工作室 is not a 技能大师工作室).
+    """
+    things = things_named(words)
+    if not things:
         return True
-    theirs = " ".join([amount.label, amount.category, rule.title, rule.quote, *rule.forms(amount)])
-    return any(n in theirs for n in nouns)
+    own = " ".join([amount.label, amount.category, rule.title, *rule.forms(amount)])
+    theirs = own if things_named(own) else f"{own} {rule.quote}"
+    return any(noun in theirs and (not mod or mod in theirs) for noun, mod in things)
 
 
-_PERSON_HEAD = re.compile(r"学生|实习生|毕业生|学员|学徒|徒弟|员工|职工|人员|人才|选手|教师|老师|工人|生")
+_FUNCTION_CHARS = re.compile(r"[的了是被在把为个家所名位和与及、]")
 
 
-def _modifies_a_person(words: str, noun: str) -> bool:
-    """技工院校毕业年度的实习生: the unit noun describes the people counted, it is not what is counted."""
-    pos = words.find(noun) + len(noun)
-    rest = re.split(r"[，,。；;？?！!]", words[pos:], maxsplit=1)[0]
-    return bool(_PERSON_HEAD.search(rest))
+def things_named(words: str) -> list[tuple[str, str]]:
+    """(noun, modifier) of each kind of thing the words name: 省级劳模创新工作室 → (工作室, 创新).
+
+    A noun followed by more of the phrase is not the thing (技工院校毕业的学生 are students); the modifier
+    is the two characters before the noun after any level word (省级), none when the noun follows a
+    function word (我们的工作室).
+    """
+    qw = question_words()
+    ends = qw["phrase_end"]
+    out: list[tuple[str, str]] = []
+    taken: set[int] = set()
+    for noun in qw["unit_nouns"]:  # longest first
+        for m in re.finditer(re.escape(noun), words):
+            if taken & set(range(m.start(), m.end())):
+                continue
+            after = words[m.end() :]
+            if after and re.match(r"[\u4e00-\u9fff]", after) and not after.startswith(ends):
+                continue
+            taken |= set(range(m.start(), m.end()))
+            run = re.findall(r"[\u4e00-\u9fff（）()]*$", words[: m.start()])[0]
+            levels = vocabulary().levels_in(run)
+            if levels:
+                run = run[max(e for _, e, _ in levels) :]
+            run = _FUNCTION_CHARS.split(run)[-1]
+            run = re.sub(r"[（()）]", "", run)
+            out.append((noun, run[-2:] if len(run) >= 2 else ""))
+    return out
 
 
 def categories_named(words: str, rule: Rule) -> list[str]:
@@ -453,10 +482,16 @@ def _no_counts(frame: QuestionFrame, rule: Rule, p: Plan, counts: dict[str, int]
     if any(c.unit == "人" for c in frame.claims):
         p.missing.append("实际人数（问题中的人数是对文件内容的说法，不是您单位的人数）")
         return
+    kinds = [a for a in rule.amounts if _same_kind(frame.text, rule, a)]
+    if not kinds:
+        # 评上了省级劳模创新工作室 on a rule about 培训基地: the question is about another kind of thing.
+        names = "、".join(a.label or a.category for a in rule.amounts)
+        p.missing.append(f"问题中说的对象是否属于文件所列的{names}")
+        return
     if len(rule.amounts) == 1:
         p.notes.append("按1人（1个单位）计")
         return
-    named = categories_named(frame.text, rule)
+    named = [c for c in categories_named(frame.text, rule) if any(a.category == c for a in kinds)]
     if len(named) == 1:
         counts[named[0]] = 1
         a = rule.amount(named[0])
@@ -569,7 +604,10 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
         if cat is None and g.parent is not None and not why:
             cat, why = category_of(groups[g.parent].text or groups[g.parent].label, rule)
         if cat is None and not why and single:
-            cat = rule.amounts[0].category
+            if _same_kind(words, rule, rule.amounts[0]):
+                cat = rule.amounts[0].category
+            else:
+                why = "other"  # 2家技能大师工作室 on a rule about 劳模创新工作室: not its amount
         if cat is None and not why and not own and g.parent is None and len(named_elsewhere) == 1:
             cat = next(iter(named_elsewhere))
         if cat is None and not why and g.parent is None and _counts_heads_of_base(frame, rule):
@@ -678,14 +716,16 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
             # the rest did not (they are left out, never assumed to meet it).
             # Only what the part's own words say of it (not 这些人都… said of everyone), and only parts
             # said to meet something, none said to fail.
-            parts = [
-                c for c in kids if not groups[c].complement and not any(q.negated for q in groups[c].qualifiers)
+            parts = [c for c in kids if not groups[c].complement and not any(q.negated for q in groups[c].qualifiers)]
+            own = [q for c in parts for q in groups[c].qualifiers if not re.search(r"都|全|均|这些|他们|大家", q.text)]
+            said = {
+                k for q in own for k, v in _condition_verdicts(rule, frame, [q], doc_city, None).items() if v == "met"
+            }
+            implied = [
+                cond.id
+                for cond in rule.conditions
+                if pr.verdicts.get(cond.id, "unknown") == "unknown" and cond.id in said
             ]
-            own = [
-                q for c in parts for q in groups[c].qualifiers if not re.search(r"都|全|均|这些|他们|大家", q.text)
-            ]
-            said = {k for q in own for k, v in _condition_verdicts(rule, frame, [q], doc_city, None).items() if v == "met"}
-            implied = [cond.id for cond in rule.conditions if pr.verdicts.get(cond.id, "unknown") == "unknown" and cond.id in said]
             if implied:
                 pr.verdicts = {**pr.verdicts, **{cid: "not_met" for cid in implied}}
         # The parent itself now stands for its remainder only.

@@ -14,10 +14,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import lru_cache
 
+from app.frame.words import question_words
+from app.query import load_synonyms
 from app.tools.rules import Amount, Catalogue, Condition, Limit, Payee, Rule, RuleHints, RuleKind
 from ingest.provisions import Provision
 from ingest.schema import Clause, DocumentMeta
+from ingest.textproc import Tokenizer
+from ingest.vocab import vocabulary
 
 _PAYEES: list[tuple[str, Payee]] = [
     (r"企业或者?个人", "enterprise_or_individual"),
@@ -72,8 +77,9 @@ def rule_from_provision(p: Provision, doc: DocumentMeta | None, clause: Clause |
     subject = p.subject or (clause.title if clause is not None else "") or "补贴"
     cats = [a for a in p.amounts if a.unit != "%"]
     amounts = []
+    thing = counted_thing(p.sentence.text, cats[0].span.text) if len(cats) == 1 and not cats[0].category else ""
     for i, a in enumerate(cats):
-        category = a.category or (subject if len(cats) == 1 else f"第{i + 1}档")
+        category = a.category or thing or (subject if len(cats) == 1 else f"第{i + 1}档")
         amounts.append(
             Amount(category=category, label=a.label or category, value=a.value, qualifier=a.qualifier)  # type: ignore[arg-type]
         )
@@ -128,8 +134,23 @@ def rule_from_provision(p: Provision, doc: DocumentMeta | None, clause: Clause |
         installments=p.installments,
         variant=p.variant,
         beneficiary=p.beneficiary,
-        hints=_hints(f"{subject}{p.variant}" if p.variant else subject, amounts, p.sentence.text),
+        hints=_hints(f"{subject}{p.variant}" if p.variant else subject, amounts, p.sentence.text, conditions),
     )
+
+
+def counted_thing(sentence: str, amount: str) -> str:
+    """The one thing of a level a lone amount is for, named before it (新建市级劳模(职工)创新工作室…每家3万元
+    → 市级劳模(职工)创新工作室): the amount's category, so that its level and kind are checked."""
+    at = sentence.find(amount) if amount else -1
+    before = sentence[: at if at >= 0 else len(sentence)]
+    nouns = "|".join(re.escape(n) for n in question_words()["unit_nouns"])
+    found = []
+    for s, _, _ in vocabulary().levels_in(before):
+        m = re.match(rf"[\u4e00-\u9fff（）()]{{0,14}}?(?:{nouns})", before[s:])
+        if m:
+            found.append(m.group(0))
+    found = list(dict.fromkeys(found))
+    return found[0] if len(found) == 1 else ""
 
 
 # A short term in quotation marks in the provision's sentence is the name of what it is about: a title
@@ -137,7 +158,9 @@ def rule_from_provision(p: Provision, doc: DocumentMeta | None, clause: Clause |
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,10})[”\"」』]")
 
 
-def _hints(subject: str, amounts: list[Amount], sentence: str = "") -> RuleHints:
+def _hints(
+    subject: str, amounts: list[Amount], sentence: str = "", conditions: list[Condition] | None = None
+) -> RuleHints:
     words = [subject, *_QUOTED.findall(sentence)]
     stem = re.sub(r"(?:补助资金|建设资金|资金补助|补贴|补助|资金|津贴|奖励|资助)$", "", subject)
     if len(stem) >= 2:
@@ -146,7 +169,74 @@ def _hints(subject: str, amounts: list[Amount], sentence: str = "") -> RuleHints
     if head and head.group(0) != subject:
         words.append(head.group(0))  # 工匠津贴 is named 津贴 too
     words += [a.label for a in amounts if a.label and a.label != subject]
-    return RuleHints(keywords=[w for w in dict.fromkeys(words) if w])
+    return RuleHints(
+        keywords=[w for w in dict.fromkeys(words) if w],
+        aliases=derived_aliases(amounts),
+        cues=derived_cues(conditions or []),
+    )
+
+
+def _said_for(term: str) -> list[str]:
+    """What users say for a term of the documents, by the synonym table (社会保险 ← 社保, 五险; 中职 ← 中专)."""
+    return [key for key, terms in load_synonyms().items() if term in terms and key != term]
+
+
+def derived_aliases(amounts: list[Amount]) -> dict[str, list[str]]:
+    """Category → words users say for it, beyond what ``Rule.forms`` reads off its names.
+
+    ``Rule.forms`` gives the key, the label, both names of 中职（中级工） and the words of the level the
+    category is ranked by. Here: the words of the level each of the two names is (中职 is the school
+    level 中专/职高/技校 when the category is ranked as 中级工), and what users say for either name by the
+    synonym table. A word two categories would share is no alias of either.
+    """
+    found: dict[str, list[str]] = {}
+    for a in amounts:
+        names = [a.category, a.label]
+        for name in (a.category, a.label):
+            m = re.fullmatch(r"(.+?)[（(](.+?)[）)]", name or "")
+            if m:
+                names += [m.group(1), m.group(2)]
+        words: list[str] = []
+        for name in dict.fromkeys(n for n in names if n):
+            level = vocabulary().level(name)
+            if level is not None and (level.ladder, level.rank) != (a.ladder, a.rank):
+                words += list(level.forms)  # the category's own level's words are among its forms already
+            words += _said_for(name)
+        found[a.category] = [w for w in dict.fromkeys(words) if w not in names]
+    shared = {w for cat, ws in found.items() for w in ws if any(w in o for c, o in found.items() if c != cat)}
+    return {cat: kept for cat, ws in found.items() if (kept := [w for w in ws if w not in shared])}
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> Tokenizer:
+    return Tokenizer()
+
+
+def derived_cues(conditions: list[Condition]) -> dict[str, list[str]]:
+    """Condition id → words users say about it: the content words of its own text (签订正式劳动合同 →
+    劳动合同, 合同) and what users say for them (社会保险 → 社保). A word is a cue of one condition only:
+    one two conditions of the rule share, a word of no condition in particular (企业, 给予, 我市) and a
+    level word decide none."""
+    generic = set(question_words()["cue_generic"])
+    found: dict[str, list[str]] = {}
+    for c in conditions:
+        tagged = [
+            (w, pos)
+            for w, pos in _tokenizer().tagged(c.label)
+            if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w) and w not in generic and not vocabulary().level(w)
+        ]
+        # The things it names (劳动合同, 社会保险费, 考核); its verbs only when it names none (引进和培养).
+        nouns = [w for w, pos in tagged if pos[:1] == "n" or pos in ("vn", "l", "nz")]
+        # The concept's words as the condition writes them (技能测评 → 测评).
+        words: list[str] = [form for s, e, _, _ in vocabulary().concepts_in(c.label) if (form := c.label[s:e])]
+        for w in nouns or [w for w, pos in tagged if pos[:1] == "v"]:
+            words.append(w)
+            # 劳动合同 is also said 合同: the concept's shorter forms found inside the word.
+            words += [f for _, _, cpt, _ in vocabulary().concepts_in(w) for f in cpt.forms if f in w and f != w]
+            words += [s for f in [w, *[f for f in words if f in w]] for s in _said_for(f)]
+        found[c.id] = list(dict.fromkeys(w for w in words if len(w) >= 2 and w not in generic))
+    shared = {w for cid, ws in found.items() for w in ws if any(w in found[o] for o in found if o != cid)}
+    return {cid: kept for cid, ws in found.items() if (kept := [w for w in ws if w not in shared])}
 
 
 def _values(rule: Rule) -> set[Decimal]:

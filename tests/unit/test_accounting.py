@@ -338,7 +338,11 @@ STUDIO_BUILD = "dalian.master-studio-construction-subsidy"
     ("rule_id", "question", "expected"),
     [
         # an area code and its number
-        (UPLIFT, "南通，联系电话0513-6612xxxx，7个学员学紧缺工种，原来每人1800元，提高后一共多少", D(7) * D(1800) * D("1.3")),
+        (
+            UPLIFT,
+            "南通，联系电话0513-6612xxxx，7个学员学紧缺工种，原来每人1800元，提高后一共多少",
+            D(7) * D(1800) * D("1.3"),
+        ),
         # the size of the organisation, said with an approximate count before the counted groups
         (COMPETITION, "大连，我们单位800多名职工，这次省级竞赛进决赛的4人，竞赛补贴多少", D(4) * D(2000)),
         (STUDIO_BUILD, "大连，厂里两千来号员工，新增了1个市级技能大师工作室，建设补助最多多少", D(100000)),
@@ -348,7 +352,11 @@ STUDIO_BUILD = "dalian.master-studio-construction-subsidy"
         (UPLIFT, "南通紧缺工种目录里的工种，20个学员，原标准每人1000元，提高后合计", D(20) * D(1000) * D("1.3")),
         # the category said of the group in a clause of its own
         (SETTLING, "大连，公司新引进了1名技能人才，经认定属于领军人才，安家费多少", D(2600000)),
-        (APPRENTICE, "厦门，6个技工学校的实习生，都是高级工层次的，培训完成、考核通过、签了合同、社保交了3个月，补贴多少", D(6) * D(4000)),
+        (
+            APPRENTICE,
+            "厦门，6个技工学校的实习生，都是高级工层次的，培训完成、考核通过、签了合同、社保交了3个月，补贴多少",
+            D(6) * D(4000),
+        ),
         # the amount said back is the text's own figure, not an input
         (SETTLING, "大连新引进的领军人才安家费260万，干满五年一共多少", D(2600000)),
         # 一个月多少 asks for the monthly figure; the duration is the contract
