@@ -837,6 +837,11 @@ def _time(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
                 p.placements.append(
                     Placement(s.text, "not_applicable", f"{s.text}：该项按人（次）一次性计算，不按年限累计", s.number)
                 )
+            elif rule.kind == "percentage" and any(
+                m.role in ("base", "unknown") and 0 <= m.span.start - s.span.end <= 10 for m in frame.money
+            ):
+                # 一年社会服务收入一百万: the period of the base, said with it.
+                p.placements.append(Placement(s.text, "context", "基数的期间", s.number))
             else:
                 p.placements.append(Placement(s.text, "not_understood", "", s.number))
         return

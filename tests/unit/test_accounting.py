@@ -361,6 +361,8 @@ STUDIO_BUILD = "dalian.master-studio-construction-subsidy"
         (SETTLING, "大连新引进的领军人才安家费260万，干满五年一共多少", D(2600000)),
         # 一个月多少 asks for the monthly figure; the duration is the contract
         (SALARY, "大连急需紧缺技能人才补贴一个月多少？合同签了18个月，总共多少", D(4000) * D(18)),
+        # the period of a base said with it
+        ("unknown.performance-pay-share", "公办职业院校一年培训收入二百万，直接成本五十万，最多提多少", D(900000)),
         # the employer of the person asking is not a count
         (SALARY, "我被大连一家公司作为重点产业急需紧缺技能人才引进，干了10个月，薪酬补贴一共多少", D(40000)),
     ],
