@@ -717,14 +717,19 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
             # Only what the part's own words say of it (not 这些人都… said of everyone), and only parts
             # said to meet something, none said to fail.
             parts = [c for c in kids if not groups[c].complement and not any(q.negated for q in groups[c].qualifiers)]
-            own = [q for c in parts for q in groups[c].qualifiers if not re.search(r"都|全|均|这些|他们|大家", q.text)]
-            said = {
-                k for q in own for k, v in _condition_verdicts(rule, frame, [q], doc_city, None).items() if v == "met"
+            part_quals = [
+                q for c in parts for q in groups[c].qualifiers if not re.search(r"都|全|均|这些|他们|大家", q.text)
+            ]
+            met_by_part = {
+                k
+                for q in part_quals
+                for k, v in _condition_verdicts(rule, frame, [q], doc_city, None).items()
+                if v == "met"
             }
             implied = [
                 cond.id
                 for cond in rule.conditions
-                if pr.verdicts.get(cond.id, "unknown") == "unknown" and cond.id in said
+                if pr.verdicts.get(cond.id, "unknown") == "unknown" and cond.id in met_by_part
             ]
             if implied:
                 pr.verdicts = {**pr.verdicts, **{cid: "not_met" for cid in implied}}

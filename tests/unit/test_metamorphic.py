@@ -209,7 +209,6 @@ FAILING: dict[str, dict[str, str]] = {
             not in ("months_wrong", "excluded_added", "unlisted_total", "ambiguous_total", "group_dropped", "other")
         },
         "routed_elsewhere": "another provision's total: 市级职工创新工作室 priced as 市级技能大师工作室, 技师证 as 带徒补贴",
-        "combined_with_another": "the rule's total summed with another provision's: 带徒补贴 + 技师培训补贴 for 拿到高级技师证的徒弟",
     },
 }
 
