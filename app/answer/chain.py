@@ -314,7 +314,9 @@ class Assistant:
         if frame is None or scope is None or not compare.is_comparison(frame):
             return False
         comparer = compare.Comparer(self.retriever, self.router, self.scorer, lambda: self._rules().rules, k=self.k)
-        rows = comparer.rows(frame, scope)
+        # A follow-up (那厦门和南通呢，各给多少): the need is the conversation's question, its places removed.
+        need = compare.need_of(self.read(state.standalone)) if frame.follow_up else None
+        rows = comparer.rows(frame, scope, need)
         if len(rows) < 2:
             return False
         draft = Draft()

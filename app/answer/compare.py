@@ -45,7 +45,8 @@ NEAR = 0.6  # a sentence scoring this share of the best one is about the need to
 MAX_QUOTE = 400  # the longest span quoted in one row
 TOPIC_SHARE = 0.5  # the share of the topic's weight a row must carry to be about the need
 SHORT_CLAUSE = 400  # a clause this short is quoted whole in its row
-ALSO = 0.8  # a second provision is shown when the question names it nearly as well as the first
+ALSO = 0.8  # a further provision is shown when the need's words score nearly as well in it as in the first
+MAX_ALSO = 2  # at most this many further provisions per row
 PREFIX = {"cap": "最高", "floor": "不少于", "after_tax": "税后"}
 
 
@@ -119,11 +120,16 @@ class Row:
     covered: bool = False
     note: str = ""  # what the row says instead of a figure (未写明 / 未提及 / 没有文件)
     department: str = ""
-    also: list[tuple[SearchResult, str, Rule]] = field(default_factory=list)  # further provisions named
+    also: list[tuple[SearchResult, str, Rule | None]] = field(default_factory=list)  # further provisions named
+
+    @property
+    def own_figures(self) -> list[str]:
+        """The figures of the row's own provision (what a ranking compares), without the further ones."""
+        return [f for r in self.rules for f in rule_figures(r)]
 
     @property
     def figures(self) -> list[str]:
-        return [f for r in [*self.rules, *(a[2] for a in self.also)] for f in rule_figures(r)]
+        return [f for r in [*self.rules, *(a[2] for a in self.also if a[2] is not None)] for f in rule_figures(r)]
 
     def as_json(self) -> dict[str, Any]:
         rule = self.rules[0] if self.rules else None
@@ -143,7 +149,8 @@ class Row:
             "note": self.note,
             "department": self.department or None,
             "also": [
-                {"clause_id": r.clause.clause_id, "quote": q, "figures": rule_figures(rule)} for r, q, rule in self.also
+                {"clause_id": r.clause.clause_id, "quote": q, "figures": rule_figures(rule) if rule else []}
+                for r, q, rule in self.also
             ],
         }
 
@@ -205,8 +212,10 @@ class Comparer:
         self.rules = rules
         self.k = k
 
-    def rows(self, frame: QuestionFrame, scope: Scope) -> list[Row]:
-        need = need_of(frame)
+    def rows(self, frame: QuestionFrame, scope: Scope, need: str | None = None) -> list[Row]:
+        """One row per party; ``need``: what each is asked, when not the question's own words (a follow-up
+        naming only places, 那A和B呢, is asked the earlier question's need)."""
+        need = need or need_of(frame)
         out = []
         topic = self._topic(need)
         for label, docs in parties(frame, scope, self.retriever.documents()).rows:
@@ -246,9 +255,10 @@ class Comparer:
         money = guards.asks_amount(need) or guards.asks_money(need) or bool(pattern("figure_words").search(need))
         quote = ""
         if chosen and chosen[0].kind not in FIGURE_KINDS and chosen[0].quote in best.clause.text:
-            # A provision without a figure (竞赛类别 → 技能等级): its words, and the measures beside them.
-            window = self._quote(need, best.clause.text, money)
-            quote = window if chosen[0].quote in window else chosen[0].quote
+            # A provision without a figure (竞赛类别 → 技能等级): its words, and the measures beside them
+            # about the need (a title for the first place as well as a level for passing).
+            at = best.clause.text.index(chosen[0].quote)
+            quote = self._quote(need, best.clause.text, money, anchor=(at, at + len(chosen[0].quote)))
         elif chosen and chosen[0].quote and chosen[0].quote in best.clause.text:
             quote = chosen[0].quote
         elif len(best.clause.text.strip()) <= SHORT_CLAUSE:
@@ -272,8 +282,13 @@ class Comparer:
         stated = guards.states_figure(quote) or bool(row.figures)
         vague = guards.vague_amount(quote)
         principle = pattern("principle_only").search(quote)
+        # 有没有补贴 (and not 多少): the text naming the benefit answers it, a figure or not.
+        exists = bool(pattern("asks_existence").search(need)) and not guards.asks_amount(need)
         if not relevant:
             row.note = f"{place}的文件未提及"
+        elif money and not stated and exists and not principle:
+            row.covered = True
+            row.note = "未写明具体金额" + (f"（原文只说“{vague}”）" if vague else "")
         elif money and not stated:
             said = vague or (principle.group(0) if principle else "")
             row.note = f"{place}的文件未写明具体金额或标准" + (f"（原文只说“{said}”）" if said else "")
@@ -285,23 +300,34 @@ class Comparer:
             row.department = guards.departments(best.clause, self.retriever.clauses_of(best.doc.id))
             if not relevant:
                 row.rules = []
-        elif chosen and routes:
-            row.also = self._also(routes, results, best)
+        else:
+            base = self.scorer.score(tokens, about, wants_figure=False)
+            row.also = self._also(need, tokens, topic, routes, results, best, quote, rules, money, base)
         return row
 
-    def _quote(self, need: str, text: str, money: bool) -> str:
+    def _quote(self, need: str, text: str, money: bool, anchor: tuple[int, int] | None = None) -> str:
         """The span of the clause about the need: from the first to the last sentence scoring near the best
-        (every measure a place lists for it: 认定高级工 … 直接认定为“厦门市技术能手”), verbatim."""
+        (every measure a place lists for it: 认定高级工 … 直接认定为“厦门市技术能手”), verbatim. With an
+        ``anchor`` (the words of the provision chosen), the window grows from those words instead."""
         sentences = split_sentences(text)
         if not sentences:
-            return ""
+            return text[anchor[0] : anchor[1]] if anchor else ""
         tokens = set(self.scorer.tokenizer.tokenize(to_simplified(need)))
         scores = [self.scorer.score(tokens, x.text, wants_figure=money) for x in sentences]
-        top = max(scores)
-        if top <= 0:
-            return ""
+        if anchor is not None:
+            inside = [k for k, x in enumerate(sentences) if x.start < anchor[1] and anchor[0] < x.end]
+            if not inside:
+                return text[anchor[0] : anchor[1]]
+            i, j = inside[0], inside[-1]
+            top = max(max(scores[i : j + 1]), max(scores) * NEAR)
+            if top <= 0:
+                return text[anchor[0] : anchor[1]]
+        else:
+            top = max(scores)
+            if top <= 0:
+                return ""
+            i = j = scores.index(top)
         # Grow a window from the best sentence over its neighbours about the need, while it stays short.
-        i = j = scores.index(top)
         near = [sc >= NEAR * top for sc in scores]
         grown = True
         while grown:
@@ -313,22 +339,76 @@ class Comparer:
                     if sentences[b].end - sentences[a].start <= MAX_QUOTE:
                         i, j, grown = a, b, True
                         break
+        if anchor is not None:
+            return text[min(sentences[i].start, anchor[0]) : max(sentences[j].end, anchor[1])]
         return text[sentences[i].start : sentences[j].end]
 
     def _also(
-        self, routes: list[Any], results: list[SearchResult], best: SearchResult
-    ) -> list[tuple[SearchResult, str, Rule]]:
-        """A second provision of the same place that the question names about as well as the first
-        (工作室 建设补助 and 领办人 带徒补贴): its own clause, quote and figures."""
-        top = routes[0].score
-        for route in routes[1:]:
-            rule = route.rule
-            if rule.clause_id == best.clause.clause_id or route.score < ALSO * top:
+        self,
+        need: str,
+        tokens: set[str],
+        topic: set[str] | None,
+        routes: list[Any],
+        results: list[SearchResult],
+        best: SearchResult,
+        quote: str,
+        rules: list[Rule],
+        money: bool,
+        base: float,
+    ) -> list[tuple[SearchResult, str, Rule | None]]:
+        """Further provisions of the same place about the need nearly as much as the row's own words (工作室
+        建设补助 and 领办人 带徒补贴; a treatment and a grant in one clause; a selection in another clause):
+        the provisions the question names (other rules of the row's clause or of another retrieved one),
+        and the span about the need of each other retrieved clause. Each scored like the row's words (by
+        the need's words under their headings), kept from ``ALSO`` of the row's score, at most ``MAX_ALSO``."""
+        found: list[tuple[SearchResult, str, Rule | None]] = []
+        # The provisions the question names, then every other provision of the row's own clause.
+        named = [route.rule for route in routes]
+        own = [r for r in rules if r.clause_id == best.clause.clause_id and r not in named]
+        for rule in [*named, *own]:
+            hit = next((r for r in results if r.clause.clause_id == rule.clause_id), None)
+            if hit is None or not rule.quote or rule.quote not in hit.clause.text or rule.quote in quote:
                 continue
-            found = next((r for r in results if r.clause.clause_id == rule.clause_id), None)
-            if found is not None and rule.quote and rule.quote in found.clause.text:
-                return [(found, rule.quote, rule)]
-        return []
+            if hit.clause.clause_id == best.clause.clause_id and _overlaps(rule.quote, quote):
+                continue
+            found.append((hit, rule.quote, rule))
+        taken = {best.clause.clause_id, *(h.clause.clause_id for h, _, _ in found)}
+        for hit in results:
+            if hit.clause.clause_id in taken:
+                continue
+            span = self._quote(need, hit.clause.text, money)
+            if not span:
+                continue
+            rule = next(
+                (
+                    r
+                    for r in rules
+                    if r.clause_id == hit.clause.clause_id and r.kind in FIGURE_KINDS and _overlaps(r.quote, span)
+                ),
+                None,
+            )
+            found.append((hit, span, rule))
+        # The topic's words the row carries must be carried nearly as much: 竞赛 as well as 参加 and 技能.
+        main = " ".join([*best.clause.heading_path, quote])
+        on_topic = self.scorer.score(topic, main, wants_figure=False) if topic else 0.0
+        scored = []
+        for n, (hit, span, rule) in enumerate(found):
+            about = " ".join([*hit.clause.heading_path, span])
+            sc = self.scorer.score(tokens, about, wants_figure=False)
+            if sc < max(RELEVANT, ALSO * base):
+                continue
+            if topic and self.scorer.score(topic, about, wants_figure=False) < ALSO * on_topic:
+                continue
+            scored.append((-sc, n, hit, span, rule))
+        scored.sort(key=lambda x: (x[0], x[1]))
+        out: list[tuple[SearchResult, str, Rule | None]] = []
+        for _, _, hit, span, rule in scored:
+            if any(h.clause.clause_id == hit.clause.clause_id and _overlaps(q, span) for h, q, _ in out):
+                continue
+            out.append((hit, span, rule))
+            if len(out) == MAX_ALSO:
+                break
+        return out
 
 
 def _overlaps(a: str, b: str) -> bool:
@@ -382,8 +462,11 @@ def rank(rows: list[Row]) -> Ranking:
             out.reasons.append(f"{row.place}的文件没有可比的数字")
             continue
         figs = [v for r in row.rules if (v := _value(r)) is not None]
-        if len(figs) != 1 or len(row.figures) != 1:
-            out.reasons.append(f"{row.place}的标准不止一档（{'、'.join(row.figures)}）")
+        if not row.own_figures:
+            out.reasons.append(f"{row.place}的规定不是一个数字（见原文）")
+            continue
+        if len(figs) != 1 or len(row.own_figures) != 1:
+            out.reasons.append(f"{row.place}的标准不止一档（{'、'.join(row.own_figures)}）")
             continue
         values.append((row.place, *figs[0]))
     if out.reasons or len(values) < 2:
@@ -421,7 +504,7 @@ def render(rows: list[Row], draft: Draft, *, ranking: Ranking | None = None) -> 
     for i, row in enumerate(rows):
         doc = f"《{row.doc.title}》" if row.doc else "—"
         if row.covered:
-            said = "；".join(row.figures) or "见原文"
+            said = "；".join(row.figures) or (f"见原文，{row.note}" if row.note else "见原文")
         else:
             said = row.note + (f"，请咨询{row.department}" if row.department else "")
         rule = row.rules[0] if row.rules else None
@@ -442,7 +525,7 @@ def render(rows: list[Row], draft: Draft, *, ranking: Ranking | None = None) -> 
     if ranking is not None:
         if ranking.comparable:
             by_place = {r.place: r for r in rows}
-            said = "高于".join(f"{p}（{'、'.join(by_place[p].figures)}）" for p in ranking.order)
+            said = "高于".join(f"{p}（{'、'.join(by_place[p].own_figures)}）" for p in ranking.order)
             goal = (
                 "；这些是目标值，目标年限以原文为准"
                 if all(r.rules and r.rules[0].kind == "target" for r in rows)
