@@ -245,14 +245,40 @@ class Comparer:
         rules = [r for r in self.rules() if r.doc_id in ids]
         clause_ids = [r.clause.clause_id for r in results]
         routes = self.router.candidates(frame, rules, clause_ids, retrieved_only=True, text=need)
-        best = results[0]
-        chosen: list[Rule] = []
+        money = guards.asks_amount(need) or guards.asks_money(need) or bool(pattern("figure_words").search(need))
+        tokens = set(self.scorer.tokenizer.tokenize(to_simplified(need)))
+        # The provision the question names leads (its clause retrieved for the place), else the best clause.
+        best, chosen = results[0], []
         if routes:
             rule = routes[0].rule
             found = next((r for r in results if r.clause.clause_id == rule.clause_id), None)
             if found is not None:
                 best, chosen = found, [rule]
-        money = guards.asks_amount(need) or guards.asks_money(need) or bool(pattern("figure_words").search(need))
+        row, relevant = self._attempt(place, best, chosen, need, tokens, topic, money, rules)
+        assert row.result is not None and row.doc is not None
+        if not row.covered:
+            row.department = guards.departments(row.result.clause, self.retriever.clauses_of(row.doc.id))
+            if not relevant:
+                row.rules = []
+        else:
+            about = " ".join([*row.result.clause.heading_path, row.quote])
+            base = self.scorer.score(tokens, about, wants_figure=False)
+            row.also = self._also(need, tokens, topic, routes, results, row.result, row.quote, rules, money, base)
+        return row
+
+    def _attempt(
+        self,
+        place: str,
+        best: SearchResult,
+        chosen: list[Rule],
+        need: str,
+        tokens: set[str],
+        topic: set[str] | None,
+        money: bool,
+        rules: list[Rule],
+    ) -> tuple[Row, bool]:
+        """The row the clause ``best`` (with the provision ``chosen``, if any) gives, and whether it is about
+        the need."""
         quote = ""
         if chosen and chosen[0].kind not in FIGURE_KINDS and chosen[0].quote in best.clause.text:
             # A provision without a figure (竞赛类别 → 技能等级): its words, and the measures beside them
@@ -272,7 +298,6 @@ class Comparer:
                 if r.clause_id == best.clause.clause_id and r.kind in FIGURE_KINDS and _overlaps(r.quote, quote)
             ]
         row = Row(place=place, doc=best.doc, result=best, quote=quote, rules=chosen)
-        tokens = set(self.scorer.tokenizer.tokenize(to_simplified(need)))
         # About the need: the quoted words under their headings (创新学徒制培养模式 says what a 学生 is here).
         about = " ".join([*best.clause.heading_path, quote])
         relevant = bool(quote) and self.scorer.score(tokens, about, wants_figure=False) >= RELEVANT
@@ -296,14 +321,7 @@ class Comparer:
             row.note = f"{place}的文件未写明具体措施（原文只说“{principle.group(0)}”）"
         else:
             row.covered = True
-        if not row.covered:
-            row.department = guards.departments(best.clause, self.retriever.clauses_of(best.doc.id))
-            if not relevant:
-                row.rules = []
-        else:
-            base = self.scorer.score(tokens, about, wants_figure=False)
-            row.also = self._also(need, tokens, topic, routes, results, best, quote, rules, money, base)
-        return row
+        return row, relevant
 
     def _quote(self, need: str, text: str, money: bool, anchor: tuple[int, int] | None = None) -> str:
         """The span of the clause about the need: from the first to the last sentence scoring near the best
