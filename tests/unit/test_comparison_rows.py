@@ -7,7 +7,6 @@ figure."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -167,4 +166,3 @@ def test_a_ranking_compares_each_rows_own_figure(two_places: Services) -> None:
     wuhu.also.append((wuhu.result, grant.quote, grant))
     assert len(wuhu.figures) == 2
     assert compare.rank(rows).order == ["芜湖", "洛阳"]
-
