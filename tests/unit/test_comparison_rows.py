@@ -27,6 +27,9 @@ WUHU = """芜湖市技能人才激励若干措施（测试用虚构文件）
 二、毕业生和首席技工
 （三）技工院校毕业生来芜就业的，同等享受高校毕业生就业见习补贴。（市人社局负责）
 （四）聘为首席技工的人员，比照高级工程师享受同等待遇。用人单位应当提供必要的工作条件和经费保障，支持开展技术攻关和技艺传承。对首席技工，按照每人3万元的标准给予一次性资助。（市人社局负责）
+
+三、公共服务
+（五）在市人社局官方网站设置培训专栏，公开补贴性培训机构名称、地址和联系电话。（市人社局负责）
 """
 
 LUOYANG = """洛阳市高技能人才培养办法（测试用虚构文件）
@@ -38,6 +41,7 @@ LUOYANG = """洛阳市高技能人才培养办法（测试用虚构文件）
 
 二、技能提升
 （四）对新取得高级工职业技能等级证书的企业职工，按照每人900元的标准给予技能提升奖励。（市人社局负责）
+（五）依托企业培训中心、市级职工书屋等阵地，每年开展职工技能培训。企业培训中心应当面向本行业中小企业开放，承接政府补贴性培训项目，推动培训资源共建共享。鼓励行业协会、龙头企业牵头组建培训联盟，开发培训标准和课程，培养一批能够满足产业发展需要的技能人才，形成政府引导、企业主体、社会参与的培训格局。各县区要统筹用好各类培训资源，加强阵地建设和日常管理，确保阵地发挥实效，定期开展评估，对评估不合格的及时调整，推动阵地建设提质增效。支持职业院校与企业共建实训场所，推行工学一体化培养模式，加强师资队伍建设，提升培训质量和就业匹配度，引导劳动者按需选学、学以致用，做到培训一人、就业一人、技能提升一人。每年新建市级职工书屋12家，给予每家2万元补助资金。（市总工会负责）
 """
 
 MANIFEST = """documents:
@@ -166,3 +170,30 @@ def test_a_ranking_compares_each_rows_own_figure(two_places: Services) -> None:
     wuhu.also.append((wuhu.result, grant.quote, grant))
     assert len(wuhu.figures) == 2
     assert compare.rank(rows).order == ["芜湖", "洛阳"]
+
+
+def test_a_later_part_asking_what_one_may_enjoy_keeps_the_question_on_its_provision(two_places: Services) -> None:
+    ans = two_places.assistant.ask("我是技工院校毕业生，准备去芜湖就业，要满足什么条件？能享受什么待遇？")
+    assert ans.entitlements is None  # not the list of every provision
+    assert "就业见习补贴" in ans.answer
+    assert any(c.clause_id == "wuhu-test/二/（三）" for c in ans.citations)
+
+
+def test_a_where_part_naming_its_own_subject_is_answered_from_its_clause(two_places: Services) -> None:
+    ans = two_places.assistant.ask("芜湖对技工院校毕业生来芜就业是怎么规定的？培训机构的资讯要去哪里查？")
+    assert "就业见习补贴" in ans.answer
+    assert "培训专栏" in ans.answer and any(c.clause_id == "wuhu-test/三/（五）" for c in ans.citations)
+
+
+def test_a_where_part_naming_nothing_of_its_own_is_said_to_be_not_stated(two_places: Services) -> None:
+    ans = two_places.assistant.ask("芜湖 首席技工 资助 找哪个部门 去哪里办")
+    assert "没有写明具体办理地点" in ans.answer
+    assert "培训专栏" not in ans.answer  # a clause naming a website, but about something else
+
+
+def test_the_lead_amount_is_quoted_in_its_own_words(two_places: Services) -> None:
+    ans = two_places.assistant.ask("洛阳 职工书屋 补助 每年几家")
+    assert "2万元" in ans.answer and "12家" in ans.answer
+    for c in ans.citations:
+        clause = two_places.retriever.clause(c.clause_id)
+        assert clause is not None and c.quote in clause.text
