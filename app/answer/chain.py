@@ -322,7 +322,9 @@ class Assistant:
         frame, scope = state.frame, state.scope
         if frame is None or scope is None or not compare.is_comparison(frame):
             return False
-        comparer = compare.Comparer(self.retriever, self.router, self.scorer, lambda: self._rules().rules, k=self.k)
+        comparer = compare.Comparer(
+            self.retriever, self.router, self.scorer, lambda: self._rules().rules, k=self.k, calculate=self._one_rule
+        )
         # A follow-up (那厦门和南通呢，各给多少): the need is the conversation's question, its places removed.
         need = compare.need_of(self.read(state.standalone)) if frame.follow_up else None
         rows = comparer.rows(frame, scope, need)
@@ -333,6 +335,16 @@ class Assistant:
         state.draft, state.comparison = draft, [r.as_json() for r in rows]
         state.results = [r.result for r in rows if r.result is not None]
         return True
+
+    def _one_rule(self, question: str, rule: Rule) -> ToolResult | None:
+        """The calculator's result for ``rule`` on ``question`` (a comparison row's own numbers), through the
+        accounting: no total unless every number of the question was placed."""
+        doc = self.retriever.document(rule.doc_id)
+        p = plan(self.read(question), rule, doc_city=doc.city if doc else "")
+        try:
+            return _apply_plan(self.engine_for().run(rule.id, p.inputs), p)
+        except ToolError:
+            return None
 
     @cached_property
     def scorer(self) -> SentenceScorer:

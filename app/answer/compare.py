@@ -29,10 +29,11 @@ import yaml
 from app.answer import guards
 from app.answer.offline import Draft, doc_line
 from app.answer.sentences import SentenceScorer, split_sentences
-from app.frame.schema import QuestionFrame
+from app.frame.schema import Group, QuestionFrame
 from app.retrieval import Filters, HybridRetriever, SearchResult
 from app.scope import UNKNOWN, Scope
 from app.tools.calculators import fmt
+from app.tools.result import ToolResult
 from app.tools.routing import Router
 from app.tools.rules import PAYEE_ZH, Rule
 from ingest.schema import Clause, DocumentMeta
@@ -93,15 +94,49 @@ def is_comparison(frame: QuestionFrame) -> bool:
     return frame.intent == "compare" and len(places) >= 2
 
 
+_BREAK = re.compile(r"[。？！?!；;]")
+
+
+def place_groups(frame: QuestionFrame) -> dict[str, list[Group]]:
+    """The groups the question counts for each place (我们成都总部有5个、大连分公司有2个; 大连有3个中职学徒，厦门
+    有2个高职学徒): a group belongs to the place named last before it in the same sentence, with no other
+    place between. Groups with no such place belong to none."""
+    about = sorted((p for p in frame.places if p.role == "about"), key=lambda p: p.span.start)
+    out: dict[str, list[Group]] = {}
+    for g in frame.groups:
+        before = [p for p in about if p.span.start <= g.span.start]
+        if not before:
+            continue
+        p = before[-1]
+        if _BREAK.search(frame.text[p.span.end : g.span.start]):
+            continue
+        name = next((q.name for q in about if q.name in p.parents), p.name)  # 厦门湖里 → 厦门
+        out.setdefault(name, []).append(g)
+    return out
+
+
+def named_categories(rule: Rule, text: str) -> list[str]:
+    """The rule's categories the text names as words of their own (技师 in 新拿到技师证, not the 技师 of 高级技师)."""
+    cats = sorted({a.category for a in rule.amounts if a.category}, key=len, reverse=True)
+    masked, out = text, []
+    for c in cats:
+        if c in masked:
+            out.append(c)
+            masked = masked.replace(c, "＃" * len(c))
+    return out
+
+
 def asks_rank(frame: QuestionFrame) -> bool:
     return bool(pattern("asks_rank").search(frame.text))
 
 
-def need_of(frame: QuestionFrame) -> str:
-    """The question without the place words and the words that only say "compare": what each place is asked."""
+def need_of(frame: QuestionFrame, *, without_groups: bool = False) -> str:
+    """The question without the place words and the words that only say "compare": what each place is asked.
+    ``without_groups``: without the groups it counts too (what one place's numbers are added to)."""
     text = frame.text
-    for p in sorted(frame.places, key=lambda p: p.span.start, reverse=True):
-        text = text[: p.span.start] + " " + text[p.span.end :]
+    cuts = [p.span for p in frame.places] + ([g.span for g in frame.groups] if without_groups else [])
+    for span in sorted(cuts, key=lambda c: c.start, reverse=True):
+        text = text[: span.start] + " " + text[span.end :]
     for key in ("all_places", "unknown_origin", "compare_only"):
         text = pattern(key).sub(" ", text)
     return re.sub(r"\s+", " ", text).strip()
@@ -121,6 +156,8 @@ class Row:
     note: str = ""  # what the row says instead of a figure (未写明 / 未提及 / 没有文件)
     department: str = ""
     also: list[tuple[SearchResult, str, Rule | None]] = field(default_factory=list)  # further provisions named
+    counted: str = ""  # the question's own numbers for this place (大连分公司有2个)
+    total: ToolResult | None = None  # the calculator's amount for them, when every number was placed
 
     @property
     def own_figures(self) -> list[str]:
@@ -148,6 +185,9 @@ class Row:
             "covered": self.covered,
             "note": self.note,
             "department": self.department or None,
+            "counted": self.counted or None,
+            "total": (self.total.result if self.total is not None else None),
+            "formula": (self.total.formula if self.total is not None else None),
             "also": [
                 {"clause_id": r.clause.clause_id, "quote": q, "figures": rule_figures(rule) if rule else []}
                 for r, q, rule in self.also
@@ -205,12 +245,14 @@ class Comparer:
         scorer: SentenceScorer,
         rules: Callable[[], list[Rule]],
         k: int = 5,
+        calculate: Callable[[str, Rule], ToolResult | None] | None = None,
     ):
         self.retriever = retriever
         self.router = router
         self.scorer = scorer
         self.rules = rules
         self.k = k
+        self.calculate = calculate  # (a question about one place, its rule) → the calculator's result
 
     def rows(self, frame: QuestionFrame, scope: Scope, need: str | None = None) -> list[Row]:
         """One row per party; ``need``: what each is asked, when not the question's own words (a follow-up
@@ -218,9 +260,35 @@ class Comparer:
         need = need or need_of(frame)
         out = []
         topic = self._topic(need)
+        groups = place_groups(frame)
         for label, docs in parties(frame, scope, self.retriever.documents()).rows:
-            out.append(self.row(label, docs, need, frame, topic))
+            row = self.row(label, docs, need, frame, topic)
+            if groups.get(label):
+                self._count(row, groups[label], frame, need if frame.follow_up else need_of(frame, without_groups=True))
+            out.append(row)
         return out
+
+    def _count(self, row: Row, groups: list[Group], frame: QuestionFrame, need: str) -> None:
+        """The question's numbers for this place, through the accounting and the calculator on a question
+        about this place alone: its groups (a group named by where it is, 大连分公司有2个, counted in the one
+        category of the row's provision that the need names). No amount unless every number was placed."""
+        row.counted = "、".join(frame.words(g.span).strip("、，, ") for g in groups)
+        rule = row.rules[0] if row.rules else None
+        if not row.covered or rule is None or rule.kind not in ("per_head", "monthly") or self.calculate is None:
+            return
+        said = []
+        for g in groups:
+            words = frame.words(g.span).strip("、，, ")
+            if named_categories(rule, words) or g.count is None:
+                said.append(words)
+                continue
+            cats = named_categories(rule, need)
+            if len(cats) != 1:
+                return  # which category these people are in is not said: no amount
+            said.append(f"{g.count}个{cats[0]}")
+        row.total = self.calculate(f"{row.place} {need} {'，'.join(said)}", rule)
+        if row.total is not None and row.total.result is None:
+            row.total = None
 
     def _topic(self, need: str) -> set[str]:
         """The need's words that the best clause of the whole corpus carries: what any place's text must
@@ -523,6 +591,11 @@ def render(rows: list[Row], draft: Draft, *, ranking: Ranking | None = None) -> 
         doc = f"《{row.doc.title}》" if row.doc else "—"
         if row.covered:
             said = "；".join(row.figures) or (f"见原文，{row.note}" if row.note else "见原文")
+            if row.total is not None and row.total.result is not None:
+                draft.computed.append(row.total)
+                said += f"；按您说的（{row.counted}）：{row.total.formula or ''}，共{fmt(row.total.result)}元"
+            elif row.counted:
+                said += f"；您说的“{row.counted}”未能按文件标准计算"
         else:
             said = row.note + (f"，请咨询{row.department}" if row.department else "")
         rule = row.rules[0] if row.rules else None

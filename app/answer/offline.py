@@ -74,6 +74,7 @@ class Draft:
     warnings: list[str] = field(default_factory=list)
     follow_up: list[str] = field(default_factory=list)
     tool: ToolResult | None = None  # a result the answer relies on that the chain did not compute itself
+    computed: list[ToolResult] = field(default_factory=list)  # further calculator results it states (per place)
 
     def say(self, text: str) -> None:
         self.segments.append(Segment(text))

@@ -197,3 +197,19 @@ def test_the_lead_amount_is_quoted_in_its_own_words(two_places: Services) -> Non
     for c in ans.citations:
         clause = two_places.retriever.clause(c.clause_id)
         assert clause is not None and c.quote in clause.text
+
+
+def test_each_places_own_count_is_computed_by_the_calculator(two_places: Services) -> None:
+    ans = two_places.assistant.ask("芜湖和洛阳新取得高级工证书的技能提升奖励各多少？我们芜湖工厂有4个、洛阳车间有3个。")
+    rows = {r["place"]: r for r in ans.comparison or []}
+    assert rows["芜湖"]["total"] == 4800 and rows["芜湖"]["formula"] == "4×1200"
+    assert rows["洛阳"]["total"] == 2700 and rows["洛阳"]["formula"] == "3×900"
+    assert "4800元" in ans.answer and "2700元" in ans.answer
+    assert ans.calculation is None  # no one total across places
+
+
+def test_a_count_no_place_owns_gives_no_amount(two_places: Services) -> None:
+    ans = two_places.assistant.ask("芜湖和洛阳新取得高级工证书的技能提升奖励各多少？我们一共有4个。")
+    for r in ans.comparison or []:
+        assert r["total"] is None
+    assert "4800" not in ans.answer and "3600" not in ans.answer
