@@ -95,6 +95,7 @@ def is_comparison(frame: QuestionFrame) -> bool:
 
 
 _BREAK = re.compile(r"[。？！?!；;]")
+_EITHER = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:或者|或是|或)([\u4e00-\u9fff]{2,8})")
 
 
 def place_groups(frame: QuestionFrame) -> dict[str, list[Group]]:
@@ -253,6 +254,7 @@ class Comparer:
         self.rules = rules
         self.k = k
         self.calculate = calculate  # (a question about one place, its rule) → the calculator's result
+        self._either: list[tuple[set[str], set[str]]] = []  # alternatives of the need (境外 / 台湾)
 
     def rows(self, frame: QuestionFrame, scope: Scope, need: str | None = None) -> list[Row]:
         """One row per party; ``need``: what each is asked, when not the question's own words (a follow-up
@@ -299,7 +301,31 @@ class Comparer:
             return tokens
         c = found[0].clause
         have = set(self.scorer.tokenizer.tokenize(to_simplified(" ".join([*c.heading_path, c.text]))))
-        return tokens & have or tokens
+        topic = tokens & have or tokens
+        # Alternatives asked together (境外或台湾来的人): a place may state either; both are the topic, and
+        # a text carrying one of them carries the pair (``_on_topic``).
+        self._either = []
+        for m in _EITHER.finditer(to_simplified(need)):
+            # The word right before 或 and the word right after it (境外 / 台湾 of 对境外或台湾来的人).
+            before = [t for t in self.scorer.tokenizer.tokenize(m.group(1)) if len(t) > 1 and t in tokens]
+            after = [t for t in self.scorer.tokenizer.tokenize(m.group(2)) if len(t) > 1 and t in tokens]
+            left, right = set(before[-1:]), set(after[:1])
+            if left and right and left != right and (left & topic or right & topic):
+                topic |= left | right
+                self._either.append((left, right))
+        return topic
+
+    def _on_topic(self, topic: set[str], text: str) -> float:
+        """The weight of the topic's words ``text`` carries; of two alternatives, the one it carries more."""
+        pairs = self._either
+        either = set().union(*(a | b for a, b in pairs)) if pairs else set()
+        score = self.scorer.score(topic - either, text, wants_figure=False)
+        for a, b in pairs:
+            score += max(self.scorer.score(a, text, wants_figure=False), self.scorer.score(b, text, wants_figure=False))
+        return score
+
+    def _topic_weight(self, topic: set[str]) -> float:
+        return self._on_topic(topic, " ".join(topic))
 
     def row(
         self, place: str, docs: list[DocumentMeta], need: str, frame: QuestionFrame, topic: set[str] | None = None
@@ -316,13 +342,18 @@ class Comparer:
         money = guards.asks_amount(need) or guards.asks_money(need) or bool(pattern("figure_words").search(need))
         tokens = set(self.scorer.tokenizer.tokenize(to_simplified(need)))
         # The provision the question names leads (its clause retrieved for the place), else the best clause.
-        best, chosen = results[0], []
+        # When the provision's words are not about the need, the same clause's words about it answer if they
+        # are (境外技能人员 beside 竞赛获奖选手 in one clause). A lower clause is not tried: one sharing a word or
+        # two with the need would pass for it.
+        tries: list[tuple[SearchResult, list[Rule]]] = [(results[0], [])]
         if routes:
             rule = routes[0].rule
             found = next((r for r in results if r.clause.clause_id == rule.clause_id), None)
             if found is not None:
-                best, chosen = found, [rule]
-        row, relevant = self._attempt(place, best, chosen, need, tokens, topic, money, rules)
+                tries = [(found, [rule]), (found, [])]
+        attempts = (self._attempt(place, best, chosen, need, tokens, topic, money, rules) for best, chosen in tries)
+        first = next(attempts)
+        row, relevant = first if first[1] else next((a for a in attempts if a[1]), first)
         assert row.result is not None and row.doc is not None
         if not row.covered:
             row.department = guards.departments(row.result.clause, self.retriever.clauses_of(row.doc.id))
@@ -370,8 +401,7 @@ class Comparer:
         about = " ".join([*best.clause.heading_path, quote])
         relevant = bool(quote) and self.scorer.score(tokens, about, wants_figure=False) >= RELEVANT
         if relevant and topic:
-            whole = self.scorer.score(topic, " ".join(topic), wants_figure=False)
-            relevant = self.scorer.score(topic, about, wants_figure=False) >= TOPIC_SHARE * whole
+            relevant = self._on_topic(topic, about) >= TOPIC_SHARE * self._topic_weight(topic)
         stated = guards.states_figure(quote) or bool(row.figures)
         vague = guards.vague_amount(quote)
         principle = pattern("principle_only").search(quote)
@@ -476,14 +506,14 @@ class Comparer:
             found.append((hit, span, rule))
         # The topic's words the row carries must be carried nearly as much: 竞赛 as well as 参加 and 技能.
         main = " ".join([*best.clause.heading_path, quote])
-        on_topic = self.scorer.score(topic, main, wants_figure=False) if topic else 0.0
+        on_topic = self._on_topic(topic, main) if topic else 0.0
         scored = []
         for n, (hit, span, rule) in enumerate(found):
             about = " ".join([*hit.clause.heading_path, span])
             sc = self.scorer.score(tokens, about, wants_figure=False)
             if sc < max(RELEVANT, ALSO * base):
                 continue
-            if topic and self.scorer.score(topic, about, wants_figure=False) < ALSO * on_topic:
+            if topic and self._on_topic(topic, about) < ALSO * on_topic:
                 continue
             scored.append((-sc, n, hit, span, rule))
         scored.sort(key=lambda x: (x[0], x[1]))

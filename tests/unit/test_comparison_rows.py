@@ -30,6 +30,7 @@ WUHU = """芜湖市技能人才激励若干措施（测试用虚构文件）
 
 三、公共服务
 （五）在市人社局官方网站设置培训专栏，公开补贴性培训机构名称、地址和联系电话。（市人社局负责）
+（七）对年满18周岁的台湾地区居民，持有台湾地区职业资格证书的，予以直接采认。（市人社局负责）
 """
 
 LUOYANG = """洛阳市高技能人才培养办法（测试用虚构文件）
@@ -41,6 +42,9 @@ LUOYANG = """洛阳市高技能人才培养办法（测试用虚构文件）
 
 二、技能提升
 （四）对新取得高级工职业技能等级证书的企业职工，按照每人900元的标准给予技能提升奖励。（市人社局负责）
+
+三、人才评价
+（六）完善技能人才评价制度。技能评价合格人员可按规定晋级相应职业技能等级。评价机构应当规范开展评价活动，加强过程监管。落实境外技能人员职业资格认可清单制度。（市人社局负责）
 （五）依托企业培训中心、市级职工书屋等阵地，每年开展职工技能培训。企业培训中心应当面向本行业中小企业开放，承接政府补贴性培训项目，推动培训资源共建共享。鼓励行业协会、龙头企业牵头组建培训联盟，开发培训标准和课程，培养一批能够满足产业发展需要的技能人才，形成政府引导、企业主体、社会参与的培训格局。各县区要统筹用好各类培训资源，加强阵地建设和日常管理，确保阵地发挥实效，定期开展评估，对评估不合格的及时调整，推动阵地建设提质增效。支持职业院校与企业共建实训场所，推行工学一体化培养模式，加强师资队伍建设，提升培训质量和就业匹配度，引导劳动者按需选学、学以致用，做到培训一人、就业一人、技能提升一人。每年新建市级职工书屋12家，给予每家2万元补助资金。（市总工会负责）
 """
 
@@ -63,6 +67,18 @@ CONTEST_LEVEL = Rule(
     payee="individual",
     outcome="晋升一级职业技能等级",
     hints=RuleHints(keywords=["职业技能大赛"]),
+)
+PROMOTION = Rule(
+    id="luoyang.winner-promotion",
+    title="技能评价合格人员晋级技能等级",
+    city="洛阳",
+    doc_id="luoyang-test",
+    clause_id="luoyang-test/三/（六）",
+    quote="技能评价合格人员可按规定晋级相应职业技能等级。",
+    kind="eligibility",
+    payee="individual",
+    outcome="晋级相应职业技能等级",
+    hints=RuleHints(keywords=["技能等级"]),
 )
 CHIEF_TREATMENT = Rule(
     id="wuhu.chief-treatment",
@@ -213,3 +229,24 @@ def test_a_count_no_place_owns_gives_no_amount(two_places: Services) -> None:
     for r in ans.comparison or []:
         assert r["total"] is None
     assert "4800" not in ans.answer and "3600" not in ans.answer
+
+
+def test_the_clause_named_answers_with_its_words_about_the_need(two_places: Services) -> None:
+    rows = rows_of(two_places, "芜湖和洛阳对境外或台湾来的人的职业资格、技能等级分别有什么说法？", extra=[PROMOTION])
+    wuhu, luoyang = rows
+    assert wuhu.covered and "台湾地区居民" in wuhu.quote
+    # The provision named by 技能等级 is about those who pass an evaluation; the same clause's words about the need
+    # (境外技能人员) answer for 洛阳.
+    assert luoyang.covered and "境外技能人员职业资格认可清单制度" in luoyang.quote
+    assert luoyang.result is not None and luoyang.quote in luoyang.result.clause.text
+
+
+def test_either_of_two_alternatives_asked_is_the_topic(two_places: Services) -> None:
+    a = two_places.assistant
+    comparer = compare.Comparer(a.retriever, a.router, a.scorer, lambda: two_places.rules().rules)
+    topic = comparer._topic("对境外或台湾来的人的职业资格有什么规定")
+    assert {"境外", "台湾"} <= topic  # both alternatives, whichever the best clause of the corpus carries
+    one = comparer._on_topic(topic, "落实境外技能人员职业资格认可清单制度")
+    other = comparer._on_topic(topic, "台湾技能人员职业资格认可清单制度")
+    assert one == other  # a text carrying either alternative carries the pair
+    assert comparer._on_topic(topic, "技能人员职业资格认可清单制度") < one
