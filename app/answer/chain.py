@@ -34,6 +34,7 @@ from app.answer.verify import verify_draft
 from app.frame.merge import carried, merge
 from app.frame.read import normalise, read_question
 from app.frame.schema import QuestionFrame
+from app.query import analyze
 from app.retrieval import Filters, HybridRetriever, SearchResult
 from app.scope import Scope, place_aliases, place_names, scope_for
 from app.tools.accounting import Plan, plan
@@ -43,9 +44,10 @@ from app.tools.engine import RuleEngine
 from app.tools.result import ToolError, ToolResult
 from app.tools.routing import Router
 from app.tools.rules import Catalogue, Rule
-from ingest.textproc import Tokenizer, is_traditional, to_traditional
+from ingest.textproc import Tokenizer, is_traditional, to_simplified, to_traditional
 
 TOPIC_CHARS = 200  # how much of the conversation's topic a follow-up's search carries
+OWN_WORDS = 3.0  # a part's own words score this much in a clause that is about them (as the sentence scorer's RELEVANT)
 
 
 class AnswerBackend(Protocol):
@@ -278,6 +280,7 @@ class Assistant:
 
     def _entitlements(self, state: _State) -> bool:
         """能享受哪些补贴 / 有什么政策: every provision of the asker's place they meet or may meet, as a list."""
+        from app.answer import parts
         from app.answer.entitlements_text import as_tool, names_one_benefit, render
         from app.tools.entitlements import match
         from app.tools.profile import profile_from_frame
@@ -286,8 +289,14 @@ class Assistant:
         if (
             frame is None
             or frame.intent != "entitlements"
+            or state.sub
             or (scope is not None and scope.restricted and not scope.doc_ids)
         ):
+            return False
+        asked = parts.split(frame.text)
+        if len(asked) > 1 and self.read(asked[0]).intent != "entitlements":
+            # 社保交几个月？还要什么条件？能享受什么待遇？: questions about one provision, part by part —
+            # not the list of everything, which a later part's wording alone would ask for.
             return False
         in_scope = set(scope.doc_ids) if scope is not None and scope.restricted else None
         rules = [r for r in self._rules().rules if in_scope is None or r.doc_id in in_scope]
@@ -319,8 +328,12 @@ class Assistant:
         frame, scope = state.frame, state.scope
         if frame is None or scope is None or not compare.is_comparison(frame):
             return False
-        comparer = compare.Comparer(self.retriever, self.router, self.scorer, lambda: self._rules().rules, k=self.k)
-        rows = comparer.rows(frame, scope)
+        comparer = compare.Comparer(
+            self.retriever, self.router, self.scorer, lambda: self._rules().rules, k=self.k, calculate=self._one_rule
+        )
+        # A follow-up (那厦门和南通呢，各给多少): the need is the conversation's question, its places removed.
+        need = compare.need_of(self.read(state.standalone)) if frame.follow_up else None
+        rows = comparer.rows(frame, scope, need)
         if len(rows) < 2:
             return False
         draft = Draft()
@@ -328,6 +341,16 @@ class Assistant:
         state.draft, state.comparison = draft, [r.as_json() for r in rows]
         state.results = [r.result for r in rows if r.result is not None]
         return True
+
+    def _one_rule(self, question: str, rule: Rule) -> ToolResult | None:
+        """The calculator's result for ``rule`` on ``question`` (a comparison row's own numbers), through the
+        accounting: no total unless every number of the question was placed."""
+        doc = self.retriever.document(rule.doc_id)
+        p = plan(self.read(question), rule, doc_city=doc.city if doc else "")
+        try:
+            return _apply_plan(self.engine_for().run(rule.id, p.inputs), p)
+        except ToolError:
+            return None
 
     @cached_property
     def scorer(self) -> SentenceScorer:
@@ -404,6 +427,12 @@ class Assistant:
                     draft.say(f"\n\n关于“{asked}”：{said}")
                     continue
             sub_draft = self._part(parts.question(topic, asked), state)
+            if parts.asks_where(asked) and not parts.names_where_in(sub_draft):
+                # 培训机构的信息去哪里查: a part naming its own subject is also asked on its own (with the
+                # places of the question), when the first part's topic leads to no place to go.
+                alone = self._part(" ".join([*frame.place_names("about"), asked]), state)
+                if parts.names_where_in(alone) and alone is not None and self._about_own_words(asked, alone):
+                    sub_draft = alone
             if sub_draft is None:
                 continue
             if parts.asks_where(asked) and not any(parts.names_where(s.quote) for s in sub_draft.sources):
@@ -412,6 +441,16 @@ class Assistant:
             parts.merge(draft, sub_draft, asked)
             if not sub_draft.refused:
                 draft.refused = False  # one part answered (here or by the quote above): not refused as a whole
+
+    def _about_own_words(self, part: str, answer: Draft) -> bool:
+        """The answer's clause is about the part's own words (培训机构 in 培训机构的信息去哪里查), not only
+        about where to go (去哪里办 names nothing of its own)."""
+        from app.answer import parts
+
+        words = analyze(parts.pattern("asks_where").sub(" ", to_simplified(part))).expanded  # 资讯 → 信息 too
+        own = set(self.scorer.tokenizer.tokenize(words))
+        quoted = " ".join(s.quote for s in answer.sources if parts.names_where(s.quote))
+        return bool(own) and self.scorer.score(own, quoted, wants_figure=False) >= OWN_WORDS
 
     def _finish(self, state: _State) -> Answer:
         assert state.draft is not None and state.frame is not None

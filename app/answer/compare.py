@@ -29,10 +29,11 @@ import yaml
 from app.answer import guards
 from app.answer.offline import Draft, doc_line
 from app.answer.sentences import SentenceScorer, split_sentences
-from app.frame.schema import QuestionFrame
+from app.frame.schema import Group, QuestionFrame
 from app.retrieval import Filters, HybridRetriever, SearchResult
 from app.scope import UNKNOWN, Scope
 from app.tools.calculators import fmt
+from app.tools.result import ToolResult
 from app.tools.routing import Router
 from app.tools.rules import PAYEE_ZH, Rule
 from ingest.schema import Clause, DocumentMeta
@@ -45,7 +46,8 @@ NEAR = 0.6  # a sentence scoring this share of the best one is about the need to
 MAX_QUOTE = 400  # the longest span quoted in one row
 TOPIC_SHARE = 0.5  # the share of the topic's weight a row must carry to be about the need
 SHORT_CLAUSE = 400  # a clause this short is quoted whole in its row
-ALSO = 0.8  # a second provision is shown when the question names it nearly as well as the first
+ALSO = 0.8  # a further provision is shown when the need's words score nearly as well in it as in the first
+MAX_ALSO = 2  # at most this many further provisions per row
 PREFIX = {"cap": "最高", "floor": "不少于", "after_tax": "税后"}
 
 
@@ -92,15 +94,50 @@ def is_comparison(frame: QuestionFrame) -> bool:
     return frame.intent == "compare" and len(places) >= 2
 
 
+_BREAK = re.compile(r"[。？！?!；;]")
+_EITHER = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:或者|或是|或)([\u4e00-\u9fff]{2,8})")
+
+
+def place_groups(frame: QuestionFrame) -> dict[str, list[Group]]:
+    """The groups the question counts for each place (我们成都总部有5个、大连分公司有2个; 大连有3个中职学徒，厦门
+    有2个高职学徒): a group belongs to the place named last before it in the same sentence, with no other
+    place between. Groups with no such place belong to none."""
+    about = sorted((p for p in frame.places if p.role == "about"), key=lambda p: p.span.start)
+    out: dict[str, list[Group]] = {}
+    for g in frame.groups:
+        before = [p for p in about if p.span.start <= g.span.start]
+        if not before:
+            continue
+        p = before[-1]
+        if _BREAK.search(frame.text[p.span.end : g.span.start]):
+            continue
+        name = next((q.name for q in about if q.name in p.parents), p.name)  # 厦门湖里 → 厦门
+        out.setdefault(name, []).append(g)
+    return out
+
+
+def named_categories(rule: Rule, text: str) -> list[str]:
+    """The rule's categories the text names as words of their own (技师 in 新拿到技师证, not the 技师 of 高级技师)."""
+    cats = sorted({a.category for a in rule.amounts if a.category}, key=len, reverse=True)
+    masked, out = text, []
+    for c in cats:
+        if c in masked:
+            out.append(c)
+            masked = masked.replace(c, "＃" * len(c))
+    return out
+
+
 def asks_rank(frame: QuestionFrame) -> bool:
     return bool(pattern("asks_rank").search(frame.text))
 
 
-def need_of(frame: QuestionFrame) -> str:
-    """The question without the place words and the words that only say "compare": what each place is asked."""
+def need_of(frame: QuestionFrame, *, without_groups: bool = False) -> str:
+    """The question without the place words and the words that only say "compare": what each place is asked.
+    ``without_groups``: without the groups it counts too (what one place's numbers are added to)."""
     text = frame.text
-    for p in sorted(frame.places, key=lambda p: p.span.start, reverse=True):
-        text = text[: p.span.start] + " " + text[p.span.end :]
+    cuts = [p.span for p in frame.places] + ([g.span for g in frame.groups] if without_groups else [])
+    for span in sorted(cuts, key=lambda c: c.start, reverse=True):
+        text = text[: span.start] + " " + text[span.end :]
     for key in ("all_places", "unknown_origin", "compare_only"):
         text = pattern(key).sub(" ", text)
     return re.sub(r"\s+", " ", text).strip()
@@ -119,11 +156,18 @@ class Row:
     covered: bool = False
     note: str = ""  # what the row says instead of a figure (未写明 / 未提及 / 没有文件)
     department: str = ""
-    also: list[tuple[SearchResult, str, Rule]] = field(default_factory=list)  # further provisions named
+    also: list[tuple[SearchResult, str, Rule | None]] = field(default_factory=list)  # further provisions named
+    counted: str = ""  # the question's own numbers for this place (大连分公司有2个)
+    total: ToolResult | None = None  # the calculator's amount for them, when every number was placed
+
+    @property
+    def own_figures(self) -> list[str]:
+        """The figures of the row's own provision (what a ranking compares), without the further ones."""
+        return [f for r in self.rules for f in rule_figures(r)]
 
     @property
     def figures(self) -> list[str]:
-        return [f for r in [*self.rules, *(a[2] for a in self.also)] for f in rule_figures(r)]
+        return [f for r in [*self.rules, *(a[2] for a in self.also if a[2] is not None)] for f in rule_figures(r)]
 
     def as_json(self) -> dict[str, Any]:
         rule = self.rules[0] if self.rules else None
@@ -142,8 +186,12 @@ class Row:
             "covered": self.covered,
             "note": self.note,
             "department": self.department or None,
+            "counted": self.counted or None,
+            "total": (self.total.result if self.total is not None else None),
+            "formula": (self.total.formula if self.total is not None else None),
             "also": [
-                {"clause_id": r.clause.clause_id, "quote": q, "figures": rule_figures(rule)} for r, q, rule in self.also
+                {"clause_id": r.clause.clause_id, "quote": q, "figures": rule_figures(rule) if rule else []}
+                for r, q, rule in self.also
             ],
         }
 
@@ -198,20 +246,51 @@ class Comparer:
         scorer: SentenceScorer,
         rules: Callable[[], list[Rule]],
         k: int = 5,
+        calculate: Callable[[str, Rule], ToolResult | None] | None = None,
     ):
         self.retriever = retriever
         self.router = router
         self.scorer = scorer
         self.rules = rules
         self.k = k
+        self.calculate = calculate  # (a question about one place, its rule) → the calculator's result
+        self._either: list[tuple[set[str], set[str]]] = []  # alternatives of the need (境外 / 台湾)
 
-    def rows(self, frame: QuestionFrame, scope: Scope) -> list[Row]:
-        need = need_of(frame)
+    def rows(self, frame: QuestionFrame, scope: Scope, need: str | None = None) -> list[Row]:
+        """One row per party; ``need``: what each is asked, when not the question's own words (a follow-up
+        naming only places, 那A和B呢, is asked the earlier question's need)."""
+        need = need or need_of(frame)
         out = []
         topic = self._topic(need)
+        groups = place_groups(frame)
         for label, docs in parties(frame, scope, self.retriever.documents()).rows:
-            out.append(self.row(label, docs, need, frame, topic))
+            row = self.row(label, docs, need, frame, topic)
+            if groups.get(label):
+                self._count(row, groups[label], frame, need if frame.follow_up else need_of(frame, without_groups=True))
+            out.append(row)
         return out
+
+    def _count(self, row: Row, groups: list[Group], frame: QuestionFrame, need: str) -> None:
+        """The question's numbers for this place, through the accounting and the calculator on a question
+        about this place alone: its groups (a group named by where it is, 大连分公司有2个, counted in the one
+        category of the row's provision that the need names). No amount unless every number was placed."""
+        row.counted = "、".join(frame.words(g.span).strip("、，, ") for g in groups)
+        rule = row.rules[0] if row.rules else None
+        if not row.covered or rule is None or rule.kind not in ("per_head", "monthly") or self.calculate is None:
+            return
+        said = []
+        for g in groups:
+            words = frame.words(g.span).strip("、，, ")
+            if named_categories(rule, words) or g.count is None:
+                said.append(words)
+                continue
+            cats = named_categories(rule, need)
+            if len(cats) != 1:
+                return  # which category these people are in is not said: no amount
+            said.append(f"{g.count}个{cats[0]}")
+        row.total = self.calculate(f"{row.place} {need} {'，'.join(said)}", rule)
+        if row.total is not None and row.total.result is None:
+            row.total = None
 
     def _topic(self, need: str) -> set[str]:
         """The need's words that the best clause of the whole corpus carries: what any place's text must
@@ -222,7 +301,31 @@ class Comparer:
             return tokens
         c = found[0].clause
         have = set(self.scorer.tokenizer.tokenize(to_simplified(" ".join([*c.heading_path, c.text]))))
-        return tokens & have or tokens
+        topic = tokens & have or tokens
+        # Alternatives asked together (境外或台湾来的人): a place may state either; both are the topic, and
+        # a text carrying one of them carries the pair (``_on_topic``).
+        self._either = []
+        for m in _EITHER.finditer(to_simplified(need)):
+            # The word right before 或 and the word right after it (境外 / 台湾 of 对境外或台湾来的人).
+            before = [t for t in self.scorer.tokenizer.tokenize(m.group(1)) if len(t) > 1 and t in tokens]
+            after = [t for t in self.scorer.tokenizer.tokenize(m.group(2)) if len(t) > 1 and t in tokens]
+            left, right = set(before[-1:]), set(after[:1])
+            if left and right and left != right and (left & topic or right & topic):
+                topic |= left | right
+                self._either.append((left, right))
+        return topic
+
+    def _on_topic(self, topic: set[str], text: str) -> float:
+        """The weight of the topic's words ``text`` carries; of two alternatives, the one it carries more."""
+        pairs = self._either
+        either = set().union(*(a | b for a, b in pairs)) if pairs else set()
+        score = self.scorer.score(topic - either, text, wants_figure=False)
+        for a, b in pairs:
+            score += max(self.scorer.score(a, text, wants_figure=False), self.scorer.score(b, text, wants_figure=False))
+        return score
+
+    def _topic_weight(self, topic: set[str]) -> float:
+        return self._on_topic(topic, " ".join(topic))
 
     def row(
         self, place: str, docs: list[DocumentMeta], need: str, frame: QuestionFrame, topic: set[str] | None = None
@@ -236,19 +339,51 @@ class Comparer:
         rules = [r for r in self.rules() if r.doc_id in ids]
         clause_ids = [r.clause.clause_id for r in results]
         routes = self.router.candidates(frame, rules, clause_ids, retrieved_only=True, text=need)
-        best = results[0]
-        chosen: list[Rule] = []
+        money = guards.asks_amount(need) or guards.asks_money(need) or bool(pattern("figure_words").search(need))
+        tokens = set(self.scorer.tokenizer.tokenize(to_simplified(need)))
+        # The provision the question names leads (its clause retrieved for the place), else the best clause.
+        # When the provision's words are not about the need, the same clause's words about it answer if they
+        # are (境外技能人员 beside 竞赛获奖选手 in one clause). A lower clause is not tried: one sharing a word or
+        # two with the need would pass for it.
+        tries: list[tuple[SearchResult, list[Rule]]] = [(results[0], [])]
         if routes:
             rule = routes[0].rule
             found = next((r for r in results if r.clause.clause_id == rule.clause_id), None)
             if found is not None:
-                best, chosen = found, [rule]
-        money = guards.asks_amount(need) or guards.asks_money(need) or bool(pattern("figure_words").search(need))
+                tries = [(found, [rule]), (found, [])]
+        attempts = (self._attempt(place, best, chosen, need, tokens, topic, money, rules) for best, chosen in tries)
+        first = next(attempts)
+        row, relevant = first if first[1] else next((a for a in attempts if a[1]), first)
+        assert row.result is not None and row.doc is not None
+        if not row.covered:
+            row.department = guards.departments(row.result.clause, self.retriever.clauses_of(row.doc.id))
+            if not relevant:
+                row.rules = []
+        else:
+            about = " ".join([*row.result.clause.heading_path, row.quote])
+            base = self.scorer.score(tokens, about, wants_figure=False)
+            row.also = self._also(need, tokens, topic, routes, results, row.result, row.quote, rules, money, base)
+        return row
+
+    def _attempt(
+        self,
+        place: str,
+        best: SearchResult,
+        chosen: list[Rule],
+        need: str,
+        tokens: set[str],
+        topic: set[str] | None,
+        money: bool,
+        rules: list[Rule],
+    ) -> tuple[Row, bool]:
+        """The row the clause ``best`` (with the provision ``chosen``, if any) gives, and whether it is about
+        the need."""
         quote = ""
         if chosen and chosen[0].kind not in FIGURE_KINDS and chosen[0].quote in best.clause.text:
-            # A provision without a figure (竞赛类别 → 技能等级): its words, and the measures beside them.
-            window = self._quote(need, best.clause.text, money)
-            quote = window if chosen[0].quote in window else chosen[0].quote
+            # A provision without a figure (竞赛类别 → 技能等级): its words, and the measures beside them
+            # about the need (a title for the first place as well as a level for passing).
+            at = best.clause.text.index(chosen[0].quote)
+            quote = self._quote(need, best.clause.text, money, anchor=(at, at + len(chosen[0].quote)))
         elif chosen and chosen[0].quote and chosen[0].quote in best.clause.text:
             quote = chosen[0].quote
         elif len(best.clause.text.strip()) <= SHORT_CLAUSE:
@@ -262,18 +397,21 @@ class Comparer:
                 if r.clause_id == best.clause.clause_id and r.kind in FIGURE_KINDS and _overlaps(r.quote, quote)
             ]
         row = Row(place=place, doc=best.doc, result=best, quote=quote, rules=chosen)
-        tokens = set(self.scorer.tokenizer.tokenize(to_simplified(need)))
         # About the need: the quoted words under their headings (创新学徒制培养模式 says what a 学生 is here).
         about = " ".join([*best.clause.heading_path, quote])
         relevant = bool(quote) and self.scorer.score(tokens, about, wants_figure=False) >= RELEVANT
         if relevant and topic:
-            whole = self.scorer.score(topic, " ".join(topic), wants_figure=False)
-            relevant = self.scorer.score(topic, about, wants_figure=False) >= TOPIC_SHARE * whole
+            relevant = self._on_topic(topic, about) >= TOPIC_SHARE * self._topic_weight(topic)
         stated = guards.states_figure(quote) or bool(row.figures)
         vague = guards.vague_amount(quote)
         principle = pattern("principle_only").search(quote)
+        # 有没有补贴 (and not 多少): the text naming the benefit answers it, a figure or not.
+        exists = bool(pattern("asks_existence").search(need)) and not guards.asks_amount(need)
         if not relevant:
             row.note = f"{place}的文件未提及"
+        elif money and not stated and exists and not principle:
+            row.covered = True
+            row.note = "未写明具体金额" + (f"（原文只说“{vague}”）" if vague else "")
         elif money and not stated:
             said = vague or (principle.group(0) if principle else "")
             row.note = f"{place}的文件未写明具体金额或标准" + (f"（原文只说“{said}”）" if said else "")
@@ -281,27 +419,31 @@ class Comparer:
             row.note = f"{place}的文件未写明具体措施（原文只说“{principle.group(0)}”）"
         else:
             row.covered = True
-        if not row.covered:
-            row.department = guards.departments(best.clause, self.retriever.clauses_of(best.doc.id))
-            if not relevant:
-                row.rules = []
-        elif chosen and routes:
-            row.also = self._also(routes, results, best)
-        return row
+        return row, relevant
 
-    def _quote(self, need: str, text: str, money: bool) -> str:
+    def _quote(self, need: str, text: str, money: bool, anchor: tuple[int, int] | None = None) -> str:
         """The span of the clause about the need: from the first to the last sentence scoring near the best
-        (every measure a place lists for it: 认定高级工 … 直接认定为“厦门市技术能手”), verbatim."""
+        (every measure a place lists for it: 认定高级工 … 直接认定为“厦门市技术能手”), verbatim. With an
+        ``anchor`` (the words of the provision chosen), the window grows from those words instead."""
         sentences = split_sentences(text)
         if not sentences:
-            return ""
+            return text[anchor[0] : anchor[1]] if anchor else ""
         tokens = set(self.scorer.tokenizer.tokenize(to_simplified(need)))
         scores = [self.scorer.score(tokens, x.text, wants_figure=money) for x in sentences]
-        top = max(scores)
-        if top <= 0:
-            return ""
+        if anchor is not None:
+            inside = [k for k, x in enumerate(sentences) if x.start < anchor[1] and anchor[0] < x.end]
+            if not inside:
+                return text[anchor[0] : anchor[1]]
+            i, j = inside[0], inside[-1]
+            top = max(max(scores[i : j + 1]), max(scores) * NEAR)
+            if top <= 0:
+                return text[anchor[0] : anchor[1]]
+        else:
+            top = max(scores)
+            if top <= 0:
+                return ""
+            i = j = scores.index(top)
         # Grow a window from the best sentence over its neighbours about the need, while it stays short.
-        i = j = scores.index(top)
         near = [sc >= NEAR * top for sc in scores]
         grown = True
         while grown:
@@ -313,22 +455,76 @@ class Comparer:
                     if sentences[b].end - sentences[a].start <= MAX_QUOTE:
                         i, j, grown = a, b, True
                         break
+        if anchor is not None:
+            return text[min(sentences[i].start, anchor[0]) : max(sentences[j].end, anchor[1])]
         return text[sentences[i].start : sentences[j].end]
 
     def _also(
-        self, routes: list[Any], results: list[SearchResult], best: SearchResult
-    ) -> list[tuple[SearchResult, str, Rule]]:
-        """A second provision of the same place that the question names about as well as the first
-        (工作室 建设补助 and 领办人 带徒补贴): its own clause, quote and figures."""
-        top = routes[0].score
-        for route in routes[1:]:
-            rule = route.rule
-            if rule.clause_id == best.clause.clause_id or route.score < ALSO * top:
+        self,
+        need: str,
+        tokens: set[str],
+        topic: set[str] | None,
+        routes: list[Any],
+        results: list[SearchResult],
+        best: SearchResult,
+        quote: str,
+        rules: list[Rule],
+        money: bool,
+        base: float,
+    ) -> list[tuple[SearchResult, str, Rule | None]]:
+        """Further provisions of the same place about the need nearly as much as the row's own words (工作室
+        建设补助 and 领办人 带徒补贴; a treatment and a grant in one clause; a selection in another clause):
+        the provisions the question names (other rules of the row's clause or of another retrieved one),
+        and the span about the need of each other retrieved clause. Each scored like the row's words (by
+        the need's words under their headings), kept from ``ALSO`` of the row's score, at most ``MAX_ALSO``."""
+        found: list[tuple[SearchResult, str, Rule | None]] = []
+        # The provisions the question names, then every other provision of the row's own clause.
+        named = [route.rule for route in routes]
+        own = [r for r in rules if r.clause_id == best.clause.clause_id and r not in named]
+        for rule in [*named, *own]:
+            hit = next((r for r in results if r.clause.clause_id == rule.clause_id), None)
+            if hit is None or not rule.quote or rule.quote not in hit.clause.text or rule.quote in quote:
                 continue
-            found = next((r for r in results if r.clause.clause_id == rule.clause_id), None)
-            if found is not None and rule.quote and rule.quote in found.clause.text:
-                return [(found, rule.quote, rule)]
-        return []
+            if hit.clause.clause_id == best.clause.clause_id and _overlaps(rule.quote, quote):
+                continue
+            found.append((hit, rule.quote, rule))
+        taken = {best.clause.clause_id, *(h.clause.clause_id for h, _, _ in found)}
+        for hit in results:
+            if hit.clause.clause_id in taken:
+                continue
+            span = self._quote(need, hit.clause.text, money)
+            if not span:
+                continue
+            rule = next(
+                (
+                    r
+                    for r in rules
+                    if r.clause_id == hit.clause.clause_id and r.kind in FIGURE_KINDS and _overlaps(r.quote, span)
+                ),
+                None,
+            )
+            found.append((hit, span, rule))
+        # The topic's words the row carries must be carried nearly as much: 竞赛 as well as 参加 and 技能.
+        main = " ".join([*best.clause.heading_path, quote])
+        on_topic = self._on_topic(topic, main) if topic else 0.0
+        scored = []
+        for n, (hit, span, rule) in enumerate(found):
+            about = " ".join([*hit.clause.heading_path, span])
+            sc = self.scorer.score(tokens, about, wants_figure=False)
+            if sc < max(RELEVANT, ALSO * base):
+                continue
+            if topic and self._on_topic(topic, about) < ALSO * on_topic:
+                continue
+            scored.append((-sc, n, hit, span, rule))
+        scored.sort(key=lambda x: (x[0], x[1]))
+        out: list[tuple[SearchResult, str, Rule | None]] = []
+        for _, _, hit, span, rule in scored:
+            if any(h.clause.clause_id == hit.clause.clause_id and _overlaps(q, span) for h, q, _ in out):
+                continue
+            out.append((hit, span, rule))
+            if len(out) == MAX_ALSO:
+                break
+        return out
 
 
 def _overlaps(a: str, b: str) -> bool:
@@ -382,8 +578,11 @@ def rank(rows: list[Row]) -> Ranking:
             out.reasons.append(f"{row.place}的文件没有可比的数字")
             continue
         figs = [v for r in row.rules if (v := _value(r)) is not None]
-        if len(figs) != 1 or len(row.figures) != 1:
-            out.reasons.append(f"{row.place}的标准不止一档（{'、'.join(row.figures)}）")
+        if not row.own_figures:
+            out.reasons.append(f"{row.place}的规定不是一个数字（见原文）")
+            continue
+        if len(figs) != 1 or len(row.own_figures) != 1:
+            out.reasons.append(f"{row.place}的标准不止一档（{'、'.join(row.own_figures)}）")
             continue
         values.append((row.place, *figs[0]))
     if out.reasons or len(values) < 2:
@@ -421,7 +620,12 @@ def render(rows: list[Row], draft: Draft, *, ranking: Ranking | None = None) -> 
     for i, row in enumerate(rows):
         doc = f"《{row.doc.title}》" if row.doc else "—"
         if row.covered:
-            said = "；".join(row.figures) or "见原文"
+            said = "；".join(row.figures) or (f"见原文，{row.note}" if row.note else "见原文")
+            if row.total is not None and row.total.result is not None:
+                draft.computed.append(row.total)
+                said += f"；按您说的（{row.counted}）：{row.total.formula or ''}，共{fmt(row.total.result)}元"
+            elif row.counted:
+                said += f"；您说的“{row.counted}”未能按文件标准计算"
         else:
             said = row.note + (f"，请咨询{row.department}" if row.department else "")
         rule = row.rules[0] if row.rules else None
@@ -442,7 +646,7 @@ def render(rows: list[Row], draft: Draft, *, ranking: Ranking | None = None) -> 
     if ranking is not None:
         if ranking.comparable:
             by_place = {r.place: r for r in rows}
-            said = "高于".join(f"{p}（{'、'.join(by_place[p].figures)}）" for p in ranking.order)
+            said = "高于".join(f"{p}（{'、'.join(by_place[p].own_figures)}）" for p in ranking.order)
             goal = (
                 "；这些是目标值，目标年限以原文为准"
                 if all(r.rules and r.rules[0].kind == "target" for r in rows)

@@ -74,6 +74,7 @@ class Draft:
     warnings: list[str] = field(default_factory=list)
     follow_up: list[str] = field(default_factory=list)
     tool: ToolResult | None = None  # a result the answer relies on that the chain did not compute itself
+    computed: list[ToolResult] = field(default_factory=list)  # further calculator results it states (per place)
 
     def say(self, text: str) -> None:
         self.segments.append(Segment(text))
@@ -412,7 +413,7 @@ class OfflineAnswerer:
         wants_figure = guards.asks_amount(ctx.standalone) or bool(extract_amounts(ctx.simplified))
         if self._unknown_origin(ctx, top, draft):
             return
-        self._focus_lead(ctx, draft)
+        focused = self._focus_lead(ctx, draft)
         sentences = self.scorer.best(query, top.clause.text, wants_figure=wants_figure, terms=ctx.terms)
         if not sentences:
             draft.say(scope_text(ctx.covered))
@@ -420,7 +421,20 @@ class OfflineAnswerer:
             return
         quote = top.clause.text[sentences[0].start : sentences[-1].end]
         if len(quote) > 320:
-            quote = sentences[0].text
+            # Too long to quote whole: the sentence that answers best, not the first in the text.
+            best = self.scorer.best(query, top.clause.text, wants_figure=wants_figure, terms=ctx.terms, limit=1)
+            quote = best[0].text if best else sentences[0].text
+        rule = ctx.rule
+        if (
+            focused
+            and rule is not None
+            and rule.clause_id == top.clause.clause_id
+            and rule.quote in top.clause.text
+            and not (rule.quote in quote or _overlap(rule.quote, quote) > 0.5)
+        ):
+            # The lead states the provision's amount: its own words are quoted, not a neighbour that
+            # only shares the question's words (培养平台…劳模创新工作室等 beside 每家3万元).
+            quote = rule.quote
 
         # Whether the figure is stated is judged on the sentence that best matches the question,
         # not on a neighbour quoted for context (南通 rent: the 150万元 is a credit line).
@@ -507,11 +521,12 @@ class OfflineAnswerer:
                 break
         return not re.search(r"施行|实施|生效|有效|截止|到什么时候|多长", text)
 
-    def _focus_lead(self, ctx: AnswerContext, draft: Draft) -> None:
-        """For "如果是高职生呢？": the amount of the category asked about, from the rule."""
+    def _focus_lead(self, ctx: AnswerContext, draft: Draft) -> bool:
+        """For "如果是高职生呢？": the amount of the category asked about, from the rule; True when said."""
         rule = ctx.rule
         if rule is None or not ctx.terms:
-            return
+            return False
+        said = False
         for term in ctx.terms:
             a = rule.amount(term)
             if a is None:
@@ -520,6 +535,8 @@ class OfflineAnswerer:
             prefix = {"cap": "最高", "floor": "不少于", "after_tax": "税后"}.get(q, "")
             payee = f"，发给{PAYEE_ZH[rule.payee]}" if rule.payee != "none" else ""
             draft.say(f"{a.label or a.category}：{prefix}{fmt(a.value)}{rule.unit}{payee}。")
+            said = True
+        return said
 
     def _premise(self, ctx: AnswerContext, top: SearchResult, quote: str, draft: Draft) -> bool:
         """Correct a figure, qualifier or status the question takes for granted; True when corrected."""

@@ -94,6 +94,11 @@ def names_where(quote: str) -> bool:
     return bool(pattern("where_words").search(quote))
 
 
+def names_where_in(draft: Draft | None) -> bool:
+    """A (part's) answer quotes a clause that names a place to go."""
+    return draft is not None and any(names_where(s.quote) for s in draft.sources)
+
+
 def merge(main: Draft, sub: Draft, heading: str) -> bool:
     """Append a sub-question's (already verified) answer under ``heading``, its [n] marks renumbered into
     the main answer's citations. False (nothing added) when it quotes only what the main answer quotes."""

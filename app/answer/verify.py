@@ -37,8 +37,9 @@ def allowed_numbers(draft: Draft, tool: ToolResult | None) -> set[str]:
         doc = s.result.doc
         allowed |= _numbers(" ".join([doc.number, doc.date, doc.title, *s.result.clause.heading_path]))
     allowed |= {str(i) for i in range(1, len(draft.sources) + 1)}
-    if tool is not None:
-        allowed |= _numbers(tool.model_dump_json())
+    for t in [tool, *draft.computed]:
+        if t is not None:
+            allowed |= _numbers(t.model_dump_json())
     return allowed
 
 
