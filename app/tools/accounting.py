@@ -351,6 +351,13 @@ def _unread_words(frame: QuestionFrame, g: Any) -> str:
     return left if len(left) >= 2 else ""
 
 
+def _in_quote(rule: Rule, concept: str) -> bool:
+    """Whether the provision's own words speak of the concept (进入决赛人数 → 决赛)."""
+    c = vocabulary().concept(concept)
+    forms = [concept, *(c.forms if c else ())]
+    return any(f and f in rule.quote for f in forms)
+
+
 def _speaks_to(rule: Rule, q: Qualifier) -> bool:
     """Whether a qualifier of the user's is about one of the rule's conditions."""
     c = vocabulary().concept(q.concept) if q.concept else None
@@ -653,6 +660,13 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
         if g.parent is not None and not g.complement and not any(v == "not_met" for v in r.verdicts.values()):
             # 其中3个还没获批, where no condition of the rule is about 获批: whether they count is not known.
             unplaced = [q for q in g.qualifiers if q.negated and q.concept and not _speaks_to(rule, q)]
+            # 只有6个进了决赛, where the text counts by 进入决赛 but no condition reads it: whether the rest
+            # count is not known either.
+            unplaced += [
+                q
+                for q in g.qualifiers
+                if not q.negated and q.concept and not _speaks_to(rule, q) and _in_quote(rule, q.concept)
+            ]
             if unplaced and r.status == "input":
                 r.status, r.reason = "not_understood", f"“{unplaced[0].text}”与文件的哪项条件有关，不清楚"
             elif r.status == "input" and not g.qualifiers:

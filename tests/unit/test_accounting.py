@@ -393,3 +393,11 @@ def test_a_figure_claimed_as_the_standard_is_checked_against_it() -> None:
     assert [c.correct for c in p.claims] == [False]
     p = plan(read_question("大连世赛中国集训基地建设补助最高500万吧"), r, doc_city="大连")
     assert [c.correct for c in p.claims] == [True]
+
+
+def test_a_part_singled_out_for_what_the_text_counts_by_but_no_condition_reads_gives_no_total() -> None:
+    # The same provision with its condition taken away (as an extraction may leave it): 按进入决赛人数
+    # is in its words, so the 5 said to reach the final and the rest cannot both be priced.
+    r = rule(COMPETITION).model_copy(update={"conditions": []})
+    p = plan(read_question("大连，学校派了9个人参加国家级竞赛，只有5个进了决赛，补贴多少"), r, doc_city="大连")
+    assert not p.can_total
