@@ -316,12 +316,17 @@ class Comparer:
         return topic
 
     def _on_topic(self, topic: set[str], text: str) -> float:
-        """The weight of the topic's words ``text`` carries; of two alternatives, the one it carries more."""
+        """The weight of the topic's words ``text`` carries; of two alternatives, the one it carries more.
+        A text carrying neither of two alternatives asked is not about them (职业资格 in general is not
+        境外或台湾来的人's 职业资格): 0."""
         pairs = self._either
         either = set().union(*(a | b for a, b in pairs)) if pairs else set()
         score = self.scorer.score(topic - either, text, wants_figure=False)
         for a, b in pairs:
-            score += max(self.scorer.score(a, text, wants_figure=False), self.scorer.score(b, text, wants_figure=False))
+            best = max(self.scorer.score(a, text, wants_figure=False), self.scorer.score(b, text, wants_figure=False))
+            if best <= 0:
+                return 0.0
+            score += best
         return score
 
     def _topic_weight(self, topic: set[str]) -> float:
