@@ -31,7 +31,7 @@ from app.answer.offline import Draft, doc_line
 from app.answer.sentences import SentenceScorer, split_sentences
 from app.frame.schema import Group, QuestionFrame
 from app.retrieval import Filters, HybridRetriever, SearchResult
-from app.scope import UNKNOWN, Scope
+from app.scope import UNKNOWN, Scope, applies
 from app.tools.calculators import fmt
 from app.tools.result import ToolResult
 from app.tools.routing import Router
@@ -67,7 +67,12 @@ def pattern(key: str) -> re.Pattern[str]:
 def named_places(frame: QuestionFrame) -> list[str]:
     """The places the question is about, in the order written; a district of a named city is that city said
     more precisely (厦门湖里) and is not a place of its own."""
-    about = sorted((p for p in frame.places if p.role == "about"), key=lambda p: p.span.start)
+    owners = set(place_groups(frame))
+    # A place read as a fact's (我们在芜湖有4个…) is asked about when it owns people of its own beside another's.
+    about = sorted(
+        (p for p in frame.places if p.role == "about" or (len(owners) >= 2 and p.name in owners)),
+        key=lambda p: p.span.start,
+    )
     distinct = [p for p in about if not any(q is not p and q.name in p.parents for q in about)]
     return list(dict.fromkeys(p.name for p in distinct))
 
@@ -83,7 +88,7 @@ def names_unknown(frame: QuestionFrame) -> bool:
 def is_comparison(frame: QuestionFrame) -> bool:
     """Two or more places read as compared (the reader's ``compare`` intent: listed together or with a
     comparing word — two place names apart, 南通…安居工程, are not a comparison), 各地 / 各个文件, or a place
-    set beside the excerpt of unknown origin."""
+    set beside the excerpt of unknown origin, or two places each with people of its own counted."""
     if frame.follow_up and not named_places(frame):
         return False
     places = named_places(frame)
@@ -91,6 +96,8 @@ def is_comparison(frame: QuestionFrame) -> bool:
         return True
     if names_unknown(frame) and places:
         return True
+    if len(place_groups(frame)) >= 2:
+        return True  # 大连有5个技师，厦门有3个: each place's own people, each place's own provision
     return frame.intent == "compare" and len(places) >= 2
 
 
@@ -102,7 +109,7 @@ def place_groups(frame: QuestionFrame) -> dict[str, list[Group]]:
     """The groups the question counts for each place (我们成都总部有5个、大连分公司有2个; 大连有3个中职学徒，厦门
     有2个高职学徒): a group belongs to the place named last before it in the same sentence, with no other
     place between. Groups with no such place belong to none."""
-    about = sorted((p for p in frame.places if p.role == "about"), key=lambda p: p.span.start)
+    about = sorted(frame.places, key=lambda p: p.span.start)
     out: dict[str, list[Group]] = {}
     for g in frame.groups:
         before = [p for p in about if p.span.start <= g.span.start]
@@ -226,7 +233,10 @@ def parties(frame: QuestionFrame, scope: Scope, documents: list[DocumentMeta]) -
     out: list[tuple[str, list[DocumentMeta]]] = []
     names = named_places(frame)
     for name in names:
-        out.append((name, [by_id[i] for i in scope.by_place.get(name, []) if i in by_id]))
+        if name in scope.by_place:
+            out.append((name, [by_id[i] for i in scope.by_place[name] if i in by_id]))
+        else:  # a place the scope did not read as asked about (我们在芜湖有4个…, beside 洛阳有3个)
+            out.append((name, [d for d in documents if applies(d, name)]))
     if asks_all(frame) and not names:
         for d in documents:
             out.append((UNKNOWN_PLACE if d.city in UNKNOWN else d.city, [d]))
@@ -316,12 +326,17 @@ class Comparer:
         return topic
 
     def _on_topic(self, topic: set[str], text: str) -> float:
-        """The weight of the topic's words ``text`` carries; of two alternatives, the one it carries more."""
+        """The weight of the topic's words ``text`` carries; of two alternatives, the one it carries more.
+        A text carrying neither of two alternatives asked is not about them (职业资格 in general is not
+        境外或台湾来的人's 职业资格): 0."""
         pairs = self._either
         either = set().union(*(a | b for a, b in pairs)) if pairs else set()
         score = self.scorer.score(topic - either, text, wants_figure=False)
         for a, b in pairs:
-            score += max(self.scorer.score(a, text, wants_figure=False), self.scorer.score(b, text, wants_figure=False))
+            best = max(self.scorer.score(a, text, wants_figure=False), self.scorer.score(b, text, wants_figure=False))
+            if best <= 0:
+                return 0.0
+            score += best
         return score
 
     def _topic_weight(self, topic: set[str]) -> float:

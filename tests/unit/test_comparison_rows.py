@@ -249,4 +249,14 @@ def test_either_of_two_alternatives_asked_is_the_topic(two_places: Services) -> 
     one = comparer._on_topic(topic, "落实境外技能人员职业资格认可清单制度")
     other = comparer._on_topic(topic, "台湾技能人员职业资格认可清单制度")
     assert one == other  # a text carrying either alternative carries the pair
-    assert comparer._on_topic(topic, "技能人员职业资格认可清单制度") < one
+    assert comparer._on_topic(topic, "技能人员职业资格认可清单制度") == 0  # neither: not about those asked
+
+
+def test_two_places_each_with_its_own_people_are_compared(two_places: Services) -> None:
+    ans = two_places.assistant.ask(
+        "我们在芜湖有4个新取得高级工证书的职工，洛阳有3个，技能提升奖励各多少？"
+    )  # 在芜湖: a fact place
+    rows = {r["place"]: r for r in ans.comparison or []}
+    assert set(rows) == {"芜湖", "洛阳"}  # not one sum with 洛阳's people priced by 芜湖's provision
+    assert rows["芜湖"]["total"] == 4800 and rows["洛阳"]["total"] == 2700
+    assert ans.calculation is None
