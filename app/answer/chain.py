@@ -510,7 +510,7 @@ class Assistant:
             follow_up_questions=follow,
             frame=state.frame.model_dump(mode="json", exclude={"numbers"}),
             entitlements=state.entitlements,
-            comparison=state.comparison,
+            comparison=_script(state.comparison, traditional),
         )
 
 
@@ -582,6 +582,25 @@ def combine(tools: list[ToolResult]) -> ToolResult:
     if combined.qualifier == "mixed" and total is not None:
         combined.warnings.append("各项标准性质不同（有的是上限或下限），合计按各项标准相加，仅供参考。")
     return combined
+
+
+_ROW_WORDS = ("figures", "qualifier", "unit", "payee", "note", "department", "counted")
+
+
+def _script(rows: list[dict[str, Any]] | None, traditional: bool) -> list[dict[str, Any]] | None:
+    """A comparison's rows in the question's script: its own words converted; quotes, ids and the place (a key)
+    verbatim."""
+    if not rows or not traditional:
+        return rows
+
+    def conv(v: Any) -> Any:
+        if isinstance(v, str):
+            return to_traditional(v)
+        if isinstance(v, list):
+            return [conv(x) for x in v]
+        return v
+
+    return [{k: (conv(v) if k in _ROW_WORDS else v) for k, v in r.items()} for r in rows]
 
 
 def _apply_plan(tool: ToolResult, p: Plan) -> ToolResult:

@@ -67,12 +67,7 @@ def pattern(key: str) -> re.Pattern[str]:
 def named_places(frame: QuestionFrame) -> list[str]:
     """The places the question is about, in the order written; a district of a named city is that city said
     more precisely (厦门湖里) and is not a place of its own."""
-    owners = set(place_groups(frame))
-    # A place read as a fact's (我们在芜湖有4个…) is asked about when it owns people of its own beside another's.
-    about = sorted(
-        (p for p in frame.places if p.role == "about" or (len(owners) >= 2 and p.name in owners)),
-        key=lambda p: p.span.start,
-    )
+    about = sorted((p for p in frame.places if p.role == "about"), key=lambda p: p.span.start)
     distinct = [p for p in about if not any(q is not p and q.name in p.parents for q in about)]
     return list(dict.fromkeys(p.name for p in distinct))
 
@@ -109,7 +104,8 @@ def place_groups(frame: QuestionFrame) -> dict[str, list[Group]]:
     """The groups the question counts for each place (我们成都总部有5个、大连分公司有2个; 大连有3个中职学徒，厦门
     有2个高职学徒): a group belongs to the place named last before it in the same sentence, with no other
     place between. Groups with no such place belong to none."""
-    about = sorted(frame.places, key=lambda p: p.span.start)
+    # Places asked about only: a fact's place (其中3个的社保挂在泉州总部交) owns no one here.
+    about = sorted((p for p in frame.places if p.role == "about"), key=lambda p: p.span.start)
     out: dict[str, list[Group]] = {}
     for g in frame.groups:
         before = [p for p in about if p.span.start <= g.span.start]

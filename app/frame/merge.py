@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from app.frame.schema import Group, QuestionFrame, Span
-from app.frame.words import words_pattern
+from app.frame.words import question_words, words_pattern
 from ingest.vocab import vocabulary
 
 MAX_GROUPS = 12
@@ -83,7 +83,8 @@ def _groups(old: QuestionFrame, new: QuestionFrame) -> list[Group]:
     offset = len(groups)
     for g in new.groups:
         same = _same_category(g, groups, tops)
-        if g.additive and (same is not None or not g.label):
+        bare = not g.label or g.label in set(question_words()["generic_labels"])  # 再加一家 / 再加两个人
+        if g.additive and (same is not None or bare):
             # 再加两个: added to the group it names, or to the only one; with several, it stays unplaced.
             target = same if same is not None else (tops[0] if len(tops) == 1 else None)
             before = groups[target].count if target is not None else None

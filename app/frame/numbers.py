@@ -211,6 +211,17 @@ def _classify(text: str, raw: _Raw) -> NumberToken | None:
         return tok("phone")  # an area code: 0513-8551xxxx
     if raw.text == "12345" and not re.match(r"\s*(?:元|块|万|%|个|名|人)", after):
         return tok("phone")
+    # Government hotlines (12333, 12348 …) dialled or asked: 打过12333问过 / 拨打12333.
+    if (
+        not raw.chinese
+        and re.fullmatch(r"123\d\d", raw.text)
+        and (
+            re.search(r"(?:打|拨|拨打|致电|热线|电话|咨询)(?:过|了)?\s*$", before)
+            or re.match(r"\s*(?:问|咨询|热线)", after)
+        )
+        and not re.match(r"\s*(?:元|块|万|%|个|名|人|位)", after)
+    ):
+        return tok("phone")
 
     m = re.match(r"\s*(万元|万块|万|千元|元|块钱|块|%|个百分点|个点)", after)
     if m:

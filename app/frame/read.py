@@ -366,6 +366,17 @@ class _Reader:
         # 一共10个…，中职7个高职3个，其中2个…: the parts follow their total; 其中 is about the total.
         parts = [k for k in range(len(self.f.groups)) if self.f.groups[k].parent is None]
         for i, k in enumerate(parts):
+            said_total = re.search(
+                r"(?:一共|总共|共有|合计|总计|共)\s*(?:有|是)?\s*$",
+                self.text[max(0, self.f.groups[k].span.start - 5) : self.f.groups[k].span.start],
+            )
+            if len(parts[i + 1 :]) < 2 and not said_total:
+                continue  # 3个青年才俊，3位领军人才: one group beside another, not its total
+            nxt = parts[i + 1] if i + 1 < len(parts) else None
+            upto = self.f.groups[nxt].span.start if nxt is not None else self.f.groups[k].span.end
+            said = self.text[self.f.groups[k].span.start : max(upto, self.f.groups[k].span.end)]
+            if vocabulary().levels_in(self.f.groups[k].text or said):
+                continue  # 2个徒弟考上了高级工，2位高级技师: a group of its own level
             total = self.f.groups[k].count
             rest = [self.f.groups[j].count for j in parts[i + 1 :]]
             if total is not None and rest and None not in rest and sum(r for r in rest if r is not None) == total:

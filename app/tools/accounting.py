@@ -669,7 +669,7 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
             ]
             if unplaced and r.status == "input":
                 r.status, r.reason = "not_understood", f"“{unplaced[0].text}”与文件的哪项条件有关，不清楚"
-            elif r.status == "input" and not g.qualifiers:
+            elif r.status == "input" and not any(_speaks_to(rule, q) for q in g.qualifiers):
                 # 其中1家是前几年就建成的: a part singled out for something no condition reads.
                 unread = _unread_words(frame, g)
                 if unread:

@@ -401,3 +401,40 @@ def test_a_part_singled_out_for_what_the_text_counts_by_but_no_condition_reads_g
     r = rule(COMPETITION).model_copy(update={"conditions": []})
     p = plan(read_question("大连，学校派了9个人参加国家级竞赛，只有5个进了决赛，补贴多少"), r, doc_city="大连")
     assert not p.can_total
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "question", "expected"),
+    [
+        # a hotline dialled is not a number of the calculation
+        (
+            SALARY,
+            "大连紧缺技能人才薪酬补贴，拨打12348问过，引进了3位紧缺技能人才，干满12个月，一共多少",
+            D(3) * D(4000) * D(12),
+        ),
+        # 其中 after two groups of the same size: the part is of neither group in particular
+        (ALLOWANCE, "大连人才津贴，4个青年才俊，4位领军人才，其中1位没通过认定，6个月下来一共多少", None),
+        # a group naming its own level is not the total of the next one
+        (
+            STUDIO,
+            "大连师带徒，10个徒弟考上了技师，3个徒弟考上了高级工，3位高级技师，其中1个高级技师证书还没拿到，其他的都拿到了，一共多少",
+            D(10) * D(1000) + D(3) * D(500) + D(2) * D(2000),
+        ),
+        # a part said 不是 what the provision is for (不是 ends the part's name): left out
+        (
+            SALARY,
+            "大连紧缺人才薪酬补贴，6位急需紧缺技能人才，这里面有2位不是重点产业的，发两年，一共多少",
+            D(4) * D(4000) * D(24),
+        ),
+    ],
+)
+def test_parts_and_distractors_of_our_own(rule_id: str, question: str, expected: Decimal | None) -> None:
+    assert total(rule_id, question) == expected
+
+
+def test_adding_units_in_a_follow_up_adds_to_the_one_group() -> None:
+    from app.frame.merge import carried, merge
+
+    first = read_question("大连世赛中国集训基地建设补助，2个世赛中国集训基地，一共多少")
+    follow = merge(read_question("要是再加一家呢"), carried(first))
+    assert [g.count for g in follow.groups] == [3]

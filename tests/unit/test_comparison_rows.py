@@ -253,10 +253,26 @@ def test_either_of_two_alternatives_asked_is_the_topic(two_places: Services) -> 
 
 
 def test_two_places_each_with_its_own_people_are_compared(two_places: Services) -> None:
-    ans = two_places.assistant.ask(
-        "我们在芜湖有4个新取得高级工证书的职工，洛阳有3个，技能提升奖励各多少？"
-    )  # 在芜湖: a fact place
+    ans = two_places.assistant.ask("我们芜湖工厂有4个新取得高级工证书的职工，洛阳车间有3个，技能提升奖励各多少？")
     rows = {r["place"]: r for r in ans.comparison or []}
     assert set(rows) == {"芜湖", "洛阳"}  # not one sum with 洛阳's people priced by 芜湖's provision
     assert rows["芜湖"]["total"] == 4800 and rows["洛阳"]["total"] == 2700
     assert ans.calculation is None
+
+
+def test_a_facts_place_owns_no_one(two_places: Services) -> None:
+    # 洛阳 is where some of them pay social insurance (a fact), not a place whose provision is asked.
+    frame = two_places.assistant.read(
+        "我们总部在洛阳、工厂在芜湖。5个新取得高级工证书的职工都在芜湖工厂，其中2个的社保挂在洛阳总部交，另外3个在芜湖交。技能提升奖励一共多少？"
+    )
+    assert not compare.is_comparison(frame)
+
+
+def test_a_traditional_question_gets_its_rows_in_traditional(two_places: Services) -> None:
+    ans = two_places.assistant.ask("蕪湖、洛陽的技工院校畢業生有沒有補貼？")
+    rows = ans.comparison or []
+    assert rows and rows[0]["note"] == "未寫明具體金額"  # the row's own words converted
+    assert rows[1]["note"] and "洛陽" in rows[1]["note"]
+    assert (
+        rows[0]["quote"] == "（三）技工院校毕业生来芜就业的，同等享受高校毕业生就业见习补贴。（市人社局负责）"
+    )  # verbatim
