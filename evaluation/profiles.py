@@ -311,17 +311,28 @@ def golden_profile(item: ProfileItem) -> Profile:
             entity == "individual" and not profile.people and p.get("role") in (None, "本人")
         )
         part_of = 0 if p.get("subset_of") and profile.people else None
-        profile.people.append(
-            People(
-                count=p.get("count", 1),
-                label="本人" if is_self else "",
-                level=str(p.get("level") or ""),
-                titles=titles,
-                facts=facts,
-                part_of=part_of,
-                is_self=is_self and not any(q.is_self for q in profile.people),
+        mine = next((q for q in profile.people if q.is_self), None) if is_self else None
+        if mine is not None:
+            # The applicant described over several rows (大连工匠 in one, 首席技师 in another): one person.
+            level = str(p.get("level") or "")
+            if level and not mine.level:
+                mine.level = level
+            elif level and level != mine.level:
+                mine.titles.append(level)
+            mine.titles += [t for t in titles if t not in mine.titles]
+            mine.facts += facts
+        else:
+            profile.people.append(
+                People(
+                    count=p.get("count", 1),
+                    label="本人" if is_self else "",
+                    level=str(p.get("level") or ""),
+                    titles=titles,
+                    facts=facts,
+                    part_of=part_of,
+                    is_self=is_self and not any(q.is_self for q in profile.people),
+                )
             )
-        )
         if p.get("months_received") is not None:
             profile.elapsed_months = Decimal(str(p["months_received"]))
         if p.get("span_years") is not None:

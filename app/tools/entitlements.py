@@ -401,7 +401,7 @@ def _judge_counted(
     readings = [r for r in p.groups if r.index >= 0]
     # People's own words may state a condition; a unit's words are only its name (世赛中国集训基地 is not yet one).
     words = {r.index: frame.groups[r.index].text for r in readings if r.index < len(people)}
-    _override(rule, profile, readings, words)
+    _override(rule, profile, readings, words, members_unsaid=_members_unsaid(rule, profile, frame))
     counted = [r for r in readings if r.status == "input"]
     certain = [r for r in counted if all(r.verdicts.get(c.id) == "met" for c in rule.conditions)]
     pending = [r for r in counted if r not in certain]
@@ -441,7 +441,26 @@ def _label(rule: Rule, category: str | None) -> str:
     return (a.label or a.category) if a is not None else (category or "")
 
 
-def _override(rule: Rule, profile: Profile, readings: list[GroupReading], words: dict[int, str]) -> None:
+def _members_unsaid(rule: Rule, profile: Profile, frame: QuestionFrame) -> set[str]:
+    """Conditions on who counts (团队成员取得相应等级) that nothing in the profile says anyone is.
+
+    People are a studio's team when they are said to be (团队成员), or when the applicant leads the
+    unit (我是领办人，团队里有…): then its people are the ones led. An enterprise's new technicians are
+    not, by that alone, a studio's team: whether they are is asked, not assumed.
+    """
+    if any(u.leader for u in profile.units):
+        return set()
+    said = {q.concept for g in frame.groups for q in g.qualifiers}
+    return {c.id for c in rule.conditions if c.subject and c.subject not in said}
+
+
+def _override(
+    rule: Rule,
+    profile: Profile,
+    readings: list[GroupReading],
+    words: dict[int, str],
+    members_unsaid: set[str] | None = None,
+) -> None:
     """Answers to follow-up questions, and options that are levels (高级工以上: 技师 meets it), decide unknowns."""
     for r in readings:
         if r.status not in ("input", "excluded"):
@@ -450,6 +469,8 @@ def _override(rule: Rule, profile: Profile, readings: list[GroupReading], words:
             key = f"{rule.id}:{cond.id}"
             if key in profile.answers:
                 r.verdicts[cond.id] = _answer_verdict(cond, profile.answers[key])
+            elif cond.id in (members_unsaid or set()) and r.verdicts.get(cond.id) == "met":
+                r.verdicts[cond.id] = "unknown"
             elif r.verdicts.get(cond.id, "unknown") == "unknown":
                 said = words.get(r.index, "")
                 by_words = enumeration_by_level(cond, said) or echoed(cond, rule, f"{said}；{profile.facts_text}")
