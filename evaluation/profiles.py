@@ -258,6 +258,8 @@ _FLAGS: dict[str, tuple[str, str]] = {
     "new_to_city": ("新到本市就业", ""),
     "shortage_list": ("在紧缺工种目录内", "不在紧缺工种目录内"),
 }
+# Keys whose values are a verdict without its noun (assessment: 未通过), in the words the reader knows.
+_NOUNS: dict[str, str] = {"assessment": "考核", "theory": "理论考试", "practical": "实操考试", "training": "培训"}
 # Keys whose words name who the people are (their category) rather than a fact about them.
 _TITLE_KEYS = ("category", "tier", "title", "shortage", "program", "role", "education", "origin")
 _SKIP = (
@@ -294,9 +296,12 @@ def golden_profile(item: ProfileItem) -> Profile:
             if isinstance(value, bool) and key in _FLAGS:
                 words.append(_FLAGS[key][0] if value else _FLAGS[key][1])
             elif isinstance(value, str):
-                words.append(value)
+                noun = _NOUNS.get(key, "")
+                words.append(value if noun[:2] in value else noun + value)
         words += [str(p[k]) for k in ("origin", "education") if isinstance(p.get(k), str)]  # said of them, too
         facts = [f for w in words if w for f in facts_from_text(w)]
+        # Words no concept reads (在紧缺工种目录内) stay the group's words, as a question's group keeps them.
+        titles += [w for w in words if w and not facts_from_text(w) and w not in titles]
         if p.get("social_insurance_months") is not None:
             facts.append(
                 ProfileFact(
