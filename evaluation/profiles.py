@@ -258,6 +258,8 @@ _FLAGS: dict[str, tuple[str, str]] = {
     "new_to_city": ("新到本市就业", ""),
     "shortage_list": ("在紧缺工种目录内", "不在紧缺工种目录内"),
 }
+# Keys whose values are a verdict without its noun (assessment: 未通过), in the words the reader knows.
+_NOUNS: dict[str, str] = {"assessment": "考核", "theory": "理论考试", "practical": "实操考试", "training": "培训"}
 # Keys whose words name who the people are (their category) rather than a fact about them.
 _TITLE_KEYS = ("category", "tier", "title", "shortage", "program", "role", "education", "origin")
 _SKIP = (
@@ -294,9 +296,12 @@ def golden_profile(item: ProfileItem) -> Profile:
             if isinstance(value, bool) and key in _FLAGS:
                 words.append(_FLAGS[key][0] if value else _FLAGS[key][1])
             elif isinstance(value, str):
-                words.append(value)
+                noun = _NOUNS.get(key, "")
+                words.append(value if noun[:2] in value else noun + value)
         words += [str(p[k]) for k in ("origin", "education") if isinstance(p.get(k), str)]  # said of them, too
         facts = [f for w in words if w for f in facts_from_text(w)]
+        # Words no concept reads (在紧缺工种目录内) stay the group's words, as a question's group keeps them.
+        titles += [w for w in words if w and not facts_from_text(w) and w not in titles]
         if p.get("social_insurance_months") is not None:
             facts.append(
                 ProfileFact(
@@ -311,17 +316,28 @@ def golden_profile(item: ProfileItem) -> Profile:
             entity == "individual" and not profile.people and p.get("role") in (None, "本人")
         )
         part_of = 0 if p.get("subset_of") and profile.people else None
-        profile.people.append(
-            People(
-                count=p.get("count", 1),
-                label="本人" if is_self else "",
-                level=str(p.get("level") or ""),
-                titles=titles,
-                facts=facts,
-                part_of=part_of,
-                is_self=is_self and not any(q.is_self for q in profile.people),
+        mine = next((q for q in profile.people if q.is_self), None) if is_self else None
+        if mine is not None:
+            # The applicant described over several rows (大连工匠 in one, 首席技师 in another): one person.
+            level = str(p.get("level") or "")
+            if level and not mine.level:
+                mine.level = level
+            elif level and level != mine.level:
+                mine.titles.append(level)
+            mine.titles += [t for t in titles if t not in mine.titles]
+            mine.facts += facts
+        else:
+            profile.people.append(
+                People(
+                    count=p.get("count", 1),
+                    label="本人" if is_self else "",
+                    level=str(p.get("level") or ""),
+                    titles=titles,
+                    facts=facts,
+                    part_of=part_of,
+                    is_self=is_self and not any(q.is_self for q in profile.people),
+                )
             )
-        )
         if p.get("months_received") is not None:
             profile.elapsed_months = Decimal(str(p["months_received"]))
         if p.get("span_years") is not None:

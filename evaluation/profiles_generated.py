@@ -169,6 +169,12 @@ def _verdicts(
             (f for f in reversed(general) if f.concept == cond.concept), None
         )
         verdict = _fact_verdict(cond, said, doc_city, negative) if cond.concept and said is not None else "unknown"
+        if cond.subject and verdict == "met" and not unit:
+            # Who counts (团队成员): said of these people, or the people of a unit the applicant leads.
+            mine = any(f.concept == cond.subject for f in facts)
+            anyone = any(f.concept == cond.subject for p in profile.people for f in p.facts)
+            if not mine and (anyone or not any(u.leader for u in profile.units)):
+                verdict = "unknown"
         if verdict == "unknown":
             said_words = "" if unit else words  # a unit's words are its name, not a statement
             verdict = echoed(cond, rule, f"{said_words}；{profile.facts_text}") or "unknown"  # in the condition's words
@@ -187,6 +193,7 @@ def oracle(profile: Profile, rules: Iterable[Rule], documents: Mapping[str, Docu
         if selfs
         else "；".join([*(p.words() for p in profile.people), *(u.words() for u in profile.units)])
     )
+    people_words = "；".join(selfs) if selfs else "；".join(p.words() for p in profile.people)
     for rule in rules:
         if rule.doc_id not in allowed or rule.kind == "target" or not applies_to_entity(rule, profile.entity):
             continue
@@ -206,7 +213,10 @@ def oracle(profile: Profile, rules: Iterable[Rule], documents: Mapping[str, Docu
                 # By the hour (每人每学时20元): the hours are not in a profile, so no amount is certain.
                 met[rule.id] = None if re.search(r"学时|课时", rule.unit) else total
             continue
-        verdicts = _verdicts(rule, profile, [], whole_words, doc_city)
+        # A provision that counts no one: the applicant's own facts, and people's words (a unit's name
+        # is not said of anyone).
+        own = [f for p in profile.people if p.is_self for f in p.facts]
+        verdicts = _verdicts(rule, profile, own, people_words, doc_city)
         if rule.kind == "lookup":
             if any(k in whole_words for k in rule.lookup) and all(v == "met" for v in verdicts):
                 met[rule.id] = None
@@ -290,6 +300,8 @@ def _facts_for(rule: Rule, doc_city: str, answers: dict[str, Any], rng: random.R
         if needs.holds.get(cond.concept, holds) != holds:
             return None
         needs.holds[cond.concept] = holds
+        if cond.subject:
+            needs.holds[cond.subject] = True  # who counts (团队成员) is said, not assumed
         if cond.type == "threshold":
             if needs.units.setdefault(cond.concept, cond.unit) != cond.unit:
                 return None  # thresholds in different units: not one value for both

@@ -401,7 +401,7 @@ def _judge_counted(
     readings = [r for r in p.groups if r.index >= 0]
     # People's own words may state a condition; a unit's words are only its name (世赛中国集训基地 is not yet one).
     words = {r.index: frame.groups[r.index].text for r in readings if r.index < len(people)}
-    _override(rule, profile, readings, words)
+    _override(rule, profile, readings, words, members_unsaid=_members_unsaid(rule, profile, frame))
     counted = [r for r in readings if r.status == "input"]
     certain = [r for r in counted if all(r.verdicts.get(c.id) == "met" for c in rule.conditions)]
     pending = [r for r in counted if r not in certain]
@@ -441,7 +441,26 @@ def _label(rule: Rule, category: str | None) -> str:
     return (a.label or a.category) if a is not None else (category or "")
 
 
-def _override(rule: Rule, profile: Profile, readings: list[GroupReading], words: dict[int, str]) -> None:
+def _members_unsaid(rule: Rule, profile: Profile, frame: QuestionFrame) -> set[str]:
+    """Conditions on who counts (团队成员取得相应等级) that nothing in the profile says anyone is.
+
+    People are a studio's team when they are said to be (团队成员), or when the applicant leads the
+    unit (我是领办人，团队里有…): then its people are the ones led. An enterprise's new technicians are
+    not, by that alone, a studio's team: whether they are is asked, not assumed.
+    """
+    if any(u.leader for u in profile.units):
+        return set()
+    said = {q.concept for g in frame.groups for q in g.qualifiers}
+    return {c.id for c in rule.conditions if c.subject and c.subject not in said}
+
+
+def _override(
+    rule: Rule,
+    profile: Profile,
+    readings: list[GroupReading],
+    words: dict[int, str],
+    members_unsaid: set[str] | None = None,
+) -> None:
     """Answers to follow-up questions, and options that are levels (高级工以上: 技师 meets it), decide unknowns."""
     for r in readings:
         if r.status not in ("input", "excluded"):
@@ -450,9 +469,15 @@ def _override(rule: Rule, profile: Profile, readings: list[GroupReading], words:
             key = f"{rule.id}:{cond.id}"
             if key in profile.answers:
                 r.verdicts[cond.id] = _answer_verdict(cond, profile.answers[key])
+            elif cond.id in (members_unsaid or set()) and r.verdicts.get(cond.id) == "met":
+                r.verdicts[cond.id] = "unknown"
             elif r.verdicts.get(cond.id, "unknown") == "unknown":
                 said = words.get(r.index, "")
-                by_words = enumeration_by_level(cond, said) or echoed(cond, rule, f"{said}；{profile.facts_text}")
+                by_words = (
+                    enumeration_by_level(cond, said)
+                    or echoed(cond, rule, f"{said}；{profile.facts_text}")
+                    or cued_words(cond, rule, said)
+                )
                 if by_words is not None:
                     r.verdicts[cond.id] = by_words
         failed = [c for c in rule.conditions if r.verdicts.get(c.id) == "not_met"]
@@ -524,6 +549,26 @@ def echoed(cond: Condition, rule: Rule, words: str) -> Literal["met", "not_met"]
         return None
     lead = words[max(0, pos - 3) : pos]
     return "not_met" if any(n in lead for n in vocab.negation_before) else "met"
+
+
+def cued_words(cond: Condition, rule: Rule, words: str) -> Literal["met", "not_met"] | None:
+    """A group's own words hold the words users say for a yes/no condition (紧缺 … 目录 for 列入紧缺目录).
+
+    Every cue the rule gives for it of two characters or more, when there are two or more, must be
+    there; a negation just before one makes it not met; asked about, nothing.
+    """
+    cues = [w for w in rule.hints.cues.get(cond.id, []) if len(w) >= 2]
+    if cond.type != "boolean" or len(cues) < 2 or not words or not all(w in words for w in cues):
+        return None
+    vocab = vocabulary()
+    if any(a in words for a in vocab.asked) or re.search(r"([\u4e00-\u9fff])不\1|[吗？?]", words):
+        return None  # asked (在不在紧缺目录里？), not said
+    for w in cues:
+        pos = words.find(w)
+        lead = words[max(0, pos - 3) : pos]
+        if any(lead.endswith(n) for n in vocab.negation_before) or lead.endswith(("不在", "没在", "未在", "非")):
+            return "not_met"
+    return "met"
 
 
 def enumeration_by_level(cond: Condition, words: str) -> Literal["met", "not_met"] | None:
@@ -691,7 +736,9 @@ def _entry(rule: Rule, doc: DocumentMeta | None, status: Status) -> Entry:
         payee=rule.payee,
         payee_zh=PAYEE_ZH[rule.payee],
         payee_text=rule.payee_text,
-        money=rule.payee != "none" and rule.kind not in ("eligibility", "lookup", "unstated"),
+        # A raised standard (再提高30%) is a subsidy even when the text does not say who is paid.
+        money=(rule.payee != "none" or (rule.kind == "percentage" and rule.uplift))
+        and rule.kind not in ("eligibility", "lookup", "unstated"),
         recurring=rule.recurrence in ("day", "month", "year"),
         per=_PER[rule.recurrence or "none"],
         period_months=rule.period_months,
@@ -705,12 +752,12 @@ def _entry(rule: Rule, doc: DocumentMeta | None, status: Status) -> Entry:
 # ---------------------------------------------------------------------------------------------- provisions without counts
 
 
-def _words(profile: Profile) -> str:
+def _words(profile: Profile, *, units: bool = True) -> str:
     """The words a provision without categories is read against: the applicant's own, or everyone's."""
     selfs = [p.words() for p in profile.people if p.is_self]
     if selfs:
         return "；".join(selfs)
-    return "；".join([*(p.words() for p in profile.people), *(u.words() for u in profile.units)])
+    return "；".join([*(p.words() for p in profile.people), *(u.words() for u in profile.units if units)])
 
 
 def _names(words: str, key: str) -> bool:
@@ -723,6 +770,8 @@ def _assign_money(profile: Profile, rule: Rule) -> list[MoneyFigure]:
     out: list[MoneyFigure] = []
     for role, label in (("base", rule.base_label), ("deduction", rule.deduction_label)):
         figures = [m for m in profile.money if m.role == role]
+        # The same sum said twice (补贴标准1500元 in a field and again in words) is one figure.
+        figures = [m for k, m in enumerate(figures) if all(m.value != f.value for f in figures[:k])]
         if not figures or (role == "deduction" and not label):
             continue
         scored = sorted(
@@ -740,7 +789,10 @@ def _judge_whole(
 ) -> tuple[Entry, list[int], list[int]] | None:
     money = _assign_money(profile, rule) if rule.kind == "percentage" else []
     words = _words(profile)
-    frame = to_frame(profile, people=[], units=[], money=money, doc_city=doc_city, negative=negative, level_words=words)
+    # The applicant's own facts (不是引进的) are the profile's, for a provision that counts no one.
+    own = [f for q in profile.people if q.is_self for f in q.facts if f not in profile.facts]
+    whole = profile.model_copy(update={"facts": [*profile.facts, *own]}) if own else profile
+    frame = to_frame(whole, people=[], units=[], money=money, doc_city=doc_city, negative=negative, level_words=words)
     p = plan(frame, rule, doc_city=doc_city)
     checked = {c.id: "unknown" for c in rule.conditions}
     cond_inputs = {c.id: p.inputs[c.id] for c in rule.conditions if c.id in p.inputs}
@@ -755,7 +807,9 @@ def _judge_whole(
         if key in profile.answers:
             checked[cond.id] = _answer_verdict(cond, profile.answers[key])
         elif checked[cond.id] == "unknown":
-            by_words = enumeration_by_level(cond, words) or echoed(cond, rule, f"{words}；{profile.facts_text}")
+            # A unit's name (高技能人才培训基地) is not said of anyone: the echo is of people's words.
+            said = _words(profile, units=False)
+            by_words = enumeration_by_level(cond, said) or echoed(cond, rule, f"{said}；{profile.facts_text}")
             if by_words is not None:
                 checked[cond.id] = by_words
     category = next((k for k in rule.lookup if _names(words, k)), None) if rule.kind == "lookup" else None
@@ -768,6 +822,21 @@ def _judge_whole(
         tops = [k for k, g in enumerate(profile.people) if g.part_of is None and not g.is_self]
         if not counted and len(tops) == 1:
             counted = tops
+        # The people counted say it of themselves (焊工在紧缺工种目录内): the words users say for it.
+        for cond in rule.conditions:
+            if checked[cond.id] == "unknown" and counted and f"{rule.id}:{cond.id}" not in profile.answers:
+                # …or the profile's other facts, when they can only be about the one group counted.
+                extra = profile.facts_text if len(counted) == 1 else ""
+                cued = {
+                    cued_words(
+                        cond,
+                        rule,
+                        "；".join([profile.people[k].words(), *(f.text for f in profile.people[k].facts), extra]),
+                    )
+                    for k in counted
+                }
+                if len(cued) == 1 and None not in cued:
+                    checked[cond.id] = cued.pop()  # type: ignore[assignment]
     # A lookup gives an outcome by category: without one named, there is nothing to say. Otherwise the
     # profile must speak to at least half of the conditions (one shared fact — working in the city —
     # does not make a provision for Taiwan residents the profile's concern).

@@ -590,6 +590,7 @@ def to_frame(
                 )
             )
         quals = [q for f in facts if (q := qualifier(f, span)) is not None]
+        quals += _subjects_named(words, quals, span)
         groups.append(
             Group(count=count, label=label, text=words, parent=parent, qualifiers=quals, number=number, span=span)
         )
@@ -654,6 +655,25 @@ def to_frame(
         money=money_out,
         spans=spans,
     )
+
+
+def _subjects_named(words: str, quals: list[Qualifier], span: Span) -> list[Qualifier]:
+    """Who the people are, when their own words name a who-counts concept (技能大师工作室团队成员).
+
+    A group called 团队成员 is said to be members as much as one with a 团队成员 fact: the
+    accounting tells members apart from the others by it.
+    """
+    vocab = vocabulary()
+    have = {q.concept for q in quals}
+    out: list[Qualifier] = []
+    for start, _, concept, negative in vocab.concepts_in(words):
+        if not concept.subject or concept.name in have:
+            continue
+        lead = words[:start]
+        negated = negative or any(lead.endswith(n) for n in (*vocab.negation_before, "非", "不是"))
+        out.append(Qualifier(text=words, concept=concept.name, negated=negated, span=span))
+        have.add(concept.name)
+    return out
 
 
 def _place_for(place: str, doc_city: str) -> str:

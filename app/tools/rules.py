@@ -108,6 +108,10 @@ class Amount(BaseModel):
         return self
 
 
+# After a concept's words, another way of being what the condition names: 引进|和培养的, 就业|或创业的.
+_ALTERNATIVE = re.compile(r"(?:和|或者|或|及|与)[\u4e00-\u9fff]{1,4}的")
+
+
 class Condition(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -132,6 +136,9 @@ class Condition(BaseModel):
     def _derive(self) -> Condition:
         words = self.label + self.quote
         found = vocabulary().concepts_in(self.label) or vocabulary().concepts_in(self.quote)
+        # One of alternatives (引进和培养的…人才: introduced or trained) is not a requirement of its own.
+        text = self.label if vocabulary().concepts_in(self.label) else self.quote
+        found = [f for f in found if not _ALTERNATIVE.match(text, f[1])]
         if not self.concept:
             main = [c for _, _, c, _ in found if not c.subject] or [c for _, _, c, _ in found]
             if main:

@@ -1,0 +1,163 @@
+"""Classes of mechanism behind "what can we get?" misses, each pinned with wording of its own.
+
+* who counts (团队成员) named in a group's own words tells members apart; nobody said to be one
+  and no unit led leaves the condition asked, not met;
+* one of alternatives (引进和培养的) is not a condition's concept of its own;
+* a unit's name (高技能人才培训基地) is not said of anyone;
+* the same sum given twice is one figure; the people counted saying the words users say for a
+  condition (紧缺 … 目录) decide it; a raised standard is money in the one-off total;
+* the golden translation keeps an applicant described over several rows as one person.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from app.services import Services
+from app.tools.entitlements import Entitlements, Entry, cued_words
+from app.tools.profile import MoneyFigure, People, Profile, ProfileFact, Unit
+from app.tools.rules import Condition, Rule
+from evaluation.profiles import ExpectedMatch, ProfileExpect, ProfileItem, golden_profile
+
+
+def _one(result: Entitlements, rule_id: str) -> Entry | None:
+    return next((e for e in [*result.entries, *result.not_met] if e.rule_id == rule_id), None)
+
+
+def test_members_named_in_their_own_words_are_told_apart(ingested: Services) -> None:
+    profile = Profile(
+        place="大连",
+        entity="enterprise",
+        people=[
+            People(count=4, level="技师", facts=[ProfileFact(concept="新取得")]),
+            People(count=1, level="技师", titles=["工作室团队成员"], facts=[ProfileFact(concept="新取得")], part_of=0),
+        ],
+        units=[Unit(kind="技能大师工作室", level="市级", new=True)],
+    )
+    e = _one(ingested.entitlements(profile), "dalian.studio-apprentice-subsidy")
+    assert e is not None and e.status == "met"
+    assert e.amount == Decimal(1000)  # the one member, not all four
+
+
+def test_nobody_said_to_be_a_member_is_asked_not_met(ingested: Services) -> None:
+    profile = Profile(
+        place="大连",
+        entity="enterprise",
+        people=[People(count=2, level="高级技师", facts=[ProfileFact(concept="新取得")])],
+    )
+    result = ingested.entitlements(profile)
+    e = _one(result, "dalian.studio-apprentice-subsidy")
+    assert e is None or e.status != "met"
+    assert e is None or e.amount is None
+    training = _one(result, "dalian.technician-training-subsidy")
+    assert training is not None and training.status == "met" and training.amount == Decimal(10000)
+    assert result.summary.certain_one_off == Decimal(10000)
+
+
+def test_a_leader_s_people_are_the_team(ingested: Services) -> None:
+    profile = Profile(
+        place="大连",
+        entity="individual",
+        people=[
+            People(count=1, label="本人", is_self=True),
+            People(count=2, level="高级技师", facts=[ProfileFact(concept="新取得")]),
+        ],
+        units=[Unit(kind="技能大师工作室", level="市级", leader=True)],
+    )
+    e = _one(ingested.entitlements(profile), "dalian.studio-apprentice-subsidy")
+    assert e is not None and e.status == "met" and e.amount == Decimal(4000)
+
+
+def test_one_of_alternatives_is_not_the_condition_s_concept() -> None:
+    either = Condition(
+        id="x", label="引进和培养的紧缺人才", type="boolean", quote="引进和培养的紧缺人才", question="？"
+    )
+    only = Condition(id="y", label="引进的紧缺人才", type="boolean", quote="引进的紧缺人才", question="？")
+    assert either.concept == "" and only.concept == "引进"
+
+
+def test_trained_here_not_introduced_still_gets_what_both_get(ingested: Services) -> None:
+    profile = Profile(
+        place="大连",
+        entity="individual",
+        elapsed_months=Decimal(30),
+        people=[
+            People(
+                count=1,
+                label="本人",
+                is_self=True,
+                titles=["重点产业急需紧缺技能人才"],
+                facts=[ProfileFact(concept="引进", holds=False, text="本地培养的")],
+            )
+        ],
+    )
+    result = ingested.entitlements(profile)
+    salary = _one(result, "dalian.emergency-talent-salary")
+    assert salary is not None and salary.status == "met" and salary.amount == Decimal(4000)
+    assert salary.span_total == Decimal(6 * 4000)  # 36 − 30 months left
+    spouse = _one(result, "dalian.emergency-talent-spouse-employment")
+    assert spouse is None or spouse.status == "not_met"  # only for the introduced
+
+
+def test_a_unit_s_name_is_not_said_of_anyone(ingested: Services) -> None:
+    profile = Profile(
+        place="大连",
+        entity="institution",
+        units=[Unit(kind="高技能人才培训基地", level="国家级", new=True)],
+    )
+    result = ingested.entitlements(profile)
+    hukou = _one(result, "dalian.skilled-talent-hukou")
+    assert hukou is None or hukou.status != "met"
+    base = _one(result, "dalian.training-base-construction-subsidy")
+    assert base is not None and base.status == "met"
+
+
+def test_a_sum_given_twice_and_the_list_said_of_the_people(ingested: Services) -> None:
+    profile = Profile(
+        place="南通",
+        entity="enterprise",
+        people=[People(count=12, titles=["钳工", "列在紧缺工种目录里"])],
+        money=[
+            MoneyFigure(label="补贴标准", value=Decimal(2000)),
+            MoneyFigure(label="原标准每人", value=Decimal(2000)),
+        ],
+    )
+    result = ingested.entitlements(profile)
+    e = _one(result, "nantong.shortage-occupation-uplift")
+    assert e is not None and e.status == "met" and e.amount == Decimal(31200)  # 12 × 2000 × 130%
+    assert result.summary.certain_one_off == Decimal(31200)
+    said_not = profile.model_copy(update={"people": [People(count=12, titles=["钳工", "不在紧缺工种目录里"])]})
+    e2 = _one(ingested.entitlements(said_not), "nantong.shortage-occupation-uplift")
+    assert e2 is None or (e2.status != "met" and e2.amount is None)
+
+
+def test_cued_words_need_every_cue_and_read_a_negation(ingested: Services) -> None:
+    rule: Rule = next(r for r in ingested.rules().rules if r.id == "nantong.shortage-occupation-uplift")
+    cond = rule.conditions[0]
+    assert cued_words(cond, rule, "电工，在紧缺工种目录内") == "met"
+    assert cued_words(cond, rule, "电工，不在紧缺工种目录内") == "not_met"
+    assert cued_words(cond, rule, "电工是紧缺工种") is None  # 目录 not said
+    assert cued_words(cond, rule, "电工在不在紧缺目录里") is None
+    assert cued_words(cond, rule, "电工在紧缺目录吗") is None
+
+
+def test_the_applicant_over_several_rows_is_one_person() -> None:
+    item = ProfileItem(
+        id="t",
+        question="",
+        persona="citizen",
+        place="大连",
+        profile={
+            "entity": "individual",
+            "people": [
+                {"count": 1, "role": "本人", "title": "大连工匠"},
+                {"count": 1, "role": "本人", "level": "特级技师", "status": "经认定符合资助条件"},
+                {"count": 2, "level": "技师", "role": "团队成员"},
+            ],
+        },
+        expect=ProfileExpect(matches=[ExpectedMatch(clause="x")]),
+    )
+    profile = golden_profile(item)
+    selfs = [p for p in profile.people if p.is_self]
+    assert len(selfs) == 1 and selfs[0].level == "特级技师" and "大连工匠" in selfs[0].titles
+    assert len(profile.people) == 2
