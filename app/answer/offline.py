@@ -37,6 +37,7 @@ from app.tools.result import ToolResult
 from app.tools.rules import PAYEE_ZH, QUALIFIER_ZH, Catalogue, Rule
 from ingest.schema import DocumentMeta
 from ingest.textproc import to_simplified
+from ingest.vocab import vocabulary
 
 
 def scope_text(covered: list[str]) -> str:
@@ -75,6 +76,7 @@ class Draft:
     follow_up: list[str] = field(default_factory=list)
     tool: ToolResult | None = None  # a result the answer relies on that the chain did not compute itself
     computed: list[ToolResult] = field(default_factory=list)  # further calculator results it states (per place)
+    absent: bool = False  # refused because the asked level is not among those the provision lists
 
     def say(self, text: str) -> None:
         self.segments.append(Segment(text))
@@ -251,22 +253,47 @@ class OfflineAnswerer:
 
     def _absent(self, ctx: AnswerContext, draft: Draft) -> bool:
         """A level the provision does not list (初级工 where the text lists 中级工 and up): the text does
-        not state it — said so, with what it does state. Never priced at another level's rate."""
-        rule, frame = ctx.rule, ctx.frame
-        if rule is None or frame is None or not rule.amounts:
+        not state it — said so, with what it does state. Never priced at another level's rate.
+
+        The provision is the rule the question was routed to; with none (the question names the level but
+        not the benefit: 考了初级工证书能补多少钱), the provisions of the best-matching clause, when every
+        one of them is priced by the ladder of the level asked and none lists it."""
+        frame = ctx.frame
+        if frame is None or not frame.levels:
             return False
-        ladders = {a.ladder for a in rule.amounts if a.ladder}
-        listed = {(a.ladder, a.rank) for a in rule.amounts if a.ladder}
+        if ctx.rule is not None:
+            if not ctx.rule.amounts:
+                return False
+            rules = [ctx.rule]
+        else:
+            top = ctx.results[0].clause.clause_id if ctx.results else ""
+            rules = [r for r in ctx.rules if r.clause_id == top and r.amounts]
+        if not rules:
+            return False
+        amounts = [a for r in rules for a in r.amounts]
+        ladders = {a.ladder for a in amounts if a.ladder}
+        listed = {(a.ladder, a.rank) for a in amounts if a.ladder}
         asked = [lv for lv in frame.levels if lv.ladder in ladders]
         if not asked or any((lv.ladder, lv.rank) in listed for lv in asked):
             return False
+        if ctx.rule is None and any(not any(a.ladder in ladders for a in r.amounts) for r in rules):
+            return False  # a provision of the clause priced by something else may be the one asked about
+        rule = rules[0]
         source = next((r for r in ctx.results if r.clause.clause_id == rule.clause_id), None)
         if source is None:
             return False
-        names = "、".join(dict.fromkeys(lv.text for lv in asked))
+        first = {(lv.ladder, lv.rank): lv for lv in reversed(asked)}  # 初级工（五级）: one level, said once
+        names = "、".join(
+            dict.fromkeys(
+                _as_listed(frame.text, lv.text, lv.span.end, amounts)
+                for lv in asked
+                if first[(lv.ladder, lv.rank)] is lv
+            )
+        )
+        title = rule.title if len(rules) == 1 else re.split(r"[（(]", rule.title)[0]
         draft.say(
-            f"文件没有写{names}的标准：“{rule.title}”只列了"
-            + "、".join(a.label or a.category for a in rule.amounts)
+            f"文件没有写{names}的标准：“{title}”只列了"
+            + "、".join(dict.fromkeys(a.label or a.category for a in amounts))
             + "，不能按其他等级的标准计算。"
         )
         draft.say("\n依据" + doc_line(source.doc, ctx) + clause_label(source) + "：")
@@ -276,6 +303,7 @@ class OfflineAnswerer:
         if dept:
             draft.say(f"\n如需了解，请咨询：{dept}。")
         draft.refused = True
+        draft.absent = True
         return True
 
     def _basket_answer(self, ctx: AnswerContext, draft: Draft) -> None:
@@ -597,6 +625,19 @@ class OfflineAnswerer:
                 draft.say("\n⚠ " + msg)
                 if msg not in draft.warnings:
                     draft.warnings.append(msg)
+
+
+def _as_listed(text: str, said: str, end: int, amounts: list[Any]) -> str:
+    """The asked level as the user wrote it, with the word the listed categories write after their level
+    (中级工 + 班 when the text lists 高级工班、技师班 and the question says 中级工班)."""
+    for a in amounts:
+        label = a.label or a.category
+        found = vocabulary().levels_in(label)
+        if found:
+            tail = re.match(r"[\u4e00-\u9fff]{1,2}", label[found[-1][1] :])
+            if tail and text[end : end + len(tail.group(0))] == tail.group(0):
+                return said + tail.group(0)
+    return said
 
 
 def amount_summary(rule: Rule) -> str:
