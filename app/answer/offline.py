@@ -536,18 +536,40 @@ class OfflineAnswerer:
             draft.say(f"文件没有写明{'、'.join(missing)}，无法回答。")
             draft.refused = True
             return True
-        # The clause that states it (the header or the signature) is quoted when it is there.
-        for c in ctx.doc_clauses(doc.id) if ctx.doc_clauses else []:
-            if c.kind in ("header", "signature") and any(known(v) and v in c.text for v in fields.values()):
-                source = SearchResult(clause=c, doc=doc, score=0.0)
-                line = next(
-                    (ln for ln in c.text.splitlines() if any(known(v) and v in ln for v in fields.values())), ""
-                )
-                if line.strip():
-                    draft.say("\n依据" + clause_label(source) + "：")
-                    draft.quote(source, line.strip())
+        # The clause that states it (the header or the signature) is quoted when it is there: the line of
+        # each field asked (a date as the text writes it, 2024年4月18日 for 2024-04-18), else the first.
+        clauses = ctx.doc_clauses(doc.id) if ctx.doc_clauses else []
+        written = {n: _written_forms(n, v) for n, v in fields.items() if known(v)}
+        wanted = [n for n in (asked or list(written)) if n in written]
+        quoted: list[str] = []
+        for c in clauses:
+            if c.kind not in ("header", "signature"):
+                continue
+            lines = [ln.strip() for ln in c.text.splitlines() if ln.strip()]
+            chosen = [
+                next((ln for ln in lines if any(f in ln for f in written[n])), "") for n in wanted if n not in quoted
+            ]
+            if not any(chosen) and not quoted and not wanted:
+                continue
+            source = SearchResult(clause=c, doc=doc, score=0.0)
+            new = [ln for ln in dict.fromkeys(chosen) if ln]
+            if not new:
+                continue
+            draft.say("\n依据" + clause_label(source) + "：")
+            for ln in new:
+                draft.quote(source, ln)
+            quoted += [n for n in wanted if any(f in ln for ln in new for f in written[n])]
+            if set(wanted) <= set(quoted):
                 break
-        return not re.search(r"施行|实施|生效|有效|截止|到什么时候|多长", text)
+        if not re.search(_ASKS_PERIOD, text):
+            return True
+        # 从哪天开始施行 / 有效期到什么时候 / 意见征求到什么时候: the sentences of the text that state it.
+        found = period_sentences(text, clauses)
+        for c, sentence in found:
+            source = SearchResult(clause=c, doc=doc, score=0.0)
+            draft.say("\n依据" + clause_label(source) + "：")
+            draft.quote(source, sentence)
+        return bool(found)
 
     def _focus_lead(self, ctx: AnswerContext, draft: Draft) -> bool:
         """For "如果是高职生呢？": the amount of the category asked about, from the rule; True when said."""
@@ -625,6 +647,51 @@ class OfflineAnswerer:
                 draft.say("\n⚠ " + msg)
                 if msg not in draft.warnings:
                     draft.warnings.append(msg)
+
+
+_ASKS_PERIOD = r"施行|实施|生效|有效|截止|截至|到什么时候|到哪天|多长|多久|期限|征求意见|意见征求|执行年限"
+# What the question asks about a period (its start, its end, a consultation's window) → the words a
+# sentence of the text states it with.
+_PERIOD_ASKS = (
+    (r"施行|实施|生效|开始|起", r"施行|实施|生效|起"),
+    (r"有效|到期|截止|截至|到什么时候|到哪天|多长|多久|期限|执行年限", r"有效期|至|截止|截至|期满|执行年限"),
+    (r"征求意见|意见征求", r"征求意见"),
+)
+_STATES_DATE = re.compile(
+    r"\d{4}年\d{1,2}月\d{1,2}日|[〇零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,2}月|有效期[^，。；]{0,3}\d+年"
+    r"|有效期[一二三四五六七八九十]+年|(?:印发|发布|公布)之日起"
+)
+
+
+def period_sentences(question: str, clauses: list[Any]) -> list[tuple[Any, str]]:
+    """The sentence that best states each period the question asks about (its start, its end, a
+    consultation's window), in clause order: one with a date (or 有效期N年, 自印发之日起) and the words of
+    what is asked."""
+    best: dict[int, tuple[int, int, Any, str]] = {}
+    asked = [(i, says) for i, (q, says) in enumerate(_PERIOD_ASKS) if re.search(q, question)]
+    order = 0
+    for c in clauses:
+        for m in re.finditer(r"[^。；\n]+[。；]?", c.text):
+            sentence = m.group(0).strip()
+            order += 1
+            if not sentence or not _STATES_DATE.search(sentence):
+                continue
+            hits = [i for i, says in asked if re.search(says, sentence)]
+            for i in hits:
+                if i not in best or len(hits) > best[i][0]:
+                    best[i] = (len(hits), order, c, sentence)
+    out: dict[tuple[str, str], tuple[Any, str]] = {}
+    for _, _, c, s in sorted(best.values(), key=lambda b: b[1]):
+        out.setdefault((c.clause_id, s), (c, s))
+    return list(out.values())
+
+
+def _written_forms(field: str, value: str) -> list[str]:
+    """How the text may write a field's value: a date 2024-04-18 also as 2024年4月18日."""
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value) if field == "日期" else None
+    if m:
+        return [value, f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日"]
+    return [value]
 
 
 def _as_listed(text: str, said: str, end: int, amounts: list[Any]) -> str:

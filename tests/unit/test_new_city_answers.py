@@ -75,3 +75,13 @@ def test_a_listed_level_is_answered(newcity: Services) -> None:
     a = newcity.assistant.ask("青禾市学徒培训补贴，高级工每人每年补多少？")
     assert not a.refused, a.answer
     assert "5000" in a.answer
+
+
+def test_a_date_is_quoted_as_the_text_writes_it_and_the_start_from_its_sentence(newcity: Services) -> None:
+    """The manifest gives no date: found in the signature (2024-03-05), quoted as written there; the
+    date it takes effect from the sentence that states it — not from another sentence with 之日起."""
+    a = newcity.assistant.ask("青禾市技能人才补贴办法是哪天印发的？从什么时候开始施行？")
+    assert not a.refused, a.answer
+    assert "2024年3月5日" in a.answer and "2024年4月1日" in a.answer
+    assert "10个工作日" not in a.answer
+    assert all(c.doc_id == "qinghe-skills" for c in a.citations)
