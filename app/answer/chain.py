@@ -439,8 +439,11 @@ class Assistant:
                 draft.say(f"\n\n关于“{asked}”：文件没有写明具体办理地点，请咨询{dept or FALLBACK}。")
                 continue
             parts.merge(draft, sub_draft, asked)
-            if not sub_draft.refused:
-                draft.refused = False  # one part answered (here or by the quote above): not refused as a whole
+            if not sub_draft.refused and not draft.absent:
+                # One part answered (here or by the quote above): not refused as a whole — unless the level
+                # asked is not among those the text lists; a later part answered for the listed ones only
+                # does not state it.
+                draft.refused = False
 
     def _about_own_words(self, part: str, answer: Draft) -> bool:
         """The answer's clause is about the part's own words (培训机构 in 培训机构的信息去哪里查), not only

@@ -37,6 +37,7 @@ from app.tools.result import ToolResult
 from app.tools.rules import PAYEE_ZH, QUALIFIER_ZH, Catalogue, Rule
 from ingest.schema import DocumentMeta
 from ingest.textproc import to_simplified
+from ingest.vocab import vocabulary
 
 
 def scope_text(covered: list[str]) -> str:
@@ -75,6 +76,7 @@ class Draft:
     follow_up: list[str] = field(default_factory=list)
     tool: ToolResult | None = None  # a result the answer relies on that the chain did not compute itself
     computed: list[ToolResult] = field(default_factory=list)  # further calculator results it states (per place)
+    absent: bool = False  # refused because the asked level is not among those the provision lists
 
     def say(self, text: str) -> None:
         self.segments.append(Segment(text))
@@ -251,22 +253,47 @@ class OfflineAnswerer:
 
     def _absent(self, ctx: AnswerContext, draft: Draft) -> bool:
         """A level the provision does not list (初级工 where the text lists 中级工 and up): the text does
-        not state it — said so, with what it does state. Never priced at another level's rate."""
-        rule, frame = ctx.rule, ctx.frame
-        if rule is None or frame is None or not rule.amounts:
+        not state it — said so, with what it does state. Never priced at another level's rate.
+
+        The provision is the rule the question was routed to; with none (the question names the level but
+        not the benefit: 考了初级工证书能补多少钱), the provisions of the best-matching clause, when every
+        one of them is priced by the ladder of the level asked and none lists it."""
+        frame = ctx.frame
+        if frame is None or not frame.levels:
             return False
-        ladders = {a.ladder for a in rule.amounts if a.ladder}
-        listed = {(a.ladder, a.rank) for a in rule.amounts if a.ladder}
+        if ctx.rule is not None:
+            if not ctx.rule.amounts:
+                return False
+            rules = [ctx.rule]
+        else:
+            top = ctx.results[0].clause.clause_id if ctx.results else ""
+            rules = [r for r in ctx.rules if r.clause_id == top and r.amounts]
+        if not rules:
+            return False
+        amounts = [a for r in rules for a in r.amounts]
+        ladders = {a.ladder for a in amounts if a.ladder}
+        listed = {(a.ladder, a.rank) for a in amounts if a.ladder}
         asked = [lv for lv in frame.levels if lv.ladder in ladders]
         if not asked or any((lv.ladder, lv.rank) in listed for lv in asked):
             return False
+        if ctx.rule is None and any(not any(a.ladder in ladders for a in r.amounts) for r in rules):
+            return False  # a provision of the clause priced by something else may be the one asked about
+        rule = rules[0]
         source = next((r for r in ctx.results if r.clause.clause_id == rule.clause_id), None)
         if source is None:
             return False
-        names = "、".join(dict.fromkeys(lv.text for lv in asked))
+        first = {(lv.ladder, lv.rank): lv for lv in reversed(asked)}  # 初级工（五级）: one level, said once
+        names = "、".join(
+            dict.fromkeys(
+                _as_listed(frame.text, lv.text, lv.span.end, amounts)
+                for lv in asked
+                if first[(lv.ladder, lv.rank)] is lv
+            )
+        )
+        title = rule.title if len(rules) == 1 else re.split(r"[（(]", rule.title)[0]
         draft.say(
-            f"文件没有写{names}的标准：“{rule.title}”只列了"
-            + "、".join(a.label or a.category for a in rule.amounts)
+            f"文件没有写{names}的标准：“{title}”只列了"
+            + "、".join(dict.fromkeys(a.label or a.category for a in amounts))
             + "，不能按其他等级的标准计算。"
         )
         draft.say("\n依据" + doc_line(source.doc, ctx) + clause_label(source) + "：")
@@ -276,6 +303,7 @@ class OfflineAnswerer:
         if dept:
             draft.say(f"\n如需了解，请咨询：{dept}。")
         draft.refused = True
+        draft.absent = True
         return True
 
     def _basket_answer(self, ctx: AnswerContext, draft: Draft) -> None:
@@ -508,18 +536,40 @@ class OfflineAnswerer:
             draft.say(f"文件没有写明{'、'.join(missing)}，无法回答。")
             draft.refused = True
             return True
-        # The clause that states it (the header or the signature) is quoted when it is there.
-        for c in ctx.doc_clauses(doc.id) if ctx.doc_clauses else []:
-            if c.kind in ("header", "signature") and any(known(v) and v in c.text for v in fields.values()):
-                source = SearchResult(clause=c, doc=doc, score=0.0)
-                line = next(
-                    (ln for ln in c.text.splitlines() if any(known(v) and v in ln for v in fields.values())), ""
-                )
-                if line.strip():
-                    draft.say("\n依据" + clause_label(source) + "：")
-                    draft.quote(source, line.strip())
+        # The clause that states it (the header or the signature) is quoted when it is there: the line of
+        # each field asked (a date as the text writes it, 2024年4月18日 for 2024-04-18), else the first.
+        clauses = ctx.doc_clauses(doc.id) if ctx.doc_clauses else []
+        written = {n: _written_forms(n, v) for n, v in fields.items() if known(v)}
+        wanted = [n for n in (asked or list(written)) if n in written]
+        quoted: list[str] = []
+        for c in clauses:
+            if c.kind not in ("header", "signature"):
+                continue
+            lines = [ln.strip() for ln in c.text.splitlines() if ln.strip()]
+            chosen = [
+                next((ln for ln in lines if any(f in ln for f in written[n])), "") for n in wanted if n not in quoted
+            ]
+            if not any(chosen) and not quoted and not wanted:
+                continue
+            source = SearchResult(clause=c, doc=doc, score=0.0)
+            new = [ln for ln in dict.fromkeys(chosen) if ln]
+            if not new:
+                continue
+            draft.say("\n依据" + clause_label(source) + "：")
+            for ln in new:
+                draft.quote(source, ln)
+            quoted += [n for n in wanted if any(f in ln for ln in new for f in written[n])]
+            if set(wanted) <= set(quoted):
                 break
-        return not re.search(r"施行|实施|生效|有效|截止|到什么时候|多长", text)
+        if not re.search(_ASKS_PERIOD, text):
+            return True
+        # 从哪天开始施行 / 有效期到什么时候 / 意见征求到什么时候: the sentences of the text that state it.
+        found = period_sentences(text, clauses)
+        for c, sentence in found:
+            source = SearchResult(clause=c, doc=doc, score=0.0)
+            draft.say("\n依据" + clause_label(source) + "：")
+            draft.quote(source, sentence)
+        return bool(found)
 
     def _focus_lead(self, ctx: AnswerContext, draft: Draft) -> bool:
         """For "如果是高职生呢？": the amount of the category asked about, from the rule; True when said."""
@@ -597,6 +647,64 @@ class OfflineAnswerer:
                 draft.say("\n⚠ " + msg)
                 if msg not in draft.warnings:
                     draft.warnings.append(msg)
+
+
+_ASKS_PERIOD = r"施行|实施|生效|有效|截止|截至|到什么时候|到哪天|多长|多久|期限|征求意见|意见征求|执行年限"
+# What the question asks about a period (its start, its end, a consultation's window) → the words a
+# sentence of the text states it with.
+_PERIOD_ASKS = (
+    (r"施行|实施|生效|开始|起", r"施行|实施|生效|起"),
+    (r"有效|到期|截止|截至|到什么时候|到哪天|多长|多久|期限|执行年限", r"有效期|至|截止|截至|期满|执行年限"),
+    (r"征求意见|意见征求", r"征求意见"),
+)
+_STATES_DATE = re.compile(
+    r"\d{4}年\d{1,2}月\d{1,2}日|[〇零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,2}月|有效期[^，。；]{0,3}\d+年"
+    r"|有效期[一二三四五六七八九十]+年|(?:印发|发布|公布)之日起"
+)
+
+
+def period_sentences(question: str, clauses: list[Any]) -> list[tuple[Any, str]]:
+    """The sentence that best states each period the question asks about (its start, its end, a
+    consultation's window), in clause order: one with a date (or 有效期N年, 自印发之日起) and the words of
+    what is asked."""
+    best: dict[int, tuple[int, int, Any, str]] = {}
+    asked = [(i, says) for i, (q, says) in enumerate(_PERIOD_ASKS) if re.search(q, question)]
+    order = 0
+    for c in clauses:
+        for m in re.finditer(r"[^。；\n]+[。；]?", c.text):
+            sentence = m.group(0).strip()
+            order += 1
+            if not sentence or not _STATES_DATE.search(sentence):
+                continue
+            hits = [i for i, says in asked if re.search(says, sentence)]
+            for i in hits:
+                if i not in best or len(hits) > best[i][0]:
+                    best[i] = (len(hits), order, c, sentence)
+    out: dict[tuple[str, str], tuple[Any, str]] = {}
+    for _, _, c, s in sorted(best.values(), key=lambda b: b[1]):
+        out.setdefault((c.clause_id, s), (c, s))
+    return list(out.values())
+
+
+def _written_forms(field: str, value: str) -> list[str]:
+    """How the text may write a field's value: a date 2024-04-18 also as 2024年4月18日."""
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value) if field == "日期" else None
+    if m:
+        return [value, f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日"]
+    return [value]
+
+
+def _as_listed(text: str, said: str, end: int, amounts: list[Any]) -> str:
+    """The asked level as the user wrote it, with the word the listed categories write after their level
+    (中级工 + 班 when the text lists 高级工班、技师班 and the question says 中级工班)."""
+    for a in amounts:
+        label = a.label or a.category
+        found = vocabulary().levels_in(label)
+        if found:
+            tail = re.match(r"[\u4e00-\u9fff]{1,2}", label[found[-1][1] :])
+            if tail and text[end : end + len(tail.group(0))] == tail.group(0):
+                return said + tail.group(0)
+    return said
 
 
 def amount_summary(rule: Rule) -> str:
