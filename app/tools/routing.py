@@ -52,7 +52,8 @@ def score(frame: QuestionFrame, rule: Rule, clause_ranks: dict[str, int], text: 
         s += min(kw, 3.0)
         reasons.append("keywords:" + ",".join(hits))
         # The benefit itself named (带徒补贴, 安家费) weighs more than the thing it is for (技能大师工作室).
-        if any(_BENEFIT.search(h) for h in hits):
+        # …or the benefit said right after one of its words (师带徒的补贴).
+        if any(_BENEFIT.search(h) or re.search(re.escape(h) + r"的?(?:" + _BENEFIT.pattern + ")", text) for h in hits):
             s += 1.5
             reasons.append("benefit named")
     listed = unlisted = 0
@@ -83,6 +84,14 @@ def score(frame: QuestionFrame, rule: Rule, clause_ranks: dict[str, int], text: 
     if shared >= 4:
         s += min((shared - 2) / 3, 2.0)
         reasons.append(f"name words×{shared}")
+    # What the user says about the people (新取得了技师, 社保交了) that the rule's conditions are about.
+    spoken = {q.concept for g in frame.groups for q in g.qualifiers if q.concept and not q.negated} | {
+        f.concept for f in frame.facts if f.concept and not f.negated
+    }
+    said = spoken & {c.concept for c in rule.conditions if c.concept}
+    if said:
+        s += 0.75 * min(len(said), 2)
+        reasons.append("conditions spoken to:" + ",".join(sorted(said)))
     if rule.kind == "target" and rule.base_label:
         people = [g.label for g in frame.groups if g.count is not None and g.label]
         if any(_lcs(lab, rule.base_label) >= 4 for lab in people):

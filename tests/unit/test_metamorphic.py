@@ -196,7 +196,7 @@ _SHARED = {
 FAILING: dict[str, dict[str, str]] = {
     "plan": {"ambiguous_total": _SHARED["ambiguous_total"]},
     "ask": {
-        "routed_elsewhere": "another provision's total: 市级职工创新工作室 priced as 市级技能大师工作室, 技师证 as 带徒补贴",
+        "routed_elsewhere": "another provision's total: 技师培训补贴 asked for 特级技师, answered with the 特级技师 work grant",
     },
 }
 
