@@ -84,14 +84,6 @@ def score(frame: QuestionFrame, rule: Rule, clause_ranks: dict[str, int], text: 
     if shared >= 4:
         s += min((shared - 2) / 3, 2.0)
         reasons.append(f"name words×{shared}")
-    # What the user says about the people (新取得了技师, 社保交了) that the rule's conditions are about.
-    spoken = {q.concept for g in frame.groups for q in g.qualifiers if q.concept and not q.negated} | {
-        f.concept for f in frame.facts if f.concept and not f.negated
-    }
-    said = spoken & {c.concept for c in rule.conditions if c.concept}
-    if said:
-        s += 0.75 * min(len(said), 2)
-        reasons.append("conditions spoken to:" + ",".join(sorted(said)))
     if rule.kind == "target" and rule.base_label:
         people = [g.label for g in frame.groups if g.count is not None and g.label]
         if any(_lcs(lab, rule.base_label) >= 4 for lab in people):
