@@ -262,6 +262,10 @@ def _classify(text: str, raw: _Raw) -> NumberToken | None:
         return tok("span" if unit in ("个学期", "学期") else "other", unit, end)
     if re.match(r"\s*级", after) and value <= 8 and raw.chinese:
         return tok("level", "级", raw.end + after.index("级") + 1)
+    # 两项建设补助加起来: the number of provisions asked about.
+    m = re.match(r"\s*项\s*(?=[\u4e00-\u9fff]{0,4}(?:补贴|补助|奖励|资助|政策|待遇|资金)|加起来|合计|一共|总共)", after)
+    if m:
+        return tok("items", "项", raw.end + m.end())
     # 十九条措施 / 二十条意见: part of a document's name (like its number), not a count of anything.
     m = re.match(r"\s*条\s*(?=措施|意见|举措|政策|办法|规定|细则)", after)
     if m:

@@ -31,6 +31,7 @@ NumberRole = Literal[
     "level",  # 一级, 五级 (a skill level, not a quantity)
     "doc_number",  # 〔2023〕34号, 十九条措施
     "per_unit",  # 1000元一个人: what an amount is per, not a count
+    "items",  # 两项补助加起来: how many provisions are asked about, not a count of anything paid for
     "other",  # a number whose meaning the reader could not tell
 ]
 

@@ -456,7 +456,7 @@ def plan(frame: QuestionFrame, rule: Rule, *, doc_city: str = "") -> Plan:
         if i in frame.placed_elsewhere:
             p.placements.append(Placement(t.text, "input", "见另一项", i))
             continue
-        if t.role in ("year", "date", "phone", "doc_number", "ordinal", "per_unit"):
+        if t.role in ("year", "date", "phone", "doc_number", "ordinal", "per_unit", "items"):
             p.placements.append(Placement(t.text, "context", "", i))
         elif t.role == "age":
             fate: Fate = "condition" if any(c.concept == "年龄" for c in rule.conditions) else "context"

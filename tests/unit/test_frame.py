@@ -299,3 +299,11 @@ def test_what_users_call_a_place_names_it() -> None:
 def test_a_place_heard_about_is_not_the_place_asked_about() -> None:
     f = read_question("我们成都这边技师补贴多少？听说大连给3500，一样吗", places={"成都": "city", "大连": "city"})
     assert f.place_names("about") == ["成都"]
+
+
+def test_the_number_of_provisions_asked_about_is_not_a_count() -> None:
+    from app.frame.numbers import tokenize
+
+    assert [t.role for t in tokenize("这三项补贴加起来最多多少")] == ["items"]
+    assert [t.role for t in tokenize("两项加起来一共多少")] == ["items"]
+    assert [t.role for t in tokenize("我们有3项专利")] == ["count"]
