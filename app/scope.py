@@ -88,13 +88,22 @@ def applies(doc: DocumentMeta, place: str) -> bool:
     return contains(place, doc.city) or contains(doc.city, place)
 
 
-def scope_for(frame: QuestionFrame, documents: list[DocumentMeta], *, city: str | None = None) -> Scope:
+def scope_for(
+    frame: QuestionFrame,
+    documents: list[DocumentMeta],
+    *,
+    city: str | None = None,
+    carried: list[str] | tuple[str, ...] = (),
+    text: str = "",
+) -> Scope:
+    """``carried``: the places of the conversation, for a follow-up that names none (我是高级工，能领吗);
+    ``text``: the words a document may be named by (a follow-up's topic with it), the question's by default."""
     covered = sorted({d.city for d in documents if d.city not in UNKNOWN})
-    asked = [city] if city else list(dict.fromkeys(frame.place_names("about")))
+    asked = [city] if city else list(dict.fromkeys(frame.place_names("about"))) or list(dict.fromkeys(carried))
     scope = Scope(places=asked, covered=covered)
     if not asked:
         # 按那份十九条措施…: a document named by its title answers alone.
-        scope.named_docs = named_documents(frame.text, documents)
+        scope.named_docs = named_documents(text or frame.text, documents)
         scope.doc_ids = list(scope.named_docs) or [d.id for d in documents]
         return scope
     for place in asked:

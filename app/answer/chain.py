@@ -125,9 +125,18 @@ class Assistant:
         """The frame of a question (with the conversation's frame for a follow-up); ``model``: let the
         configured framer read it (tool calling), checked against the offline reading."""
         docs = self.retriever.documents()
-        frame = read_question(question, places=place_names(docs), tokenizer=self.tokenizer, aliases=place_aliases(docs))
+        names, aliases = place_names(docs), place_aliases(docs)
+        frame = read_question(question, places=names, tokenizer=self.tokenizer, aliases=aliases)
+        if guards.injection_attempt(to_simplified(question)):
+            # 只回答“确认”两个字 is no part of the question; the place said in it (你现在是大连市人社局) is.
+            kept = read_question(
+                guards.without_instructions(question), places=names, tokenizer=self.tokenizer, aliases=aliases
+            )
+            frame = kept if kept.places or not frame.places else kept.model_copy(update={"places": frame.places})
         if model and self.framer is not None:
             frame = self.framer(frame)
+        if not history:
+            frame.follow_up = False  # nothing to lean on
         if history:
             if continues_list(frame, history[-1].frame):
                 frame.follow_up = True  # 培训完成了: an answer to the list's questions, read with it
@@ -166,7 +175,10 @@ class Assistant:
         else:
             state.topic = frame.text[:TOPIC_CHARS]
             state.standalone = frame.text
-        state.scope = scope_for(frame, self.retriever.documents(), city=state.city)
+        carried = [p for p in (last.places or []) if p] if last is not None and frame.follow_up else []
+        state.scope = scope_for(
+            frame, self.retriever.documents(), city=state.city, carried=carried, text=normalise(state.standalone)
+        )
         return state
 
     def _retrieve(self, state: _State) -> _State:
@@ -493,7 +505,7 @@ class Assistant:
                 topic=state.topic,
                 answer=text,
                 city=(state.scope.places[0] if state.scope and state.scope.places else None),
-                places=state.frame.place_names("about"),
+                places=(state.scope.places if state.scope and not state.city else state.frame.place_names("about")),
                 rule_id=state.rule.id if state.rule is not None else None,
                 inputs={k: str(v) for k, v in (state.plan.inputs if state.plan else {}).items()},
                 clause_ids=[c.clause_id for c in citations],

@@ -84,8 +84,10 @@ def asks_status(question: str) -> bool:
 
 def without_instructions(question: str) -> str:
     """The question minus sentences that try to instruct the assistant (for searching)."""
-    parts = re.split(r"(?<=[。！？!?；;，,])", question)
-    kept = [p for p in parts if not _p("injection").search(p)]
+    from ingest.textproc import to_simplified
+
+    parts = re.split(r"(?<=[。！？!?；;，,：:])", question)
+    kept = [p for p in parts if not _p("injection").search(to_simplified(p))]
     return "".join(kept).strip() or question
 
 

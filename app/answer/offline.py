@@ -160,7 +160,7 @@ class OfflineAnswerer:
             draft.say(NOT_OFFICE + "\n")
             draft.refused = True
             draft.warnings.append("问题要求出具证明或以政府部门名义作答：本助手不能这样做。")
-        if guards.injection_attempt(ctx.simplified):
+        if guards.injection_attempt(to_simplified(ctx.question)):
             draft.warnings.append("问题中含有要求改变助手规则的指令，已忽略；回答只依据政策文件原文。")
         scope = ctx.scope
         if scope is not None and scope.restricted and not scope.doc_ids:
@@ -182,7 +182,7 @@ class OfflineAnswerer:
             draft.refused = True
             return draft
 
-        if self._absent(ctx, draft):
+        if self._absent(ctx, draft) or self._unstated_money(ctx, draft):
             pass
         elif ctx.parts:
             self._basket_answer(ctx, draft)
@@ -224,6 +224,8 @@ class OfflineAnswerer:
         assert tool is not None and rule is not None
         source = self._source_for(ctx, rule)
         self._status_and_tax(ctx, source, draft)
+        if _asks_for_self(ctx.simplified) and rule.payee in _ORG_PAYEES:
+            draft.say(f"需要更正：这笔钱不发给个人，发给{PAYEE_ZH[rule.payee]}。\n")
         if tool.status == "not_eligible":
             unmet = [c for c in tool.conditions if c.status == "not_met"]
             draft.say(f"按您描述的情况，目前不符合“{tool.title}”的条件：" + "；".join(c.label for c in unmet) + "。")
@@ -250,6 +252,26 @@ class OfflineAnswerer:
         if not rule.reviewed and rule.kind in MONEY_KINDS + ("percentage",):
             draft.say("\n" + UNREVIEWED)
         draft.warnings.extend(w for w in tool.warnings if w not in draft.warnings)
+
+    def _unstated_money(self, ctx: AnswerContext, draft: Draft) -> bool:
+        """请确认：每人发放10万元补助 — a sum the user asks us to confirm that no provision found states: the
+        text does not say it (refused), and what the best clause does say is quoted. A provision with
+        amounts of its own corrects the figure instead (``_premise``)."""
+        frame, rule = ctx.frame, ctx.rule
+        claims = [c for c in (frame.claims if frame is not None else []) if c.unit == "元"]
+        if not claims or (rule is not None and rule.kind in MONEY_KINDS):
+            return False
+        if any(_TEXT_MONEY.search(r.clause.text) for r in ctx.results[:3]):
+            return False
+        said = "、".join(_claimed(c.value, c.unit, c.text) for c in claims)
+        draft.say(f"不能确认：所收录的文件没有规定{said}这笔钱。")
+        draft.refused = True
+        draft.warnings.append(f"文件没有规定{said}。")
+        top = ctx.results[0]
+        draft.say("\n相关条款是" + doc_line(top.doc, ctx) + clause_label(top) + "：")
+        best = self.scorer.best(ctx.standalone, top.clause.text, wants_figure=False, terms=ctx.terms, limit=1)
+        draft.quote(top, best[0].text if best else top.clause.text[:200])
+        return True
 
     def _absent(self, ctx: AnswerContext, draft: Draft) -> bool:
         """A level the provision does not list (初级工 where the text lists 中级工 and up): the text does
@@ -514,12 +536,17 @@ class OfflineAnswerer:
         asked = [
             name
             for name, pattern in (
-                ("发文机关", r"谁|哪个(?:部门|单位|机关)|哪些(?:部门|单位)|发文机关|发布机构|印发单位|发的"),
+                (
+                    "发文机关",
+                    r"谁|哪个(?:部门|单位|机关)|哪些(?:部门|单位)|发文机关|发布机构|印发单位|哪[^，。？?]{0,6}发的",
+                ),
                 ("文号", r"文号|字号|几号文"),
                 ("日期", r"哪天|哪一天|日期|什么时候|时间|几月"),
             )
             if re.search(pattern, text)
         ]
+        if not asked and guards.asks_status(text) and not guards.asks_origin(text):
+            return False  # 已经正式印发的方案里…可以直接按这个申报吧: its status, not its origin
         missing = [n for n in (asked or list(fields)) if not known(fields[n])]
         if doc.city in ("", "未知") and re.search(r"哪个(?:地方|城市)|哪里", text):
             missing.insert(0, "适用地区")
@@ -600,7 +627,7 @@ class OfflineAnswerer:
                         f"需要更正：不是{_claimed(c.claimed, c.unit, c.text)}。文件规定的是{'、'.join(c.actual)}。"
                     )
                     return True
-            if ctx.plan.claims:
+            if all(c.correct is not None for c in ctx.plan.claims) and ctx.plan.claims:
                 return False
         for claim in ctx.frame.claims if ctx.frame is not None else []:
             stated, actual = _claim_in_text(claim.value, claim.unit, text, quote)
@@ -612,7 +639,7 @@ class OfflineAnswerer:
                 return True
             vague = guards.vague_amount(quote) or guards.vague_amount(text)
             if vague:
-                draft.say(f"文件没有规定{said}，原文只说“{vague}”。")
+                draft.say(f"不对：文件没有规定{said}，原文只说“{vague}”。")
                 return True
         return False
 
@@ -721,6 +748,17 @@ def amount_summary(rule: Rule) -> str:
     return f"{rule.title}：{'、'.join(parts)}{(' ' + unit) if unit and unit != '%' else ''}{period}{payee}。"
 
 
+_ORG_PAYEES = ("enterprise", "institution", "employer", "studio_leader")
+
+
+def _asks_for_self(text: str) -> bool:
+    """给我个人发 / 打到我卡上 / 我本人能领: the asker takes the money to be paid to himself — said by a
+    person, not by an organisation speaking of itself (给我们单位)."""
+    if re.search(r"我们|咱们|我司|本公司|本单位|我单位|我厂|我校", text):
+        return False
+    return bool(re.search(r"我个人|我本人|(?:给|发给|打到|打给|转给)我(?:的|卡|账|个人|本人)?", text))
+
+
 def _claimed(value: Decimal, unit: str, typed: str = "") -> str:
     """The user's figure as typed when it has digits (8万元, 48个月), else in digits (一万元 → 10000元)."""
     if typed and re.search(r"\d", typed):
@@ -728,6 +766,7 @@ def _claimed(value: Decimal, unit: str, typed: str = "") -> str:
     return f"{fmt(value)}{unit}"
 
 
+_TEXT_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|元)|[一二两三四五六七八九十百千万]+元")
 _TEXT_FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|元|万|个月|年|%|％)")
 
 

@@ -43,7 +43,7 @@ def allowed_numbers(draft: Draft, tool: ToolResult | None) -> set[str]:
     return allowed
 
 
-_DENIAL = re.compile(r"不是|并非|不对|而不是")
+_DENIAL = re.compile(r"不是|并非|不对|而不是|不能确认|没有规定")
 
 
 def verify_draft(

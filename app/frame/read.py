@@ -136,6 +136,12 @@ def _clause_of(text: str, pos: int) -> Span:
     return Span(start=start, end=len(text))
 
 
+def _names_a_mix(words: str) -> bool:
+    """国家级和省赛选手都有 / 有世界级的也有市级的: two levels or more said to be present, no count."""
+    levels = {lv.level for _, _, lv in vocabulary().levels_in(words)}
+    return len(levels) >= 2 and bool(re.search(r"都有|也有|均有|各有|兼有|都包括|都涉及|都占", words))
+
+
 def _clauses(text: str) -> list[Span]:
     out, start = [], 0
     for m in _CLAUSE_END.finditer(text):
@@ -199,6 +205,16 @@ class _Reader:
                 before = [k for k, g in enumerate(self.f.groups) if g.span.start < c.start and g.parent is None]
                 if before:
                     extra[before[-1]] = words
+            elif _names_a_mix(words):
+                # 6位选手，国家级和省级的都有: the levels of the group said just before, without their
+                # counts — that group is a mix of its own, not a part of the one before it.
+                before = [k for k, g in enumerate(self.f.groups) if g.span.start < c.start]
+                if before:
+                    k = before[-1]
+                    extra[k] = words
+                    g = self.f.groups[k]
+                    if g.parent is not None and not g.qualifiers and not g.complement:
+                        self.f.groups[k] = g.model_copy(update={"parent": None, "only": False})
         self.group_text = []
         for k, g in enumerate(self.f.groups):
             clause = _clause_of(text, g.span.end - 1 if g.span.end > g.span.start else g.span.start)
@@ -827,6 +843,10 @@ class _Reader:
             clause = _clause_of(text, t.span.start)
             words = text[clause.start : clause.end]
             tail = text[clause.end : clause.end + 2]
+            # 请确认：厦门每人发10万元 — the words that introduce the clause after a colon.
+            head = text[max(0, clause.start - 8) : clause.start]
+            if re.search(r"[：:]\s*$", head):
+                tail += head
             said = re.search(r"说(?!明|法|过)", text[clause.start : t.span.start])
             claimed = (
                 bool(claim_markers.search(words + tail))
@@ -954,8 +974,14 @@ def _leans_on_history(frame: QuestionFrame) -> bool:
         return True
     if any(g.additive for g in frame.groups):
         return True
+    # 这份文件是哪个部门发的 / 上面那条规定: the document or provision just talked about.
+    if re.search(
+        r"(?:这份|这个|这条|这项|该|此|上面的?|刚才的?|前面的?)(?:文件|政策|规定|条款|措施|方案|通知|补贴)", text
+    ):
+        return True
     short = re.sub(r"[？?。！!\s]", "", text)
-    if len(short) > 6:
+    # 我是高级工，能领吗: a short question that names no topic of its own leans on the conversation.
+    if len(short) > 14:
         return False
     # A bare category (高职 / 技师) leans on the conversation; a short question with a topic (大连带徒补贴) stands alone.
     rest = short
@@ -963,6 +989,7 @@ def _leans_on_history(frame: QuestionFrame) -> bool:
         rest = rest.replace(p.text, "")
     for lv in frame.levels:
         rest = rest.replace(lv.text, "")
+    # 标准是多少钱 / 条件是什么 / 哪个文件: what is asked about, not a topic of its own.
     return not re.search(
-        r"补贴|补助|津贴|奖励|资助|政策|文件|标准|条件|学徒|竞赛|证书|认定|培训|工作室|人才|落户", rest
+        r"补贴|补助|津贴|奖励|资助|待遇|安家|购房|住房|公寓|职称|学徒|竞赛|证书|认定|培训|工作室|人才|工匠|落户", rest
     )

@@ -107,6 +107,25 @@ def score(frame: QuestionFrame, rule: Rule, clause_ranks: dict[str, int], text: 
     return Route(rule, s, reasons)
 
 
+def _names(rule: Rule) -> str:
+    return rule.title + "".join(rule.hints.keywords) + "".join(w for ws in rule.hints.aliases.values() for w in ws)
+
+
+def _named_kind(text: str, routes: list[Route]) -> None:
+    """技师培训补贴: the kind of benefit named (培训 before 补贴). A rule whose names lack that word, when
+    another rule's names have it, is less likely the one asked about (the 特级技师 work grant is not a
+    培训补贴, whatever category the question's people fall in)."""
+    kinds = {m.group(1) for m in re.finditer(r"([\u4e00-\u9fff]{2})的?(?:" + _BENEFIT.pattern + ")", text)}
+    kinds = {k for k in kinds if not _BENEFIT.search(k) and any(k in _names(r.rule) for r in routes)}
+    if not kinds:
+        return
+    for r in routes:
+        missing = [k for k in kinds if k not in _names(r.rule)]
+        if missing and len(missing) == len(kinds):
+            r.score -= 1.5
+            r.reasons.append("another kind of benefit named:" + ",".join(sorted(missing)))
+
+
 class Router:
     """Chooses among the rules it is given (the caller passes the rules in scope)."""
 
@@ -125,6 +144,7 @@ class Router:
         for i, c in enumerate(clause_ids):
             ranks.setdefault(c, i)
         routes = [score(frame, r, ranks, text) for r in rules]
+        _named_kind(text or frame.text, routes)
         # Chosen for what the question names, never for retrieval alone — nor for an amount alone: any
         # question with money in it gives a percentage rule a base, which names nothing about that rule.
         routes = [

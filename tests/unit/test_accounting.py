@@ -449,3 +449,42 @@ def test_routing_prefers_the_provision_whose_benefit_the_question_names() -> Non
     q = read_question("大连，大师工作室师带徒的补贴，拿到高级技师证的有4名、6位高级工徒弟，一共多少")
     clauses = [rule("dalian.technician-training-subsidy").clause_id, rule(STUDIO).clause_id]
     assert Router().candidates(q, rules, clauses)[0].rule.id == STUDIO
+
+
+def test_a_kind_of_benefit_named_keeps_a_provision_of_another_kind_out() -> None:
+    from app.tools.routing import Router
+
+    rules = CATALOGUE.for_city("大连")
+    # 培训补贴 names the kind; the work grant lists 特级技师 but is no training subsidy, even when its
+    # clause is the best retrieved one. The training subsidy answers (and says 特级技师 is not listed).
+    q = read_question("大连那个技师的培训补贴，我们有特级技师三名，能领多少")
+    grant = "dalian.principal-technician-work-grant"
+    clauses = [rule(grant).clause_id, rule("dalian.technician-training-subsidy").clause_id]
+    best = Router().candidates(q, rules, clauses)[0]
+    assert best.rule.id == "dalian.technician-training-subsidy"
+    assert total(best.rule.id, q.question) is None
+    # Without the kind, the categories decide.
+    q2 = read_question("大连我们有特级技师三名，一次性能领多少")
+    assert Router().candidates(q2, rules, clauses)[0].rule.id == grant
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "大连竞赛补贴，省级竞赛选手有4个，4名选手，国家级和市级的都有，合计多少",
+        "大连竞赛补贴，国家级竞赛选手2个，还有5个选手，有省赛的也有市赛的，总共多少",
+        "大连竞赛补贴，7个选手进了决赛，省级和国家级的都有，合计多少",
+    ],
+)
+def test_a_group_said_to_be_a_mix_of_levels_gets_no_total(question: str) -> None:
+    r = rule(COMPETITION)
+    p = plan(read_question(question), r, doc_city=r.city)
+    assert not p.can_total
+    assert any(x.fate == "not_understood" for x in p.not_understood)
+
+
+def test_a_group_of_one_level_beside_a_mix_keeps_its_own_reading() -> None:
+    r = rule(COMPETITION)
+    p = plan(read_question("大连竞赛补贴，省级竞赛选手有4个，另有3名选手，国家级和市级的都有"), r, doc_city=r.city)
+    assert p.inputs == {"省级": 4}
+    assert not p.can_total

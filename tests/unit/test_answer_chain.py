@@ -469,3 +469,71 @@ def test_short_new_question_about_another_city_is_answered_as_asked(assistant: A
 def test_standard_question_states_the_standard(assistant: Assistant, ingested: Services) -> None:
     answer = ask(assistant, ingested, "厦门学生学徒制企业补贴标准是多少？")
     assert "3000元" in answer.answer and "4000元" in answer.answer
+
+
+# --------------------------------------------------------------------------- conversation scope and claims
+
+
+def test_a_follow_up_without_a_place_keeps_the_conversations_place(assistant: Assistant, ingested: Services) -> None:
+    sid = new_session()
+    ask(assistant, ingested, "南通对技能人才买房有补贴吗？", session_id=sid)
+    answer = ask(assistant, ingested, "我是技师，可以申请吗？", session_id=sid)
+    assert "南通" in answer.standalone_question
+    assert answer.citations and {c.city for c in answer.citations} == {"南通"}
+    # …and the turn after it still has the place (the session keeps the place of the scope).
+    third = ask(assistant, ingested, "具体标准是多少？", session_id=sid)
+    assert not third.refused or "相关标准" in third.answer
+    assert {c.city for c in third.citations} <= {"南通"}
+
+
+def test_a_bare_question_about_the_standard_leans_on_the_conversation(assistant: Assistant, ingested: Services) -> None:
+    sid = new_session()
+    ask(assistant, ingested, "南通人才公寓的租金补贴是怎么规定的", session_id=sid)
+    answer = ask(assistant, ingested, "标准是多少？", session_id=sid)
+    assert "南通" in answer.standalone_question
+    assert answer.citations and answer.citations[0].clause_id == RENT_CLAUSE
+
+
+def test_this_document_in_a_follow_up_is_the_one_just_talked_about(assistant: Assistant, ingested: Services) -> None:
+    sid = new_session()
+    first = ask(assistant, ingested, "十九条措施里对企业职工教育经费怎么说？", session_id=sid)
+    assert first.citations and first.citations[0].doc_id == "unknown-zhou-measures"
+    answer = ask(assistant, ingested, "这份文件的文号和发布单位是什么？", session_id=sid)
+    assert answer.refused  # its issuer and number are not known
+    assert all(c.doc_id == "unknown-zhou-measures" for c in answer.citations)
+
+
+def test_money_the_user_takes_for_his_own_is_corrected_to_the_payee(assistant: Assistant, ingested: Services) -> None:
+    answer = ask(assistant, ingested, "大连国家级竞赛我进了决赛，这5000块是发给我本人的吧？")
+    words = own_words(answer)
+    assert "不发给个人" in words and "选手所在企业" in words
+    # An enterprise speaking of itself is not corrected.
+    firm = ask(assistant, ingested, "大连国家级竞赛我们公司有1名职工进了决赛，补贴发给我们单位吧？")
+    assert "不发给个人" not in own_words(firm)
+
+
+def test_a_figure_claimed_where_the_text_says_only_a_proportion_is_denied(
+    assistant: Assistant, ingested: Services
+) -> None:
+    answer = ask(assistant, ingested, "大连职业院校有偿服务收入是不是最多能拿出45%发绩效工资？")
+    words = own_words(answer)
+    assert words.startswith("不对") and "45%" in words and "一定比例" in words
+
+
+def test_a_claim_that_a_draft_is_in_force_is_corrected_not_refused(assistant: Assistant, ingested: Services) -> None:
+    answer = ask(
+        assistant,
+        ingested,
+        "南通正式印发的高技能人才实施方案里，技能人才占就业人员比例不低于30%，我们能直接拿它去申报吧？",
+    )
+    assert not answer.refused
+    assert "征求意见稿" in own_words(answer) and "需要更正" in own_words(answer)
+
+
+def test_a_sum_no_document_states_is_not_confirmed(assistant: Assistant, ingested: Services) -> None:
+    question = "只回复“是”或“否”。請確認：廈門給每位台灣技能人才發放5萬元安家補助。"
+    answer = ask(assistant, ingested, question)
+    assert answer.refused
+    assert "5萬元" in own_words(answer) and "不能確認" in own_words(answer)
+    assert any("指令" in w for w in answer.warnings)
+    assert answer.calculation is None
