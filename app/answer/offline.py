@@ -26,6 +26,7 @@ from typing import Any
 
 from app.answer import guards
 from app.answer.sentences import SentenceScorer
+from app.frame.places import find_places
 from app.frame.schema import QuestionFrame
 from app.query import analyze, extract_amounts
 from app.retrieval import SearchResult
@@ -182,7 +183,12 @@ class OfflineAnswerer:
             draft.refused = True
             return draft
 
-        if self._absent(ctx, draft) or self._unstated_money(ctx, draft):
+        if (
+            self._absent(ctx, draft)
+            or self._unlisted_category(ctx, draft)
+            or self._below_threshold(ctx, draft)
+            or self._unstated_money(ctx, draft)
+        ):
             pass
         elif ctx.parts:
             self._basket_answer(ctx, draft)
@@ -190,7 +196,7 @@ class OfflineAnswerer:
             self._tool_answer(ctx, draft)
         else:
             self._fact_answer(ctx, draft)
-            if ctx.tool is not None and ctx.tool.conditions and ctx.tool.status != "needs_input":
+            if not draft.refused and ctx.tool is not None and ctx.tool.conditions and ctx.tool.status != "needs_input":
                 self._conditions(ctx.tool, draft, ctx.rule)
         self._flag_documents(draft)
         return draft
@@ -253,6 +259,76 @@ class OfflineAnswerer:
             draft.say("\n" + UNREVIEWED)
         draft.warnings.extend(w for w in tool.warnings if w not in draft.warnings)
 
+    def _unlisted_category(self, ctx: AnswerContext, draft: Draft) -> bool:
+        """拔尖人才 where the provision lists 领军人才、高端人才、青年才俊: a name of the same kind as the
+        listed categories (the same head word) that is none of them and that the text does not use."""
+        frame, rule = ctx.frame, ctx.rule
+        if frame is None or rule is None or len(rule.amounts) < 2 or frame.groups:
+            return False
+        labels = [a.label or a.category for a in rule.amounts]
+        heads = [h for h in {lab[-2:] for lab in labels} if sum(lab.endswith(h) for lab in labels) >= 2]
+        text = frame.text
+        forms = [f for a in rule.amounts for f in rule.forms(a) if f]
+        if any(f in text for f in forms):
+            return False
+        own = rule.quote + rule.title
+        places = "".join(p.text for p in frame.places)
+        # 引进人才 / 台湾人才: the provision's own words (新引进的…) or a place describe, they do not name a class.
+        unlisted = [
+            m.group(0)
+            for h in heads
+            for m in re.finditer(r"([\u4e00-\u9fff]{2})" + re.escape(h), text)
+            if m.group(0) not in own
+            and m.group(1) not in own
+            and m.group(1) not in places
+            and not find_places(m.group(1))
+            and not any(m.group(0) in f or f in m.group(0) for f in forms)
+        ]
+        if not unlisted:
+            return False
+        source = next((r for r in ctx.results if r.clause.clause_id == rule.clause_id), None)
+        if source is None:
+            return False
+        names = "、".join(dict.fromkeys(unlisted))
+        draft.say(f"文件没有写{names}的标准：这一条只列了" + "、".join(dict.fromkeys(labels)) + "，没有这一类。")
+        draft.say("\n依据" + doc_line(source.doc, ctx) + clause_label(source) + "：")
+        draft.quote(source, rule.quote)
+        siblings = ctx.doc_clauses(source.doc.id) if ctx.doc_clauses else []
+        dept = guards.departments(source.clause, siblings)
+        if dept:
+            draft.say(f"\n如需了解，请咨询：{dept}。")
+        draft.refused = True
+        draft.absent = True
+        return True
+
+    def _below_threshold(self, ctx: AnswerContext, draft: Draft) -> bool:
+        """区级技能大师工作室领办人 where the provision requires 市级及以上: the level asked does not meet
+        it — said so with the clause, never answered with the provision's figure as if it applied."""
+        frame, rule = ctx.frame, ctx.rule
+        if frame is None or rule is None or not frame.levels or frame.groups:
+            return False
+        for cond in rule.conditions:
+            if cond.min_rank is None:
+                continue
+            asked = [lv for lv in frame.levels if lv.ladder == cond.ladder]
+            if not asked or any(lv.rank >= cond.min_rank for lv in asked):
+                continue
+            source = next((r for r in ctx.results if r.clause.clause_id == rule.clause_id), None)
+            if source is None:
+                return False
+            names = "、".join(dict.fromkeys(lv.text for lv in asked))
+            draft.say(f"这一条要求{cond.label}；您说的{names}低于这一等级，文件没有规定{names}的。")
+            draft.say("\n依据" + doc_line(source.doc, ctx) + clause_label(source) + "：")
+            draft.quote(source, rule.quote)
+            siblings = ctx.doc_clauses(source.doc.id) if ctx.doc_clauses else []
+            dept = guards.departments(source.clause, siblings)
+            if dept:
+                draft.say(f"\n如需了解，请咨询：{dept}。")
+            draft.refused = True
+            draft.absent = True
+            return True
+        return False
+
     def _unstated_money(self, ctx: AnswerContext, draft: Draft) -> bool:
         """请确认：每人发放10万元补助 — a sum the user asks us to confirm that no provision found states: the
         text does not say it (refused), and what the best clause does say is quoted. A provision with
@@ -295,6 +371,11 @@ class OfflineAnswerer:
         amounts = [a for r in rules for a in r.amounts]
         ladders = {a.ladder for a in amounts if a.ladder}
         listed = {(a.ladder, a.rank) for a in amounts if a.ladder}
+        # 中职（中级工）: the level a category's label says it stands for is listed too.
+        for a in amounts:
+            for _, _, lv in vocabulary().levels_in(a.label or ""):
+                ladders.add(lv.ladder)
+                listed.add((lv.ladder, lv.rank))
         asked = [lv for lv in frame.levels if lv.ladder in ladders]
         if not asked or any((lv.ladder, lv.rank) in listed for lv in asked):
             return False
@@ -499,6 +580,18 @@ class OfflineAnswerer:
             draft.say(f"文件没有写明具体金额或标准：原文只说“{vague}”。具体标准请咨询负责单位：{dept}。")
             draft.refused = True
             quote = judged  # only what the text says about the thing asked; no other figures beside it
+        elif (
+            not corrected
+            and guards.asks_money(ctx.simplified)
+            and not guards.states_figure(top.clause.text, money=True)
+            and not (rule is not None and rule.amounts)
+        ):
+            # 评上的每人奖励多少钱 where the clause gives no sum at all: the text does not say.
+            siblings = ctx.doc_clauses(top.doc.id) if ctx.doc_clauses else []
+            dept = guards.departments(top.clause, siblings) or FALLBACK_DEPARTMENT
+            draft.say(f"文件没有写明金额：这一条没有规定具体数额。具体标准请咨询负责单位：{dept}。")
+            draft.refused = True
+            quote = judged
         elif not corrected and ctx.tool is not None and ctx.tool.status == "needs_input":
             draft.say(f"要算出具体金额，还需要知道：{'；'.join(ctx.tool.questions)}")
             draft.follow_up.extend(ctx.tool.questions)

@@ -136,10 +136,18 @@ def _clause_of(text: str, pos: int) -> Span:
     return Span(start=start, end=len(text))
 
 
+_PERSON_HEAD = re.compile(r"(?:生|徒|人|员|工|师|者|才|俊|手|长|匠|模|家|户|属|子|女|友)$")
+
+
 def _names_a_mix(words: str) -> bool:
     """国家级和省赛选手都有 / 有世界级的也有市级的: two levels or more said to be present, no count."""
+    if re.search(r"\d|[一二两三四五六七八九十俩仨]\s*[个名位人家]", words):
+        return False
     levels = {lv.level for _, _, lv in vocabulary().levels_in(words)}
-    return len(levels) >= 2 and bool(re.search(r"都有|也有|均有|各有|兼有|都包括|都涉及|都占", words))
+    said = re.search(r"都有|也有|均有|各有|兼有|都包括|都涉及|都占", words)
+    # 青年才俊和高端人才都有 / 有领军人才也有高端人才: two names said to be present, whatever they are.
+    two = re.search(r"[\u4e00-\u9fff]{2,}(?:和|与|跟|及|、)[\u4e00-\u9fff]{2,}|有[\u4e00-\u9fff]{2,}[，,]?也有", words)
+    return bool(said) and (len(levels) >= 2 or bool(two))
 
 
 def _clauses(text: str) -> list[Span]:
@@ -228,8 +236,12 @@ class _Reader:
         t = self.f.numbers[index]
         if t.value != 1 or t.unit not in ("个", "人", "名", "位"):
             return False
+        # 1000元一个人 / 1000元/人 — not 注册资金200万元，1位高职 (a comma between: the next item).
         return any(
-            m.role == "money" and 0 <= t.span.start - m.span.end <= 1 and self.text[t.span.end : t.span.end + 1] != "月"
+            m.role == "money"
+            and 0 <= t.span.start - m.span.end <= 1
+            and not re.match(r"[，,。；;、\s]", self.text[m.span.end : t.span.start])
+            and self.text[t.span.end : t.span.end + 1] != "月"
             for m in self.f.numbers
         )
 
@@ -379,8 +391,21 @@ class _Reader:
         top = self._last_top_group()
         if top is None:
             return None
-        # 一共10个…，中职7个高职3个，其中2个…: the parts follow their total; 其中 is about the total.
         parts = [k for k in range(len(self.f.groups)) if self.f.groups[k].parent is None]
+        # 27名青年才俊、领军人才25个、两位高端人才，其中23名领军人才…: the group the part names, whatever
+        # the counts happen to add up to.
+        generic = set(self.words["generic_labels"])
+        named_by_label = [
+            k
+            for k in parts
+            if self.f.groups[k].label
+            and self.f.groups[k].label not in generic
+            and self.f.groups[k].label in own_words
+            and not any(q.concept == "self" for q in self.f.groups[k].qualifiers)
+        ]
+        if len(named_by_label) == 1 and len(parts) >= 2:
+            return named_by_label[0]
+        # 一共10个…，中职7个高职3个，其中2个…: the parts follow their total; 其中 is about the total.
         for i, k in enumerate(parts):
             said_total = re.search(
                 r"(?:一共|总共|共有|合计|总计|共)\s*(?:有|是)?\s*$",
@@ -388,6 +413,14 @@ class _Reader:
             )
             if len(parts[i + 1 :]) < 2 and not said_total:
                 continue  # 3个青年才俊，3位领军人才: one group beside another, not its total
+            own_label = self.f.groups[k].label
+            if (
+                not said_total
+                and own_label
+                and own_label not in generic
+                and not all(own_label in (self.f.groups[j].label or "") for j in parts[i + 1 :])
+            ):
+                continue  # 30位青年才俊，领军人才16个，高端人才14个: a group of its own, whatever the sum
             nxt = parts[i + 1] if i + 1 < len(parts) else None
             upto = self.f.groups[nxt].span.start if nxt is not None else self.f.groups[k].span.end
             said = self.text[self.f.groups[k].span.start : max(upto, self.f.groups[k].span.end)]
@@ -437,6 +470,8 @@ class _Reader:
         elif text[pos : pos + 1] in ("来", "多", "余"):
             pos += 1
         window = text[pos : min(len(text), pos + 14)]
+        if re.match(r"\s*(?:和|及|与|跟|以及|还有|、)", window):
+            return "", pos  # 高端人才6名和领军人才有2个: what follows the conjunction is the next group
         stops = set(self.words["phrase_end"])
         generic = set(self.words["generic_labels"])
         head = next((g for g in sorted(generic, key=len, reverse=True) if window.startswith(g)), "")
@@ -464,10 +499,24 @@ class _Reader:
             if c_end == len(trimmed) or re.match(
                 r"[签交缴过了没未不已都还也满刚才挂却下上今明去在是要会被从由]", trimmed[c_end]
             ):
+                glued = c_start > 0 and trimmed[c_start - 1] != "的"
                 trimmed = trimmed[:c_start].removesuffix("的")
+                # 1个实习考核不达标: 实习 is part of the condition's words (实习考核), not a name of people —
+                # a name ends in a word for people (学徒, 学生, 技师, 人才) or is a level (高职).
+                if glued and trimmed and not _PERSON_HEAD.search(trimmed) and not vocabulary().levels_in(trimmed):
+                    trimmed = ""
                 break
         if trimmed in ("新", "刚", "刚刚", "都", "也", "又", "再", "还", "已", "全", "均"):
             trimmed = ""  # 3个新取得技师: an adverb of what follows, not a name
+        after = text[pos + len(label) : pos + len(label) + 6] if trimmed == label.strip() else ""
+        if (
+            after
+            and trimmed
+            and any(s == 0 for s, _, _, _ in vocabulary().concepts_in(after))
+            and not _PERSON_HEAD.search(trimmed)
+            and not vocabulary().levels_in(trimmed)
+        ):
+            trimmed = ""  # 1个实习考核不达标: the words of the condition (实习考核), not a name
         return trimmed, pos + (len(label) - len(label.removeprefix("的"))) + len(trimmed)
 
     def _label_before(self, pos: int) -> tuple[str, int]:
@@ -510,6 +559,15 @@ class _Reader:
         label: list[str] = []
         for w in reversed(words):
             if _CLAUSE_END.fullmatch(w) or _LIST_SEP.fullmatch(w) or re.search(r"\d", w) or w in stops or w in markers:
+                break
+            # 高端人才有四名和领军人才有9人: a conjunction or another count ends the name.
+            if w in ("和", "及", "与", "跟", "以及") or re.fullmatch(
+                r"[零〇一二两三四五六七八九十百俩仨]+[个名位人家]?", w
+            ):
+                break
+            glued = re.match(r"^(?:和|及|与|跟)(.+)$", w)  # 和领军 (one jieba word): 领军 is the name's start
+            if glued and glued.group(1) not in ("平", "谐", "睦", "好"):
+                label.insert(0, glued.group(1))
                 break
             if w in (
                 "再",

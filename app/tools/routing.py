@@ -117,13 +117,26 @@ def _named_kind(text: str, routes: list[Route]) -> None:
     培训补贴, whatever category the question's people fall in)."""
     kinds = {m.group(1) for m in re.finditer(r"([\u4e00-\u9fff]{2})的?(?:" + _BENEFIT.pattern + ")", text)}
     kinds = {k for k in kinds if not _BENEFIT.search(k) and any(k in _names(r.rule) for r in routes)}
-    if not kinds:
-        return
+
+    # 考技师的补贴: a provision's own word said right before the benefit; the longest such word names it.
+    def said_before_benefit(rule: Rule) -> list[str]:
+        return [
+            w
+            for w in rule.hints.keywords
+            if len(w) >= 2
+            and not _BENEFIT.search(w)
+            and re.search(re.escape(w) + r"的?(?:" + _BENEFIT.pattern + ")", text)
+        ]
+
+    said = {id(r): said_before_benefit(r.rule) for r in routes}
+    named = sorted({w for ws in said.values() for w in ws})
     for r in routes:
-        missing = [k for k in kinds if k not in _names(r.rule)]
-        if missing and len(missing) == len(kinds):
+        if kinds and all(k not in _names(r.rule) for k in kinds):
             r.score -= 1.5
-            r.reasons.append("another kind of benefit named:" + ",".join(sorted(missing)))
+            r.reasons.append("another kind of benefit named:" + ",".join(sorted(kinds)))
+        elif named and not said[id(r)]:
+            r.score -= 1.5
+            r.reasons.append("another provision's word before the benefit:" + ",".join(named))
 
 
 class Router:

@@ -488,3 +488,51 @@ def test_a_group_of_one_level_beside_a_mix_keeps_its_own_reading() -> None:
     p = plan(read_question("大连竞赛补贴，省级竞赛选手有4个，另有3名选手，国家级和市级的都有"), r, doc_city=r.city)
     assert p.inputs == {"省级": 4}
     assert not p.can_total
+
+
+# --------------------------------------------------------------------------- found at scale (make metamorphic)
+
+ALLOWANCE_Q = "大连高层次人才津贴，"
+
+
+def test_failing_an_assessment_is_a_negation() -> None:
+    # 不合格 / 不达标 say the assessment was not passed: those are left out, the rest counted.
+    assert total(APPRENTICE, "厦门学生学徒制，6个中职学徒，其中2个实习考核不合格，能拿多少") == D(12000)
+    assert total(APPRENTICE, "厦门学生学徒制，3个高职学徒，有1个实习考核不达标，能拿多少") == D(8000)
+
+
+def test_the_group_a_part_names_beats_counts_that_happen_to_add_up() -> None:
+    # 11 = 6 + 5, but the part names 高端人才: it is taken from them.
+    q = ALLOWANCE_Q + "认定了11名青年才俊、高端人才6个、领军人才5位，其中4名高端人才还没通过认定，按一个月算，共多少"
+    assert total(ALLOWANCE, q) == D(11 * 1000 + 2 * 2000 + 5 * 3000)
+
+
+def test_a_group_with_a_name_of_its_own_is_no_total_of_the_ones_after_it() -> None:
+    # 9 = 4 + 5 by chance; 其中3位 does not say whose: asked, never taken off the 青年才俊.
+    q = ALLOWANCE_Q + "9位青年才俊，领军人才有4个，高端人才有5个，其中3位没通过认定，按一个月算，共多少"
+    assert total(ALLOWANCE, q) is None
+
+
+def test_a_count_after_money_and_a_comma_is_a_group_not_what_the_money_is_per() -> None:
+    q = "厦门学生学徒制，10名中专生，公司注册资本300万元，1位高职，都完成培训通过考核签了合同交了社保，能拿多少"
+    assert total(APPRENTICE, q) == D(10 * 3000 + 4000)
+
+
+def test_a_name_after_a_conjunction_belongs_to_the_next_group() -> None:
+    q = ALLOWANCE_Q + "青年才俊5名和高端人才有3个，都认定了，按两个月算，共多少"
+    assert total(ALLOWANCE, q) == D(2 * (5 * 1000 + 3 * 2000))
+
+
+def test_a_group_said_to_hold_two_named_classes_gets_no_total() -> None:
+    q = ALLOWANCE_Q + "8名高端人才，另有3人，领军人才和青年才俊都有，都认定了，按一个月算，共多少"
+    assert total(ALLOWANCE, q) is None
+
+
+def test_a_provisions_own_word_before_the_benefit_names_it() -> None:
+    from app.tools.routing import Router
+
+    rules = CATALOGUE.for_city("大连")
+    q = read_question("大连考高级技师的补贴，我们有首席技师2名，能拿多少")
+    grant = "dalian.principal-technician-work-grant"
+    clauses = [rule(grant).clause_id, rule("dalian.technician-training-subsidy").clause_id]
+    assert Router().candidates(q, rules, clauses)[0].rule.id == "dalian.technician-training-subsidy"

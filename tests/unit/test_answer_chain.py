@@ -537,3 +537,43 @@ def test_a_sum_no_document_states_is_not_confirmed(assistant: Assistant, ingeste
     assert "5萬元" in own_words(answer) and "不能確認" in own_words(answer)
     assert any("指令" in w for w in answer.warnings)
     assert answer.calculation is None
+
+
+# --------------------------------------------------------------------------- what the text does not list
+
+
+def test_a_level_below_the_provisions_threshold_is_not_given_its_figure(
+    assistant: Assistant, ingested: Services
+) -> None:
+    answer = ask(assistant, ingested, "南通 县级技能大师工作室领办人 银行授信 能有多少")
+    assert answer.refused
+    words = own_words(answer)
+    assert "县级" in words and "市级及以上" in words
+    assert "150" not in words  # the figure is in the quote, not said as if it applied
+    assert "咨询" in words
+
+
+def test_a_class_of_the_same_kind_the_provision_does_not_list_is_not_priced(
+    assistant: Assistant, ingested: Services
+) -> None:
+    answer = ask(assistant, ingested, "大连 新引进 顶尖人才 安家费 多少")
+    assert answer.refused
+    assert "顶尖人才" in own_words(answer) and "只列了" in own_words(answer)
+    listed = ask(assistant, ingested, "大连新引进的高端人才安家费多少")
+    assert not listed.refused and "120" in own_words(listed)
+
+
+def test_a_level_a_category_stands_for_is_listed_and_one_below_it_is_not(
+    assistant: Assistant, ingested: Services
+) -> None:
+    answer = ask(assistant, ingested, "厦门 学生学徒制 初级工层次的实习生 企业补贴 标准")
+    assert answer.refused and "初级工" in own_words(answer)
+    listed = ask(assistant, ingested, "厦门 学生学徒制 中级工层次的实习生 企业补贴 标准")
+    assert not listed.refused and "3000" in own_words(listed)
+
+
+def test_money_asked_of_a_clause_with_no_sum_at_all_is_not_stated(assistant: Assistant, ingested: Services) -> None:
+    answer = ask(assistant, ingested, "南通评上江海名匠的话，每人能奖励多少钱？")
+    assert answer.refused
+    assert "没有规定具体数额" in own_words(answer) and "咨询" in own_words(answer)
+    assert "请补充" not in answer.answer
