@@ -307,6 +307,8 @@ class OfflineAnswerer:
         frame, rule = ctx.frame, ctx.rule
         if frame is None or rule is None or not frame.levels or frame.groups:
             return False
+        if frame.intent in ("check", "entitlements"):
+            return False  # 我只有中级工证书，能申请吗: the eligibility answer says it is not met
         for cond in rule.conditions:
             if cond.min_rank is None:
                 continue

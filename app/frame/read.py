@@ -297,7 +297,7 @@ class _Reader:
                 (
                     k
                     for k in range(len(self.f.groups) - 1, -1, -1)
-                    if name in (self.f.groups[k].label or "") or self.f.groups[k].label in name
+                    if self.f.groups[k].label and (name in self.f.groups[k].label or self.f.groups[k].label in name)
                 ),
                 None,
             )

@@ -257,6 +257,8 @@ def categories_named(words: str, rule: Rule) -> list[str]:
 def _verdict(cond: Condition, said: Qualifier | Fact, doc_city: str, about: list[str]) -> Verdict:
     if getattr(said, "asked", False):
         return "unknown"
+    if cond.worded_negatively and not said.elsewhere:
+        return "met" if said.negated else "not_met"
     if said.negated:
         if cond.type == "threshold" and cond.max is not None and cond.min is None:
             return "met"  # 没满35岁 → under the maximum

@@ -486,21 +486,7 @@ def _units(frame: QuestionFrame) -> tuple[list[Unit], list[Span]]:
 
 def negative_concepts(conditions: list) -> set[str]:
     """Concepts a condition states in the negative (在我市无住房): met when the fact is absent."""
-    vocab = vocabulary()
-    out: set[str] = set()
-    for cond in conditions:
-        concept = vocab.concept(cond.concept) if cond.concept else None
-        if concept is None:
-            continue
-        for form in concept.forms:
-            pos = cond.label.find(form)
-            if pos < 0:
-                continue
-            lead = cond.label[max(0, pos - 3) : pos]
-            if form.startswith(("无", "未", "没")) or any(lead.endswith(n) for n in vocab.negation_before):
-                out.add(concept.name)
-            break
-    return out
+    return {cond.concept for cond in conditions if cond.worded_negatively}
 
 
 def _in_place(place: str, doc_city: str) -> bool:
@@ -689,6 +675,4 @@ def _holds(f: ProfileFact, doc_city: str, negative: set[str]) -> bool | None:
     concept = vocabulary().concept(f.concept)
     if concept is not None and concept.place and f.place and not _in_place(f.place, doc_city):
         holds = False  # a home or a registration in another place is not one in the provision's place
-    if f.concept in negative:
-        holds = not holds
-    return holds
+    return holds  # in the user's polarity: the accounting reads a condition worded negatively (无住房)

@@ -132,6 +132,21 @@ class Condition(BaseModel):
     place_bound: bool = Field(False, description="本市/我市: met only where the document applies")
     employer_bound: bool = Field(False, description="与该企业: met only with the employer in question")
 
+    @property
+    def worded_negatively(self) -> bool:
+        """在我市无住房: the condition is that its concept is absent — a user's 没房子 meets it."""
+        vocab = vocabulary()
+        concept = vocab.concept(self.concept) if self.concept else None
+        if concept is None:
+            return False
+        for form in concept.forms:
+            pos = self.label.find(form)
+            if pos < 0:
+                continue
+            lead = self.label[max(0, pos - 3) : pos]
+            return form.startswith(("无", "未", "没")) or any(lead.endswith(n) for n in vocab.negation_before)
+        return False
+
     @model_validator(mode="after")
     def _derive(self) -> Condition:
         words = self.label + self.quote

@@ -536,3 +536,11 @@ def test_a_provisions_own_word_before_the_benefit_names_it() -> None:
     grant = "dalian.principal-technician-work-grant"
     clauses = [rule(grant).clause_id, rule("dalian.technician-training-subsidy").clause_id]
     assert Router().candidates(q, rules, clauses)[0].rule.id == "dalian.technician-training-subsidy"
+
+
+def test_parts_named_by_the_group_they_are_in_after_a_part_without_a_name() -> None:
+    q = (
+        "厦门学生学徒制，招了5个高职的和3个中职的实习生，都完成培训了。高职里有2个实习考核不合格；"
+        "中职里有1个合同签在分公司。其他人都签了合同交了两个月社保。企业能拿多少"
+    )
+    assert total(APPRENTICE, q) == D(3 * 4000 + 2 * 3000)

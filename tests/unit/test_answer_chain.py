@@ -577,3 +577,11 @@ def test_money_asked_of_a_clause_with_no_sum_at_all_is_not_stated(assistant: Ass
     assert answer.refused
     assert "没有规定具体数额" in own_words(answer) and "咨询" in own_words(answer)
     assert "请补充" not in answer.answer
+
+
+def test_a_condition_worded_negatively_is_met_by_the_users_negation(assistant: Assistant, ingested: Services) -> None:
+    # 在我市无住房: 名下没有房 meets it; 有套房 does not.
+    none = ask(assistant, ingested, "南通，高级工，名下没有房，交着企业职工养老保险，可以申请人才公寓吗")
+    assert "无住房——✔" in none.answer
+    owns = ask(assistant, ingested, "南通，高级工，在南通有套房，交着企业职工养老保险，可以申请人才公寓吗")
+    assert "无住房——✘" in owns.answer

@@ -204,12 +204,12 @@ FAILING: dict[str, dict[str, str]] = {
 # default run stays strict and a large run still fails on any class not known at all.
 AT_SCALE: dict[str, dict[str, str]] = {
     "plan": {
-        "highest_rate": "高端人才6名和领军人才有2个 → 8 × 260万 (9 in 40000)",
-        "category_misassigned": "9个徒弟考上了高级工 … 其中俩技师 … priced as 技师 (8 in 40000)",
+        "excluded_counted": "其中一个高端人才好几年前就来大连了: 来大连 is no word of 新引进 (11 in 42585 turns)",
+        "ambiguous_total": "四个工作室，有国家级也有市级…，4家省级工作站: the mixed group dropped (3 in 42585)",
+        "group_dropped": "青年才俊一个、8位高端人才和领军人才有８个: the middle group lost (1 in 42585)",
     },
     "ask": {
-        "exclusion_misread": "an exclusion read into another wrong total (2 in 2000)",
-        "months_wrong": _SHARED["months_wrong"] + " (5 in 2000)",
+        "routed_elsewhere": "考技师的补贴 for 特级技师, fake-embedding retrieval ranks the work grant first (1 in 2143)",
     },
 }
 LARGE = PLAN_CASES > 3000 or ASK_CASES > 300
