@@ -99,7 +99,7 @@ def read_question(
 
 
 def _places(text: str, extra: dict[str, str] | None, aliases: dict[str, str] | None = None) -> list[PlaceMention]:
-    found = find_places(text, extra, aliases)
+    found = [p for p in find_places(text, extra, aliases) if not _inside_other_words(text, p)]
     if len(found) < 2:
         return found
     out = []
@@ -117,6 +117,18 @@ def _places(text: str, extra: dict[str, str] | None, aliases: dict[str, str] | N
     if not any(p.role == "about" for p in out):
         out[0] = out[0].model_copy(update={"role": "about"})
     return out
+
+
+def _inside_other_words(text: str, p: PlaceMention) -> bool:
+    """A short place name read across other words (新建的 → 新建区, 评上高级技师 → 上高县): a place said
+    without its 区/县/市 that overlaps a level or a condition word not about a place is those words."""
+    if len(p.text) > 2 or p.text.endswith(("区", "县", "市", "省")):
+        return False
+    vocab = vocabulary()
+    s, e = p.span.start, p.span.end
+    words = [(a, b) for a, b, lv in vocab.levels_in(text)]
+    words += [(a, b) for a, b, c, _ in vocab.concepts_in(text) if not c.place]
+    return any(a < e and s < b for a, b in words)
 
 
 def _levels(text: str) -> list[LevelMention]:
@@ -158,6 +170,8 @@ class _Reader:
         self.words = question_words()
         self.used: set[int] = set()  # numbers placed by this reader (counts, concept values, claims …)
         self.group_text: list[Span] = []
+        # 这3个人里有2个…: the earlier group a count refers back to, and where its sentence ends.
+        self.referred: tuple[int, int] | None = None
 
     # -------------------------------------------------------------- groups
 
@@ -217,9 +231,36 @@ class _Reader:
             for m in self.f.numbers
         )
 
+    def _refers_back(self, tok: NumberToken) -> int | None:
+        """这3个人里 / 上述3人中 / 3个人当中: a count that names an earlier group again (the same count,
+        followed by 里/中) to take a part of it, not a new group."""
+        text = self.text
+        after = re.match(
+            r"\s*(?:个|名|位)?\s*(?:人|员工|职工|学徒|学生|徒弟)?\s*(?:里面|里头|里|当中|之中|中间|中)(?![级职专])",
+            text[tok.span.end : tok.span.end + 8],
+        )
+        if after is None:
+            return None
+        lead = text[max(0, tok.span.start - 4) : tok.span.start]
+        demonstrative = re.search(r"(?:这|这些|那|那些|上述|上面|以上|前面|刚才说的|刚说的)的?\s*$", lead)
+        same = [
+            k
+            for k, g in enumerate(self.f.groups)
+            if g.parent is None and g.count is not None and g.count == tok.value and not g.complement
+        ]
+        if not same or (len(same) > 1 and not demonstrative):
+            return None
+        return same[-1]
+
     def _count_group(self, index: int) -> None:
         tok = self.f.numbers[index]
         text = self.text
+        referred = self._refers_back(tok)
+        if referred is not None:
+            end = re.search(r"[。；;？?！!]", text[tok.span.end :])
+            self.referred = (referred, tok.span.end + end.start() if end else len(text))
+            self.used.add(index)
+            return
         # 3人 / 2名: a measure that is itself the noun takes no noun after it (1人合同签在了子公司).
         after_label, after_end = ("", tok.span.end) if tok.unit == "人" else self._label_after(tok.span.end)
         before_label, before_start = self._label_before(tok.span.start)
@@ -273,6 +314,10 @@ class _Reader:
                 ),
                 None,
             )
+        if self.referred is not None and tok.span.start < self.referred[1]:
+            whole = self.f.groups[self.referred[0]]
+            if parent is None and whole.count is not None and tok.value <= whole.count:
+                parent = self.referred[0]
         if parent is not None:
             pass
         elif words_pattern("subset").search(lead[-4:]) or words_pattern("subset").search(lead_count[-5:]):
@@ -444,8 +489,9 @@ class _Reader:
         trimmed = label.removeprefix("的")
         # 2个社保还没交 / 1个高职的学生合同签了: a condition word that something is said of ends the
         # group's name (but 毕业班实习学生 is a name).
-        for c_start, c_end, _, _ in vocabulary().concepts_in(trimmed):
-            if c_end == len(trimmed) or re.match(
+        for c_start, c_end, c, _ in vocabulary().concepts_in(trimmed):
+            # 3个新评上技师: a verb of the act done (新评上) ends the name too.
+            if c_end == len(trimmed) or c.states_done(trimmed[c_start:c_end]) or re.match(
                 r"[签交缴过了没未不已都还也满刚才挂却下上今明去在是要会被从由]", trimmed[c_end]
             ):
                 trimmed = trimmed[:c_start].removesuffix("的")
@@ -578,7 +624,8 @@ class _Reader:
                     "value": value,
                     "place": place,
                     "asked": bool(asked.search(text[max(clause.start, s - 5) : min(clause.end, e + 5)])),
-                    "affirmed": bool(
+                    "affirmed": concept.states_done(text[s:e])
+                    or bool(
                         re.search(
                             r"了|过|已|都|有|满|在|签|交|缴|通过|完成|取得|拿到|考取|获得|是", before[-5:] + after[:5]
                         )

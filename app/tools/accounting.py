@@ -344,6 +344,11 @@ def _unread_words(frame: QuestionFrame, g: Any) -> str:
         words = words.replace(g.label, " ", 1)
     for s, e, _ in vocabulary().levels_in(words):
         words = words[:s] + " " * (e - s) + words[e:]
+    # 其中2个是团队成员: who they are (a who-counts concept) singles them out for the provisions that
+    # read it; for the others they are simply part of the whole.
+    for s, e, c, _ in vocabulary().concepts_in(words):
+        if c.subject:
+            words = words[:s] + " " * (e - s) + words[e:]
     filler = question_words()["part_filler"]
     for w in sorted(filler, key=len, reverse=True):
         words = words.replace(w, " ")

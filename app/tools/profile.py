@@ -297,7 +297,7 @@ def profile_from_frame(frame: QuestionFrame, context: str = "") -> Profile:
                 count=g.count,
                 label=g.label,
                 text=_without_units(frame, g.text or g.label, unit_spans),
-                facts=[_fact(q) for q in g.qualifiers],
+                facts=[_fact(q) for q in g.qualifiers if not any(_overlaps(q.span, u) for u in unit_spans)],
                 part_of=index.get(g.parent) if g.parent is not None else None,
             )
         )
@@ -467,17 +467,22 @@ def _units(frame: QuestionFrame) -> tuple[list[Unit], list[Span]]:
         clause_end = next((e.start() for e in _CLAUSE_END.finditer(text, end)), len(text))
         before, after = text[start : lv.span.start], text[end:clause_end]
         is_new = None
+        first = lv.span.start
         if not_yet.search(before) or not_yet.search(after):
             is_new = False
         elif new.search(before):
             is_new = True
+            # 新建的市级技能大师工作室: the word saying it is new is the unit's, not of the people around it.
+            last = list(new.finditer(before))[-1]
+            if re.fullmatch(r"(?:的|了)?", before[last.end() :]):
+                first = start + last.start()
         count = 1
         for g in frame.groups:
             if g.count is not None and _overlaps(g.span, Span(start=lv.span.start, end=end)):
                 count = g.count
         kind = kind.replace("(", "（").replace(")", "）")
         units.append(Unit(kind=kind, level=lv.text, count=count, new=is_new, leader=bool(leader.search(after[:6]))))
-        spans.append(Span(start=lv.span.start, end=end))
+        spans.append(Span(start=first, end=end))
     return units, spans
 
 
