@@ -646,7 +646,9 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
         lv = vocabulary().levels_in(words)
         if lv:
             level_rank = lv[0][2].rank
-        quals = list(g.qualifiers) + (list(groups[g.parent].qualifiers) if g.parent is not None else [])
+        # The whole's facts, then the part's own: the last said of a concept decides, so a part's own
+        # (其中2个早就取得了) overrides what is said of the whole (5个职工拿了技师).
+        quals = (list(groups[g.parent].qualifiers) if g.parent is not None else []) + list(g.qualifiers)
         r.verdicts = _condition_verdicts(rule, frame, quals, doc_city, level_rank)
         loose = [q for q in g.qualifiers if not q.concept]
         if loose and not any(v == "not_met" for v in r.verdicts.values()):
