@@ -254,6 +254,14 @@ def categories_named(words: str, rule: Rule) -> list[str]:
 # ---------------------------------------------------------------------------------------------- conditions
 
 
+LIST_WORD = re.compile(r"清单|目录|名录|名单")
+
+
+def on_a_list(label: str) -> bool:
+    """A condition of being on a published list (目录清单内的证书, 紧缺工种目录内): not met by the thing alone."""
+    return bool(re.search(r"(?:清单|目录|名录|名单)(?:）|》)?(?:内|中|里|之内|范围内|以内|之中)", label))
+
+
 def _verdict(cond: Condition, said: Qualifier | Fact, doc_city: str, about: list[str]) -> Verdict:
     if getattr(said, "asked", False):
         return "unknown"
@@ -305,6 +313,10 @@ def _condition_verdicts(
             )
             if said is not None:
                 verdict = _verdict(cond, said, doc_city, about)
+                if verdict == "met" and on_a_list(cond.label) and not LIST_WORD.search(said.text):
+                    # 持有…目录清单内的…证书: holding a certificate (being 台湾居民) is not having one on the
+                    # list; only words about the list decide it.
+                    verdict = "unknown"
             elif cond.concept == "年龄":
                 ages = [t.value for t in frame.numbers if t.role == "age"]
                 if ages:
