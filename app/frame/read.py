@@ -286,6 +286,8 @@ class _Reader:
         label, start, end = after_label, tok.span.start, after_end
         # 高职里有1个… / 中职当中有2个…: part of the group named before 里/中.
         within = re.match(r"^(.+?)(?:里面|里|当中|之中|中)$", before_label) if before_label else None
+        if re.fullmatch(r"(?:里面|里头|里|当中|之中|中间|中)有?", before_label):
+            before_label = ""  # 上述5人中有1个: what is left of the group referred to, not a name
         if within and not after_label:
             before_label = ""
         if (
@@ -491,8 +493,10 @@ class _Reader:
         # group's name (but 毕业班实习学生 is a name).
         for c_start, c_end, c, _ in vocabulary().concepts_in(trimmed):
             # 3个新评上技师: a verb of the act done (新评上) ends the name too.
-            if c_end == len(trimmed) or c.states_done(trimmed[c_start:c_end]) or re.match(
-                r"[签交缴过了没未不已都还也满刚才挂却下上今明去在是要会被从由]", trimmed[c_end]
+            if (
+                c_end == len(trimmed)
+                or c.states_done(trimmed[c_start:c_end])
+                or re.match(r"[签交缴过了没未不已都还也满刚才挂却下上今明去在是要会被从由]", trimmed[c_end])
             ):
                 trimmed = trimmed[:c_start].removesuffix("的")
                 break

@@ -255,6 +255,10 @@ def categories_named(words: str, rule: Rule) -> list[str]:
 
 
 LIST_WORD = re.compile(r"清单|目录|名录|名单")
+# Not on it: 不在/不属于/未列入 … 清单.
+_OFF_LIST = re.compile(
+    r"(?:不在|不属于|没在|没有?列入|未列入|未纳入|没进|不是)[^，,。；;？?]{0,16}?(?:清单|目录|名录|名单)"
+)
 
 
 def on_a_list(label: str) -> bool:
@@ -311,12 +315,16 @@ def _condition_verdicts(
                 or next((q for q in reversed(quals) if q.concept in kin), None)
                 or next((f for f in reversed(frame.facts) if f.concept in kin), None)
             )
+            if on_a_list(cond.label):
+                # 持有…目录清单内的…证书: holding a certificate (being 台湾居民) is not having one on the list;
+                # only what is said about the list decides it (我的证在清单里 / 不在目录内).
+                said = next((q for q in reversed(quals) if LIST_WORD.search(q.text)), None) or next(
+                    (f for f in reversed(frame.facts) if LIST_WORD.search(f.text)), None
+                )
+                if said is not None and not said.negated and _OFF_LIST.search(said.text):
+                    said = said.model_copy(update={"negated": True})  # 证照不在采认清单内
             if said is not None:
                 verdict = _verdict(cond, said, doc_city, about)
-                if verdict == "met" and on_a_list(cond.label) and not LIST_WORD.search(said.text):
-                    # 持有…目录清单内的…证书: holding a certificate (being 台湾居民) is not having one on the
-                    # list; only words about the list decide it.
-                    verdict = "unknown"
             elif cond.concept == "年龄":
                 ages = [t.value for t in frame.numbers if t.role == "age"]
                 if ages:

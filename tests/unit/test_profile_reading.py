@@ -1,0 +1,100 @@
+"""Reading the applicant's profile from a question, each mechanism pinned with wording of its own.
+
+* 新/刚 before a verb of obtaining, or a verb of obtaining right before a skill level, is newly obtaining;
+* 上述N人中有M个 / 这N个人里 takes a part of the earlier group of N, not a new group;
+* a unit's own 新建 is the unit's word, and who the part is (团队成员) does not single it out for
+  provisions that do not read it;
+* a part's own fact of a concept overrides the one said of its whole;
+* a short place name read across other words (上高 in 评上高级) is not a place;
+* a condition of being on a published list is met only by words about the list.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from app.frame.read import read_question
+from app.services import Services
+from app.tools.accounting import on_a_list
+from app.tools.entitlements import Entitlements, Entry
+from app.tools.profile import profile_from_frame
+from ingest.vocab import vocabulary
+
+
+def _one(result: Entitlements, rule_id: str) -> Entry | None:
+    return next((e for e in [*result.entries, *result.not_met] if e.rule_id == rule_id), None)
+
+
+def _concepts(text: str) -> list[tuple[str, str]]:
+    return [(c.name, text[s:e]) for s, e, c, _ in vocabulary().concepts_in(text)]
+
+
+def test_a_lead_and_a_verb_of_obtaining_is_newly_obtaining() -> None:
+    assert ("新取得", "刚考下") in _concepts("车间里两名焊工刚考下高级工")
+    assert ("新取得", "新评上") in _concepts("我们有一位师傅新评上技师")
+    # A verb of obtaining right before a skill level is obtaining that level …
+    assert ("新取得", "拿到") in _concepts("有两个徒弟拿到中级工了")
+    # … but not before anything else (a prize, money), and 评上 a title stays 认定.
+    assert not any(c == "新取得" for c, _ in _concepts("去年比赛拿到第二名"))
+    assert not any(c == "新取得" for c, _ in _concepts("这样能拿到多少钱"))
+    assert ("认定", "评上") in _concepts("他评上了市级劳模")
+
+
+def test_each_group_said_with_a_verb_of_obtaining_holds_it() -> None:
+    frame = read_question("车间有2个人考下了技师、4个考下了高级工，有什么补贴")
+    said = [[q.concept for q in g.qualifiers] for g in frame.groups]
+    assert said == [["新取得"], ["新取得"]]
+
+
+def test_a_count_naming_an_earlier_group_again_takes_a_part_of_it(ingested: Services) -> None:
+    q = "大连一家机械企业，今年有5名职工刚拿到技师证，上述5人中有1个是我们市级技能大师工作室的团队成员，能享受哪些补贴"
+    frame = read_question(q)
+    assert [g.count for g in frame.groups if g.count is not None and g.count > 1] == [5]  # no second group of 5
+    part = next(g for g in frame.groups if g.count == 1 and g.parent is not None)
+    assert frame.groups[part.parent].count == 5
+    result = ingested.entitlements(profile_from_frame(frame))
+    e = _one(result, "dalian.technician-training-subsidy")
+    # The member is one of the five: 5 × 3500, not 6 × 3500, and being a member does not make it unknown.
+    assert e is not None and e.status == "met" and e.amount == Decimal(5) * Decimal(3500)
+
+
+def test_a_unit_s_new_word_is_the_unit_s(ingested: Services) -> None:
+    q = "大连的企业，7个员工新拿到技师证，这7个人里有3个是我们新建的市级技能大师工作室的团队成员，能享受哪些"
+    profile = profile_from_frame(read_question(q))
+    assert profile.units and profile.units[0].new is True
+    assert all(f.concept != "新增" for p in profile.people for f in p.facts)
+    e = _one(ingested.entitlements(profile), "dalian.studio-apprentice-subsidy")
+    assert e is not None and e.status == "met" and e.amount == Decimal(3) * Decimal(1000)
+
+
+def test_a_part_s_own_fact_overrides_the_whole_s(ingested: Services) -> None:
+    q = "大连，6个员工拿了技师，其中2个其实早就取得了只是换证，能享受哪些补贴"
+    e = _one(ingested.entitlements(profile_from_frame(read_question(q))), "dalian.technician-training-subsidy")
+    assert e is not None and e.amount == Decimal(4) * Decimal(3500)
+
+
+def test_a_short_place_name_across_other_words_is_not_a_place() -> None:
+    assert [p.name for p in read_question("我们厂有人评上高级技师，在南通").places] == ["南通"]
+    assert [p.name for p in read_question("新建的市级工作室在大连").places] == ["大连"]
+    assert [p.name for p in read_question("我在上高县上班").places] == ["上高县"]  # said in full, it is one
+
+
+def test_being_on_a_list_is_not_having_the_thing(ingested: Services) -> None:
+    assert on_a_list("持有目录清单内的证书") and on_a_list("属于《紧缺工种目录》中的工种")
+    assert not on_a_list("持有职业资格证书")
+    rule = "xiamen.taiwan-credential-recognition"
+    base = "我是台湾居民，今年31岁，在厦门上班，做汽修技术工作，"
+
+    def on_list(words: str) -> tuple[str, str]:
+        e = _one(ingested.entitlements(profile_from_frame(read_question(base + words))), rule)
+        assert e is not None
+        cond = next(c for c in e.conditions if c.id == "certificate_on_list")
+        return cond.status, e.status
+
+    held = _one(
+        ingested.entitlements(profile_from_frame(read_question(base + "持有台湾的丙级技术士证照，有什么政策？"))), rule
+    )
+    assert held is not None and held.status == "unknown"
+    assert any("清单" in q for q in held.questions)
+    assert on_list("我的证照在厦门公布的采认清单里，有什么政策？")[0] == "met"
+    assert on_list("我的证照不在采认清单内，有什么政策？") == ("not_met", "not_met")
