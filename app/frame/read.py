@@ -955,12 +955,24 @@ class _Reader:
 # ---------------------------------------------------------------------------------------------- intent
 
 
+# What the applicant can get, asked without naming one benefit: a verb of getting before 什么/哪些/啥
+# (能拿点啥, 可以得到什么, 能领到哪些钱), 什么/哪些 before a benefit noun (有什么住房方面的政策), or
+# "anything else" closing a sentence (还有别的吗, 还有其他补贴吗). Not what is needed to get it
+# (什么条件, 什么材料) nor when or where (什么时候, 什么地方).
+_NOT_A_BENEFIT = r"时候|时间|地方|条件|材料|手续|要求|部门|单位|流程|资料|程序"
+_ASKS_ALL = re.compile(
+    rf"(?:拿|领|得到|享受|享有|申请|获得)(?:到|点|些|得到)?(?:啥|什么|哪些)(?!{_NOT_A_BENEFIT})"
+    rf"|(?:什么|哪些|啥)(?:(?!{_NOT_A_BENEFIT})[^，,。？?！!、；;]){{0,6}}?(?:政策|补贴|待遇|支持|优惠|好处)"
+    r"|还有(?:别的|其他|其它|什么|啥)的?(?:政策|补贴|待遇|支持|优惠|好处|钱)?(?:吗|呢|没有|不)?\s*(?=[？?。！!]|$)"
+)
+
+
 def _intent(frame: QuestionFrame) -> tuple[Intent, bool]:
     text = frame.text
     asks_total = bool(words_pattern("asks_total").search(text))
     if _compares(frame):
         return "compare", asks_total
-    if words_pattern("asks_all").search(text):
+    if words_pattern("asks_all").search(text) or _ASKS_ALL.search(text):
         return "entitlements", asks_total
     if words_pattern("asks_meta").search(text):
         return "meta", asks_total
