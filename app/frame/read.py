@@ -628,7 +628,9 @@ class _Reader:
                     "value": value,
                     "place": place,
                     "asked": bool(asked.search(text[max(clause.start, s - 5) : min(clause.end, e + 5)])),
+                    # 经认定属于青年才俊 / 被认定为…: a passive or 经 says it happened.
                     "affirmed": concept.states_done(text[s:e])
+                    or bool(re.match(r"经|已", text[s:e]) or re.search(r"被\s*$", before) or after.startswith("属于"))
                     or bool(
                         re.search(
                             r"了|过|已|都|有|满|在|签|交|缴|通过|完成|取得|拿到|考取|获得|是", before[-5:] + after[:5]

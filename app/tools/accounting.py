@@ -157,9 +157,10 @@ def category_of(words: str, rule: Rule) -> tuple[str | None, str]:
             pos = words.find(form)
             if pos >= 0 and (best is None or len(form) > best[0]):
                 best = (len(form), a.category)
+    now = _level_now(words)
     if best is not None:
         # A longer level in the words than the matched form wins (高级技师 is not 技师).
-        levels = vocabulary().levels_in(words)
+        levels = vocabulary().levels_in(now)
         longest = max((e - s for s, e, _ in levels), default=0)
         matched = rule.amount(best[1])
         # 省级劳模创新工作室 against 市级劳模(职工)创新工作室: the name matches, the level does not.
@@ -172,7 +173,7 @@ def category_of(words: str, rule: Rule) -> tuple[str | None, str]:
             return None, "other"  # 省级劳模创新工作室 is not the 省级 of a rule about 基地
         if longest <= best[0] and not other_rank:
             return best[1], ""
-    levels = vocabulary().levels_in(words)
+    levels = vocabulary().levels_in(now)
     ladders = {a.ladder for a in rule.amounts if a.ladder}
     for _, _, lv in levels:
         if lv.ladder in ladders:
@@ -185,6 +186,18 @@ def category_of(words: str, rule: Rule) -> tuple[str | None, str]:
     if best is not None:
         return best[1], ""
     return None, "other" if levels and ladders else ""
+
+
+_BECOMES = re.compile(r"(?:被|经|已)?(?:认定为|认定成|评为|评定为|评上|晋升为|晋升到|晋升|聘为|聘任为|聘用为|聘用到|成为|升为|升到)")
+
+
+def _level_now(words: str) -> str:
+    """The words that say the level the people have now: after 认定为/晋升为/评为 when a level follows
+    (一位老技师被认定为特级技师 is a 特级技师); otherwise all of them."""
+    for m in reversed(list(_BECOMES.finditer(words))):
+        if vocabulary().levels_in(words[m.end() :]):
+            return words[m.end() :]
+    return words
 
 
 def _same_kind(words: str, rule: Rule, amount: Amount) -> bool:
