@@ -860,6 +860,20 @@ class _Reader:
             g = self.f.groups[k]
             if span.start <= pos < span.end and (g.count is not None or g.complement):
                 return k
+        # 新拿到技师证的4名: said in the words that name a group before its count, in the same clause.
+        clause = _clause_of(self.text, pos)
+        ahead = [
+            k
+            for k, g in enumerate(self.f.groups)
+            if pos < g.span.start < clause.end and g.count is not None and g.number is not None
+        ]
+        if ahead:
+            k = ahead[0]
+            g = self.f.groups[k]
+            if g.span.start < self.f.numbers[g.number].span.start and not any(
+                pos < h.span.start < g.span.start for h in self.f.groups
+            ):
+                return k
         # 中职里有1个在我们这实习，劳动合同却签在了子公司名下: later clauses of the same sentence still speak
         # of the part of a group named last.
         start = max([m.end() for m in re.finditer(r"[。；;？?！!]", self.text[:pos])], default=0)

@@ -188,7 +188,9 @@ def category_of(words: str, rule: Rule) -> tuple[str | None, str]:
     return None, "other" if levels and ladders else ""
 
 
-_BECOMES = re.compile(r"(?:被|经|已)?(?:认定为|认定成|评为|评定为|评上|晋升为|晋升到|晋升|聘为|聘任为|聘用为|聘用到|成为|升为|升到)")
+_BECOMES = re.compile(
+    r"(?:被|经|已)?(?:认定为|认定成|评为|评定为|评上|晋升为|晋升到|晋升|聘为|聘任为|聘用为|聘用到|成为|升为|升到)"
+)
 
 
 def _level_now(words: str) -> str:

@@ -359,6 +359,8 @@ def applicant_place(frame: QuestionFrame) -> str:
         if lead.endswith("在") and re.search(forms, frame.text[p.span.end : clause_end]):
             return p.name
     about = [p.name for p in places if p.role == "about"]
+    if not about and places:
+        return places[0].name  # 从沈阳被引进到大连: where they came to, not where they came from
     return about[0] if about else (frame.place_names("about") or [""])[0]
 
 

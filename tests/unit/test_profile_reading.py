@@ -98,3 +98,41 @@ def test_being_on_a_list_is_not_having_the_thing(ingested: Services) -> None:
     assert any("清单" in q for q in held.questions)
     assert on_list("我的证照在厦门公布的采认清单里，有什么政策？")[0] == "met"
     assert on_list("我的证照不在采认清单内，有什么政策？") == ("not_met", "not_met")
+
+
+def test_a_fact_in_the_words_before_a_count_is_that_group_s() -> None:
+    frame = read_question("大连，7个技师，其中2个是多年前取得的，刚拿到高级技师证的3位，能拿多少")
+    last = frame.groups[-1]
+    assert last.count == 3 and [(q.concept, q.negated) for q in last.qualifiers] == [("新取得", False)]
+    part = next(g for g in frame.groups if g.count == 2)
+    assert [q.negated for q in part.qualifiers if q.concept == "新取得"] == [True]
+
+
+def test_a_passive_or_jing_says_it_happened(ingested: Services) -> None:
+    profile = profile_from_frame(
+        read_question("我前年从沈阳被引进到大连，经认定属于“高端人才”，今年34岁，能拿到哪些钱？")
+    )
+    assert any(f.concept == "认定" and f.holds for f in profile.facts)
+    e = _one(ingested.entitlements(profile), "dalian.settling-in-allowance")
+    assert e is not None and e.status == "met"
+
+
+def test_the_level_now_is_the_one_become(ingested: Services) -> None:
+    q = "我们大连的公司里有一名老高级技师被认定为首席技师，说是符合资助条件，企业能享受哪些"
+    result = ingested.entitlements(profile_from_frame(read_question(q)))
+    grant = _one(result, "dalian.principal-technician-work-grant")
+    assert grant is not None and grant.status == "met" and grant.amount == Decimal(80000)
+    training = _one(result, "dalian.technician-training-subsidy")
+    assert training is None or training.amount is None  # not a 高级技师 newly obtained
+
+
+def test_a_list_question_in_other_words() -> None:
+    for q in (
+        "我们车间的情况就是这样，能拿点啥？",
+        "我是厦门的技师，可以得到什么？",
+        "南通对我有什么落户方面的政策",
+        "学徒补贴我们能领吗？还有别的吗？",
+    ):
+        assert read_question(q).intent == "entitlements", q
+    for q in ("要准备什么材料才能申请补贴？", "补贴什么时候到账？", "还有其他要求吗？"):
+        assert read_question(q).intent != "entitlements", q
