@@ -213,6 +213,22 @@ class _Reader:
                 before = [k for k, g in enumerate(self.f.groups) if g.span.start < c.start and g.parent is None]
                 if before:
                     extra[before[-1]] = words
+                continue
+            # 20个焊工参加培训，焊工在紧缺工种目录里: a clause whose subject is an earlier group's name
+            # says something of that group.
+            generic = set(self.words["generic_labels"])
+            named = [
+                k
+                for k, g in enumerate(self.f.groups)
+                if g.span.start < c.start
+                and len(g.label) >= 2
+                and g.label not in generic
+                and re.match(
+                    rf"(?:这些|这|那些|那)?(?:\d+|[一二两三四五六七八九十俩仨]+)?[个名位]?{re.escape(g.label)}", words
+                )
+            ]
+            if named and named[-1] not in extra:
+                extra[named[-1]] = words
         self.group_text = []
         for k, g in enumerate(self.f.groups):
             clause = _clause_of(text, g.span.end - 1 if g.span.end > g.span.start else g.span.start)

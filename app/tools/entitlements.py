@@ -809,7 +809,9 @@ def _judge_whole(
         elif checked[cond.id] == "unknown":
             # A unit's name (高技能人才培训基地) is not said of anyone: the echo is of people's words.
             said = _words(profile, units=False)
-            by_words = enumeration_by_level(cond, said) or echoed(cond, rule, f"{said}；{profile.facts_text}")
+            by_words = enumeration_by_level(cond, said) or echoed(
+                cond, rule, f"{said}；{profile.facts_text}；{profile.said}"
+            )
             if by_words is not None:
                 checked[cond.id] = by_words
     category = next((k for k in rule.lookup if _names(words, k)), None) if rule.kind == "lookup" else None

@@ -173,6 +173,11 @@ class Profile(BaseModel):
     facts_text: str = Field(
         "", description="other facts in words (培训都完成了，签了正式劳动合同), read like a question"
     )
+    said: str = Field(
+        "",
+        description="the applicant's own words from a conversation, beside the groups' (都是符合条件的投资): "
+        "not read again as facts, only for a condition stated in its own words",
+    )
 
     def all_facts(self) -> list[ProfileFact]:
         """The typed fields as facts of the shared concepts, then the other facts."""
@@ -288,6 +293,8 @@ def profile_from_frame(frame: QuestionFrame, context: str = "") -> Profile:
     for k, g in enumerate(frame.groups):
         if k in selfs or k in bodies:
             profile.facts += [_fact(q) for q in g.qualifiers if q.concept != "self"]
+            if profile.entity != "individual" or k in selfs:
+                profile.facts += _name_facts(g.label or g.text, profile.facts)
             continue
         if _counts_unit(frame, g, unit_spans) or (g.count is None and len(g.label) <= 1):
             continue
@@ -303,6 +310,10 @@ def profile_from_frame(frame: QuestionFrame, context: str = "") -> Profile:
         )
     if profile.entity is None and not profile.people and not profile.units:
         profile.entity = "individual"  # 在大连被聘为特级技师，能享受什么待遇: a person, about themself
+    if profile.entity != "individual":
+        # Statements only: a sentence asked (要签合同吗？) states nothing.
+        sentences = re.findall(r"[^。！!？?]+[。！!？?]?", _own_words(frame, unit_spans))
+        profile.said = "".join(x for x in sentences if not x.endswith(("？", "?"))).strip()
     if profile.entity == "individual":
         profile.people.insert(
             0, People(count=1, label="本人", is_self=True, text=_own_words(frame, unit_spans) or "本人")
@@ -339,6 +350,16 @@ def profile_from_frame(frame: QuestionFrame, context: str = "") -> Profile:
         elif s.kind == "elapsed" and profile.elapsed_months is None:
             profile.elapsed_months = s.months
     return profile
+
+
+def _name_facts(name: str, have: list[ProfileFact]) -> list[ProfileFact]:
+    """What the applicant's own name says of it (一所公办高职院校, 一家民办培训学校): the concepts that
+    restrict who a provision is for, read from the noun the applicant is."""
+    out = []
+    for _, _, concept, negative in vocabulary().concepts_in(name):
+        if concept.restricts and not any(f.concept == concept.name for f in [*have, *out]):
+            out.append(ProfileFact(concept=concept.name, holds=not negative, text=name))
+    return out
 
 
 def applicant_place(frame: QuestionFrame) -> str:
