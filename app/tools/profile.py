@@ -311,9 +311,11 @@ def profile_from_frame(frame: QuestionFrame, context: str = "") -> Profile:
     if profile.entity is None and not profile.people and not profile.units:
         profile.entity = "individual"  # 在大连被聘为特级技师，能享受什么待遇: a person, about themself
     if profile.entity != "individual":
-        # Statements only: a sentence asked (要签合同吗？) states nothing.
+        # Statements only: the clause a question ends with (是符合条件的投资吗？) states nothing.
         sentences = re.findall(r"[^。！!？?]+[。！!？?]?", _own_words(frame, unit_spans))
-        profile.said = "".join(x for x in sentences if not x.endswith(("？", "?"))).strip()
+        profile.said = "".join(
+            re.sub(r"[^，,；;]*[？?]$", "", x) if x.endswith(("？", "?")) else x for x in sentences
+        ).strip()
     if profile.entity == "individual":
         profile.people.insert(
             0, People(count=1, label="本人", is_self=True, text=_own_words(frame, unit_spans) or "本人")

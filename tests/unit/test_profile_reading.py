@@ -136,3 +136,33 @@ def test_a_list_question_in_other_words() -> None:
         assert read_question(q).intent == "entitlements", q
     for q in ("要准备什么材料才能申请补贴？", "补贴什么时候到账？", "还有其他要求吗？"):
         assert read_question(q).intent != "entitlements", q
+
+
+def test_a_clause_about_a_group_by_its_name_is_that_group_s(ingested: Services) -> None:
+    q = "南通的一家企业，安排12个钳工参加补贴性培训，钳工在紧缺工种目录里，原补贴标准每人2000元，能享受哪些"
+    frame = read_question(q)
+    fitters = next(g for g in frame.groups if g.count == 12)
+    assert "目录" in fitters.text
+    e = _one(ingested.entitlements(profile_from_frame(frame)), "nantong.shortage-occupation-uplift")
+    assert e is not None and e.status == "met" and e.amount == Decimal(12) * Decimal(2000) * Decimal("1.3")
+
+
+def test_the_applicant_s_own_name_says_what_restricts() -> None:
+    public = profile_from_frame(read_question("我们是一所公立技师学院，技术服务收入80万，能提多少？"))
+    assert public.entity == "institution"
+    assert [(f.concept, f.holds) for f in public.facts if f.concept == "公办"] == [("公办", True)]
+    private = profile_from_frame(read_question("我们是一所民办职业学校，培训收入50万，有什么政策？"))
+    assert [(f.concept, f.holds) for f in private.facts if f.concept == "公办"] == [("公办", False)]
+
+
+def test_an_organisation_s_own_statement_meets_a_condition_in_its_words(ingested: Services) -> None:
+    q = "大连一家企业，已纳入产教融合型企业建设培育范围，去年兴办职业教育投资一百万，都是符合条件的投资，能享受哪些？"
+    profile = profile_from_frame(read_question(q))
+    assert "符合条件的投资" in profile.said and "能享受哪些" not in profile.said  # the question states nothing
+    e = _one(ingested.entitlements(profile), "dalian.industry-education-investment-credit")
+    assert e is not None and e.status == "met"
+    asked = profile_from_frame(
+        read_question("大连一家企业，已纳入产教融合型企业建设培育范围，投资一百万，是符合条件的投资吗？")
+    )
+    e = _one(ingested.entitlements(asked), "dalian.industry-education-investment-credit")
+    assert e is not None and e.status != "met"
