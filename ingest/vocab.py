@@ -113,7 +113,8 @@ def _forms(entry: dict) -> tuple[str, ...]:
     """A concept's forms: those listed, then each ``compose`` lead before each of its verbs (新 + 拿到)."""
     forms = [str(f) for f in entry["forms"]]
     for rule in entry.get("compose", []) or []:
-        forms += [f"{lead}{verb}" for lead in rule["lead"] for verb in rule["verbs"] if f"{lead}{verb}" not in forms]
+        tails = rule.get("verbs") or rule.get("tails") or []
+        forms += [f"{lead}{tail}" for lead in rule["lead"] for tail in tails if f"{lead}{tail}" not in forms]
     return tuple(forms)
 
 
@@ -123,7 +124,7 @@ def vocabulary() -> Vocabulary:
     lv = yaml.safe_load((base / "levels.yaml").read_text(encoding="utf-8"))
     cp = yaml.safe_load((base / "concepts.yaml").read_text(encoding="utf-8"))
     levels = [
-        Level(ladder, str(e["level"]), int(e["rank"]), tuple(str(f) for f in e["forms"]))
+        Level(ladder, str(e["level"]), int(e["rank"]), _forms(e))
         for ladder, entries in lv["ladders"].items()
         for e in entries
     ]

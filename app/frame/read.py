@@ -339,7 +339,7 @@ class _Reader:
         if parent is not None:
             pass
         elif words_pattern("subset").search(lead[-4:]) or words_pattern("subset").search(lead_count[-5:]):
-            parent = self._subset_parent(label + own_words)
+            parent = self._subset_parent(label + own_words, tok.span.start)
         elif (not label or label in generic) and self.f.groups and not own_level:
             # 8个学徒，3个没通过考核: a bare count after a named group is part of it — unless it names
             # a level of its own (4个拿了技师、2个拿了高级技师 are side by side).
@@ -350,6 +350,10 @@ class _Reader:
         complement = bool(re.search(r"(?:其他|其余|剩下|剩余|另外)的?\s*$", lead))
         if complement and parent is None:
             parent = self._last_top_group()
+            whole = self.f.groups[parent].count if parent is not None else None
+            if whole is not None and tok.value >= whole:
+                # 一个进了决赛，另外两个也报了名: two more people, not the rest of one.
+                parent, complement = None, False
         additive = bool(words_pattern("additive").search(lead[-4:])) and not complement
         only = bool(re.search(r"(?:只有|仅有|只|仅|就)\s*$", lead)) and parent is not None
         is_self = bool(words_pattern("self_markers").search(lead)) and tok.value == 1
@@ -419,7 +423,7 @@ class _Reader:
             r"我们|我|咱", sentence[: t.span.start - start]
         )
 
-    def _subset_parent(self, own_words: str = "") -> int | None:
+    def _subset_parent(self, own_words: str = "", at: int | None = None) -> int | None:
         """其中… refers to the last whole: the last top group, or the total its parts were listed after.
         After several groups side by side (3个中职、9个高职，其中2个…) it is the one the part names, or
         none (``AMBIGUOUS``) when it names none."""
@@ -438,8 +442,8 @@ class _Reader:
             nxt = parts[i + 1] if i + 1 < len(parts) else None
             upto = self.f.groups[nxt].span.start if nxt is not None else self.f.groups[k].span.end
             said = self.text[self.f.groups[k].span.start : max(upto, self.f.groups[k].span.end)]
-            if vocabulary().levels_in(self.f.groups[k].text or said):
-                continue  # 2个徒弟考上了高级工，2位高级技师: a group of its own level
+            if any(lv.ladder != "admin" for _, _, lv in vocabulary().levels_in(self.f.groups[k].text or said)):
+                continue  # 2个徒弟考上了高级工，2位高级技师: a group of its own level (not 参加了市技能大赛的)
             total = self.f.groups[k].count
             rest = [self.f.groups[j].count for j in parts[i + 1 :]]
             if total is not None and rest and None not in rest and sum(r for r in rest if r is not None) == total:
@@ -449,6 +453,12 @@ class _Reader:
             for k in parts
             if self.f.groups[k].count is not None and not any(q.concept == "self" for q in self.f.groups[k].qualifiers)
         ]
+        if at is not None and len(tops) >= 2:
+            # 1个进了世赛决赛；另外4个参加了市赛，其中3个…: 其中 is about the wholes of its own sentence.
+            start = max([m.end() for m in re.finditer(r"[。；;！!？?]", self.text[:at])], default=0)
+            own = [k for k in tops if self.f.groups[k].span.start >= start]
+            if own:
+                tops = own
         if len(tops) >= 2:
             mine = {lv.level for _, _, lv in vocabulary().levels_in(own_words)}
             named = [
@@ -612,6 +622,8 @@ class _Reader:
                 clause.end,
                 mentions[k + 1][0] if k + 1 < len(mentions) and mentions[k + 1][0] < clause.end else clause.end,
             )
+            # 3个进了决赛、1个没进: the next group's words are its own, not this one's.
+            right = min([right, *[g.span.start for g in self.f.groups if e <= g.span.start < right]])
             before, after = text[left:s], text[e:right]
             # 考核有两个没过: the concept is the topic of the count right after it; its polarity is there.
             topic_of = self._topic_group(e, clause)
@@ -647,6 +659,8 @@ class _Reader:
                     # 经认定属于青年才俊 / 被认定为…: a passive or 经 says it happened.
                     "affirmed": concept.states_done(text[s:e])
                     or bool(re.match(r"经|已", text[s:e]) or re.search(r"被\s*$", before) or after.startswith("属于"))
+                    # 进了大连市技能大赛的决赛: a verb done, then the words that say which, then the concept.
+                    or bool(re.search(r"了[^，,。；;？?！!吗]{1,10}$", before))
                     or bool(
                         re.search(
                             r"了|过|已|都|有|满|在|签|交|缴|通过|完成|取得|拿到|考取|获得|是", before[-5:] + after[:5]

@@ -166,3 +166,28 @@ def test_an_organisation_s_own_statement_meets_a_condition_in_its_words(ingested
     )
     e = _one(ingested.entitlements(asked), "dalian.industry-education-investment-credit")
     assert e is not None and e.status != "met"
+
+
+def test_a_competition_named_by_its_place_kind_is_of_that_level() -> None:
+    levels = {(lv.ladder, lv.level) for _, _, lv in vocabulary().levels_in("他参加了沈阳市职业技能大赛")}
+    assert ("admin", "市级") in levels
+    assert ("admin", "省级") in {(lv.ladder, lv.level) for _, _, lv in vocabulary().levels_in("辽宁省技能竞赛")}
+
+
+def test_more_people_are_not_the_rest_of_fewer() -> None:
+    frame = read_question("大连，我们有一个徒弟进了市赛决赛，另外三个也参加了，能拿多少")
+    three = next(g for g in frame.groups if g.count == 3)
+    assert three.parent is None and not three.complement
+
+
+def test_each_part_s_words_are_its_own_and_a_part_is_of_its_sentence(ingested: Services) -> None:
+    q = "大连的企业，1个职工进了全国技能大赛决赛；另外5个参加了大连市职业技能大赛，其中2个进了决赛、3个没进，能享受哪些"
+    frame = read_question(q)
+    two = next(g for g in frame.groups if g.count == 2)
+    assert [(q.concept, q.negated) for q in two.qualifiers] == [("决赛", False)]
+    assert frame.groups[two.parent].count == 5
+    three = next(g for g in frame.groups if g.count == 3)
+    assert frame.groups[three.parent].count == 5
+    e = _one(ingested.entitlements(profile_from_frame(frame)), "dalian.competition-subsidy")
+    assert e is not None and e.status == "met"
+    assert e.amount == Decimal(5000) + 2 * Decimal(1500)  # 国家级 1 × 5000 + 市级 2 × 1500
