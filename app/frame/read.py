@@ -655,7 +655,9 @@ class _Reader:
                     "elsewhere": elsewhere,
                     "value": value,
                     "place": place,
-                    "asked": bool(asked.search(text[max(clause.start, s - 5) : min(clause.end, e + 5)])),
+                    # 培训和考核的情况我还没问 / 考核过没过不清楚: not known, neither so nor not so.
+                    "asked": bool(asked.search(text[max(clause.start, s - 5) : min(clause.end, e + 5)]))
+                    or bool(_UNKNOWN_TO_ME.search(text[e : clause.end])),
                     # 经认定属于青年才俊 / 被认定为…: a passive or 经 says it happened.
                     "affirmed": concept.states_done(text[s:e])
                     or bool(re.match(r"经|已", text[s:e]) or re.search(r"被\s*$", before) or after.startswith("属于"))
@@ -999,6 +1001,12 @@ class _Reader:
 
 
 # ---------------------------------------------------------------------------------------------- intent
+
+
+# The user does not know (还没问, 不清楚, 不知道, 不确定): what the words before say is unknown, not negated.
+_UNKNOWN_TO_ME = re.compile(
+    r"(?:还?没(?:有)?(?:问|打听|确认|核实|查)|不清楚|不知道|不确定|不太清楚|说不准|不好说|没数|不了解)"
+)
 
 
 # What the applicant can get, asked without naming one benefit: a verb of getting before 什么/哪些/啥
