@@ -663,6 +663,8 @@ class _Reader:
                     or bool(re.match(r"经|已", text[s:e]) or re.search(r"被\s*$", before) or after.startswith("属于"))
                     # 进了大连市技能大赛的决赛: a verb done, then the words that say which, then the concept.
                     or bool(re.search(r"了[^，,。；;？?！!吗]{1,10}$", before))
+                    # 去年从南通一所技工学校毕业: a past time or where it came from says it happened.
+                    or bool(re.search(r"(?:去年|前年|上个月|上月|早就|多年前|从)[^，,。；;？?！!吗]{0,12}$", before))
                     or bool(
                         re.search(
                             r"了|过|已|都|有|满|在|签|交|缴|通过|完成|取得|拿到|考取|获得|是", before[-5:] + after[:5]

@@ -191,3 +191,22 @@ def test_each_part_s_words_are_its_own_and_a_part_is_of_its_sentence(ingested: S
     e = _one(ingested.entitlements(profile_from_frame(frame)), "dalian.competition-subsidy")
     assert e is not None and e.status == "met"
     assert e.amount == Decimal(5000) + 2 * Decimal(1500)  # 国家级 1 × 5000 + 市级 2 × 1500
+
+
+def test_what_the_user_does_not_know_is_unknown_not_negated() -> None:
+    profile = profile_from_frame(
+        read_question("厦门一家企业，3个高职学徒签了劳动合同，实习考核过没过我还不清楚，能有什么补贴？")
+    )
+    assessed = [f for f in profile.facts if f.concept == "考核"]
+    assert assessed and all(f.holds is None for f in assessed)
+    negated = profile_from_frame(read_question("厦门一家企业，3个高职学徒签了劳动合同，实习考核没通过，能有什么补贴？"))
+    said = [f for p in negated.people for f in p.facts if f.concept == "考核"] + [
+        f for f in negated.facts if f.concept == "考核"
+    ]
+    assert said and all(f.holds is False for f in said)
+
+
+def test_buying_a_home_and_a_past_event_are_facts() -> None:
+    assert ("购房", "购置了一套住房") in _concepts("去年在南通购置了一套住房")
+    profile = profile_from_frame(read_question("我前年从苏州一所技师学院毕业，现在在南通上班，有什么政策？"))
+    assert any(f.concept == "毕业" and f.holds for f in profile.facts)
