@@ -162,7 +162,7 @@ def _verdicts(
             out.append(_answer_verdict(cond, profile.answers[key]))
             continue
         if cond.type == "enumeration" and cond.min_rank is not None:
-            ranks = [lv.rank for _, _, lv in vocabulary().levels_in(words) if lv.ladder == cond.ladder]
+            ranks = [lv.rank for _, _, lv in vocabulary().levels_held(words) if lv.ladder == cond.ladder]
             out.append(("met" if max(ranks) >= cond.min_rank else "not_met") if ranks else "unknown")
             continue
         said = next((f for f in reversed(facts) if f.concept == cond.concept), None) or next(

@@ -82,6 +82,13 @@ class Vocabulary:
         """Levels named in ``text``, longest form first, no overlaps."""
         return [(m.start(), m.end(), lv) for m in self.level_pattern.finditer(text) if (lv := self.level(m.group(0)))]
 
+    def levels_held(self, text: str) -> list[tuple[int, int, Level]]:
+        """Levels the words say someone or something has: not a level naming a school or a class
+        (预备技师班, 高级工班, 技师学院), which says where they studied."""
+        return [
+            (s, e, lv) for s, e, lv in self.levels_in(text) if not re.match(r"班|学院|院校|学校|专业", text[e : e + 2])
+        ]
+
     def concept(self, name: str) -> Concept | None:
         return next((c for c in self.concepts if c.name == name), None)
 

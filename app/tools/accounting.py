@@ -678,7 +678,7 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
         if why == "ambiguous":
             r.reason = "ambiguous"
         level_rank = None
-        lv = vocabulary().levels_in(words)
+        lv = vocabulary().levels_held(words)
         if lv:
             level_rank = lv[0][2].rank
         # The whole's facts, then the part's own: the last said of a concept decides, so a part's own

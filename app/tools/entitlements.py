@@ -580,7 +580,7 @@ def enumeration_by_level(cond: Condition, words: str) -> Literal["met", "not_met
     if len(options) != len(cond.options):
         return "met" if any(o in words for o in cond.options if vocab.level(o) is None) else None
     ladders = {lv.ladder for lv in options}
-    said = [lv for _, _, lv in vocab.levels_in(words) if lv.ladder in ladders]
+    said = [lv for _, _, lv in vocab.levels_held(words) if lv.ladder in ladders]
     if not said:
         return None
     listed = {(lv.ladder, lv.rank) for lv in options}

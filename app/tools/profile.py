@@ -609,7 +609,7 @@ def to_frame(
                 )
             )
         offset = span.start + len(shown) + len(measure)
-        for s, e, lv in vocab.levels_in(words):
+        for s, e, lv in vocab.levels_held(words):
             levels.append(
                 LevelMention(
                     ladder=lv.ladder,
@@ -658,7 +658,7 @@ def to_frame(
         money_out.append(Money(value=m.value, text=f"{m.value}元", role=m.role, span=span))
     if level_words:
         span = add(level_words)
-        for s, e, lv in vocab.levels_in(level_words):
+        for s, e, lv in vocab.levels_held(level_words):
             levels.append(
                 LevelMention(
                     ladder=lv.ladder,

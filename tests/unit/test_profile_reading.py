@@ -210,3 +210,8 @@ def test_buying_a_home_and_a_past_event_are_facts() -> None:
     assert ("购房", "购置了一套住房") in _concepts("去年在南通购置了一套住房")
     profile = profile_from_frame(read_question("我前年从苏州一所技师学院毕业，现在在南通上班，有什么政策？"))
     assert any(f.concept == "毕业" and f.holds for f in profile.facts)
+
+
+def test_a_level_naming_a_school_or_class_is_not_a_level_held() -> None:
+    held = [lv.level for _, _, lv in vocabulary().levels_held("她是高级工班毕业的，现在是技师，在技师学院当老师")]
+    assert held == ["技师"]
