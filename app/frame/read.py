@@ -273,8 +273,8 @@ class _Reader:
         text = self.text
         referred = self._refers_back(tok)
         if referred is not None:
-            end = re.search(r"[。；;？?！!]", text[tok.span.end :])
-            self.referred = (referred, tok.span.end + end.start() if end else len(text))
+            stop = re.search(r"[。；;？?！!]", text[tok.span.end :])
+            self.referred = (referred, tok.span.end + stop.start() if stop else len(text))
             self.used.add(index)
             return
         # 3人 / 2名: a measure that is itself the noun takes no noun after it (1人合同签在了子公司).
@@ -350,8 +350,8 @@ class _Reader:
         complement = bool(re.search(r"(?:其他|其余|剩下|剩余|另外)的?\s*$", lead))
         if complement and parent is None:
             parent = self._last_top_group()
-            whole = self.f.groups[parent].count if parent is not None else None
-            if whole is not None and tok.value >= whole:
+            whole_count = self.f.groups[parent].count if parent is not None else None
+            if whole_count is not None and tok.value >= whole_count:
                 # 一个进了决赛，另外两个也报了名: two more people, not the rest of one.
                 parent, complement = None, False
         additive = bool(words_pattern("additive").search(lead[-4:])) and not complement
@@ -902,12 +902,12 @@ class _Reader:
             if pos < g.span.start < clause.end and g.count is not None and g.number is not None
         ]
         if ahead:
-            k = ahead[0]
-            g = self.f.groups[k]
-            if g.span.start < self.f.numbers[g.number].span.start and not any(
-                pos < h.span.start < g.span.start for h in self.f.groups
+            first = self.f.groups[ahead[0]]
+            number = first.number if first.number is not None else 0
+            if first.span.start < self.f.numbers[number].span.start and not any(
+                pos < h.span.start < first.span.start for h in self.f.groups
             ):
-                return k
+                return ahead[0]
         # 中职里有1个在我们这实习，劳动合同却签在了子公司名下: later clauses of the same sentence still speak
         # of the part of a group named last.
         start = max([m.end() for m in re.finditer(r"[。；;？?！!]", self.text[:pos])], default=0)

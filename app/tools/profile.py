@@ -357,7 +357,7 @@ def profile_from_frame(frame: QuestionFrame, context: str = "") -> Profile:
 def _name_facts(name: str, have: list[ProfileFact]) -> list[ProfileFact]:
     """What the applicant's own name says of it (一所公办高职院校, 一家民办培训学校): the concepts that
     restrict who a provision is for, read from the noun the applicant is."""
-    out = []
+    out: list[ProfileFact] = []
     for _, _, concept, negative in vocabulary().concepts_in(name):
         if concept.restricts and not any(f.concept == concept.name for f in [*have, *out]):
             out.append(ProfileFact(concept=concept.name, holds=not negative, text=name))
