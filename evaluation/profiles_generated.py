@@ -33,7 +33,7 @@ from typing import Any
 from app.frame.places import contains
 from app.frame.schema import QuestionFrame
 from app.scope import scope_for
-from app.tools.accounting import categories_named, category_of
+from app.tools.accounting import LIST_WORD, categories_named, category_of, on_a_list
 from app.tools.engine import RuleEngine
 from app.tools.entitlements import MONEY, Entitlements, _noun_fit, applies_to_entity, echoed, match, per_unit
 from app.tools.profile import MoneyFigure, People, Profile, ProfileFact, Unit, negative_concepts
@@ -162,13 +162,15 @@ def _verdicts(
             out.append(_answer_verdict(cond, profile.answers[key]))
             continue
         if cond.type == "enumeration" and cond.min_rank is not None:
-            ranks = [lv.rank for _, _, lv in vocabulary().levels_in(words) if lv.ladder == cond.ladder]
+            ranks = [lv.rank for _, _, lv in vocabulary().levels_held(words) if lv.ladder == cond.ladder]
             out.append(("met" if max(ranks) >= cond.min_rank else "not_met") if ranks else "unknown")
             continue
         said = next((f for f in reversed(facts) if f.concept == cond.concept), None) or next(
             (f for f in reversed(general) if f.concept == cond.concept), None
         )
         verdict = _fact_verdict(cond, said, doc_city, negative) if cond.concept and said is not None else "unknown"
+        if verdict == "met" and said is not None and on_a_list(cond.label) and not LIST_WORD.search(said.text):
+            verdict = "unknown"  # on a published list: the concept's bare fact does not say so
         if cond.subject and verdict == "met" and not unit:
             # Who counts (团队成员): said of these people, or the people of a unit the applicant leads.
             mine = any(f.concept == cond.subject for f in facts)
@@ -279,6 +281,7 @@ class _Needs:
     high: dict[str, Decimal] = field(default_factory=dict)
     places: dict[str, str] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
 
 
 def _facts_for(rule: Rule, doc_city: str, answers: dict[str, Any], rng: random.Random) -> list[ProfileFact] | None:
@@ -309,6 +312,8 @@ def _facts_for(rule: Rule, doc_city: str, answers: dict[str, Any], rng: random.R
                 needs.low[cond.concept] = max(needs.low.get(cond.concept, cond.min), cond.min)
             if cond.max is not None:
                 needs.high[cond.concept] = min(needs.high.get(cond.concept, cond.max), cond.max)
+        if on_a_list(cond.label):
+            needs.texts[cond.concept] = cond.label  # 属于…目录中的: said in the list's words
         known = vocabulary().concept(cond.concept)
         if cond.place_bound or (known is not None and known.place):
             needs.places[cond.concept] = doc_city
@@ -327,7 +332,7 @@ def _facts_for(rule: Rule, doc_city: str, answers: dict[str, Any], rng: random.R
                 value=value,
                 unit=needs.units.get(concept, "") if value is not None else "",
                 place=needs.places.get(concept, ""),
-                text=concept,
+                text=needs.texts.get(concept, concept),
             )
         )
     return facts

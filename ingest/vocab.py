@@ -39,6 +39,15 @@ class Concept:
     restricts: bool = False
     # Its value is the length of an arrangement (合同签了18个月): also the span of what is received.
     term: bool = False
+    # Verbs that name the concept only when a skill level follows them (拿了高级技师, 考下技师证):
+    # 拿了第1名 or 拿到哪些钱 is not obtaining a level.
+    before_level: tuple[str, ...] = ()
+    # Forms made of a lead and a verb (新拿到): each states the act done by itself.
+    composed: tuple[str, ...] = ()
+
+    def states_done(self, form: str) -> bool:
+        """The form is a verb of the act done (新拿到, 拿了): a fact by itself, not a topic named."""
+        return form in self.composed or form in self.before_level
 
 
 @dataclass
@@ -73,18 +82,47 @@ class Vocabulary:
         """Levels named in ``text``, longest form first, no overlaps."""
         return [(m.start(), m.end(), lv) for m in self.level_pattern.finditer(text) if (lv := self.level(m.group(0)))]
 
+    def levels_held(self, text: str) -> list[tuple[int, int, Level]]:
+        """Levels the words say someone or something has: not a level naming a school or a class
+        (预备技师班, 高级工班, 技师学院), which says where they studied."""
+        return [
+            (s, e, lv) for s, e, lv in self.levels_in(text) if not re.match(r"班|学院|院校|学校|专业", text[e : e + 2])
+        ]
+
     def concept(self, name: str) -> Concept | None:
         return next((c for c in self.concepts if c.name == name), None)
 
     def concepts_in(self, text: str) -> list[tuple[int, int, Concept, bool]]:
         """(start, end, concept, negative) for every concept form in ``text``; ``negative`` for a
-        form that states the concept is false by itself (无关)."""
+        form that states the concept is false by itself (无关). A ``before_level`` verb followed by a
+        skill level (拿了高级技师) names its concept there, in place of any shorter form it overlaps."""
         out = []
         for m in self.concept_pattern.finditer(text):
             form = m.group(0)
             c = next(c for f, c in self._concept_forms if f == form)
             out.append((m.start(), m.end(), c, form in c.negative_forms))
-        return out
+        verbs = [(f, c) for c in self.concepts for f in c.before_level]
+        if not verbs:
+            return out
+        skill_starts = {s for s, _, lv in self.levels_in(text) if lv.ladder == "skill"}
+        for form, c in sorted(verbs, key=lambda p: -len(p[0])):
+            for m in re.finditer(re.escape(form), text):
+                if m.end() not in skill_starts:
+                    continue
+                if any(s <= m.start() and m.end() <= e for s, e, _, _ in out):
+                    continue  # inside a longer form already read (新拿到)
+                out = [o for o in out if not (o[0] < m.end() and m.start() < o[1])]
+                out.append((m.start(), m.end(), c, False))
+        return sorted(out, key=lambda o: o[0])
+
+
+def _forms(entry: dict) -> tuple[str, ...]:
+    """A concept's forms: those listed, then each ``compose`` lead before each of its verbs (新 + 拿到)."""
+    forms = [str(f) for f in entry["forms"]]
+    for rule in entry.get("compose", []) or []:
+        tails = rule.get("verbs") or rule.get("tails") or []
+        forms += [f"{lead}{tail}" for lead in rule["lead"] for tail in tails if f"{lead}{tail}" not in forms]
+    return tuple(forms)
 
 
 @lru_cache(maxsize=1)
@@ -93,14 +131,14 @@ def vocabulary() -> Vocabulary:
     lv = yaml.safe_load((base / "levels.yaml").read_text(encoding="utf-8"))
     cp = yaml.safe_load((base / "concepts.yaml").read_text(encoding="utf-8"))
     levels = [
-        Level(ladder, str(e["level"]), int(e["rank"]), tuple(str(f) for f in e["forms"]))
+        Level(ladder, str(e["level"]), int(e["rank"]), _forms(e))
         for ladder, entries in lv["ladders"].items()
         for e in entries
     ]
     concepts = [
         Concept(
             name,
-            tuple(str(f) for f in e["forms"]),
+            _forms(e),
             bool(e.get("place")),
             bool(e.get("employer")),
             str(e.get("unit", "")),
@@ -110,6 +148,8 @@ def vocabulary() -> Vocabulary:
             bool(e.get("subject")),
             bool(e.get("restricts")),
             bool(e.get("term")),
+            tuple(str(f) for f in e.get("before_level", [])),
+            _forms(e)[len(e["forms"]) :],
         )
         for name, e in cp["concepts"].items()
     ]

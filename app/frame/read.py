@@ -99,7 +99,7 @@ def read_question(
 
 
 def _places(text: str, extra: dict[str, str] | None, aliases: dict[str, str] | None = None) -> list[PlaceMention]:
-    found = find_places(text, extra, aliases)
+    found = [p for p in find_places(text, extra, aliases) if not _inside_other_words(text, p)]
     if len(found) < 2:
         return found
     out = []
@@ -117,6 +117,18 @@ def _places(text: str, extra: dict[str, str] | None, aliases: dict[str, str] | N
     if not any(p.role == "about" for p in out):
         out[0] = out[0].model_copy(update={"role": "about"})
     return out
+
+
+def _inside_other_words(text: str, p: PlaceMention) -> bool:
+    """A short place name read across other words (新建的 → 新建区, 评上高级技师 → 上高县): a place said
+    without its 区/县/市 that overlaps a level or a condition word not about a place is those words."""
+    if len(p.text) > 2 or p.text.endswith(("区", "县", "市", "省")):
+        return False
+    vocab = vocabulary()
+    s, e = p.span.start, p.span.end
+    words = [(a, b) for a, b, lv in vocab.levels_in(text)]
+    words += [(a, b) for a, b, c, _ in vocab.concepts_in(text) if not c.place]
+    return any(a < e and s < b for a, b in words)
 
 
 def _levels(text: str) -> list[LevelMention]:
@@ -172,6 +184,8 @@ class _Reader:
         self.words = question_words()
         self.used: set[int] = set()  # numbers placed by this reader (counts, concept values, claims …)
         self.group_text: list[Span] = []
+        # 这3个人里有2个…: the earlier group a count refers back to, and where its sentence ends.
+        self.referred: tuple[int, int] | None = None
 
     # -------------------------------------------------------------- groups
 
@@ -213,7 +227,8 @@ class _Reader:
                 before = [k for k, g in enumerate(self.f.groups) if g.span.start < c.start and g.parent is None]
                 if before:
                     extra[before[-1]] = words
-            elif _names_a_mix(words):
+                continue
+            if _names_a_mix(words):
                 # 6位选手，国家级和省级的都有: the levels of the group said just before, without their
                 # counts — that group is a mix of its own, not a part of the one before it.
                 before = [k for k, g in enumerate(self.f.groups) if g.span.start < c.start]
@@ -223,6 +238,22 @@ class _Reader:
                     g = self.f.groups[k]
                     if g.parent is not None and not g.qualifiers and not g.complement:
                         self.f.groups[k] = g.model_copy(update={"parent": None, "only": False})
+                continue
+            # 20个焊工参加培训，焊工在紧缺工种目录里: a clause whose subject is an earlier group's name
+            # says something of that group.
+            generic = set(self.words["generic_labels"])
+            named = [
+                k
+                for k, g in enumerate(self.f.groups)
+                if g.span.start < c.start
+                and len(g.label) >= 2
+                and g.label not in generic
+                and re.match(
+                    rf"(?:这些|这|那些|那)?(?:\d+|[一二两三四五六七八九十俩仨]+)?[个名位]?{re.escape(g.label)}", words
+                )
+            ]
+            if named and named[-1] not in extra:
+                extra[named[-1]] = words
         self.group_text = []
         for k, g in enumerate(self.f.groups):
             clause = _clause_of(text, g.span.end - 1 if g.span.end > g.span.start else g.span.start)
@@ -245,9 +276,36 @@ class _Reader:
             for m in self.f.numbers
         )
 
+    def _refers_back(self, tok: NumberToken) -> int | None:
+        """这3个人里 / 上述3人中 / 3个人当中: a count that names an earlier group again (the same count,
+        followed by 里/中) to take a part of it, not a new group."""
+        text = self.text
+        after = re.match(
+            r"\s*(?:个|名|位)?\s*(?:人|员工|职工|学徒|学生|徒弟)?\s*(?:里面|里头|里|当中|之中|中间|中)(?![级职专])",
+            text[tok.span.end : tok.span.end + 8],
+        )
+        if after is None:
+            return None
+        lead = text[max(0, tok.span.start - 4) : tok.span.start]
+        demonstrative = re.search(r"(?:这|这些|那|那些|上述|上面|以上|前面|刚才说的|刚说的)的?\s*$", lead)
+        same = [
+            k
+            for k, g in enumerate(self.f.groups)
+            if g.parent is None and g.count is not None and g.count == tok.value and not g.complement
+        ]
+        if not same or (len(same) > 1 and not demonstrative):
+            return None
+        return same[-1]
+
     def _count_group(self, index: int) -> None:
         tok = self.f.numbers[index]
         text = self.text
+        referred = self._refers_back(tok)
+        if referred is not None:
+            stop = re.search(r"[。；;？?！!]", text[tok.span.end :])
+            self.referred = (referred, tok.span.end + stop.start() if stop else len(text))
+            self.used.add(index)
+            return
         # 3人 / 2名: a measure that is itself the noun takes no noun after it (1人合同签在了子公司).
         after_label, after_end = ("", tok.span.end) if tok.unit == "人" else self._label_after(tok.span.end)
         before_label, before_start = self._label_before(tok.span.start)
@@ -273,6 +331,8 @@ class _Reader:
         label, start, end = after_label, tok.span.start, after_end
         # 高职里有1个… / 中职当中有2个…: part of the group named before 里/中.
         within = re.match(r"^(.+?)(?:里面|里|当中|之中|中)$", before_label) if before_label else None
+        if re.fullmatch(r"(?:里面|里头|里|当中|之中|中间|中)有?", before_label):
+            before_label = ""  # 上述5人中有1个: what is left of the group referred to, not a name
         if within and not after_label:
             before_label = ""
         if (
@@ -301,10 +361,14 @@ class _Reader:
                 ),
                 None,
             )
+        if self.referred is not None and tok.span.start < self.referred[1]:
+            whole = self.f.groups[self.referred[0]]
+            if parent is None and whole.count is not None and tok.value <= whole.count:
+                parent = self.referred[0]
         if parent is not None:
             pass
         elif words_pattern("subset").search(lead[-4:]) or words_pattern("subset").search(lead_count[-5:]):
-            parent = self._subset_parent(label + own_words)
+            parent = self._subset_parent(label + own_words, tok.span.start)
         elif (not label or label in generic) and self.f.groups and not own_level:
             # 8个学徒，3个没通过考核: a bare count after a named group is part of it — unless it names
             # a level of its own (4个拿了技师、2个拿了高级技师 are side by side).
@@ -315,6 +379,10 @@ class _Reader:
         complement = bool(re.search(r"(?:其他|其余|剩下|剩余|另外)的?\s*$", lead))
         if complement and parent is None:
             parent = self._last_top_group()
+            whole_count = self.f.groups[parent].count if parent is not None else None
+            if whole_count is not None and tok.value >= whole_count:
+                # 一个进了决赛，另外两个也报了名: two more people, not the rest of one.
+                parent, complement = None, False
         additive = bool(words_pattern("additive").search(lead[-4:])) and not complement
         only = bool(re.search(r"(?:只有|仅有|只|仅|就)\s*$", lead)) and parent is not None
         is_self = bool(words_pattern("self_markers").search(lead)) and tok.value == 1
@@ -384,7 +452,7 @@ class _Reader:
             r"我们|我|咱", sentence[: t.span.start - start]
         )
 
-    def _subset_parent(self, own_words: str = "") -> int | None:
+    def _subset_parent(self, own_words: str = "", at: int | None = None) -> int | None:
         """其中… refers to the last whole: the last top group, or the total its parts were listed after.
         After several groups side by side (3个中职、9个高职，其中2个…) it is the one the part names, or
         none (``AMBIGUOUS``) when it names none."""
@@ -424,8 +492,8 @@ class _Reader:
             nxt = parts[i + 1] if i + 1 < len(parts) else None
             upto = self.f.groups[nxt].span.start if nxt is not None else self.f.groups[k].span.end
             said = self.text[self.f.groups[k].span.start : max(upto, self.f.groups[k].span.end)]
-            if vocabulary().levels_in(self.f.groups[k].text or said):
-                continue  # 2个徒弟考上了高级工，2位高级技师: a group of its own level
+            if any(lv.ladder != "admin" for _, _, lv in vocabulary().levels_in(self.f.groups[k].text or said)):
+                continue  # 2个徒弟考上了高级工，2位高级技师: a group of its own level (not 参加了市技能大赛的)
             total = self.f.groups[k].count
             rest = [self.f.groups[j].count for j in parts[i + 1 :]]
             if total is not None and rest and None not in rest and sum(r for r in rest if r is not None) == total:
@@ -435,6 +503,12 @@ class _Reader:
             for k in parts
             if self.f.groups[k].count is not None and not any(q.concept == "self" for q in self.f.groups[k].qualifiers)
         ]
+        if at is not None and len(tops) >= 2:
+            # 1个进了世赛决赛；另外4个参加了市赛，其中3个…: 其中 is about the wholes of its own sentence.
+            start = max([m.end() for m in re.finditer(r"[。；;！!？?]", self.text[:at])], default=0)
+            own = [k for k in tops if self.f.groups[k].span.start >= start]
+            if own:
+                tops = own
         if len(tops) >= 2:
             mine = {lv.level for _, _, lv in vocabulary().levels_in(own_words)}
             named = [
@@ -495,9 +569,12 @@ class _Reader:
         trimmed = label.removeprefix("的")
         # 2个社保还没交 / 1个高职的学生合同签了: a condition word that something is said of ends the
         # group's name (but 毕业班实习学生 is a name).
-        for c_start, c_end, _, _ in vocabulary().concepts_in(trimmed):
-            if c_end == len(trimmed) or re.match(
-                r"[签交缴过了没未不已都还也满刚才挂却下上今明去在是要会被从由]", trimmed[c_end]
+        for c_start, c_end, c, _ in vocabulary().concepts_in(trimmed):
+            # 3个新评上技师: a verb of the act done (新评上) ends the name too.
+            if (
+                c_end == len(trimmed)
+                or c.states_done(trimmed[c_start:c_end])
+                or re.match(r"[签交缴过了没未不已都还也满刚才挂却下上今明去在是要会被从由]", trimmed[c_end])
             ):
                 glued = c_start > 0 and trimmed[c_start - 1] != "的"
                 trimmed = trimmed[:c_start].removesuffix("的")
@@ -620,6 +697,8 @@ class _Reader:
                 clause.end,
                 mentions[k + 1][0] if k + 1 < len(mentions) and mentions[k + 1][0] < clause.end else clause.end,
             )
+            # 3个进了决赛、1个没进: the next group's words are its own, not this one's.
+            right = min([right, *[g.span.start for g in self.f.groups if e <= g.span.start < right]])
             before, after = text[left:s], text[e:right]
             # 考核有两个没过: the concept is the topic of the count right after it; its polarity is there.
             topic_of = self._topic_group(e, clause)
@@ -651,8 +730,17 @@ class _Reader:
                     "elsewhere": elsewhere,
                     "value": value,
                     "place": place,
-                    "asked": bool(asked.search(text[max(clause.start, s - 5) : min(clause.end, e + 5)])),
-                    "affirmed": bool(
+                    # 培训和考核的情况我还没问 / 考核过没过不清楚: not known, neither so nor not so.
+                    "asked": bool(asked.search(text[max(clause.start, s - 5) : min(clause.end, e + 5)]))
+                    or bool(_UNKNOWN_TO_ME.search(text[e : clause.end])),
+                    # 经认定属于青年才俊 / 被认定为…: a passive or 经 says it happened.
+                    "affirmed": concept.states_done(text[s:e])
+                    or bool(re.match(r"经|已", text[s:e]) or re.search(r"被\s*$", before) or after.startswith("属于"))
+                    # 进了大连市技能大赛的决赛: a verb done, then the words that say which, then the concept.
+                    or bool(re.search(r"了[^，,。；;？?！!吗]{1,10}$", before))
+                    # 去年从南通一所技工学校毕业: a past time or where it came from says it happened.
+                    or bool(re.search(r"(?:去年|前年|上个月|上月|早就|多年前|从)[^，,。；;？?！!吗]{0,12}$", before))
+                    or bool(
                         re.search(
                             r"了|过|已|都|有|满|在|签|交|缴|通过|完成|取得|拿到|考取|获得|是", before[-5:] + after[:5]
                         )
@@ -881,6 +969,20 @@ class _Reader:
             g = self.f.groups[k]
             if span.start <= pos < span.end and (g.count is not None or g.complement):
                 return k
+        # 新拿到技师证的4名: said in the words that name a group before its count, in the same clause.
+        clause = _clause_of(self.text, pos)
+        ahead = [
+            k
+            for k, g in enumerate(self.f.groups)
+            if pos < g.span.start < clause.end and g.count is not None and g.number is not None
+        ]
+        if ahead:
+            first = self.f.groups[ahead[0]]
+            number = first.number if first.number is not None else 0
+            if first.span.start < self.f.numbers[number].span.start and not any(
+                pos < h.span.start < first.span.start for h in self.f.groups
+            ):
+                return ahead[0]
         # 中职里有1个在我们这实习，劳动合同却签在了子公司名下: later clauses of the same sentence still speak
         # of the part of a group named last.
         start = max([m.end() for m in re.finditer(r"[。；;？?！!]", self.text[:pos])], default=0)
@@ -982,12 +1084,30 @@ class _Reader:
 # ---------------------------------------------------------------------------------------------- intent
 
 
+# The user does not know (还没问, 不清楚, 不知道, 不确定): what the words before say is unknown, not negated.
+_UNKNOWN_TO_ME = re.compile(
+    r"(?:还?没(?:有)?(?:问|打听|确认|核实|查)|不清楚|不知道|不确定|不太清楚|说不准|不好说|没数|不了解)"
+)
+
+
+# What the applicant can get, asked without naming one benefit: a verb of getting before 什么/哪些/啥
+# (能拿点啥, 可以得到什么, 能领到哪些钱), 什么/哪些 before a benefit noun (有什么住房方面的政策), or
+# "anything else" closing a sentence (还有别的吗, 还有其他补贴吗). Not what is needed to get it
+# (什么条件, 什么材料) nor when or where (什么时候, 什么地方).
+_NOT_A_BENEFIT = r"时候|时间|地方|条件|材料|手续|要求|部门|单位|流程|资料|程序"
+_ASKS_ALL = re.compile(
+    rf"(?:拿|领|得到|享受|享有|申请|获得)(?:到|点|些|得到)?(?:啥|什么|哪些)(?!{_NOT_A_BENEFIT})"
+    rf"|(?:什么|哪些|啥)(?:(?!{_NOT_A_BENEFIT})[^，,。？?！!、；;]){{0,6}}?(?:政策|补贴|待遇|支持|优惠|好处)"
+    r"|还有(?:别的|其他|其它|什么|啥)的?(?:政策|补贴|待遇|支持|优惠|好处|钱)?(?:吗|呢|没有|不)?\s*(?=[？?。！!]|$)"
+)
+
+
 def _intent(frame: QuestionFrame) -> tuple[Intent, bool]:
     text = frame.text
     asks_total = bool(words_pattern("asks_total").search(text))
     if _compares(frame):
         return "compare", asks_total
-    if words_pattern("asks_all").search(text):
+    if words_pattern("asks_all").search(text) or _ASKS_ALL.search(text):
         return "entitlements", asks_total
     if words_pattern("asks_meta").search(text):
         return "meta", asks_total

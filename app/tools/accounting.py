@@ -157,9 +157,10 @@ def category_of(words: str, rule: Rule) -> tuple[str | None, str]:
             pos = words.find(form)
             if pos >= 0 and (best is None or len(form) > best[0]):
                 best = (len(form), a.category)
+    now = _level_now(words)
     if best is not None:
         # A longer level in the words than the matched form wins (高级技师 is not 技师).
-        levels = vocabulary().levels_in(words)
+        levels = vocabulary().levels_in(now)
         longest = max((e - s for s, e, _ in levels), default=0)
         matched = rule.amount(best[1])
         # 省级劳模创新工作室 against 市级劳模(职工)创新工作室: the name matches, the level does not.
@@ -172,7 +173,7 @@ def category_of(words: str, rule: Rule) -> tuple[str | None, str]:
             return None, "other"  # 省级劳模创新工作室 is not the 省级 of a rule about 基地
         if longest <= best[0] and not other_rank:
             return best[1], ""
-    levels = vocabulary().levels_in(words)
+    levels = vocabulary().levels_in(now)
     ladders = {a.ladder for a in rule.amounts if a.ladder}
     for _, _, lv in levels:
         if lv.ladder in ladders:
@@ -185,6 +186,20 @@ def category_of(words: str, rule: Rule) -> tuple[str | None, str]:
     if best is not None:
         return best[1], ""
     return None, "other" if levels and ladders else ""
+
+
+_BECOMES = re.compile(
+    r"(?:被|经|已)?(?:认定为|认定成|评为|评定为|评上|晋升为|晋升到|晋升|聘为|聘任为|聘用为|聘用到|成为|升为|升到)"
+)
+
+
+def _level_now(words: str) -> str:
+    """The words that say the level the people have now: after 认定为/晋升为/评为 when a level follows
+    (一位老技师被认定为特级技师 is a 特级技师); otherwise all of them."""
+    for m in reversed(list(_BECOMES.finditer(words))):
+        if vocabulary().levels_in(words[m.end() :]):
+            return words[m.end() :]
+    return words
 
 
 def _same_kind(words: str, rule: Rule, amount: Amount) -> bool:
@@ -254,6 +269,18 @@ def categories_named(words: str, rule: Rule) -> list[str]:
 # ---------------------------------------------------------------------------------------------- conditions
 
 
+LIST_WORD = re.compile(r"清单|目录|名录|名单")
+# Not on it: 不在/不属于/未列入 … 清单.
+_OFF_LIST = re.compile(
+    r"(?:不在|不属于|没在|没有?列入|未列入|未纳入|没进|不是)[^，,。；;？?]{0,16}?(?:清单|目录|名录|名单)"
+)
+
+
+def on_a_list(label: str) -> bool:
+    """A condition of being on a published list (目录清单内的证书, 紧缺工种目录内): not met by the thing alone."""
+    return bool(re.search(r"(?:清单|目录|名录|名单)(?:）|》)?(?:内|中|里|之内|范围内|以内|之中)", label))
+
+
 def _verdict(cond: Condition, said: Qualifier | Fact, doc_city: str, about: list[str]) -> Verdict:
     if getattr(said, "asked", False):
         return "unknown"
@@ -305,6 +332,14 @@ def _condition_verdicts(
                 or next((q for q in reversed(quals) if q.concept in kin), None)
                 or next((f for f in reversed(frame.facts) if f.concept in kin), None)
             )
+            if on_a_list(cond.label):
+                # 持有…目录清单内的…证书: holding a certificate (being 台湾居民) is not having one on the list;
+                # only what is said about the list decides it (我的证在清单里 / 不在目录内).
+                said = next((q for q in reversed(quals) if LIST_WORD.search(q.text)), None) or next(
+                    (f for f in reversed(frame.facts) if LIST_WORD.search(f.text)), None
+                )
+                if said is not None and not said.negated and _OFF_LIST.search(said.text):
+                    said = said.model_copy(update={"negated": True})  # 证照不在采认清单内
             if said is not None:
                 verdict = _verdict(cond, said, doc_city, about)
             elif cond.concept == "年龄":
@@ -346,6 +381,11 @@ def _unread_words(frame: QuestionFrame, g: Any) -> str:
         words = words.replace(g.label, " ", 1)
     for s, e, _ in vocabulary().levels_in(words):
         words = words[:s] + " " * (e - s) + words[e:]
+    # 其中2个是团队成员: who they are (a who-counts concept) singles them out for the provisions that
+    # read it; for the others they are simply part of the whole.
+    for s, e, c, _ in vocabulary().concepts_in(words):
+        if c.subject:
+            words = words[:s] + " " * (e - s) + words[e:]
     filler = question_words()["part_filler"]
     for w in sorted(filler, key=len, reverse=True):
         words = words.replace(w, " ")
@@ -640,10 +680,12 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
         if why == "ambiguous":
             r.reason = "ambiguous"
         level_rank = None
-        lv = vocabulary().levels_in(words)
+        lv = vocabulary().levels_held(words)
         if lv:
             level_rank = lv[0][2].rank
-        quals = list(g.qualifiers) + (list(groups[g.parent].qualifiers) if g.parent is not None else [])
+        # The whole's facts, then the part's own: the last said of a concept decides, so a part's own
+        # (其中2个早就取得了) overrides what is said of the whole (5个职工拿了技师).
+        quals = (list(groups[g.parent].qualifiers) if g.parent is not None else []) + list(g.qualifiers)
         r.verdicts = _condition_verdicts(rule, frame, quals, doc_city, level_rank)
         loose = [q for q in g.qualifiers if not q.concept]
         if loose and not any(v == "not_met" for v in r.verdicts.values()):

@@ -580,7 +580,7 @@ def enumeration_by_level(cond: Condition, words: str) -> Literal["met", "not_met
     if len(options) != len(cond.options):
         return "met" if any(o in words for o in cond.options if vocab.level(o) is None) else None
     ladders = {lv.ladder for lv in options}
-    said = [lv for _, _, lv in vocab.levels_in(words) if lv.ladder in ladders]
+    said = [lv for _, _, lv in vocab.levels_held(words) if lv.ladder in ladders]
     if not said:
         return None
     listed = {(lv.ladder, lv.rank) for lv in options}
@@ -809,7 +809,9 @@ def _judge_whole(
         elif checked[cond.id] == "unknown":
             # A unit's name (高技能人才培训基地) is not said of anyone: the echo is of people's words.
             said = _words(profile, units=False)
-            by_words = enumeration_by_level(cond, said) or echoed(cond, rule, f"{said}；{profile.facts_text}")
+            by_words = enumeration_by_level(cond, said) or echoed(
+                cond, rule, f"{said}；{profile.facts_text}；{profile.said}"
+            )
             if by_words is not None:
                 checked[cond.id] = by_words
     category = next((k for k in rule.lookup if _names(words, k)), None) if rule.kind == "lookup" else None

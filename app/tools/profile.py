@@ -173,6 +173,11 @@ class Profile(BaseModel):
     facts_text: str = Field(
         "", description="other facts in words (培训都完成了，签了正式劳动合同), read like a question"
     )
+    said: str = Field(
+        "",
+        description="the applicant's own words from a conversation, beside the groups' (都是符合条件的投资): "
+        "not read again as facts, only for a condition stated in its own words",
+    )
 
     def all_facts(self) -> list[ProfileFact]:
         """The typed fields as facts of the shared concepts, then the other facts."""
@@ -288,6 +293,8 @@ def profile_from_frame(frame: QuestionFrame, context: str = "") -> Profile:
     for k, g in enumerate(frame.groups):
         if k in selfs or k in bodies:
             profile.facts += [_fact(q) for q in g.qualifiers if q.concept != "self"]
+            if profile.entity != "individual" or k in selfs:
+                profile.facts += _name_facts(g.label or g.text, profile.facts)
             continue
         if _counts_unit(frame, g, unit_spans) or (g.count is None and len(g.label) <= 1):
             continue
@@ -297,12 +304,18 @@ def profile_from_frame(frame: QuestionFrame, context: str = "") -> Profile:
                 count=g.count,
                 label=g.label,
                 text=_without_units(frame, g.text or g.label, unit_spans),
-                facts=[_fact(q) for q in g.qualifiers],
+                facts=[_fact(q) for q in g.qualifiers if not any(_overlaps(q.span, u) for u in unit_spans)],
                 part_of=index.get(g.parent) if g.parent is not None else None,
             )
         )
     if profile.entity is None and not profile.people and not profile.units:
         profile.entity = "individual"  # 在大连被聘为特级技师，能享受什么待遇: a person, about themself
+    if profile.entity != "individual":
+        # Statements only: the clause a question ends with (是符合条件的投资吗？) states nothing.
+        sentences = re.findall(r"[^。！!？?]+[。！!？?]?", _own_words(frame, unit_spans))
+        profile.said = "".join(
+            re.sub(r"[^，,；;]*[？?]$", "", x) if x.endswith(("？", "?")) else x for x in sentences
+        ).strip()
     if profile.entity == "individual":
         profile.people.insert(
             0, People(count=1, label="本人", is_self=True, text=_own_words(frame, unit_spans) or "本人")
@@ -341,6 +354,16 @@ def profile_from_frame(frame: QuestionFrame, context: str = "") -> Profile:
     return profile
 
 
+def _name_facts(name: str, have: list[ProfileFact]) -> list[ProfileFact]:
+    """What the applicant's own name says of it (一所公办高职院校, 一家民办培训学校): the concepts that
+    restrict who a provision is for, read from the noun the applicant is."""
+    out: list[ProfileFact] = []
+    for _, _, concept, negative in vocabulary().concepts_in(name):
+        if concept.restricts and not any(f.concept == concept.name for f in [*have, *out]):
+            out.append(ProfileFact(concept=concept.name, holds=not negative, text=name))
+    return out
+
+
 def applicant_place(frame: QuestionFrame) -> str:
     """Where the applicant is: the place they say they work in (我在沈阳一家企业上班), else the place asked about.
 
@@ -359,6 +382,8 @@ def applicant_place(frame: QuestionFrame) -> str:
         if lead.endswith("在") and re.search(forms, frame.text[p.span.end : clause_end]):
             return p.name
     about = [p.name for p in places if p.role == "about"]
+    if not about and places:
+        return places[0].name  # 从沈阳被引进到大连: where they came to, not where they came from
     return about[0] if about else (frame.place_names("about") or [""])[0]
 
 
@@ -467,17 +492,22 @@ def _units(frame: QuestionFrame) -> tuple[list[Unit], list[Span]]:
         clause_end = next((e.start() for e in _CLAUSE_END.finditer(text, end)), len(text))
         before, after = text[start : lv.span.start], text[end:clause_end]
         is_new = None
+        first = lv.span.start
         if not_yet.search(before) or not_yet.search(after):
             is_new = False
         elif new.search(before):
             is_new = True
+            # 新建的市级技能大师工作室: the word saying it is new is the unit's, not of the people around it.
+            last = list(new.finditer(before))[-1]
+            if re.fullmatch(r"(?:的|了)?", before[last.end() :]):
+                first = start + last.start()
         count = 1
         for g in frame.groups:
             if g.count is not None and _overlaps(g.span, Span(start=lv.span.start, end=end)):
                 count = g.count
         kind = kind.replace("(", "（").replace(")", "）")
         units.append(Unit(kind=kind, level=lv.text, count=count, new=is_new, leader=bool(leader.search(after[:6]))))
-        spans.append(Span(start=lv.span.start, end=end))
+        spans.append(Span(start=first, end=end))
     return units, spans
 
 
@@ -565,7 +595,7 @@ def to_frame(
                 )
             )
         offset = span.start + len(shown) + len(measure)
-        for s, e, lv in vocab.levels_in(words):
+        for s, e, lv in vocab.levels_held(words):
             levels.append(
                 LevelMention(
                     ladder=lv.ladder,
@@ -614,7 +644,7 @@ def to_frame(
         money_out.append(Money(value=m.value, text=f"{m.value}元", role=m.role, span=span))
     if level_words:
         span = add(level_words)
-        for s, e, lv in vocab.levels_in(level_words):
+        for s, e, lv in vocab.levels_held(level_words):
             levels.append(
                 LevelMention(
                     ladder=lv.ladder,
