@@ -373,11 +373,14 @@ class OfflineAnswerer:
         amounts = [a for r in rules for a in r.amounts]
         ladders = {a.ladder for a in amounts if a.ladder}
         listed = {(a.ladder, a.rank) for a in amounts if a.ladder}
-        # 中职（中级工）: the level a category's label says it stands for is listed too.
-        for a in amounts:
-            for _, _, lv in vocabulary().levels_in(a.label or ""):
-                ladders.add(lv.ladder)
-                listed.add((lv.ladder, lv.rank))
+        # 中职（中级工）、高职（高级工）: the levels the categories' labels stand for are listed too — when
+        # they differ between categories (a 市级 said of every prize is where, not what is listed).
+        said = [(lv.ladder, lv.rank) for a in amounts for _, _, lv in vocabulary().levels_in(a.label or "")]
+        for ladder in {lad for lad, _ in said}:
+            ranks = {r for lad, r in said if lad == ladder}
+            if len(ranks) >= 2:
+                ladders.add(ladder)
+                listed.update((ladder, r) for r in ranks)
         asked = [lv for lv in frame.levels if lv.ladder in ladders]
         if not asked or any((lv.ladder, lv.rank) in listed for lv in asked):
             return False
