@@ -1094,7 +1094,8 @@ _UNKNOWN_TO_ME = re.compile(
 # (能拿点啥, 可以得到什么, 能领到哪些钱), 什么/哪些 before a benefit noun (有什么住房方面的政策), or
 # "anything else" closing a sentence (还有别的吗, 还有其他补贴吗). Not what is needed to get it
 # (什么条件, 什么材料) nor when or where (什么时候, 什么地方).
-_NOT_A_BENEFIT = r"时候|时间|地方|条件|材料|手续|要求|部门|单位|流程|资料|程序"
+# Nor one thing named (可以得到什么称号 / 能认定什么等级): that thing is the question.
+_NOT_A_BENEFIT = r"时候|时间|地方|条件|材料|手续|要求|部门|单位|流程|资料|程序|称号|荣誉|名称|等级|级别|学历|证书|比例|标准"
 _ASKS_ALL = re.compile(
     rf"(?:拿|领|得到|享受|享有|申请|获得)(?:到|点|些|得到)?(?:啥|什么|哪些)(?!{_NOT_A_BENEFIT})"
     rf"|(?:什么|哪些|啥)(?:(?!{_NOT_A_BENEFIT})[^，,。？?！!、；;]){{0,6}}?(?:政策|补贴|待遇|支持|优惠|好处)"

@@ -215,3 +215,11 @@ def test_buying_a_home_and_a_past_event_are_facts() -> None:
 def test_a_level_naming_a_school_or_class_is_not_a_level_held() -> None:
     held = [lv.level for _, _, lv in vocabulary().levels_held("她是高级工班毕业的，现在是技师，在技师学院当老师")]
     assert held == ["技师"]
+
+
+def test_one_thing_named_after_what_is_not_a_list_question() -> None:
+    from app.frame.read import read_question
+
+    assert read_question("南通省赛拿了一等奖，能得到什么荣誉称号？").intent != "entitlements"
+    assert read_question("考过了能认定什么等级").intent != "entitlements"
+    assert read_question("我是南通的高级技师，能享受什么待遇？").intent == "entitlements"
