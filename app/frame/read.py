@@ -784,7 +784,13 @@ class _Reader:
             return None
         role = "age" if unit == "岁" else "other" if unit == "学时" else "span"
         best = None
-        mentions = [(ms, me) for ms, me, c, _ in vocabulary().concepts_in(self.text) if c.unit]
+        # Only the concepts of the number's own clause compete for it: 合同签了3年，社保交了4个月 — the
+        # 社保 after the comma does not take the contract's 3年.
+        mentions = [
+            (ms, me)
+            for ms, me, c, _ in vocabulary().concepts_in(self.text)
+            if c.unit and clause.start <= ms < clause.end
+        ]
         for i, t in enumerate(self.f.numbers):
             if t.role != role or i in self.used or not (clause.start <= t.span.start < clause.end):
                 continue

@@ -802,6 +802,21 @@ def _asks_total_apart(frame: QuestionFrame, per: Any) -> bool:
     return bool(m and re.search(r"一共|总共|合计|加起来|总计|共计|累计", rest[m.end() :]))
 
 
+def _condition_span(frame: QuestionFrame, rule: Rule, span: Any) -> bool:
+    """The span is the value the question gives for a fact a threshold condition of ``rule`` reads."""
+    concepts = {c.concept for c in rule.conditions if c.type == "threshold" and c.concept}
+    if not concepts:
+        return False
+    said: list[Fact | Qualifier] = [f for f in frame.facts if f.value is not None]
+    said += [q for g in frame.groups for q in g.qualifiers if q.value is not None]
+    for f in said:
+        if f.concept not in concepts or f.value != span.months:
+            continue
+        if abs(span.span.start - f.span.end) <= 8 or abs(f.span.start - span.span.end) <= 8:
+            return True
+    return False
+
+
 def _time(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
     durations = [s for s in frame.spans if s.kind == "duration" and s.number not in used]
     elapsed = [s for s in frame.spans if s.kind == "elapsed"]
@@ -864,6 +879,15 @@ def _time(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
             else:
                 p.placements.append(Placement(s.text, "not_understood", "", s.number))
         return
+    if len(durations) > 1:
+        # 合同签了三年…干满两年: a span that is the value of a fact a condition of the provision reads
+        # (the contract's length against 签订1年以上劳动合同) is that condition's, not the period asked.
+        of_conditions = [s for s in durations if _condition_span(frame, rule, s)]
+        rest = [s for s in durations if s not in of_conditions]
+        if of_conditions and len(rest) == 1:
+            for s in of_conditions:
+                p.placements.append(Placement(s.text, "condition", "条件中的期限", s.number))
+            durations = rest
     if len(durations) > 1:
         for s in durations:
             p.placements.append(Placement(s.text, "not_understood", "有多个期限，不清楚按哪个算", s.number))
