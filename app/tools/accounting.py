@@ -415,7 +415,10 @@ def plan(frame: QuestionFrame, rule: Rule, *, doc_city: str = "") -> Plan:
     counted = [g for g in readings if g.status not in ("context",)]
     if money_rule and not counted:
         _no_counts(frame, rule, p, counts)
-    if money_rule or (rule.kind == "percentage" and rule.uplift):
+    capped_rate = rule.kind == "percentage" and any(
+        lim.kind == "per_person" and lim.period in ("", "month") for lim in rule.limits
+    )
+    if money_rule or (rule.kind == "percentage" and (rule.uplift or capped_rate)):
         if rule.kind == "percentage":
             total_count = sum(counts.values())
             if total_count:
@@ -557,6 +560,32 @@ def _counts_heads_of_base(frame: QuestionFrame, rule: Rule) -> bool:
     return bool(_PER_HEAD.search(around))
 
 
+_TOGETHER = re.compile(r"一共|总共|合计|共计|加起来|总额|总计|一起")
+
+
+def _counts_heads_of_capped_rate(frame: QuestionFrame, rule: Rule) -> bool:
+    """A rate capped per person (按发放额的50%，每名师傅每月不超过500元) on one base the user pays each
+    person: the one counted group is how many persons. One person always; several only when the base is
+    said per head (每人培训费1200元) or paid to the group's own noun (给师傅发600元 … 两个师傅), and not
+    as a sum (一共发了3000元)."""
+    if rule.kind != "percentage" or rule.uplift or rule.amounts:
+        return False
+    if not any(lim.kind == "per_person" and lim.period in ("", "month") for lim in rule.limits):
+        return False
+    tops = [g for g in frame.groups if g.parent is None and g.count is not None]
+    bases = [m for m in frame.money if m.role in ("base", "unknown")]
+    if len(tops) != 1 or len(bases) != 1:
+        return False
+    g, m = tops[0], bases[0]
+    around = frame.text[max(0, m.span.start - 8) : m.span.end + 4]
+    if _TOGETHER.search(around):
+        return False
+    if g.count == 1:
+        return True
+    noun = re.sub(r"^(?:个|名|位|人)", "", g.label or "")
+    return bool(_PER_HEAD.search(around)) or bool(noun and len(noun) >= 2 and noun in around)
+
+
 def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupReading]:
     groups = frame.groups
     if rule.kind == "target":
@@ -619,6 +648,14 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
             cat = next(iter(named_elsewhere))
         if cat is None and not why and g.parent is None and _counts_heads_of_base(frame, rule):
             cat = "人数"  # 12个学员，原标准每人2000元，提高30%: the raised per-head base times the count
+        if (
+            cat is None
+            and not why
+            and g.parent is None
+            and r.measure == "人"
+            and _counts_heads_of_capped_rate(frame, rule)
+        ):
+            cat = "人数"  # 每月给师傅发600元，两个师傅: each one's payment at the rate, capped per person
         own_cats = categories_named(g.text or g.label, rule) if len(rule.amounts) > 1 else []
         if g.number is not None and len(rule.amounts) > 1:
             # 技师、高级技师一共4个: a count said for several categories together.
@@ -892,6 +929,10 @@ def _time(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
         for s in durations:
             p.placements.append(Placement(s.text, "not_understood", "有多个期限，不清楚按哪个算", s.number))
         p.missing.append("按多长时间计算")
+        return
+    if rule.recurrence == "month" and rule.kind == "percentage" and not durations and not per_period:
+        # A rate on a monthly payment runs as long as the payment does: the stated period is only its longest.
+        p.missing.append("按几个月计算（按月发放额的比例补助，需要知道发放的月数）")
         return
     if rule.recurrence == "month":
         if durations:

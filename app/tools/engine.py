@@ -140,8 +140,10 @@ class RuleEngine:
             names.append("base")
         if rule.kind == "percentage" and rule.deduction_label:
             names.append("deduction")
-        if rule.kind == "percentage" and rule.uplift:
+        if rule.kind == "percentage" and (rule.uplift or self._rate_cap(rule) is not None):
             names.append("count")
+        if rule.kind == "percentage" and rule.recurrence == "month" and self._rate_cap(rule) is not None:
+            names.append("months")
         if rule.kind == "lookup":
             names.append("category")
         if rule.kind == "one_off" and len(rule.amounts) == 1:
@@ -476,13 +478,40 @@ class RuleEngine:
         value, formula = calc.uplift(base, rate) if rule.uplift else calc.percentage_of(base, rate)
         if shown_base:
             formula = formula.replace(calc.fmt(base), shown_base, 1)
-        if rule.uplift and "count" in inputs:
+        if not rule.uplift:
+            value, formula = self._rate_per_person(rule, inputs, value, formula, result)
+            if value is None:
+                return
+        if "count" in inputs and (rule.uplift or self._rate_cap(rule) is not None):
             count = parse_count(inputs["count"], "count")
             value = calc.money(value * count)
             formula = f"{formula}×{count}"
         result.result, result.formula = value, formula
         prefix = {"cap": "最多 ", "floor": "至少 "}.get(rule.qualifier, "")
         result.result_text = f"{prefix}{calc.fmt(value)}"
+
+    @staticmethod
+    def _rate_cap(rule: Rule) -> Any:
+        """每名师傅每月补助不超过500元 / 每人最高不超过800元: the cap on what the rate gives one person."""
+        return next((lim for lim in rule.limits if lim.kind == "per_person" and lim.period in ("", "month")), None)
+
+    def _rate_per_person(
+        self, rule: Rule, inputs: dict[str, Any], value: Decimal, formula: str, result: ToolResult
+    ) -> tuple[Any, str]:
+        """A rate on one person's payment: capped per person (per month when the cap says so), then over
+        the months asked, within the stated period."""
+        cap = self._rate_cap(rule)
+        if cap is not None and value > cap.in_yuan():
+            result.warnings.append(f"{cap.quote or '每人上限'}：按上限{calc.fmt(cap.in_yuan())}元计算。")
+            result.details["before_limit"] = calc.fmt(value)
+            value, formula = calc.money(cap.in_yuan()), f"min({formula}, {calc.fmt(cap.in_yuan())})"
+        if rule.recurrence == "month" and cap is not None and cap.period == "month":
+            months = self._months(rule, inputs, result)
+            if months is None:
+                return None, formula
+            result.details["months"] = months
+            value, formula = calc.money(value * months), f"{formula}×{months}"
+        return value, formula
 
     def _target(self, rule: Rule, inputs: dict[str, Any], result: ToolResult) -> None:
         base = self._base(rule, inputs, result)

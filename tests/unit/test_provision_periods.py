@@ -14,7 +14,7 @@ from app.tools.accounting import plan
 from app.tools.engine import RuleEngine
 from app.tools.extracted import rule_from_provision
 from app.tools.rules import Catalogue, Rule
-from ingest.provisions import extract
+from ingest.provisions import extract, with_provisions
 
 D = Decimal
 
@@ -74,3 +74,80 @@ def test_two_spans_neither_of_a_condition_still_give_no_total() -> None:
     r = _money_rule(MONTHLY)
     q = "我是技师，干了5个月，打算再干20个月，安居补贴一共多少"
     assert _total(r, q) is None
+
+
+# --------------------------------------------------------------------------- a rate capped per person
+
+
+RATE = "用人单位为技能导师发放指导津贴的，市财政按单位实际支付额的40%给予补贴，每名导师每月补贴不超过600元。"
+RATE_PERIOD = "补贴期限按指导协议约定的期限计算，最长不超过18个月。"
+FEE = "机构组织新进员工开展适岗培训的，按实际培训费用的60%给予机构补贴，每人最高不超过900元。"
+
+
+def _rate_rule(text: str) -> Rule:
+    rules = [r for r in _rules(text) if r.kind == "percentage"]
+    assert len(rules) == 1, rules
+    return rules[0]
+
+
+def test_a_cap_per_person_after_a_rate_is_the_rates_limit_not_a_provision_of_its_own() -> None:
+    provs = extract(RATE, clause_id="d/一", doc_id="d")
+    assert len(provs) == 1
+    (p,) = provs
+    assert p.kind == "percentage" and p.rate == 40 and p.recurrence == "month"
+    assert [(lim.kind, lim.value, lim.period) for lim in p.limits] == [("per_person", D(600), "month")]
+    (fee,) = extract(FEE, clause_id="d/二", doc_id="d")
+    assert [(lim.kind, lim.value, lim.period) for lim in fee.limits] == [("per_person", D(900), "")]
+    assert fee.recurrence == "none"
+
+
+def test_the_period_of_the_next_item_of_the_section_is_the_rates_period() -> None:
+    from ingest.schema import Clause
+
+    def clause(n: int, text: str) -> Clause:
+        return Clause(
+            clause_id=f"d/三/（二）/{n}",
+            doc_id="d",
+            kind="clause",
+            path=("三", "（二）", str(n)),
+            heading_path=("三、措施", "（二）导师津贴", f"{n}."),
+            title="",
+            text=text,
+            start=0,
+            end=len(text),
+            order=n,
+        )
+
+    out = with_provisions([clause(1, "1. " + RATE), clause(2, "2. " + RATE_PERIOD)])
+    (p,) = out[0].provisions
+    assert p.period_months == 18
+    assert out[1].provisions == []
+
+
+def _rate_total(text: str, question: str, period: int | None = None) -> Decimal | None:
+    r = _rate_rule(text)
+    if period is not None:
+        r = r.model_copy(update={"period_months": period})
+    return _total(r, question)
+
+
+def test_a_monthly_rate_is_capped_each_month_and_runs_the_months_asked_within_the_period() -> None:
+    # 1000×40% = 400 ≤ 600, 10 months
+    assert _rate_total(RATE, "我们每月给导师发1000元指导津贴，协议签了10个月，市里一共补多少", 18) == D(4000)
+    # 2000×40% = 800 → 600 a month; 30 months → the 18 the text allows
+    assert _rate_total(RATE, "单位每月给这位导师发2000元，协议签了两年半，总共补贴多少", 18) == D(600) * 18
+
+
+def test_several_persons_count_only_when_the_base_is_each_ones() -> None:
+    assert _rate_total(RATE, "我们每月给导师发1000元，三个导师，协议都签了一年，一共补多少", 18) == D(400) * 12 * 3
+    # a sum for all of them is not each one's payment: no total
+    assert _rate_total(RATE, "我们每月给三个导师一共发3000元，协议签了一年，一共补多少", 18) is None
+
+
+def test_a_monthly_rate_without_the_months_gives_no_total() -> None:
+    assert _rate_total(RATE, "我们每月给导师发1000元，市里一共补多少", 18) is None
+
+
+def test_a_fee_rate_is_capped_per_person() -> None:
+    assert _rate_total(FEE, "新进员工1个人，培训费1000元，机构能补多少") == D(600)
+    assert _rate_total(FEE, "新进员工1个人，培训费2000元，机构能补多少") == D(900)
