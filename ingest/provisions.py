@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.vocab import vocabulary
 
-EXTRACTOR_VERSION = "13"
+EXTRACTOR_VERSION = "14"
 
 ProvisionKind = Literal[
     "per_head", "monthly", "per_year", "per_day", "one_off", "percentage", "uplift", "target", "unstated", "figure"
@@ -1086,7 +1086,9 @@ def _rate_provision(text: str, offset: int, sentence: str, run: list[re.Match[st
 
 
 # 在市级奖励基础上按1:0.5给予配套奖励: a matching ratio, the second number for each one of the first.
-_RATIO = re.compile(r"按\s*(\d+(?:\.\d+)?)\s*[:：∶比]\s*(\d+(?:\.\d+)?)\s*(?:的比例)?\s*(?=给予|配套|予以|奖励|补贴|资助)")
+_RATIO = re.compile(
+    r"按\s*(\d+(?:\.\d+)?)\s*[:：∶比]\s*(\d+(?:\.\d+)?)\s*(?:的比例)?\s*(?=给予|配套|予以|奖励|补贴|资助)"
+)
 
 
 def _matching_ratio(text: str, offset: int, sentence: str, m: re.Match[str]) -> Provision:
@@ -1108,9 +1110,7 @@ def _matching_ratio(text: str, offset: int, sentence: str, m: re.Match[str]) -> 
         base_label=bm.group(1) if bm else "",
         payee=_payee(sentence, 0, len(sentence)),
         amounts=[
-            ProvisionAmount(
-                category="", label="", value=rate, unit="%", span=_part(text, offset, sentence, at, end)
-            )
+            ProvisionAmount(category="", label="", value=rate, unit="%", span=_part(text, offset, sentence, at, end))
         ],
         conditions=_conditions(text, offset, sentence, m.start()),
     )

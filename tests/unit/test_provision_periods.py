@@ -151,3 +151,20 @@ def test_a_monthly_rate_without_the_months_gives_no_total() -> None:
 def test_a_fee_rate_is_capped_per_person() -> None:
     assert _rate_total(FEE, "新进员工1个人，培训费1000元，机构能补多少") == D(600)
     assert _rate_total(FEE, "新进员工1个人，培训费2000元，机构能补多少") == D(900)
+
+
+# --------------------------------------------------------------------------- a matching ratio
+
+
+def test_a_matching_ratio_is_a_rate_on_the_base_the_text_names() -> None:
+    (p,) = extract("获得省级技术能手称号的，在省级奖金基础上按1:0.8给予配套奖金。", clause_id="d/四", doc_id="d")
+    assert p.kind == "percentage" and p.rate == 80 and p.base_label == "省级奖金"
+    assert p.amounts[0].span.text == "1:0.8"
+    (q,) = extract("对入选市级项目的，按1∶2给予区级配套资助。", clause_id="d/五", doc_id="d")
+    assert q.rate == 200
+    r = _rate_rule("获得省级技术能手称号的，在省级奖金基础上按1:0.8给予配套奖金。")
+    assert _total(r, "我拿了省级技术能手，省里发了5000元奖金，配套奖金能拿多少") == D(4000)
+
+
+def test_a_ratio_that_gives_nothing_is_not_a_rate() -> None:
+    assert extract("师徒人数按1:3配备。", clause_id="d/六", doc_id="d") == []
