@@ -470,6 +470,14 @@ def plan(frame: QuestionFrame, rule: Rule, *, doc_city: str = "") -> Plan:
             p.placements.append(Placement(t.text, "condition", "", i))
         elif t.role == "count" and _is_condition_value(frame, i):
             p.placements.append(Placement(t.text, "condition", "", i))
+        elif (
+            t.role == "other"
+            and t.unit
+            and any(c.type == "threshold" and c.unit == t.unit for c in rule.conditions)
+            and _is_condition_value(frame, i)
+        ):
+            # 做了48学时的岗前培训 against 培训时间不少于40学时: the value of that condition.
+            p.placements.append(Placement(t.text, "condition", "", i))
         else:
             p.placements.append(Placement(t.text, "not_understood", "", i))
     return p

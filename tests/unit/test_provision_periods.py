@@ -168,3 +168,16 @@ def test_a_matching_ratio_is_a_rate_on_the_base_the_text_names() -> None:
 
 def test_a_ratio_that_gives_nothing_is_not_a_rate() -> None:
     assert extract("师徒人数按1:3配备。", clause_id="d/六", doc_id="d") == []
+
+
+# --------------------------------------------------------------------------- hours said for a condition
+
+
+HOURS = "对组织新录用人员参加技能培训且培训时长不少于32学时的企业，按每人600元给予企业技能培训补贴。"
+
+
+def test_hours_said_for_an_hours_condition_are_that_conditions_value() -> None:
+    r = _money_rule(HOURS)
+    assert any(c.unit == "学时" for c in r.conditions)
+    assert _total(r, "我们企业新录用了12个人，都参加了40学时的技能培训，补贴能拿多少") == D(12) * 600
+    assert _total(r, "我们企业新录用了12个人，都参加了20学时的技能培训，补贴能拿多少") is None
