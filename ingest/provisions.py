@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.vocab import vocabulary
 
-EXTRACTOR_VERSION = "14"
+EXTRACTOR_VERSION = "15"
 
 ProvisionKind = Literal[
     "per_head", "monthly", "per_year", "per_day", "one_off", "percentage", "uplift", "target", "unstated", "figure"
@@ -121,6 +121,10 @@ class Provision(BaseModel):
     installments: list[Decimal] = Field(default_factory=list, description="分3年按40%、30%、30%发放 → [40, 30, 30]")
     variant: str = Field("", description="a table column the amounts belong to (一般职业（工种）)")
     beneficiary: str = Field("", description="who the provision is for, as the text says (技工院校毕业生)")
+    top_up: str = Field(
+        "",
+        description="已获资助的晋升等级的，按差额补足: the words, verbatim; the higher level's amount less what was paid",
+    )
 
 
 # ---------------------------------------------------------------------------------------------- patterns
@@ -396,6 +400,7 @@ def extract(text: str, *, clause_id: str, doc_id: str) -> list[Provision]:
             continue
         found += _sentence_provisions(text, m.start(), sentence)
     found = _refine(found, text)
+    found = _top_up(found, text)
     return [
         p.model_copy(update={"id": provision_id(doc_id, clause_id, k), "clause_id": clause_id, "doc_id": doc_id})
         for k, p in enumerate(found, 1)
@@ -403,6 +408,24 @@ def extract(text: str, *, clause_id: str, doc_id: str) -> list[Provision]:
 
 
 # ---------------------------------------------------------------------------------------------- refinement
+
+_TOP_UP = re.compile(
+    r"[^。；;，,]*(?:晋升|升级|提升|升格)[^。；;]{0,12}?(?:按|给予|予以)?(?:差额补足|补足差额|补齐差额|差额补齐)"
+)
+
+
+def _top_up(provs: list[Provision], text: str) -> list[Provision]:
+    """已获资助的工作室晋升等级的，按差额补足: the money provision of levels before it pays, on promotion, the
+    higher level's amount less what was already paid."""
+    m = _TOP_UP.search(text)
+    if not m:
+        return provs
+    levelled = [p for p in provs if p.kind in _MONEY_KINDS and len(p.amounts) > 1 and p.sentence.start < m.start()]
+    if not levelled:
+        return provs
+    target = levelled[-1]
+    words = m.group(0).strip("，, ")
+    return [p.model_copy(update={"top_up": words}) if p is target else p for p in provs]
 
 
 _LIMIT_LEAD = re.compile(

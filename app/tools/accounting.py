@@ -483,8 +483,39 @@ def plan(frame: QuestionFrame, rule: Rule, *, doc_city: str = "") -> Plan:
     return p
 
 
+_PROMOTED = re.compile(r"(?:升成|升为|升到|升级为|升级成|升级到|晋升为|晋升成|晋升到|晋升|升格为|升级|升)了?")
+_RECEIVED = re.compile(r"拿过|拿了|获得过|获得了|已获|已经获得|领过|领了|得过|资助过|补过|已经拿|之前拿|曾获|给过|发过")
+
+
+def _top_up_reading(frame: QuestionFrame, rule: Rule) -> tuple[str | None, Any]:
+    """按差额补足: the level promoted to (升成省级了) and the money already received (2022年拿过8万资助)."""
+    if not rule.top_up:
+        return None, None
+    promoted = None
+    for m in _PROMOTED.finditer(frame.text):
+        named = categories_named(frame.text[m.end() : m.end() + 8], rule)
+        if len(named) == 1:
+            promoted = named[0]
+    received = [
+        x
+        for x in frame.money
+        if _RECEIVED.search(frame.text[max(0, x.span.start - 8) : x.span.start])
+        or _RECEIVED.search(frame.text[x.span.end : x.span.end + 2])
+    ]
+    return promoted, received[0] if len(received) == 1 else None
+
+
 def _no_counts(frame: QuestionFrame, rule: Rule, p: Plan, counts: dict[str, int]) -> None:
     """No head count in the question: one person (or unit) of the one category named, or ask."""
+    promoted, received = _top_up_reading(frame, rule)
+    if promoted is not None:
+        # 市级工作室拿过8万，今年升成省级了: the level promoted to, less what was received.
+        counts[promoted] = 1
+        a = rule.amount(promoted)
+        p.notes.append(f"晋升为{a.label or a.category if a else promoted}，{rule.top_up}")
+        if received is None:
+            p.missing.append("已获资助的金额（晋升等级的按差额补足）")
+        return
     ladders = {a.ladder for a in rule.amounts if a.ladder}
     listed = {(a.ladder, a.rank) for a in rule.amounts if a.ladder}
     for lv in frame.levels:
@@ -1040,6 +1071,21 @@ def _money(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
     else:
         scale = Decimal(10000) if rule.unit.startswith("万") else Decimal(1)
         stated = {a.value * scale for a in rule.amounts}
+        promoted, received = _top_up_reading(frame, rule)
+        if received is not None and received in money:
+            counted = {k: v for k, v in p.inputs.items() if rule.amount(k) is not None}
+            if promoted is not None and counted == {promoted: 1}:
+                p.inputs["received"] = received.value
+                p.placements.append(Placement(received.text, "input", f"已获资助{received.text}", received.number))
+            else:
+                # Money already received, for a count or level the promotion does not name: the difference
+                # to pay is not known.
+                p.placements.append(
+                    Placement(received.text, "not_understood", "已获资助的金额对应哪一项晋升，不清楚", received.number)
+                )
+            if received.number is not None:
+                used.add(received.number)
+            money = [m for m in money if m is not received]
         for m in money:
             lead = frame.text[max(0, m.span.start - 8) : m.span.start]
             if context is not None and context.search(lead):

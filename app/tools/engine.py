@@ -38,6 +38,7 @@ SPECIAL_INPUTS = (
     "year_index",
     "base",
     "deduction",
+    "received",
 )
 _YES = {"yes", "y", "true", "1", "是", "有", "已", "对", "已完成", "通过", "签了", "交了", "满足"}
 _NO = {"no", "n", "false", "0", "否", "没有", "无", "未", "不是", "没", "不满足"}
@@ -136,6 +137,8 @@ class RuleEngine:
             names.append("days")
         if rule.installments:
             names.append("year_index")
+        if rule.top_up:
+            names.append("received")
         if rule.kind in ("percentage", "target"):
             names.append("base")
         if rule.kind == "percentage" and rule.deduction_label:
@@ -322,6 +325,13 @@ class RuleEngine:
             if rule.recurrence == "year":
                 result.details["years"] = calc.fmt(years)
         total, formula = self._total_limits(rule, total, formula, years, result)
+        if rule.top_up and "received" in inputs:
+            # 晋升等级的，按差额补足: the higher level's amount less what was already paid, never below 0.
+            received = parse_number(inputs["received"])
+            if received < 0:
+                raise ToolError("received must not be negative")
+            result.details["received"] = calc.fmt(received)
+            total, formula = calc.money(max(total - received, Decimal(0))), f"{formula} − {calc.fmt(received)}"
         total, formula = self._instalment(rule, inputs, total, formula, result)
         result.result, result.formula = total, formula
         if scale != 1:
@@ -506,6 +516,12 @@ class RuleEngine:
             result.details["before_limit"] = calc.fmt(value)
             value, formula = calc.money(cap.in_yuan()), f"min({formula}, {calc.fmt(cap.in_yuan())})"
         if rule.recurrence == "month" and cap is not None and cap.period == "month":
+            # The rate runs as long as the payment does: the months are the user's (the stated period is
+            # only the longest), never assumed.
+            if "months" not in inputs:
+                result.status = "needs_input"
+                result.questions.insert(0, "按几个月计算？（按月发放额的比例补助，需要知道发放的月数）")
+                return None, formula
             months = self._months(rule, inputs, result)
             if months is None:
                 return None, formula

@@ -136,6 +136,7 @@ def rule_from_provision(p: Provision, doc: DocumentMeta | None, clause: Clause |
         installments=p.installments,
         variant=p.variant,
         beneficiary=p.beneficiary,
+        top_up=p.top_up,
         hints=_hints(f"{subject}{p.variant}" if p.variant else subject, amounts, p.sentence.text, conditions),
     )
 

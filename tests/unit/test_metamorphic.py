@@ -195,9 +195,9 @@ _SHARED = {
 }
 FAILING: dict[str, dict[str, str]] = {
     "plan": {"ambiguous_total": _SHARED["ambiguous_total"]},
-    "ask": {
-        "routed_elsewhere": "another provision's total: 技师培训补贴 asked for 特级技师, answered with the 特级技师 work grant",
-    },
+    # routed_elsewhere (技师培训补贴 asked for 特级技师, answered with the 特级技师 work grant) passes since a
+    # level the question names by itself (技师培训补贴) with retrieval agreeing names that provision.
+    "ask": {},
 }
 
 

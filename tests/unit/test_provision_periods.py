@@ -181,3 +181,29 @@ def test_hours_said_for_an_hours_condition_are_that_conditions_value() -> None:
     assert any(c.unit == "学时" for c in r.conditions)
     assert _total(r, "我们企业新录用了12个人，都参加了40学时的技能培训，补贴能拿多少") == D(12) * 600
     assert _total(r, "我们企业新录用了12个人，都参加了20学时的技能培训，补贴能拿多少") is None
+
+
+# --------------------------------------------------------------------------- a difference topped up
+
+
+TOP_UP = (
+    "对新认定的国家级、省级、市级高技能人才培训基地，分别给予一次性建设经费60万元、30万元、10万元；"
+    "已享受建设经费的基地晋升等级的，按差额补足。"
+)
+
+
+def test_a_top_up_on_promotion_is_part_of_the_levelled_provision() -> None:
+    (p,) = [q for q in extract(TOP_UP, clause_id="d/七", doc_id="d") if q.amounts]
+    assert p.top_up == "已享受建设经费的基地晋升等级的，按差额补足"
+    assert not extract("对新认定的省级基地给予30万元；晋升的另行研究。", clause_id="d/八", doc_id="d")[0].top_up
+
+
+def test_the_higher_levels_amount_less_what_was_received() -> None:
+    r = _money_rule(TOP_UP)
+    assert _total(r, "我们的市级培训基地前年领过10万元建设经费，今年晋升为国家级了，还能补多少") == D(500000)
+
+
+def test_without_what_was_received_or_with_a_count_there_is_no_total() -> None:
+    r = _money_rule(TOP_UP)
+    assert _total(r, "我们的市级培训基地今年晋升为省级了，还能补多少") is None
+    assert _total(r, "我们有3个省级基地，以前拿过10万，还能补多少") is None
