@@ -234,6 +234,7 @@ class Assistant:
         )
         if money and not given and not frame.asks_total:
             state.tool_intent = "facts"  # "大连工匠奖励多少钱": the standard, quoted, not a sum for one person
+            self._asked_field_first(state, rule)
             return state
         if (
             rule.kind in ("eligibility", "lookup")
@@ -265,6 +266,33 @@ class Assistant:
         state.tool = tool
         state.tool_intent = "check" if check_only else frame.intent
         return state
+
+    def _asked_field_first(self, state: _State, rule: Rule) -> None:
+        """执行年限是到2026年底吗: a question naming the key of a "key：value" line of the provision's own
+        section (执行年限, 受理部门, 申报条件) is answered from that line."""
+        own = self.retriever.clause(rule.clause_id)
+        if own is None:
+            return
+        text = normalise(state.standalone)
+        section = tuple(own.heading_path[:-1])
+        for c in self.retriever.clauses_of(rule.doc_id):
+            key = c.title or ""
+            if (
+                c.clause_id == own.clause_id
+                or tuple(c.heading_path[:-1]) != section
+                or len(key) < 2
+                or key not in c.fields
+                or key not in text
+            ):
+                continue
+            doc = self.retriever.document(rule.doc_id)
+            if doc is None:
+                return
+            found = next((r for r in state.results if r.clause.clause_id == c.clause_id), None)
+            state.results = [found or SearchResult(clause=c, doc=doc, score=0.0)] + [
+                r for r in state.results if r is not found
+            ]
+            return
 
     def _basket(self, parts: list[Part], state: _State) -> ToolResult:
         tools = []

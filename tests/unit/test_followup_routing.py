@@ -34,10 +34,23 @@ TEXT = """松岭县技能人才若干措施
 """
 
 
+PAGE = """<html><head><title>柏川市技能补贴速览</title></head><body>
+<h1>柏川市技能补贴速览</h1>
+<h3>青年技工见习补贴</h3>
+<p>适用年限：2025年3月1日至2027年2月28日</p>
+<p>补贴标准：按初级工每人每年1800元、中级工每人每年2600元的标准给予见习单位补贴，补贴期限最长不超过2年。</p>
+<p>经办机构：市就业服务中心</p>
+<h3>技能竞赛奖励</h3>
+<p>奖励标准：在市级竞赛中获得第一名的选手，奖励1万元。</p>
+</body></html>
+"""
+
+
 @pytest.fixture(scope="module")
 def songling(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
     root = tmp_path_factory.mktemp("songling")
     (root / "songling.txt").write_text(TEXT, encoding="utf-8")
+    (root / "baichuan.html").write_text(PAGE, encoding="utf-8")
     docs = [
         {
             "id": "songling-measures",
@@ -45,7 +58,14 @@ def songling(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
             "city": "松岭县",
             "status": "in_force",
             "source": str(root / "songling.txt"),
-        }
+        },
+        {
+            "id": "baichuan-page",
+            "title": "柏川市技能补贴速览",
+            "city": "柏川",
+            "status": "in_force",
+            "source": str(root / "baichuan.html"),
+        },
     ]
     manifest = root / "manifest.yaml"
     manifest.write_text(yaml.safe_dump({"documents": docs}, allow_unicode=True), encoding="utf-8")
@@ -94,3 +114,10 @@ def test_of_tied_columns_the_one_named_leads_and_two_named_keep_the_order() -> N
     assert _column_named(routes, "我考的是短缺工种的中级工")[0].rule.id == "a.short"
     assert _column_named(routes, "一个普通工种的中级工，一个短缺工种的高级工")[0].rule.id == "a.plain"
     assert _column_named(routes, "我考的是中级工")[0].rule.id == "a.plain"
+
+
+def test_a_question_naming_a_key_of_the_provisions_section_is_answered_from_that_line(songling: Services) -> None:
+    a = songling.assistant.ask("柏川青年技工见习补贴的适用年限是到2027年吗？")
+    assert "2027年2月28日" in a.answer, a.answer
+    a = songling.assistant.ask("柏川青年技工见习补贴的经办机构是哪里？")
+    assert "市就业服务中心" in a.answer, a.answer
