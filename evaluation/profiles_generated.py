@@ -34,6 +34,7 @@ from app.frame.places import contains
 from app.frame.schema import QuestionFrame
 from app.scope import scope_for
 from app.tools.accounting import LIST_WORD, categories_named, category_of, on_a_list
+from app.tools.basket import _lcs
 from app.tools.engine import RuleEngine
 from app.tools.entitlements import MONEY, Entitlements, _noun_fit, applies_to_entity, echoed, match, per_unit
 from app.tools.profile import MoneyFigure, People, Profile, ProfileFact, Unit, negative_concepts
@@ -223,12 +224,34 @@ def oracle(profile: Profile, rules: Iterable[Rule], documents: Mapping[str, Docu
             if any(k in whole_words for k in rule.lookup) and all(v == "met" for v in verdicts):
                 met[rule.id] = None
             continue
-        base = next((m for m in profile.money if m.role == "base"), None) if rule.kind == "percentage" else None
+        # A sum is a rate's base unless both name what they are and share nothing (企业实际发放额 is not the
+        # 市级奖励 a matching ratio is of).
+        base = (
+            next(
+                (
+                    m
+                    for m in profile.money
+                    if m.role == "base" and (not m.label or not rule.base_label or _lcs(m.label, rule.base_label) >= 2)
+                ),
+                None,
+            )
+            if rule.kind == "percentage"
+            else None
+        )
         if not rule.conditions and base is None:
             continue
         if all(v == "met" for v in verdicts):
             amount = None
-            if base is not None and rule.rate is not None and not rule.uplift and not rule.deduction_label:
+            # A rate capped per person (每名师傅每月不超过500元) on a payment the profile gives no months or
+            # persons for: no amount is expected (the assistant asks).
+            capped = any(lim.kind == "per_person" for lim in rule.limits)
+            if (
+                base is not None
+                and rule.rate is not None
+                and not rule.uplift
+                and not rule.deduction_label
+                and not capped
+            ):
                 amount = (base.value * rule.rate / 100).quantize(Decimal("0.01"))
             met[rule.id] = amount
     return met
@@ -553,6 +576,8 @@ def judge(case: Case, result: Entitlements, expected: dict[str, Decimal | None])
 def _check_spans(e: Any, profile: Profile, r: CaseResult) -> None:
     """A recurring amount's totals: the period's (× its months), the span's (× the months asked, within the period)."""
     per = e.amount
+    if per is None:
+        return  # no amount stated (it depends on what the profile does not say): nothing to total
     if e.per == "月":
         if e.period_months is not None and e.period_total != per * e.period_months:
             r.wrong_amounts.append(f"{e.rule_id}: period total {e.period_total} ≠ {per}×{e.period_months}")

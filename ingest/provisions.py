@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.vocab import vocabulary
 
-EXTRACTOR_VERSION = "12"
+EXTRACTOR_VERSION = "15"
 
 ProvisionKind = Literal[
     "per_head", "monthly", "per_year", "per_day", "one_off", "percentage", "uplift", "target", "unstated", "figure"
@@ -121,6 +121,10 @@ class Provision(BaseModel):
     installments: list[Decimal] = Field(default_factory=list, description="分3年按40%、30%、30%发放 → [40, 30, 30]")
     variant: str = Field("", description="a table column the amounts belong to (一般职业（工种）)")
     beneficiary: str = Field("", description="who the provision is for, as the text says (技工院校毕业生)")
+    top_up: str = Field(
+        "",
+        description="已获资助的晋升等级的，按差额补足: the words, verbatim; the higher level's amount less what was paid",
+    )
 
 
 # ---------------------------------------------------------------------------------------------- patterns
@@ -206,6 +210,7 @@ def with_provisions(clauses: list[Any]) -> list[Any]:
                 continue
             out[k] = c.model_copy(update={"provisions": [_with_section(p, c, siblings, heads) for p in c.provisions]})
     _limits_across_clauses(out, sections)
+    _periods_across_clauses(out, sections)
     _requirements_of_the_document(out)
     _questions_name_their_answers(out)
     return out
@@ -258,6 +263,29 @@ def _limits_across_clauses(out: list[Any], sections: dict[tuple[str, ...], list[
             provs = [q.model_copy(update={"limits": [*q.limits, limit]}) if q is target else q for q in prev.provisions]
             out[prev_k] = prev.model_copy(update={"provisions": provs})
             out[k] = c.model_copy(update={"provisions": []})
+
+
+def _periods_across_clauses(out: list[Any], sections: dict[tuple[str, ...], list[int]]) -> None:
+    """2. 补助期限按协议约定计算，最长不超过24个月。 — a clause with no figure of its own that states how long
+    the recurring provision of the clause before it (same section) is paid."""
+    for members in sections.values():
+        for i in range(1, len(members)):
+            k, prev_k = members[i], members[i - 1]
+            c, prev = out[k], out[prev_k]
+            if c.provisions or not prev.provisions or _AMOUNT.search(c.text):
+                continue
+            targets = [q for q in prev.provisions if q.recurrence in ("month", "year") and q.period_months is None]
+            if len(targets) != 1:
+                continue
+            months, where = _period(c.text)
+            if months is None or where is None:
+                continue
+            period = Part(text=where[0], start=-1, end=-1)
+            provs = [
+                q.model_copy(update={"period_months": months, "period": period}) if q is targets[0] else q
+                for q in prev.provisions
+            ]
+            out[prev_k] = prev.model_copy(update={"provisions": provs})
 
 
 _REQUIREMENT_HEADING = re.compile(r"申领条件|申报条件|申请条件|享受条件|申领要求|申报要求|补贴条件|基本条件")
@@ -372,6 +400,7 @@ def extract(text: str, *, clause_id: str, doc_id: str) -> list[Provision]:
             continue
         found += _sentence_provisions(text, m.start(), sentence)
     found = _refine(found, text)
+    found = _top_up(found, text)
     return [
         p.model_copy(update={"id": provision_id(doc_id, clause_id, k), "clause_id": clause_id, "doc_id": doc_id})
         for k, p in enumerate(found, 1)
@@ -379,6 +408,24 @@ def extract(text: str, *, clause_id: str, doc_id: str) -> list[Provision]:
 
 
 # ---------------------------------------------------------------------------------------------- refinement
+
+_TOP_UP = re.compile(
+    r"[^。；;，,]*(?:晋升|升级|提升|升格)[^。；;]{0,12}?(?:按|给予|予以)?(?:差额补足|补足差额|补齐差额|差额补齐)"
+)
+
+
+def _top_up(provs: list[Provision], text: str) -> list[Provision]:
+    """已获资助的工作室晋升等级的，按差额补足: the money provision of levels before it pays, on promotion, the
+    higher level's amount less what was already paid."""
+    m = _TOP_UP.search(text)
+    if not m:
+        return provs
+    levelled = [p for p in provs if p.kind in _MONEY_KINDS and len(p.amounts) > 1 and p.sentence.start < m.start()]
+    if not levelled:
+        return provs
+    target = levelled[-1]
+    words = m.group(0).strip("，, ")
+    return [p.model_copy(update={"top_up": words}) if p is target else p for p in provs]
 
 
 _LIMIT_LEAD = re.compile(
@@ -411,6 +458,28 @@ def _refine(provs: list[Provision], text: str) -> list[Provision]:
             limit = ProvisionLimit(kind=kind, value=a.value, unit=a.unit, period=period, span=a.span)  # type: ignore[arg-type]
             out[out.index(prev)] = prev.model_copy(update={"limits": [*prev.limits, limit]})
             continue
+        # 按实际发放额的50%给予补助，每名师傅每月补助不超过500元 / 按培训费用的50%补贴，每人最高不超过800元:
+        # a cap on what the rate gives each person, per month when it says so — part of the rate's provision.
+        rated = [q for q in out if q.kind == "percentage" and q.rate is not None and q.base_label]
+        if (
+            rated
+            and (not money or out.index(rated[-1]) > out.index(money[-1]))
+            and p.sentence.start == rated[-1].sentence.start
+            and p.amounts
+            and p.amounts[0].unit != "%"
+            and len(p.amounts) == 1
+            and _LIMIT_LEAD.search(lead)
+            and re.search(r"每(?:人|名)", lead)
+        ):
+            prev = rated[-1]
+            period = "month" if "每月" in lead else "year" if "每年" in lead else ""
+            a = p.amounts[0]
+            limit = ProvisionLimit(kind="per_person", value=a.value, unit=a.unit, period=period, span=a.span)  # type: ignore[arg-type]
+            update: dict[str, Any] = {"limits": [*prev.limits, limit]}
+            if period == "month":
+                update["recurrence"] = "month"
+            out[out.index(prev)] = prev.model_copy(update=update)
+            continue
         # 分3年按40%、30%、30%的比例发放: instalments of the provision before it.
         inst = _INSTALMENTS.search(p.sentence.text)
         if p.kind == "percentage" and money and inst:
@@ -425,9 +494,9 @@ def _refine(provs: list[Provision], text: str) -> list[Provision]:
     # Counts capped per year and periods said anywhere in the clause (最长不超过24个月, 聘期3年) belong to
     # the money provisions of the clause.
     for k, p in enumerate(out):
-        if p.kind not in _MONEY_KINDS:
+        if p.kind not in _MONEY_KINDS and not (p.kind == "percentage" and p.recurrence == "month"):
             continue
-        update: dict[str, Any] = {}
+        update = {}
         for m in _COUNT_LIMIT.finditer(text):
             if m.start() >= p.sentence.start and not any(lim.kind == "count" for lim in p.limits):
                 span = Part(text=m.group(0), start=m.start(), end=m.end())
@@ -621,7 +690,10 @@ def _sentence_provisions(text: str, offset: int, sentence: str) -> list[Provisio
     if not runs:
         vague = _VAGUE.search(sentence)
         fraction = _FRACTION.search(sentence)
-        if fraction and re.search(r"比例|占", sentence):
+        ratio = _RATIO.search(sentence)
+        if ratio and _decimal(ratio.group(1)) and _BENEFIT_NOUN.search(sentence[ratio.end() :]):
+            provisions.append(_matching_ratio(text, offset, sentence, ratio))
+        elif fraction and re.search(r"比例|占", sentence):
             provisions.append(_target_fraction(text, offset, sentence, fraction))
         elif vague and _BENEFIT_NOUN.search(sentence):
             provisions.append(
@@ -1033,6 +1105,37 @@ def _rate_provision(text: str, offset: int, sentence: str, run: list[re.Match[st
             )
         ],
         conditions=_conditions(text, offset, sentence, m.start(), lo),
+    )
+
+
+# 在市级奖励基础上按1:0.5给予配套奖励: a matching ratio, the second number for each one of the first.
+_RATIO = re.compile(
+    r"按\s*(\d+(?:\.\d+)?)\s*[:：∶比]\s*(\d+(?:\.\d+)?)\s*(?:的比例)?\s*(?=给予|配套|予以|奖励|补贴|资助)"
+)
+
+
+def _matching_ratio(text: str, offset: int, sentence: str, m: re.Match[str]) -> Provision:
+    """按1:0.5配套 on a base the text names (在市级奖励基础上): a rate of 0.5/1 of that base."""
+    first, second = Decimal(m.group(1)), Decimal(m.group(2))
+    rate = (second / first * 100).normalize()
+    rate = rate.quantize(Decimal(1)) if rate == rate.to_integral_value() else rate
+    bm = re.search(r"(?:在|以)([\u4e00-\u9fff]{1,10}?)(?:的)?(?:基础上|为基数)", sentence[: m.start()])
+    at = m.start() + m.group(0).index(m.group(1))
+    end = m.start() + m.group(0).rindex(m.group(2)) + len(m.group(2))
+    return Provision(
+        id="",
+        clause_id="",
+        doc_id="",
+        sentence=_part(text, offset, sentence, 0, len(sentence)),
+        kind="percentage",
+        subject=_subject(sentence, m.end()),
+        rate=rate,
+        base_label=bm.group(1) if bm else "",
+        payee=_payee(sentence, 0, len(sentence)),
+        amounts=[
+            ProvisionAmount(category="", label="", value=rate, unit="%", span=_part(text, offset, sentence, at, end))
+        ],
+        conditions=_conditions(text, offset, sentence, m.start()),
     )
 
 

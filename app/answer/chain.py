@@ -211,8 +211,14 @@ class Assistant:
         routes = self.router.candidates(
             frame, rules, clause_ids, retrieved_only=not scope.restricted, text=normalise(state.standalone)
         )
+        routes = _column_named(routes, normalise(state.standalone))
         route = routes[0] if routes else None
         rule = route.rule if route is not None else None
+        named = [r for r in routes if any(not x.startswith("retrieved") and x != "level named" for x in r.reasons)]
+        if carried_rule is None and state.history and not frame.places and not named:
+            # 每月给师傅发600元，两个师傅，一共补多少 after a turn about one provision: a question naming no
+            # place and no provision of its own continues the conversation's provision.
+            carried_rule = state.history[-1].rule_id
         if carried_rule and (rule is None or (route is not None and route.score < 4)):
             kept = next((r for r in rules if r.id == carried_rule), None)
             rule = kept or rule
@@ -240,6 +246,7 @@ class Assistant:
         )
         if money and not given and not frame.asks_total:
             state.tool_intent = "facts"  # "大连工匠奖励多少钱": the standard, quoted, not a sum for one person
+            self._asked_field_first(state, rule)
             return state
         if (
             rule.kind in ("eligibility", "lookup")
@@ -271,6 +278,33 @@ class Assistant:
         state.tool = tool
         state.tool_intent = "check" if check_only else frame.intent
         return state
+
+    def _asked_field_first(self, state: _State, rule: Rule) -> None:
+        """执行年限是到2026年底吗: a question naming the key of a "key：value" line of the provision's own
+        section (执行年限, 受理部门, 申报条件) is answered from that line."""
+        own = self.retriever.clause(rule.clause_id)
+        if own is None:
+            return
+        text = normalise(state.standalone)
+        section = tuple(own.heading_path[:-1])
+        for c in self.retriever.clauses_of(rule.doc_id):
+            key = c.title or ""
+            if (
+                c.clause_id == own.clause_id
+                or tuple(c.heading_path[:-1]) != section
+                or len(key) < 2
+                or key not in c.fields
+                or key not in text
+            ):
+                continue
+            doc = self.retriever.document(rule.doc_id)
+            if doc is None:
+                return
+            found = next((r for r in state.results if r.clause.clause_id == c.clause_id), None)
+            state.results = [found or SearchResult(clause=c, doc=doc, score=0.0)] + [
+                r for r in state.results if r is not found
+            ]
+            return
 
     def _basket(self, parts: list[Part], state: _State) -> ToolResult:
         tools = []
@@ -539,6 +573,24 @@ def _asks_several(text: str) -> bool:
     if m is None:
         return False
     return m.group(1) != m.group(2) and bool(re.search(r"一起|一共|合计|加起来|总共|共计", text))
+
+
+def _column_named(routes: list[Any], text: str) -> list[Any]:
+    """Columns of one table tied at the top (一般 / 急需紧缺职业): the one column the question names leads.
+    When the question names several columns (or none), the order stays (each group is then priced in its
+    own column, or the answer asks which)."""
+    if len(routes) < 2 or not routes[0].rule.variant:
+        return routes
+    top = routes[0]
+    tied = [r for r in routes if r.rule.clause_id == top.rule.clause_id and r.rule.variant and r.score == top.score]
+    if len(tied) < 2:
+        return routes
+    variants = [r.rule.variant for r in tied]
+    common = _common_suffix(variants)
+    said = [r for r in tied if (r.rule.variant[: len(r.rule.variant) - len(common)] or r.rule.variant) in text]
+    if len(said) != 1 or said[0] is top:
+        return routes
+    return [said[0], *[r for r in routes if r is not said[0]]]
 
 
 def _variant_said(rule: Rule, rules: list[Rule], text: str, p: Plan) -> None:

@@ -744,11 +744,33 @@ class OfflineAnswerer:
     def _amount_notes(self, ctx: AnswerContext, result: SearchResult, quote: str, draft: Draft) -> None:
         """Restate the amounts of the quoted text with qualifier, unit, period and payee."""
         for rule in ctx.rules or self.catalogue.rules:
-            if rule.clause_id != result.clause.clause_id or rule.kind not in MONEY_KINDS + ("one_off",):
+            capped_rate = rule.kind == "percentage" and bool(rule.limits or rule.period_months)
+            if rule.clause_id != result.clause.clause_id or (
+                rule.kind not in MONEY_KINDS + ("one_off",) and not capped_rate
+            ):
                 continue
             if not (rule.quote in quote or quote in rule.quote or _overlap(rule.quote, quote) > 0.5):
                 continue
             draft.say("\n· " + amount_summary(rule))
+            self._period_source(ctx, result, quote, rule, draft)
+
+    def _period_source(self, ctx: AnswerContext, result: SearchResult, quote: str, rule: Rule, draft: Draft) -> None:
+        """A period stated in the next item of the section (2. 补助期限…最长不超过24个月) is quoted from there."""
+        months = rule.period_months
+        if not months or not ctx.doc_clauses:
+            return
+        forms = [f"{months}个月"] + ([f"{months // 12}年"] if months % 12 == 0 else [])
+        if any(f in quote for f in forms):
+            return
+        section = tuple(result.clause.heading_path[:-1])
+        for sib in ctx.doc_clauses(result.doc.id):
+            if sib.clause_id == result.clause.clause_id or tuple(sib.heading_path[:-1]) != section:
+                continue
+            for m in re.finditer(r"[^。；;]+[。；;]?", sib.text):
+                if any(f in m.group(0) for f in forms):
+                    draft.say("\n期限：")
+                    draft.quote(SearchResult(clause=sib, doc=result.doc, score=result.score), m.group(0).strip())
+                    return
 
     def _second_source(self, ctx: AnswerContext, top: SearchResult) -> SearchResult | None:
         if (ctx.scope is not None and ctx.scope.restricted) or len(ctx.results) < 2:
@@ -842,6 +864,13 @@ def amount_summary(rule: Rule) -> str:
         parts.append(f"{QUALIFIER_ZH[rule.qualifier] if rule.qualifier != 'exact' else ''}{fmt(rule.rate)}%")
     unit = rule.unit
     period = f"，保障期{rule.period_months}个月" if rule.period_months else ""
+    if rule.kind == "percentage":
+        # 按发放额的50%，每名师傅每月不超过500元，最长24个月: the rate's caps and longest period.
+        for lim in rule.limits:
+            if lim.kind == "per_person":
+                each = {"month": "每人每月", "year": "每人每年"}.get(lim.period, "每人")
+                parts.append(f"{each}最高{fmt(lim.value)}{lim.unit}")
+        period = f"，最长{rule.period_months}个月" if rule.period_months else ""
     payee = f"，发给{PAYEE_ZH[rule.payee]}" if rule.payee != "none" else ""
     return f"{rule.title}：{'、'.join(parts)}{(' ' + unit) if unit and unit != '%' else ''}{period}{payee}。"
 

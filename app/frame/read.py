@@ -946,7 +946,13 @@ class _Reader:
             return None
         role = "age" if unit == "岁" else "other" if unit == "学时" else "span"
         best = None
-        mentions = [(ms, me) for ms, me, c, _ in vocabulary().concepts_in(self.text) if c.unit]
+        # Only the concepts of the number's own clause compete for it: 合同签了3年，社保交了4个月 — the
+        # 社保 after the comma does not take the contract's 3年.
+        mentions = [
+            (ms, me)
+            for ms, me, c, _ in vocabulary().concepts_in(self.text)
+            if c.unit and clause.start <= ms < clause.end
+        ]
         for i, t in enumerate(self.f.numbers):
             if t.role != role or i in self.used or not (clause.start <= t.span.start < clause.end):
                 continue
@@ -1095,7 +1101,9 @@ _UNKNOWN_TO_ME = re.compile(
 # "anything else" closing a sentence (还有别的吗, 还有其他补贴吗). Not what is needed to get it
 # (什么条件, 什么材料) nor when or where (什么时候, 什么地方).
 # Nor one thing named (可以得到什么称号 / 能认定什么等级): that thing is the question.
-_NOT_A_BENEFIT = r"时候|时间|地方|条件|材料|手续|要求|部门|单位|流程|资料|程序|称号|荣誉|名称|等级|级别|学历|证书|比例|标准"
+_NOT_A_BENEFIT = (
+    r"时候|时间|地方|条件|材料|手续|要求|部门|单位|流程|资料|程序|称号|荣誉|名称|等级|级别|学历|证书|比例|标准"
+)
 _ASKS_ALL = re.compile(
     rf"(?:拿|领|得到|享受|享有|申请|获得)(?:到|点|些|得到)?(?:啥|什么|哪些)(?!{_NOT_A_BENEFIT})"
     rf"|(?:什么|哪些|啥)(?:(?!{_NOT_A_BENEFIT})[^，,。？?！!、；;]){{0,6}}?(?:政策|补贴|待遇|支持|优惠|好处)"

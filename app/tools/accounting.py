@@ -457,7 +457,10 @@ def plan(frame: QuestionFrame, rule: Rule, *, doc_city: str = "") -> Plan:
     counted = [g for g in readings if g.status not in ("context",)]
     if money_rule and not counted:
         _no_counts(frame, rule, p, counts)
-    if money_rule or (rule.kind == "percentage" and rule.uplift):
+    capped_rate = rule.kind == "percentage" and any(
+        lim.kind == "per_person" and lim.period in ("", "month") for lim in rule.limits
+    )
+    if money_rule or (rule.kind == "percentage" and (rule.uplift or capped_rate)):
         if rule.kind == "percentage":
             total_count = sum(counts.values())
             if total_count:
@@ -509,13 +512,52 @@ def plan(frame: QuestionFrame, rule: Rule, *, doc_city: str = "") -> Plan:
             p.placements.append(Placement(t.text, "condition", "", i))
         elif t.role == "count" and _is_condition_value(frame, i):
             p.placements.append(Placement(t.text, "condition", "", i))
+        elif (
+            t.role == "other"
+            and t.unit
+            and any(c.type == "threshold" and c.unit == t.unit for c in rule.conditions)
+            and _is_condition_value(frame, i)
+        ):
+            # 做了48学时的岗前培训 against 培训时间不少于40学时: the value of that condition.
+            p.placements.append(Placement(t.text, "condition", "", i))
         else:
             p.placements.append(Placement(t.text, "not_understood", "", i))
     return p
 
 
+_PROMOTED = re.compile(r"(?:升成|升为|升到|升级为|升级成|升级到|晋升为|晋升成|晋升到|晋升|升格为|升级|升)了?")
+_RECEIVED = re.compile(r"拿过|拿了|获得过|获得了|已获|已经获得|领过|领了|得过|资助过|补过|已经拿|之前拿|曾获|给过|发过")
+
+
+def _top_up_reading(frame: QuestionFrame, rule: Rule) -> tuple[str | None, Any]:
+    """按差额补足: the level promoted to (升成省级了) and the money already received (2022年拿过8万资助)."""
+    if not rule.top_up:
+        return None, None
+    promoted = None
+    for m in _PROMOTED.finditer(frame.text):
+        named = categories_named(frame.text[m.end() : m.end() + 8], rule)
+        if len(named) == 1:
+            promoted = named[0]
+    received = [
+        x
+        for x in frame.money
+        if _RECEIVED.search(frame.text[max(0, x.span.start - 8) : x.span.start])
+        or _RECEIVED.search(frame.text[x.span.end : x.span.end + 2])
+    ]
+    return promoted, received[0] if len(received) == 1 else None
+
+
 def _no_counts(frame: QuestionFrame, rule: Rule, p: Plan, counts: dict[str, int]) -> None:
     """No head count in the question: one person (or unit) of the one category named, or ask."""
+    promoted, received = _top_up_reading(frame, rule)
+    if promoted is not None:
+        # 市级工作室拿过8万，今年升成省级了: the level promoted to, less what was received.
+        counts[promoted] = 1
+        a = rule.amount(promoted)
+        p.notes.append(f"晋升为{a.label or a.category if a else promoted}，{rule.top_up}")
+        if received is None:
+            p.missing.append("已获资助的金额（晋升等级的按差额补足）")
+        return
     ladders = {a.ladder for a in rule.amounts if a.ladder}
     listed = {(a.ladder, a.rank) for a in rule.amounts if a.ladder}
     for lv in frame.levels:
@@ -599,6 +641,32 @@ def _counts_heads_of_base(frame: QuestionFrame, rule: Rule) -> bool:
     return bool(_PER_HEAD.search(around))
 
 
+_TOGETHER = re.compile(r"一共|总共|合计|共计|加起来|总额|总计|一起")
+
+
+def _counts_heads_of_capped_rate(frame: QuestionFrame, rule: Rule) -> bool:
+    """A rate capped per person (按发放额的50%，每名师傅每月不超过500元) on one base the user pays each
+    person: the one counted group is how many persons. One person always; several only when the base is
+    said per head (每人培训费1200元) or paid to the group's own noun (给师傅发600元 … 两个师傅), and not
+    as a sum (一共发了3000元)."""
+    if rule.kind != "percentage" or rule.uplift or rule.amounts:
+        return False
+    if not any(lim.kind == "per_person" and lim.period in ("", "month") for lim in rule.limits):
+        return False
+    tops = [g for g in frame.groups if g.parent is None and g.count is not None]
+    bases = [m for m in frame.money if m.role in ("base", "unknown")]
+    if len(tops) != 1 or len(bases) != 1:
+        return False
+    g, m = tops[0], bases[0]
+    around = frame.text[max(0, m.span.start - 8) : m.span.end + 4]
+    if _TOGETHER.search(around):
+        return False
+    if g.count == 1:
+        return True
+    noun = re.sub(r"^(?:个|名|位|人)", "", g.label or "")
+    return bool(_PER_HEAD.search(around)) or bool(noun and len(noun) >= 2 and noun in around)
+
+
 def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupReading]:
     groups = frame.groups
     if rule.kind == "target":
@@ -661,6 +729,14 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
             cat = next(iter(named_elsewhere))
         if cat is None and not why and g.parent is None and _counts_heads_of_base(frame, rule):
             cat = "人数"  # 12个学员，原标准每人2000元，提高30%: the raised per-head base times the count
+        if (
+            cat is None
+            and not why
+            and g.parent is None
+            and r.measure == "人"
+            and _counts_heads_of_capped_rate(frame, rule)
+        ):
+            cat = "人数"  # 每月给师傅发600元，两个师傅: each one's payment at the rate, capped per person
         own_cats = categories_named(g.text or g.label, rule) if len(rule.amounts) > 1 else []
         if g.number is not None and len(rule.amounts) > 1:
             # 技师、高级技师一共4个: a count said for several categories together.
@@ -846,6 +922,21 @@ def _asks_total_apart(frame: QuestionFrame, per: Any) -> bool:
     return bool(m and re.search(r"一共|总共|合计|加起来|总计|共计|累计", rest[m.end() :]))
 
 
+def _condition_span(frame: QuestionFrame, rule: Rule, span: Any) -> bool:
+    """The span is the value the question gives for a fact a threshold condition of ``rule`` reads."""
+    concepts = {c.concept for c in rule.conditions if c.type == "threshold" and c.concept}
+    if not concepts:
+        return False
+    said: list[Fact | Qualifier] = [f for f in frame.facts if f.value is not None]
+    said += [q for g in frame.groups for q in g.qualifiers if q.value is not None]
+    for f in said:
+        if f.concept not in concepts or f.value != span.months:
+            continue
+        if abs(span.span.start - f.span.end) <= 8 or abs(f.span.start - span.span.end) <= 8:
+            return True
+    return False
+
+
 def _time(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
     durations = [s for s in frame.spans if s.kind == "duration" and s.number not in used]
     elapsed = [s for s in frame.spans if s.kind == "elapsed"]
@@ -909,9 +1000,22 @@ def _time(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
                 p.placements.append(Placement(s.text, "not_understood", "", s.number))
         return
     if len(durations) > 1:
+        # 合同签了三年…干满两年: a span that is the value of a fact a condition of the provision reads
+        # (the contract's length against 签订1年以上劳动合同) is that condition's, not the period asked.
+        of_conditions = [s for s in durations if _condition_span(frame, rule, s)]
+        rest = [s for s in durations if s not in of_conditions]
+        if of_conditions and len(rest) == 1:
+            for s in of_conditions:
+                p.placements.append(Placement(s.text, "condition", "条件中的期限", s.number))
+            durations = rest
+    if len(durations) > 1:
         for s in durations:
             p.placements.append(Placement(s.text, "not_understood", "有多个期限，不清楚按哪个算", s.number))
         p.missing.append("按多长时间计算")
+        return
+    if rule.recurrence == "month" and rule.kind == "percentage" and not durations and not per_period:
+        # A rate on a monthly payment runs as long as the payment does: the stated period is only its longest.
+        p.missing.append("按几个月计算（按月发放额的比例补助，需要知道发放的月数）")
         return
     if rule.recurrence == "month":
         if durations:
@@ -1011,6 +1115,21 @@ def _money(frame: QuestionFrame, rule: Rule, p: Plan, used: set[int]) -> None:
     else:
         scale = Decimal(10000) if rule.unit.startswith("万") else Decimal(1)
         stated = {a.value * scale for a in rule.amounts}
+        promoted, received = _top_up_reading(frame, rule)
+        if received is not None and received in money:
+            counted = {k: v for k, v in p.inputs.items() if rule.amount(k) is not None}
+            if promoted is not None and counted == {promoted: 1}:
+                p.inputs["received"] = received.value
+                p.placements.append(Placement(received.text, "input", f"已获资助{received.text}", received.number))
+            else:
+                # Money already received, for a count or level the promotion does not name: the difference
+                # to pay is not known.
+                p.placements.append(
+                    Placement(received.text, "not_understood", "已获资助的金额对应哪一项晋升，不清楚", received.number)
+                )
+            if received.number is not None:
+                used.add(received.number)
+            money = [m for m in money if m is not received]
         for m in money:
             lead = frame.text[max(0, m.span.start - 8) : m.span.start]
             if context is not None and context.search(lead):

@@ -38,6 +38,7 @@ SPECIAL_INPUTS = (
     "year_index",
     "base",
     "deduction",
+    "received",
 )
 _YES = {"yes", "y", "true", "1", "是", "有", "已", "对", "已完成", "通过", "签了", "交了", "满足"}
 _NO = {"no", "n", "false", "0", "否", "没有", "无", "未", "不是", "没", "不满足"}
@@ -136,12 +137,16 @@ class RuleEngine:
             names.append("days")
         if rule.installments:
             names.append("year_index")
+        if rule.top_up:
+            names.append("received")
         if rule.kind in ("percentage", "target"):
             names.append("base")
         if rule.kind == "percentage" and rule.deduction_label:
             names.append("deduction")
-        if rule.kind == "percentage" and rule.uplift:
+        if rule.kind == "percentage" and (rule.uplift or self._rate_cap(rule) is not None):
             names.append("count")
+        if rule.kind == "percentage" and rule.recurrence == "month" and self._rate_cap(rule) is not None:
+            names.append("months")
         if rule.kind == "lookup":
             names.append("category")
         if rule.kind == "one_off" and len(rule.amounts) == 1:
@@ -320,6 +325,13 @@ class RuleEngine:
             if rule.recurrence == "year":
                 result.details["years"] = calc.fmt(years)
         total, formula = self._total_limits(rule, total, formula, years, result)
+        if rule.top_up and "received" in inputs:
+            # 晋升等级的，按差额补足: the higher level's amount less what was already paid, never below 0.
+            received = parse_number(inputs["received"])
+            if received < 0:
+                raise ToolError("received must not be negative")
+            result.details["received"] = calc.fmt(received)
+            total, formula = calc.money(max(total - received, Decimal(0))), f"{formula} − {calc.fmt(received)}"
         total, formula = self._instalment(rule, inputs, total, formula, result)
         result.result, result.formula = total, formula
         if scale != 1:
@@ -476,13 +488,46 @@ class RuleEngine:
         value, formula = calc.uplift(base, rate) if rule.uplift else calc.percentage_of(base, rate)
         if shown_base:
             formula = formula.replace(calc.fmt(base), shown_base, 1)
-        if rule.uplift and "count" in inputs:
+        if not rule.uplift:
+            value, formula = self._rate_per_person(rule, inputs, value, formula, result)
+            if value is None:
+                return
+        if "count" in inputs and (rule.uplift or self._rate_cap(rule) is not None):
             count = parse_count(inputs["count"], "count")
             value = calc.money(value * count)
             formula = f"{formula}×{count}"
         result.result, result.formula = value, formula
         prefix = {"cap": "最多 ", "floor": "至少 "}.get(rule.qualifier, "")
         result.result_text = f"{prefix}{calc.fmt(value)}"
+
+    @staticmethod
+    def _rate_cap(rule: Rule) -> Any:
+        """每名师傅每月补助不超过500元 / 每人最高不超过800元: the cap on what the rate gives one person."""
+        return next((lim for lim in rule.limits if lim.kind == "per_person" and lim.period in ("", "month")), None)
+
+    def _rate_per_person(
+        self, rule: Rule, inputs: dict[str, Any], value: Decimal, formula: str, result: ToolResult
+    ) -> tuple[Any, str]:
+        """A rate on one person's payment: capped per person (per month when the cap says so), then over
+        the months asked, within the stated period."""
+        cap = self._rate_cap(rule)
+        if cap is not None and value > cap.in_yuan():
+            result.warnings.append(f"{cap.quote or '每人上限'}：按上限{calc.fmt(cap.in_yuan())}元计算。")
+            result.details["before_limit"] = calc.fmt(value)
+            value, formula = calc.money(cap.in_yuan()), f"min({formula}, {calc.fmt(cap.in_yuan())})"
+        if rule.recurrence == "month" and cap is not None and cap.period == "month":
+            # The rate runs as long as the payment does: the months are the user's (the stated period is
+            # only the longest), never assumed.
+            if "months" not in inputs:
+                result.status = "needs_input"
+                result.questions.insert(0, "按几个月计算？（按月发放额的比例补助，需要知道发放的月数）")
+                return None, formula
+            months = self._months(rule, inputs, result)
+            if months is None:
+                return None, formula
+            result.details["months"] = months
+            value, formula = calc.money(value * months), f"{formula}×{months}"
+        return value, formula
 
     def _target(self, rule: Rule, inputs: dict[str, Any], result: ToolResult) -> None:
         base = self._base(rule, inputs, result)

@@ -865,7 +865,12 @@ def _judge_whole(
                 entry.questions.append("参加培训的有多少人？")
         if rule.uplift and not counted:
             entry.questions.append("按多少人计算？")
-        if (not p.not_understood and "count" in inputs) or not rule.uplift:
+        # A rate capped per person (每人最高不超过800元): a profile's sum is not one person's, so the amount
+        # waits for each person's figure.
+        capped = any(lim.kind == "per_person" for lim in rule.limits)
+        if capped:
+            entry.questions.append(f"每人的{rule.base_label or '基数'}分别是多少？（每人有上限）")
+        elif (not p.not_understood and "count" in inputs) or not rule.uplift:
             all_met = {c.id: _met_value(c) for c in rule.conditions}
             try:
                 tool = engine.run(rule.id, {**inputs, **all_met})

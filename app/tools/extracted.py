@@ -120,6 +120,8 @@ def rule_from_provision(p: Provision, doc: DocumentMeta | None, clause: Clause |
         payee_text=p.payee,
         unit=_unit(p),
         qualifier=p.qualifier,
+        # 按实际发放额的50%，每人每月不超过500元: a rate on a monthly payment recurs monthly.
+        recurrence="month" if kind == "percentage" and not uplift and p.recurrence == "month" else None,
         period_months=p.period_months,
         amounts=amounts,
         rate=rate,
@@ -134,6 +136,7 @@ def rule_from_provision(p: Provision, doc: DocumentMeta | None, clause: Clause |
         installments=p.installments,
         variant=p.variant,
         beneficiary=p.beneficiary,
+        top_up=p.top_up,
         hints=_hints(f"{subject}{p.variant}" if p.variant else subject, amounts, p.sentence.text, conditions),
     )
 

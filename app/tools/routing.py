@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from app.frame.schema import QuestionFrame
 from app.tools.accounting import category_of
 from app.tools.basket import _lcs
-from app.tools.rules import Rule
+from app.tools.rules import Amount, Rule
 from ingest.vocab import vocabulary
 
 MIN_SCORE = 1.0
@@ -79,6 +79,22 @@ def score(frame: QuestionFrame, rule: Rule, clause_ranks: dict[str, int], text: 
     if named and not listed:
         s += 0.75 * min(named, 3)
         reasons.append(f"names×{named}")
+    elif not listed and rank is not None and rank <= 1 and len(rule.amounts) > 1:
+        # 我考的是技师，能拿多少 where retrieval's best clause lists 技师 among its levels: one level of the
+        # provision named by its bare name, with retrieval agreeing, names it.
+        said = {(lv.ladder, lv.rank) for _, _, lv in vocabulary().levels_in(text)}
+
+        def level_of(a: Amount) -> tuple[str, int | None]:
+            if a.ladder and a.rank is not None:
+                return a.ladder, a.rank
+            found = vocabulary().levels_in(a.category or a.label)
+            return (found[-1][2].ladder, found[-1][2].rank) if found else ("", None)
+
+        # Levels as read (特级技师 is not 技师): exactly one of the provision's.
+        by_level = [a for a in rule.amounts if level_of(a) in said]
+        if len(by_level) == 1:
+            s += 0.75
+            reasons.append("level named")
     # The words of the rule's own name (市级劳模（职工）创新工作室补助): the longer the shared run, the closer.
     shared = _lcs(text, re.sub(r"[（(][^）)]*[）)]", "", rule.title) + "".join(a.label for a in rule.amounts))
     if shared >= 4:

@@ -227,6 +227,7 @@ class Rule(BaseModel):
     installments: list[Decimal] = Field(default_factory=list, description="分3年按40%、30%、30%发放 → [40, 30, 30]")
     variant: str = Field("", description="the table column the amounts belong to (一般职业（工种）)")
     beneficiary: str = Field("", description="who the provision is for, as the text says")
+    top_up: str = Field("", description="按差额补足: on promotion, the higher level's amount less what was paid")
     amounts: list[Amount] = Field(default_factory=list)
     rate: Decimal | None = Field(None, description="percentage/target: the rate in percent")
     rate_fraction: str = Field("", description="target given as a fraction, e.g. 1/3 (instead of rate)")
