@@ -1,4 +1,5 @@
-"""CI gate: no golden set may show a wrong total (a stated total that differs from the expected one).
+"""CI gate: no golden set may show a wrong total (a stated total that differs from the expected one),
+nor an answer citing a document of a place other than the one the item asks about.
 
 The answer evaluation (``evaluation.answers``) runs with the real embedder over
 the bundled corpus, one golden set per test, and fails on any wrong total,
@@ -20,7 +21,7 @@ from evaluation.answers import run_answer_eval, stated_total
 GOLDEN = REPO_ROOT / "eval" / "golden"
 
 
-@pytest.mark.parametrize("name", ["accounting", "answers"])
+@pytest.mark.parametrize("name", ["accounting", "answers", "answers_holdout", "comparisons"])
 def test_no_wrong_total(real_services: Services, name: str) -> None:
     golden: Path = GOLDEN / f"{name}.yaml"
     started = time.perf_counter()
@@ -38,5 +39,7 @@ def test_no_wrong_total(real_services: Services, name: str) -> None:
         for r in result.items
         if r.wrong_total
     ]
+    elsewhere = [f"{r.item.id}: {r.item.question!r}" for r in result.items if r.wrong_city]
     assert result.items, f"{golden} has no items"
     assert not wrong, f"wrong totals in {name}.yaml:\n" + "\n".join(wrong)
+    assert not elsewhere, f"answers citing another place's document in {name}.yaml:\n" + "\n".join(elsewhere)
