@@ -339,6 +339,8 @@ class Assistant:
             or (scope is not None and scope.restricted and not scope.doc_ids)
         ):
             return False
+        if state.history and frame.follow_up and re.search(r"(?:他|她|其|该|这位|此人|这个人)(?:所在|的)", frame.text):
+            return False  # 那他所在的企业能拿到什么: about the provision just talked about, not every one
         asked = parts.split(frame.text)
         if len(asked) > 1 and self.read(asked[0]).intent != "entitlements":
             # 社保交几个月？还要什么条件？能享受什么待遇？: questions about one provision, part by part —

@@ -585,3 +585,13 @@ def test_a_condition_worded_negatively_is_met_by_the_users_negation(assistant: A
     assert "无住房——✔" in none.answer
     owns = ask(assistant, ingested, "南通，高级工，在南通有套房，交着企业职工养老保险，可以申请人才公寓吗")
     assert "无住房——✘" in owns.answer
+
+
+def test_what_his_employer_gets_after_a_provision_is_about_that_provision(
+    assistant: Assistant, ingested: Services
+) -> None:
+    sid = new_session()
+    ask(assistant, ingested, "大连进了国家级竞赛决赛的选手有什么补贴？", session_id=sid)
+    answer = ask(assistant, ingested, "那他所在的单位能得到什么？", session_id=sid)
+    assert answer.entitlements is None
+    assert answer.citations and answer.citations[0].clause_id == "dalian-2023/四/（十四）"
