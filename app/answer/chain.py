@@ -79,6 +79,22 @@ class _State:
     sub: bool = False  # a later part of a multi-part question, answered on its own
 
 
+def _places_of_facts(frame: QuestionFrame, documents: list[Any]) -> QuestionFrame:
+    """那如果我之后回台北上班呢: in a follow-up, a place no document covers, said in a fact of the user's (where
+    he works, lives, is registered), is that fact — the conversation's place is still the one asked about."""
+    from app.scope import applies
+    from ingest.vocab import vocabulary
+
+    places = []
+    for p in frame.places:
+        clause = frame.text[max(0, p.span.start - 8) : p.span.end + 8]
+        is_fact = any(c.place for _, _, c, _ in vocabulary().concepts_in(clause))
+        if p.role == "about" and is_fact and not any(applies(d, p.name) for d in documents):
+            p = p.model_copy(update={"role": "fact"})
+        places.append(p)
+    return frame.model_copy(update={"places": places})
+
+
 class Assistant:
     def __init__(
         self,
@@ -161,6 +177,8 @@ class Assistant:
         frame = self.read(state.question, state.history, model=True)
         state.frame = frame
         last = state.history[-1] if state.history else None
+        if last is not None and frame.follow_up and last.places:
+            frame = state.frame = _places_of_facts(frame, self.retriever.documents())
         if last is not None and frame.follow_up:
             topic = last.topic or last.standalone
             old = [p for p in (last.places or []) if p]

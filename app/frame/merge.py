@@ -38,6 +38,8 @@ def carried(frame: QuestionFrame) -> dict:
     data["spans"] = data["spans"][-MAX_SPANS:]
     data["money"] = data["money"][-MAX_SPANS:]
     data["places"] = data["places"][-4:]
+    # The user's age (a number the reader keeps as such) is a fact of the person for the turns after.
+    data["numbers"] = [t.model_dump(mode="json") for t in frame.numbers if t.role == "age"][-1:]
     # Indices into an earlier turn's numbers mean nothing later.
     for g in data["groups"]:
         g["number"] = None
@@ -63,6 +65,9 @@ def merge(new: QuestionFrame, previous: dict | None) -> QuestionFrame:
         merged.spans = [s.model_copy(update={"number": None}) for s in old.spans]
     if not new.money:
         merged.money = old.money
+    if not any(t.role == "age" for t in new.numbers):
+        # 我25岁…可以采认吗 → 那如果…呢: the age said before still holds (appended: indices stay valid).
+        merged.numbers = [*merged.numbers, *(t for t in old.numbers if t.role == "age")]
     concepts = {f.concept for f in new.facts}
     merged.facts = [f for f in old.facts if f.concept not in concepts][-MAX_FACTS:] + new.facts
     if new.intent in ("fact", "other") and old.intent not in ("fact", "other"):

@@ -742,9 +742,14 @@ class _Reader:
                     or bool(re.search(r"(?:去年|前年|上个月|上月|早就|多年前|从)[^，,。；;？?！!吗]{0,12}$", before))
                     or bool(
                         re.search(
-                            r"了|过|已|都|有|满|在|签|交|缴|通过|完成|取得|拿到|考取|获得|是", before[-5:] + after[:5]
+                            r"了|过|已|都|有|满|在|签|交|缴|通过|完成|取得|拿到|考取|获得|是|回|去|到",
+                            before[-5:] + after[:5],
                         )
-                    ),
+                    )
+                    # 如果我之后回台北上班: the case the user asks about is stated, as a supposition.
+                    or bool(re.search(r"如果|要是|假如|假设|万一", text[clause.start : s]))
+                    # 我25岁，台湾人，…: a clause that is the noun alone says what the user is.
+                    or len((text[clause.start : s] + text[e : clause.end]).strip()) <= 1,
                     "span": Span(start=s, end=e),
                     "gap": text[e : mentions[k + 1][0]] if k + 1 < len(mentions) else None,
                     "topic_of": topic_of,

@@ -595,3 +595,20 @@ def test_what_his_employer_gets_after_a_provision_is_about_that_provision(
     answer = ask(assistant, ingested, "那他所在的单位能得到什么？", session_id=sid)
     assert answer.entitlements is None
     assert answer.citations and answer.citations[0].clause_id == "dalian-2023/四/（十四）"
+
+
+def test_a_what_if_about_working_elsewhere_keeps_the_place_and_the_facts_said_before(
+    assistant: Assistant, ingested: Services
+) -> None:
+    sid = new_session()
+    first = ask(
+        assistant,
+        ingested,
+        "我30歲，台灣人，在廈門當廚師，證照在採認清單內，是水平評價類的，能直接採認嗎？",
+        session_id=sid,
+    )
+    assert "臺灣地區居民——✔" in first.answer and "年滿18週歲——✔" in first.answer
+    answer = ask(assistant, ingested, "要是我明年回高雄上班呢？還能採認嗎？", session_id=sid)
+    assert not answer.refused  # 高雄 is where he would work, not the place whose rules are asked
+    assert "年滿18週歲——✔" in answer.answer
+    assert "在廈門從事相關專業技術和技能工作——✘" in answer.answer
