@@ -35,7 +35,16 @@ from app.frame.schema import QuestionFrame
 from app.scope import scope_for
 from app.tools.accounting import LIST_WORD, categories_named, category_of, on_a_list
 from app.tools.engine import RuleEngine
-from app.tools.entitlements import MONEY, Entitlements, _noun_fit, applies_to_entity, echoed, match, per_unit
+from app.tools.entitlements import (
+    MONEY,
+    Entitlements,
+    _noun_fit,
+    applies_to_entity,
+    echoed,
+    match,
+    per_unit,
+    stated,
+)
 from app.tools.profile import MoneyFigure, People, Profile, ProfileFact, Unit, negative_concepts
 from app.tools.rules import Condition, Rule
 from ingest.schema import DocumentMeta
@@ -219,6 +228,16 @@ def oracle(profile: Profile, rules: Iterable[Rule], documents: Mapping[str, Docu
         # is not said of anyone).
         own = [f for p in profile.people if p.is_self for f in p.facts]
         verdicts = _verdicts(rule, profile, own, people_words, doc_city)
+        if rule.figureless and not rule.reviewed:
+            # Extracted without a figure: a condition is met by what the profile states of it, no less.
+            said = "；".join([people_words, *(f.text for f in own if f.text), profile.facts_text, profile.said])
+            for i, (c, v) in enumerate(zip(rule.conditions, verdicts, strict=True)):
+                if f"{rule.id}:{c.id}" in profile.answers:
+                    continue
+                if v == "met" and not stated(c, rule, said, doc_city):
+                    verdicts[i] = "unknown"
+                elif v == "unknown":
+                    verdicts[i] = echoed(c, rule, said) or "unknown"
         if rule.kind == "lookup":
             if any(k in whole_words for k in rule.lookup) and all(v == "met" for v in verdicts):
                 met[rule.id] = None
