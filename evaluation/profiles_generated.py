@@ -40,6 +40,7 @@ from app.tools.entitlements import (
     Entitlements,
     _noun_fit,
     applies_to_entity,
+    by_class,
     echoed,
     match,
     per_unit,
@@ -160,7 +161,14 @@ def _answer_verdict(cond: Condition, value: Any) -> Verdict:
 
 
 def _verdicts(
-    rule: Rule, profile: Profile, facts: list[ProfileFact], words: str, doc_city: str, *, unit: bool = False
+    rule: Rule,
+    profile: Profile,
+    facts: list[ProfileFact],
+    words: str,
+    doc_city: str,
+    *,
+    unit: bool = False,
+    classes: bool = True,
 ) -> list[Verdict]:
     negative = negative_concepts(rule.conditions)
     general = profile.all_facts()
@@ -188,7 +196,11 @@ def _verdicts(
                 verdict = "unknown"
         if verdict == "unknown":
             said_words = "" if unit else words  # a unit's words are its name, not a statement
-            verdict = echoed(cond, rule, f"{said_words}；{profile.facts_text}") or "unknown"  # in the condition's words
+            verdict = (
+                (by_class(cond, said_words) if classes else None)  # a class defined by a level (高技能人才)
+                or echoed(cond, rule, f"{said_words}；{profile.facts_text}")  # in the condition's words
+                or "unknown"
+            )
         out.append(verdict)
     return out
 
@@ -227,14 +239,15 @@ def oracle(profile: Profile, rules: Iterable[Rule], documents: Mapping[str, Docu
         # A provision that counts no one: the applicant's own facts, and people's words (a unit's name
         # is not said of anyone).
         own = [f for p in profile.people if p.is_self for f in p.facts]
-        verdicts = _verdicts(rule, profile, own, people_words, doc_city)
+        for_self = bool(selfs)  # a class's level is the applicant's own (an enterprise's people: no)
+        verdicts = _verdicts(rule, profile, own, people_words, doc_city, classes=for_self)
         if rule.figureless and not rule.reviewed:
             # Extracted without a figure: a condition is met by what the profile states of it, no less.
             said = "；".join([people_words, *(f.text for f in own if f.text), profile.facts_text, profile.said])
             for i, (c, v) in enumerate(zip(rule.conditions, verdicts, strict=True)):
                 if f"{rule.id}:{c.id}" in profile.answers:
                     continue
-                if v == "met" and not stated(c, rule, said, doc_city):
+                if v == "met" and not stated(c, rule, said, doc_city, classes=for_self):
                     verdicts[i] = "unknown"
                 elif v == "unknown":
                     verdicts[i] = echoed(c, rule, said) or "unknown"

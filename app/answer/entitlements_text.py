@@ -119,8 +119,10 @@ def _figure(e: Entry) -> str:
         if not e.money:
             text += "（不是发放的补贴）"
         return text
-    if e.figureless:
+    if e.figureless and e.outcome and not re.search(r"未载明|未写明", e.outcome):
         return f"{e.outcome.rstrip('。')}（{FIGURELESS}）"
+    if e.figureless and not e.outcome:
+        return FIGURELESS
     if e.outcome:
         return e.outcome.rstrip("。")
     needs = e.kind in ("percentage", "per_head", "one_off", "monthly") and bool(e.questions)

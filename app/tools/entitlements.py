@@ -77,6 +77,7 @@ MONEY = ("per_head", "one_off", "monthly")
 STATUS_ZH = {"met": "符合", "unknown": "可能符合（待确认）", "not_met": "不符合"}
 _PER = {"day": "天", "month": "月", "year": "年", "none": ""}
 FIGURELESS = "金额文件未写明"
+_NO_FIGURE = ("eligibility", "lookup", "unstated")
 _BRACKETS = re.compile(r"[（）()\s“”\"]")
 
 
@@ -218,6 +219,7 @@ class Entitlements(BaseModel):
                     "状态": STATUS_ZH[e.status],
                     "政策": e.title,
                     "金额": e.amount_text(),
+                    "待遇": e.outcome,
                     "性质": "按" + e.per
                     if e.recurring and e.per
                     else ("一次性" if e.kind in MONEY + ("percentage",) else ""),
@@ -481,6 +483,7 @@ def _override(
                 said = words.get(r.index, "")
                 by_words = (
                     enumeration_by_level(cond, said)
+                    or by_class(cond, said)
                     or echoed(cond, rule, f"{said}；{profile.facts_text}")
                     or cued_words(cond, rule, said)
                 )
@@ -560,14 +563,14 @@ def echoed(cond: Condition, rule: Rule, words: str) -> Literal["met", "not_met"]
 _JOINING = re.compile(r"[的已在并及和与或、，,；;。（）()“”\"\s]")
 
 
-def stated(cond: Condition, rule: Rule, words: str, doc_city: str = "") -> bool:
+def stated(cond: Condition, rule: Rule, words: str, doc_city: str = "", *, classes: bool = True) -> bool:
     """Whether a condition read as met is what the profile states, for a provision extracted without a
-    figure (no one reviewed its conditions): said in the condition's own words, a threshold its
-    concept's value is held against, or a condition that is its concept and no more (落户厦门 is 户籍
-    and the place). A condition that asks more than its concept (新到本市就业的技工院校毕业生 is more
+    figure (no one reviewed its conditions): said in the condition's own words or by a class's level
+    (高技能人才), a threshold its concept's value is held against, or a condition that is its concept
+    and no more (落户厦门 is 户籍 and the place). A condition that asks more than its concept (新到本市就业的技工院校毕业生 is more
     than working here) is not met by the concept's fact alone — it stays unknown, with its question.
     """
-    if echoed(cond, rule, words) == "met":
+    if echoed(cond, rule, words) == "met" or (classes and by_class(cond, words) == "met"):
         return True
     if cond.type == "threshold" and cond.concept:
         return True
@@ -601,6 +604,22 @@ def cued_words(cond: Condition, rule: Rule, words: str) -> Literal["met", "not_m
         if any(lead.endswith(n) for n in vocab.negation_before) or lead.endswith(("不在", "没在", "未在", "非")):
             return "not_met"
     return "met"
+
+
+def by_class(cond: Condition, words: str) -> Literal["met", "not_met"] | None:
+    """A condition that is a class defined by a level (高技能人才: 高级工 and above), judged by the level
+    the words say someone holds; no level said, nothing."""
+    if cond.type != "boolean" or not words:
+        return None
+    vocab = vocabulary()
+    spec = vocab.classes.get(_JOINING.sub("", cond.label))
+    if spec is None:
+        return None
+    ladder, lowest = spec
+    held = [lv for _, _, lv in vocab.levels_held(words) if lv.ladder == ladder]
+    if not held:
+        return None
+    return "met" if any(lv.rank >= lowest for lv in held) else "not_met"
 
 
 def enumeration_by_level(cond: Condition, words: str) -> Literal["met", "not_met"] | None:
@@ -777,7 +796,7 @@ def _entry(rule: Rule, doc: DocumentMeta | None, status: Status) -> Entry:
         outcome=rule.outcome,
         draft=bool(doc is not None and doc.status == "draft"),
         reviewed=rule.reviewed,
-        figureless=rule.figureless,
+        figureless=rule.figureless or (not rule.amounts and rule.rate is None and rule.kind in _NO_FIGURE),
         notes=rule.notes,
     )
 
@@ -828,6 +847,9 @@ def _judge_whole(
     frame = to_frame(whole, people=[], units=[], money=money, doc_city=doc_city, negative=negative, level_words=words)
     p = plan(frame, rule, doc_city=doc_city)
     checked = {c.id: "unknown" for c in rule.conditions}
+    # A class defined by a level (高技能人才) is judged by the applicant's own level: an enterprise's
+    # people having levels does not make a person's provision the enterprise's.
+    for_self = any(q.is_self for q in profile.people)
     cond_inputs = {c.id: p.inputs[c.id] for c in rule.conditions if c.id in p.inputs}
     try:
         check = engine.run(rule.id, cond_inputs, check_only=True)
@@ -842,8 +864,10 @@ def _judge_whole(
         elif checked[cond.id] == "unknown":
             # A unit's name (高技能人才培训基地) is not said of anyone: the echo is of people's words.
             said = _words(profile, units=False)
-            by_words = enumeration_by_level(cond, said) or echoed(
-                cond, rule, f"{said}；{profile.facts_text}；{profile.said}"
+            by_words = (
+                enumeration_by_level(cond, said)
+                or (by_class(cond, said) if for_self else None)
+                or echoed(cond, rule, f"{said}；{profile.facts_text}；{profile.said}")
             )
             if by_words is not None:
                 checked[cond.id] = by_words
@@ -855,7 +879,7 @@ def _judge_whole(
         for cond in rule.conditions:
             if f"{rule.id}:{cond.id}" in profile.answers:
                 continue
-            if checked[cond.id] == "met" and not stated(cond, rule, said, doc_city):
+            if checked[cond.id] == "met" and not stated(cond, rule, said, doc_city, classes=for_self):
                 checked[cond.id] = "unknown"
             elif checked[cond.id] == "unknown":
                 checked[cond.id] = echoed(cond, rule, said) or "unknown"

@@ -130,3 +130,24 @@ def test_a_benefit_a_rule_already_states_is_not_listed_twice() -> None:
     curated = rules[0].model_copy(update={"id": "qingchuan.housing", "reviewed": True, "figureless": False})
     again = figureless_rules([clause], DOCS, [curated])
     assert [r.outcome for r in again] == ["给予就业见习岗位优先推荐"]
+
+
+def test_a_class_defined_by_a_level_is_judged_by_the_level_held() -> None:
+    text = "对在本市企业工作的高技能人才，可享受人才驿站免费住宿。"
+    rules = [_benefit_rule(p, DOC) for p in benefits(text, clause_id=CLAUSE_ID, doc_id=DOC.id)]
+    assert [c.label for c in rules[0].conditions] == ["在本市企业工作", "高技能人才"]
+    by_level = {}
+    for level in ("中级工", "高级工", "高级技师"):
+        profile = Profile(place="青川", entity="individual", people=[People(count=1, level=level, is_self=True)])
+        entry = next(e for e in [*_match(profile, rules).entries, *_match(profile, rules).not_met])
+        by_level[level] = next(c.status for c in entry.conditions if c.label == "高技能人才")
+        assert entry.status != "met"  # working here is not said
+    assert by_level == {"中级工": "not_met", "高级工": "met", "高级技师": "met"}
+
+
+def test_an_enterprises_people_do_not_make_a_persons_class_met() -> None:
+    text = "对在本市企业工作的高技能人才，可享受人才驿站免费住宿。"
+    rules = [_benefit_rule(p, DOC) for p in benefits(text, clause_id=CLAUSE_ID, doc_id=DOC.id)]
+    profile = Profile(place="青川", entity="enterprise", people=[People(count=4, level="高级技师")])
+    result = _match(profile, rules)
+    assert not any(c.status == "met" for e in [*result.entries, *result.not_met] for c in e.conditions)
