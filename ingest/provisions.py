@@ -16,6 +16,8 @@ document:
   uplifts ``在补贴标准基础上再提高30%``, targets ``占…的比例达到40%以上``;
 * benefits without a figure — ``给予一定租金补贴``, ``按规定给予资金补助`` — kept as
   provisions that state no figure, so the answer can say so;
+* benefits stated with no figure at all (``对…的，可视同…`` / ``…的，给予…``) — ``benefits()``, read from
+  a clause's text where the rules are built (``app.tools.extracted.figureless_rules``), not stored;
 * conditions — the ``对…的`` / ``…的，给予`` phrase split into atomic conditions
   (并 / 、 / 且), each tied to a concept of the shared vocabulary, with
   thresholds (1个月以上, 35周岁以下) and level minimums (市级及以上).
