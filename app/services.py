@@ -28,7 +28,7 @@ from app.retrieval import HybridRetriever, IndexNotReady, SearchResult
 from app.settings import Settings
 from app.tools.engine import RuleEngine
 from app.tools.entitlements import Entitlements, Profile, match
-from app.tools.extracted import overlay
+from app.tools.extracted import figureless_rules, overlay
 from app.tools.routing import Router
 from app.tools.rules import Catalogue
 from ingest.generations import Generation, Generations
@@ -85,6 +85,14 @@ class Serving:
         return overlay(svc.catalogue, self.store.clauses(), docs, use_curated=svc.settings.curated_rules)
 
     @cached_property
+    def entitlement_rules(self) -> Catalogue:
+        """Every provision in scope for 能享受哪些: the rules in force and the benefits the clauses state
+        without a figure that no rule states (``figureless_rules``; unreviewed, never an amount)."""
+        docs = {d.meta.id: d.meta for d in self.store.documents()}
+        extra = figureless_rules(self.store.clauses(), docs, self.rules.rules)
+        return Catalogue([*self.rules.rules, *extra], self.rules.figures)
+
+    @cached_property
     def engine(self) -> RuleEngine:
         docs = {d.id: d for d in self.services.manifest().documents}
         docs.update({d.meta.id: d.meta for d in self.store.documents()})
@@ -100,6 +108,7 @@ class Serving:
             svc.sessions,
             self._backend(),
             rules=lambda: self.rules,
+            entitlement_rules=lambda: self.entitlement_rules,
             tokenizer=svc.tokenizer,
             framer=self._framer(),
         )
@@ -189,6 +198,10 @@ class Services:
         """The rules in force for the serving generation (curated over extracted)."""
         return self.serving().rules
 
+    def entitlement_rules(self) -> Catalogue:
+        """The rules 能享受哪些 matches: those in force and the benefits stated without a figure."""
+        return self.serving().entitlement_rules
+
     @property
     def assistant(self) -> Assistant:
         return self.serving().assistant
@@ -241,7 +254,7 @@ class Services:
     def entitlements(self, profile: Profile) -> Entitlements:
         """Every provision of the indexed documents that the profile meets or may meet (app.tools.entitlements)."""
         serving = self.serving()
-        rules = serving.rules
+        rules = serving.entitlement_rules
         return match(profile, rules.rules, RuleEngine(rules, serving.engine.documents), serving.retriever.documents())
 
     def clause_result(self, clause_id: str, doc_id: str) -> SearchResult | None:

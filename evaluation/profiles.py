@@ -386,7 +386,11 @@ def run_profiles_eval(
     if generated:
         docs = {d.id: d for d in services.retriever.documents()}
         gen_result = run_generated(
-            services.rules().rules, RuleEngine(services.rules(), docs), docs, seed=7, per_place=60
+            services.entitlement_rules().rules,
+            RuleEngine(services.entitlement_rules(), docs),
+            docs,
+            seed=7,
+            per_place=60,
         )
         gen = gen_result.summary()
     out = {"question": question.summary(), "structured": structured.summary(), "generated": gen}

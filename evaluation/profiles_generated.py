@@ -36,7 +36,17 @@ from app.scope import scope_for
 from app.tools.accounting import LIST_WORD, categories_named, category_of, on_a_list
 from app.tools.basket import _lcs
 from app.tools.engine import RuleEngine
-from app.tools.entitlements import MONEY, Entitlements, _noun_fit, applies_to_entity, echoed, match, per_unit
+from app.tools.entitlements import (
+    MONEY,
+    Entitlements,
+    _noun_fit,
+    applies_to_entity,
+    by_class,
+    echoed,
+    match,
+    per_unit,
+    stated,
+)
 from app.tools.profile import MoneyFigure, People, Profile, ProfileFact, Unit, negative_concepts
 from app.tools.rules import Condition, Rule
 from ingest.schema import DocumentMeta
@@ -152,7 +162,14 @@ def _answer_verdict(cond: Condition, value: Any) -> Verdict:
 
 
 def _verdicts(
-    rule: Rule, profile: Profile, facts: list[ProfileFact], words: str, doc_city: str, *, unit: bool = False
+    rule: Rule,
+    profile: Profile,
+    facts: list[ProfileFact],
+    words: str,
+    doc_city: str,
+    *,
+    unit: bool = False,
+    classes: bool = True,
 ) -> list[Verdict]:
     negative = negative_concepts(rule.conditions)
     general = profile.all_facts()
@@ -180,7 +197,11 @@ def _verdicts(
                 verdict = "unknown"
         if verdict == "unknown":
             said_words = "" if unit else words  # a unit's words are its name, not a statement
-            verdict = echoed(cond, rule, f"{said_words}；{profile.facts_text}") or "unknown"  # in the condition's words
+            verdict = (
+                (by_class(cond, said_words) if classes else None)  # a class defined by a level (高技能人才)
+                or echoed(cond, rule, f"{said_words}；{profile.facts_text}")  # in the condition's words
+                or "unknown"
+            )
         out.append(verdict)
     return out
 
@@ -219,7 +240,18 @@ def oracle(profile: Profile, rules: Iterable[Rule], documents: Mapping[str, Docu
         # A provision that counts no one: the applicant's own facts, and people's words (a unit's name
         # is not said of anyone).
         own = [f for p in profile.people if p.is_self for f in p.facts]
-        verdicts = _verdicts(rule, profile, own, people_words, doc_city)
+        for_self = bool(selfs)  # a class's level is the applicant's own (an enterprise's people: no)
+        verdicts = _verdicts(rule, profile, own, people_words, doc_city, classes=for_self)
+        if rule.figureless and not rule.reviewed:
+            # Extracted without a figure: a condition is met by what the profile states of it, no less.
+            said = "；".join([people_words, *(f.text for f in own if f.text), profile.facts_text, profile.said])
+            for i, (c, v) in enumerate(zip(rule.conditions, verdicts, strict=True)):
+                if f"{rule.id}:{c.id}" in profile.answers:
+                    continue
+                if v == "met" and not stated(c, rule, said, doc_city, classes=for_self):
+                    verdicts[i] = "unknown"
+                elif v == "unknown":
+                    verdicts[i] = echoed(c, rule, said) or "unknown"
         if rule.kind == "lookup":
             if any(k in whole_words for k in rule.lookup) and all(v == "met" for v in verdicts):
                 met[rule.id] = None

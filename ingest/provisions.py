@@ -16,6 +16,8 @@ document:
   uplifts ``在补贴标准基础上再提高30%``, targets ``占…的比例达到40%以上``;
 * benefits without a figure — ``给予一定租金补贴``, ``按规定给予资金补助`` — kept as
   provisions that state no figure, so the answer can say so;
+* benefits stated with no figure at all (``对…的，可视同…`` / ``…的，给予…``) — ``benefits()``, read from
+  a clause's text where the rules are built (``app.tools.extracted.figureless_rules``), not stored;
 * conditions — the ``对…的`` / ``…的，给予`` phrase split into atomic conditions
   (并 / 、 / 且), each tied to a concept of the shared vocabulary, with
   thresholds (1个月以上, 35周岁以下) and level minimums (市级及以上).
@@ -38,7 +40,17 @@ from ingest.vocab import vocabulary
 EXTRACTOR_VERSION = "15"
 
 ProvisionKind = Literal[
-    "per_head", "monthly", "per_year", "per_day", "one_off", "percentage", "uplift", "target", "unstated", "figure"
+    "per_head",
+    "monthly",
+    "per_year",
+    "per_day",
+    "one_off",
+    "percentage",
+    "uplift",
+    "target",
+    "unstated",
+    "figure",
+    "benefit",
 ]
 QualifierKind = Literal["exact", "cap", "floor", "after_tax"]
 
@@ -1237,6 +1249,210 @@ def _phrase_conditions(text: str, offset: int, sentence: str, amount_at: int, lo
             else:
                 update["min"] = value
             cond = cond.model_copy(update=update)
+        elif levels and re.search(r"及以上|以上|不低于", words):
+            lv = levels[-1][2]
+            cond = cond.model_copy(update={"type": "enumeration", "ladder": lv.ladder, "min_rank": lv.rank})
+        out.append(cond)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- benefits without a figure
+
+# What a provision gives when it is not a sum: 给予…补贴 / 享受…待遇 / 视同…学历 / 认定为…等级 / 晋升至… / 参照….
+_BENEFIT_VERB = re.compile(
+    r"(?:可以?|均可|直接|分别|按规定|按标准|同等)*(?:给予|享受|视同|认定为|晋升至|晋升|参照)(?=[\u4e00-\u9fff“\"])"
+)
+# The end of one benefit: a comma before another condition or benefit, or the end of the sentence.
+_BENEFIT_END = re.compile(r"[，,](?=[^，,]*(?:的[，,]|给予|享受|视同|认定为|晋升|参照))|[。；;！!？?\n]|$")
+# Words before the benefit that are how it is given, not who qualifies (按规定, 根据成绩最高).
+_HOW = re.compile(
+    r"^(?:按[\u4e00-\u9fff]{0,10}(?:规定|原则)|在[\u4e00-\u9fff]{0,10}方面|按标准|根据[\u4e00-\u9fff]{0,6}|依规|依法|相应|最高|最多|同等)+$"
+)
+# Who a provision is for, said generally: the kind of applicant, not a condition of its own.
+_GENERIC_WHO = re.compile(
+    r"^(?:企业|单位|用人单位|个人|人员|人才|学生|毕业生|选手|院校|学校|机构|职工|劳动者|技能人才)$"
+)
+
+
+def benefits(text: str, *, clause_id: str, doc_id: str, taken: tuple[tuple[int, int], ...] = ()) -> list[Provision]:
+    """Benefits a clause states without a figure, for those meeting a ``对…的`` / ``…的，`` condition.
+
+    ``对新来本市的技师，可享受住房优先待遇`` gives a provision with the condition ``新来本市``, the
+    who ``技师`` (a condition too, unless it only names the kind of applicant) and the benefit words
+    ``可享受住房优先待遇`` (``subject``; kind ``benefit``, no amount). A sentence that states a sum, a
+    rate or a vague figure (``taken``: the spans of the sentences other provisions come from) is left
+    to those provisions; a benefit with no condition phrase before it is not a provision (nothing says
+    who gets it), nor one whose phrase is a measure of the government's (鼓励…, 将…纳入) or holds the
+    benefit's own modal words (可 / 予以: the phrase was not a condition). Several benefits in one
+    sentence are one provision each; one without a condition phrase of its own shares the ``对…的``
+    phrase that opens the sentence.
+    """
+    out: list[Provision] = []
+    table = _table_region(text)
+    for m in _SENTENCE.finditer(text):
+        sentence, offset = m.group(0), m.start()
+        if not sentence.strip() or (table is not None and table[0] <= offset < table[1]):
+            continue
+        if any(s < offset + len(sentence) and offset < e for s, e in taken):
+            continue
+        if _AMOUNT.search(sentence) or _VAGUE.search(sentence):
+            continue
+        opening: list[ProvisionCondition] | None = None
+        lo = 0
+        for verb in _BENEFIT_VERB.finditer(sentence):
+            if verb.start() < lo:
+                continue
+            end_m = _BENEFIT_END.search(sentence, verb.end())
+            hi = end_m.start() if end_m else len(sentence)
+            words = re.split(r"[，,]", sentence[verb.start() : hi])[0].strip()
+            phrase = _benefit_conditions(text, offset, sentence, lo, verb.start())
+            tail = _tail_conditions(text, offset, sentence, _after_phrase(sentence, lo, verb.start()), verb.start())
+            if phrase is None and opening is None:
+                lo = hi
+                continue
+            if phrase is None:
+                conditions = [*(opening or []), *tail]
+            else:
+                conditions = [*phrase, *tail]
+                if opening is None:
+                    opening = phrase
+            lo = hi
+            if not conditions or len(words) < 4 or not all(_applicant_condition(c.text) for c in conditions):
+                continue
+            if any(len(re.sub(r"[^\u4e00-\u9fff\d]", "", c.text)) < 3 for c in conditions):
+                continue
+            out.append(
+                Provision(
+                    id="",
+                    clause_id=clause_id,
+                    doc_id=doc_id,
+                    sentence=_part(text, offset, sentence, 0, len(sentence.rstrip("。；;！!？?\n"))),
+                    kind="benefit",
+                    subject=words,
+                    payee=_payee(sentence, 0, len(sentence)),
+                    conditions=conditions,
+                    beneficiary=next((c.text for c in conditions if _who(c.text)), ""),
+                )
+            )
+    return [p.model_copy(update={"id": provision_id(doc_id, clause_id, 900 + k)}) for k, p in enumerate(out, 1)]
+
+
+# A government's measure (鼓励…, 推动…, 将…纳入…) is what the text does, not what an applicant must be.
+_MEASURE = re.compile(
+    r"^(?:鼓励|推动|支持|加强|加大|建立|实施|落实|引导|组织|积极|开展|完善|健全|推进|深化|探索|创新|将|把|要|应|为|通过|依托)"
+)
+
+
+def _applicant_condition(words: str) -> bool:
+    """A condition an applicant meets: not a government's measure, not the benefit's own words."""
+    return len(words) <= 40 and not _MEASURE.match(words) and not re.search(r"可|予以|要|应当", words)
+
+
+def _who(words: str) -> bool:
+    return bool(re.search(r"(?:人才|人员|毕业生|学生|选手|职工|劳动者|企业|单位|院校|机构)$", words))
+
+
+def _opening(region: str) -> re.Match[str] | None:
+    """The 对 that opens a condition phrase: at the start of the region or after a comma."""
+    opens = [o for o in _COND_OPEN.finditer(region) if o.start() == 0 or region[o.start() - 1] in "，,、 \u3000"]
+    return opens[-1] if opens else None
+
+
+def _benefit_conditions(text: str, offset: int, sentence: str, lo: int, at: int) -> list[ProvisionCondition] | None:
+    """The conditions of the phrase closed by 的 before the benefit at ``at`` (None: no such phrase)."""
+    region = sentence[lo:at]
+    o = _opening(region)
+    start = o.end() if o else 0
+    close = region.rfind("的")
+    if close <= start:
+        return None
+    if o is None:
+        m = re.search(r"的\s*[，,][^，,]{0,12}$", region)
+        if not m:
+            return None  # no 对…的 and no …的，: the words before the verb are not a condition phrase
+        close = m.start()
+        start = max(region.rfind("，", 0, close), region.rfind(",", 0, close)) + 1
+        # A chain of 的-phrases before it (从…毕业的学生，已取得…证书的，) is the same condition phrase.
+        while start > 0:
+            before = max(region.rfind("，", 0, start - 1), region.rfind(",", 0, start - 1)) + 1
+            piece = region[before : start - 1]
+            if "的" not in piece or not _applicant_condition(piece):
+                break
+            start = before
+    out: list[ProvisionCondition] = []
+    pieces: list[tuple[int, str]] = []
+    pos = start
+    for piece in re.split(r"[，,]", region[start:close]):
+        if pieces and piece.startswith("或"):  # A，或B: one condition met either way
+            at, prev = pieces[-1]
+            pieces[-1] = (at, f"{prev}，{piece}")
+        else:
+            pieces.append((pos, piece))
+        pos += len(piece) + 1
+    for at, piece in pieces:
+        out += _atomic(text, offset, sentence, lo + at, piece, alternatives="，或" in piece)
+    return out
+
+
+def _after_phrase(sentence: str, lo: int, at: int) -> int:
+    """Where the words after a condition phrase's 的 begin (or ``lo`` when there is no phrase)."""
+    region = sentence[lo:at]
+    o = _opening(region)
+    close = region.rfind("的")
+    if close > (o.end() if o else 0):
+        return lo + close + 1
+    return lo
+
+
+def _tail_conditions(text: str, offset: int, sentence: str, lo: int, at: int) -> list[ProvisionCondition]:
+    """After the 的 (or a comma): who the benefit is for (…的高技能人才), and a further restriction
+    before the verb (，市级一类竞赛可认定为…); words of how it is given (按规定) are neither."""
+    out: list[ProvisionCondition] = []
+    pos = lo
+    for piece in re.split(r"[，,]", sentence[lo:at]):
+        words = piece.strip()
+        here = pos + piece.find(words) if words else pos
+        pos += len(piece) + 1
+        words = re.sub(r"(?:按规定|按标准|可以?|均可|直接|分别)+$", "", words)
+        if len(words) < 2 or _HOW.match(words) or _GENERIC_WHO.match(words) or re.match(r"与|同|比照", words):
+            continue  # how it is given, the kind of applicant, or whom it is the same as (与…同等享受)
+        out += _atomic(text, offset, sentence, here, words)
+    return out
+
+
+def _atomic(
+    text: str, offset: int, sentence: str, start: int, phrase: str, *, alternatives: bool = False
+) -> list[ProvisionCondition]:
+    """A condition phrase split at 并 / 且 into conditions, each with its concept and threshold
+    (alternatives — A，或B — stay one condition)."""
+    vocab = vocabulary()
+    out: list[ProvisionCondition] = []
+    pos = 0
+    for m in [*([] if alternatives else _COND_SPLIT.finditer(phrase)), None]:
+        s, e = pos, (m.start() if m else len(phrase))
+        pos = m.end() if m else pos
+        words = phrase[s:e].strip("，, ")
+        words = re.sub(r"^(?:或|和|及|并|且)|^[^：:]{0,8}[：:]", "", words)  # 答：… / 其他待遇：… name a part
+        if len(words) < 2 or _HOW.match(words):
+            continue
+        at = start + phrase.index(words, s)
+        concepts = vocab.concepts_in(words)
+        cond = ProvisionCondition(
+            text=words,
+            concept=concepts[0][2].name if concepts else "",
+            place_bound=bool(re.search(r"本市|我市|本地|本区|我区|本省|我省|在[厦连通]", words)),
+            span=_part(text, offset, sentence, at, at + len(words)),
+        )
+        th = _THRESHOLD.search(words)
+        levels = vocab.levels_in(words)
+        if th:
+            value = Decimal(th.group(1))
+            unit = {"个月": "个月", "学时": "学时", "课时": "学时"}.get(
+                th.group(2), "岁" if "岁" in th.group(2) else "年"
+            )
+            bound = th.group(3) or ""
+            key = "max" if "以下" in bound or "以内" in bound else "min"
+            cond = cond.model_copy(update={"type": "threshold", "unit": unit, key: value})
         elif levels and re.search(r"及以上|以上|不低于", words):
             lv = levels[-1][2]
             cond = cond.model_copy(update={"type": "enumeration", "ladder": lv.ladder, "min_rank": lv.rank})

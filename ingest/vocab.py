@@ -61,6 +61,7 @@ class Vocabulary:
     not_yet: tuple[str, ...]
     at_least: tuple[str, ...]
     at_most: tuple[str, ...]
+    classes: dict[str, tuple[str, int]] = field(default_factory=dict)  # 高技能人才 → (skill, rank of 高级工)
     _level_forms: list[tuple[str, Level]] = field(default_factory=list)
     _concept_forms: list[tuple[str, Concept]] = field(default_factory=list)
 
@@ -163,4 +164,8 @@ def vocabulary() -> Vocabulary:
         tuple(cp.get("not_yet", [])),
         tuple(lv["at_least"]),
         tuple(lv["at_most"]),
+        {
+            name: (str(e["ladder"]), next(x.rank for x in levels if x.ladder == e["ladder"] and x.level == e["min"]))
+            for name, e in (lv.get("classes") or {}).items()
+        },
     )

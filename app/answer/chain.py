@@ -106,6 +106,7 @@ class Assistant:
         *,
         k: int = 5,
         rules: Callable[[], Catalogue] | None = None,
+        entitlement_rules: Callable[[], Catalogue] | None = None,
         tokenizer: Tokenizer | None = None,
         framer: Callable[[QuestionFrame], QuestionFrame] | None = None,
     ):
@@ -117,6 +118,9 @@ class Assistant:
         self.k = k
         # The rules in force: curated overlaid on extracted, for the current index (refreshed by the caller).
         self._rules = rules or (lambda: engine.catalogue)
+        # 能享受哪些 matches these: the rules in force and the benefits stated without a figure.
+        self._entitlement_rules = entitlement_rules or self._rules
+        self._entitlement_engine: RuleEngine | None = None
         self.tokenizer = tokenizer
         # A model's reading of the question (app.frame.llm.ModelFramer), verified against the offline one.
         self.framer = framer
@@ -370,7 +374,10 @@ class Assistant:
             return False  # 能享受什么生活补贴待遇: about one provision, answered as before
         docs = self.retriever.documents()
         profile = profile_from_frame(frame, context=state.standalone if frame.follow_up else "")
-        result = match(profile, self._rules().rules, self.engine_for(), docs)
+        catalogue = self._entitlement_rules()
+        if self._entitlement_engine is None or self._entitlement_engine.catalogue is not catalogue:
+            self._entitlement_engine = RuleEngine(catalogue, self.engine_for().documents)
+        result = match(profile, catalogue.rules, self._entitlement_engine, docs)
 
         def lookup(clause_id: str, doc_id: str) -> SearchResult | None:
             clause, doc = self.retriever.clause(clause_id), self.retriever.document(doc_id)

@@ -19,7 +19,7 @@ from app.answer.offline import Draft, clause_label, doc_line
 from app.frame.schema import QuestionFrame
 from app.retrieval import SearchResult
 from app.tools.calculators import fmt
-from app.tools.entitlements import STATUS_ZH, Entitlements, Entry, entity_zh
+from app.tools.entitlements import FIGURELESS, STATUS_ZH, Entitlements, Entry, entity_zh
 from app.tools.result import Citation, ToolResult
 from app.tools.rules import Rule
 
@@ -91,7 +91,11 @@ def _entry(draft: Draft, i: int, e: Entry, lookup: Lookup) -> None:
         draft.say("依据" + doc_line(source.doc) + clause_label(source) + "：")
         draft.quote(source, e.quote)
     if not e.reviewed:
-        draft.say("（金额由系统从原文自动提取，未经人工核对。）")
+        draft.say(
+            "（本项由系统从原文自动提取，未经人工核对。）"
+            if e.figureless
+            else "（金额由系统从原文自动提取，未经人工核对。）"
+        )
 
 
 def _figure(e: Entry) -> str:
@@ -115,6 +119,10 @@ def _figure(e: Entry) -> str:
         if not e.money:
             text += "（不是发放的补贴）"
         return text
+    if e.figureless and e.outcome and not re.search(r"未载明|未写明", e.outcome):
+        return f"{e.outcome.rstrip('。')}（{FIGURELESS}）"
+    if e.figureless and not e.outcome:
+        return FIGURELESS
     if e.outcome:
         return e.outcome.rstrip("。")
     needs = e.kind in ("percentage", "per_head", "one_off", "monthly") and bool(e.questions)

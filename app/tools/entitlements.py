@@ -76,6 +76,8 @@ Status = Literal["met", "unknown", "not_met"]
 MONEY = ("per_head", "one_off", "monthly")
 STATUS_ZH = {"met": "符合", "unknown": "可能符合（待确认）", "not_met": "不符合"}
 _PER = {"day": "天", "month": "月", "year": "年", "none": ""}
+FIGURELESS = "金额文件未写明"
+_NO_FIGURE = ("eligibility", "lookup", "unstated")
 _BRACKETS = re.compile(r"[（）()\s“”\"]")
 
 
@@ -135,6 +137,7 @@ class Entry(BaseModel):
     questions: list[str] = Field(default_factory=list)
     draft: bool = False
     reviewed: bool = True
+    figureless: bool = Field(False, description="a benefit the text states without a figure: 金额文件未写明")
     warnings: list[str] = Field(default_factory=list)
     notes: str = ""
 
@@ -149,6 +152,8 @@ class Entry(BaseModel):
             return f"{q}{fmt(self.amount)}元{per}"
         if self.amount_if_met is not None:
             return f"（条件满足时）{q}{fmt(self.amount_if_met)}元{per}"
+        if self.figureless:
+            return FIGURELESS
         return self.outcome or "文件未写明金额"
 
 
@@ -214,6 +219,7 @@ class Entitlements(BaseModel):
                     "状态": STATUS_ZH[e.status],
                     "政策": e.title,
                     "金额": e.amount_text(),
+                    "待遇": e.outcome,
                     "性质": "按" + e.per
                     if e.recurring and e.per
                     else ("一次性" if e.kind in MONEY + ("percentage",) else ""),
@@ -330,8 +336,10 @@ def match(
     result.questions = list(dict.fromkeys(q for e in result.entries for q in e.questions))
     if any(e.draft for e in result.entries):
         result.warnings.append("部分政策依据的是征求意见稿，尚未正式生效，仅供参考。")
-    if any(not e.reviewed for e in result.entries):
+    if any(not e.reviewed and not e.figureless for e in result.entries):
         result.warnings.append("部分金额由系统从原文自动提取，未经人工核对，以原文为准。")
+    if any(e.figureless and not e.reviewed for e in result.entries):
+        result.warnings.append(f"部分政策（{FIGURELESS}）由系统从原文自动提取，未经人工核对，以原文为准。")
     return result
 
 
@@ -475,6 +483,7 @@ def _override(
                 said = words.get(r.index, "")
                 by_words = (
                     enumeration_by_level(cond, said)
+                    or by_class(cond, said)
                     or echoed(cond, rule, f"{said}；{profile.facts_text}")
                     or cued_words(cond, rule, said)
                 )
@@ -551,6 +560,32 @@ def echoed(cond: Condition, rule: Rule, words: str) -> Literal["met", "not_met"]
     return "not_met" if any(n in lead for n in vocab.negation_before) else "met"
 
 
+_JOINING = re.compile(r"[的已在并及和与或、，,；;。（）()“”\"\s]")
+
+
+def stated(cond: Condition, rule: Rule, words: str, doc_city: str = "", *, classes: bool = True) -> bool:
+    """Whether a condition read as met is what the profile states, for a provision extracted without a
+    figure (no one reviewed its conditions): said in the condition's own words or by a class's level
+    (高技能人才), a threshold its concept's value is held against, or a condition that is its concept
+    and no more (落户厦门 is 户籍 and the place). A condition that asks more than its concept (新到本市就业的技工院校毕业生 is more
+    than working here) is not met by the concept's fact alone — it stays unknown, with its question.
+    """
+    if echoed(cond, rule, words) == "met" or (classes and by_class(cond, words) == "met"):
+        return True
+    if cond.type == "threshold" and cond.concept:
+        return True
+    found = vocabulary().concepts_in(cond.label)
+    if not found or not cond.concept:
+        return False
+    rest = cond.label
+    for s, e, _, _ in sorted(found, key=lambda t: t[0], reverse=True):
+        rest = rest[:s] + rest[e:]
+    for place in ("本市", "我市", "本地", "本区", "我区", "本省", "我省", doc_city):
+        if place:
+            rest = rest.replace(place, "")
+    return len(_JOINING.sub("", rest)) <= 2
+
+
 def cued_words(cond: Condition, rule: Rule, words: str) -> Literal["met", "not_met"] | None:
     """A group's own words hold the words users say for a yes/no condition (紧缺 … 目录 for 列入紧缺目录).
 
@@ -569,6 +604,22 @@ def cued_words(cond: Condition, rule: Rule, words: str) -> Literal["met", "not_m
         if any(lead.endswith(n) for n in vocab.negation_before) or lead.endswith(("不在", "没在", "未在", "非")):
             return "not_met"
     return "met"
+
+
+def by_class(cond: Condition, words: str) -> Literal["met", "not_met"] | None:
+    """A condition that is a class defined by a level (高技能人才: 高级工 and above), judged by the level
+    the words say someone holds; no level said, nothing."""
+    if cond.type != "boolean" or not words:
+        return None
+    vocab = vocabulary()
+    spec = vocab.classes.get(_JOINING.sub("", cond.label))
+    if spec is None:
+        return None
+    ladder, lowest = spec
+    held = [lv for _, _, lv in vocab.levels_held(words) if lv.ladder == ladder]
+    if not held:
+        return None
+    return "met" if any(lv.rank >= lowest for lv in held) else "not_met"
 
 
 def enumeration_by_level(cond: Condition, words: str) -> Literal["met", "not_met"] | None:
@@ -745,6 +796,7 @@ def _entry(rule: Rule, doc: DocumentMeta | None, status: Status) -> Entry:
         outcome=rule.outcome,
         draft=bool(doc is not None and doc.status == "draft"),
         reviewed=rule.reviewed,
+        figureless=rule.figureless or (not rule.amounts and rule.rate is None and rule.kind in _NO_FIGURE),
         notes=rule.notes,
     )
 
@@ -795,6 +847,9 @@ def _judge_whole(
     frame = to_frame(whole, people=[], units=[], money=money, doc_city=doc_city, negative=negative, level_words=words)
     p = plan(frame, rule, doc_city=doc_city)
     checked = {c.id: "unknown" for c in rule.conditions}
+    # A class defined by a level (高技能人才) is judged by the applicant's own level: an enterprise's
+    # people having levels does not make a person's provision the enterprise's.
+    for_self = any(q.is_self for q in profile.people)
     cond_inputs = {c.id: p.inputs[c.id] for c in rule.conditions if c.id in p.inputs}
     try:
         check = engine.run(rule.id, cond_inputs, check_only=True)
@@ -809,11 +864,25 @@ def _judge_whole(
         elif checked[cond.id] == "unknown":
             # A unit's name (高技能人才培训基地) is not said of anyone: the echo is of people's words.
             said = _words(profile, units=False)
-            by_words = enumeration_by_level(cond, said) or echoed(
-                cond, rule, f"{said}；{profile.facts_text}；{profile.said}"
+            by_words = (
+                enumeration_by_level(cond, said)
+                or (by_class(cond, said) if for_self else None)
+                or echoed(cond, rule, f"{said}；{profile.facts_text}；{profile.said}")
             )
             if by_words is not None:
                 checked[cond.id] = by_words
+    if rule.figureless and not rule.reviewed:
+        # Extracted without a figure, unreviewed: met only by what the profile states (its words, the
+        # applicant's own facts in their words, a threshold's value, a condition that is its concept).
+        own_words = "；".join(f.text for q in profile.people if q.is_self for f in q.facts if f.text)
+        said = f"{_words(profile, units=False)}；{own_words}；{profile.facts_text}；{profile.said}"
+        for cond in rule.conditions:
+            if f"{rule.id}:{cond.id}" in profile.answers:
+                continue
+            if checked[cond.id] == "met" and not stated(cond, rule, said, doc_city, classes=for_self):
+                checked[cond.id] = "unknown"
+            elif checked[cond.id] == "unknown":
+                checked[cond.id] = echoed(cond, rule, said) or "unknown"
     category = next((k for k in rule.lookup if _names(words, k)), None) if rule.kind == "lookup" else None
     # Count groups for a rate raising a per-person standard (20个焊工 × 1500 × 130%): the people a
     # condition is said of, or the only group there is.

@@ -19,7 +19,7 @@ from functools import lru_cache
 from app.frame.words import question_words
 from app.query import load_synonyms
 from app.tools.rules import Amount, Catalogue, Condition, Limit, Payee, Rule, RuleHints, RuleKind
-from ingest.provisions import Provision
+from ingest.provisions import Provision, benefits
 from ingest.schema import Clause, DocumentMeta
 from ingest.textproc import Tokenizer
 from ingest.vocab import vocabulary
@@ -51,6 +51,8 @@ def _kind(p: Provision) -> tuple[RuleKind, bool]:
         return "percentage", True
     if p.kind in ("one_off", "percentage", "target", "unstated"):
         return p.kind, False  # type: ignore[return-value]
+    if p.kind == "benefit":
+        return "eligibility", False
     return "unstated", False
 
 
@@ -74,6 +76,8 @@ def rule_from_provision(p: Provision, doc: DocumentMeta | None, clause: Clause |
     kind, uplift = _kind(p)
     if p.kind == "figure":
         return None
+    if p.kind == "benefit":
+        return _benefit_rule(p, doc)
     subject = p.subject or (clause.title if clause is not None else "") or "补贴"
     cats = [a for a in p.amounts if a.unit != "%"]
     amounts = []
@@ -139,6 +143,78 @@ def rule_from_provision(p: Provision, doc: DocumentMeta | None, clause: Clause |
         top_up=p.top_up,
         hints=_hints(f"{subject}{p.variant}" if p.variant else subject, amounts, p.sentence.text, conditions),
     )
+
+
+def _conditions_of(p: Provision) -> list[Condition]:
+    return [
+        Condition(
+            id=f"c{i}",
+            label=c.text,
+            type=c.type,
+            quote=c.text,
+            question=f"是否满足“{c.text}”？",
+            min=c.min,
+            max=c.max,
+            unit=c.unit,
+            ladder=c.ladder,
+            min_rank=c.min_rank,
+            concept=c.concept,
+            place_bound=c.place_bound,
+        )
+        for i, c in enumerate(p.conditions, 1)
+    ]
+
+
+def _benefit_rule(p: Provision, doc: DocumentMeta | None) -> Rule:
+    """A benefit the text states without a figure (对…的，可视同… / 给予…补贴): conditions and an outcome.
+
+    Its outcome is the benefit's own words, verbatim; it carries no amount (``figureless``: the
+    entitlements list says 金额文件未写明, never a number) and is unreviewed.
+    """
+    conditions = _conditions_of(p)
+    return Rule(
+        id=p.id,
+        title=p.subject,
+        city=doc.city if doc else "未知",
+        doc_id=p.doc_id,
+        clause_id=p.clause_id,
+        quote=p.sentence.text.strip(),
+        kind="eligibility",
+        payee=payee_of(p.payee) if p.payee else "unspecified",
+        payee_text=p.payee,
+        unit="",
+        outcome=p.subject,
+        conditions=conditions,
+        reviewed=False,
+        figureless=True,
+        beneficiary=p.beneficiary,
+        hints=_hints(p.subject, [], p.sentence.text, conditions),
+    )
+
+
+def figureless_rules(
+    clauses: Iterable[Clause], documents: dict[str, DocumentMeta], rules: Iterable[Rule]
+) -> list[Rule]:
+    """Benefits without a figure (``ingest.provisions.benefits``) of every clause, as rules no rule in
+    ``rules`` (curated or extracted) already states: for "every provision in scope" (能享受哪些)."""
+    base = list(rules)
+    out: list[Rule] = []
+    for clause in clauses:
+        taken = tuple((p.sentence.start, p.sentence.end) for p in clause.provisions)
+        for p in benefits(clause.text, clause_id=clause.clause_id, doc_id=clause.doc_id, taken=taken):
+            rule = _benefit_rule(p, documents.get(p.doc_id))
+            if any(_covers(r, rule) for r in base):
+                continue
+            out.append(rule)
+    return out
+
+
+def _covers(rule: Rule, benefit: Rule) -> bool:
+    """A rule on the same clause already states the benefit: its quote holds the benefit's words, or
+    (curated) it is the same sentence."""
+    if rule.clause_id != benefit.clause_id:
+        return False
+    return benefit.outcome in rule.quote or (rule.reviewed and supersedes(rule, benefit))
 
 
 def counted_thing(sentence: str, amount: str) -> str:

@@ -241,6 +241,9 @@ class Rule(BaseModel):
     notes: str = ""
     reviewed: bool = Field(True, description="curated and proven (true) or extracted at ingest (false)")
     vague: str = Field("", description="unstated: the words the text uses instead of a figure (一定, 按规定)")
+    figureless: bool = Field(
+        False, description="a benefit stated without a figure (视同…, 认定为…, 给予…补贴): no amount, ever"
+    )
     hints: RuleHints = Field(default_factory=RuleHints)
 
     @model_validator(mode="after")

@@ -74,7 +74,8 @@ def cities(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
 def test_generated_profiles_match_exactly_the_provisions_built_for(corpus: str, request: pytest.FixtureRequest) -> None:
     services: Services = request.getfixturevalue(corpus)
     docs = {d.id: d for d in services.retriever.documents()}
-    result = run_generated(services.rules().rules, RuleEngine(services.rules(), docs), docs, seed=11, per_place=40)
+    rules = services.entitlement_rules()  # the rules in force and the benefits stated without a figure
+    result = run_generated(rules.rules, RuleEngine(rules, docs), docs, seed=11, per_place=40)
     s = result.summary()
     assert s["profiles"] >= 100 and s["provisions met (oracle)"] >= 200 and s["flipped profiles"] >= 40, s
     assert s["precision"] == 1.0 and s["recall"] == 1.0, result.failures()
@@ -339,3 +340,20 @@ def test_who_asks() -> None:
     assert person.entity == "individual" and person.people[0].is_self and "特级技师" in person.people[0].words()
     company = profile_from_frame(read_question("厦门湖里的一家企业，带了4个高职学徒，能有什么补贴？"))
     assert company.entity == "enterprise" and [p.count for p in company.people] == [4]
+
+
+def test_benefits_without_a_figure_are_in_scope_and_never_priced(cities: Services) -> None:
+    """The fixture cities state benefits without a figure (nothing curated for them): each is a provision
+    of 能享受哪些, in the generated profiles too, and is never given an amount."""
+    docs = {d.id: d for d in cities.retriever.documents()}
+    catalogue = cities.entitlement_rules()
+    figureless = [r for r in catalogue.rules if r.figureless]
+    assert figureless and all(not r.reviewed and not r.amounts and r.conditions for r in figureless)
+    assert not any(r.figureless for r in cities.rules().rules)  # the answers' rules are as before
+    cases = generate(catalogue.rules, docs, seed=11, per_place=40)
+    ids = {r.id for r in figureless}
+    assert any(t in ids for c in cases for t in c.targets)
+    for case in cases:
+        for e in cities.entitlements(case.profile).entries:
+            if e.figureless:
+                assert e.amount is None and e.amount_if_met is None and e.amount_text() == "金额文件未写明"
