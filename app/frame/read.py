@@ -749,7 +749,7 @@ class _Reader:
                     # 如果我之后回台北上班: the case the user asks about is stated, as a supposition.
                     or bool(re.search(r"如果|要是|假如|假设|万一", text[clause.start : s]))
                     # 我25岁，台湾人，…: a clause that is the noun alone says what the user is.
-                    or len((text[clause.start : s] + text[e : clause.end]).strip()) <= 1,
+                    or (text[clause.start : s] + text[e : clause.end]).strip() in ("", "人", "籍"),
                     "span": Span(start=s, end=e),
                     "gap": text[e : mentions[k + 1][0]] if k + 1 < len(mentions) else None,
                     "topic_of": topic_of,

@@ -223,3 +223,12 @@ def test_one_thing_named_after_what_is_not_a_list_question() -> None:
     assert read_question("南通省赛拿了一等奖，能得到什么荣誉称号？").intent != "entitlements"
     assert read_question("考过了能认定什么等级").intent != "entitlements"
     assert read_question("我是南通的高级技师，能享受什么待遇？").intent == "entitlements"
+
+
+def test_a_negated_noun_alone_is_not_read_as_held() -> None:
+    from app.tools.profile import facts_from_text
+
+    said = {(f.concept, f.holds) for f in facts_from_text("证书非新取得")}
+    assert ("新取得", True) not in said
+    held = {(f.concept, f.holds) for f in facts_from_text("我30岁，台湾人，在厦门上班")}
+    assert ("台湾居民", True) in held
