@@ -683,6 +683,21 @@ class _Reader:
         text = self.text
         vocab = vocabulary()
         mentions = vocab.concepts_in(text)
+        # 好几年前就来大连了: an arrival long ago says the person was not newly brought in (引进), whatever
+        # the place. (A bare 来大连 says nothing of when: not read as 新引进.)
+        arrival = vocab.concept("引进")
+        if arrival is not None:
+            for p in self.f.places:
+                lead = re.search(r"(?:来到|调到|调来|来)$", text[max(0, p.span.start - 2) : p.span.start])
+                if lead is None:
+                    continue
+                s0 = p.span.start - len(lead.group(0))
+                clause = _clause_of(text, s0)
+                if not any(w in text[clause.start : s0] for w in arrival.negative_context):
+                    continue
+                if not any(s <= s0 < e or s0 <= s < p.span.end for s, e, _, _ in mentions):
+                    mentions.append((s0, p.span.end, arrival, False))
+            mentions.sort(key=lambda m: m[0])
         asked = re.compile("|".join(map(re.escape, vocab.asked)))
         readings: list[dict] = []
         labels = [g.span for g in self.f.groups]

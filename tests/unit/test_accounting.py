@@ -544,3 +544,8 @@ def test_parts_named_by_the_group_they_are_in_after_a_part_without_a_name() -> N
         "中职里有1个合同签在分公司。其他人都签了合同交了两个月社保。企业能拿多少"
     )
     assert total(APPRENTICE, q) == D(3 * 4000 + 2 * 3000)
+
+
+def test_an_arrival_long_ago_is_not_newly_brought_in() -> None:
+    q = "大连新引进人才安家费，5名高端人才，其中2位很早就来大连了，都经过认定，共多少"
+    assert total("dalian.settling-in-allowance", q) == D(3 * 1200000)
