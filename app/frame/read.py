@@ -369,6 +369,14 @@ class _Reader:
             pass
         elif words_pattern("subset").search(lead[-4:]) or words_pattern("subset").search(lead_count[-5:]):
             parent = self._subset_parent(label + own_words, tok.span.start)
+        elif (
+            (pre := text[clause.start : tok.span.start])
+            and words_pattern("subset").match(pre)
+            and len(pre) <= 12
+            and not re.search(r"\d|[一二两三四五六七八九十俩仨][个名位人家]", pre)
+        ):
+            # 其中领军人才有一个好几年前就来大连了: 其中 opens the clause, the count comes after a name.
+            parent = self._subset_parent(pre + label + own_words, tok.span.start)
         elif (not label or label in generic) and self.f.groups and not own_level:
             # 8个学徒，3个没通过考核: a bare count after a named group is part of it — unless it names
             # a level of its own (4个拿了技师、2个拿了高级技师 are side by side).

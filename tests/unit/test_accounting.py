@@ -549,3 +549,8 @@ def test_parts_named_by_the_group_they_are_in_after_a_part_without_a_name() -> N
 def test_an_arrival_long_ago_is_not_newly_brought_in() -> None:
     q = "大连新引进人才安家费，5名高端人才，其中2位很早就来大连了，都经过认定，共多少"
     assert total("dalian.settling-in-allowance", q) == D(3 * 1200000)
+
+
+def test_a_part_whose_clause_opens_with_qizhong_before_its_name_is_a_part() -> None:
+    q = "大连新引进人才安家费，4位高端人才，2位青年才俊，其中高端人才有一位很早就来大连了，共多少"
+    assert total("dalian.settling-in-allowance", q) == D(3 * 1200000 + 2 * 300000)
