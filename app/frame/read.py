@@ -365,6 +365,8 @@ class _Reader:
             whole = self.f.groups[self.referred[0]]
             if parent is None and whole.count is not None and tok.value <= whole.count:
                 parent = self.referred[0]
+        if parent is None:
+            parent = self._breakdown_of(tok)
         if parent is not None:
             pass
         elif words_pattern("subset").search(lead[-4:]) or words_pattern("subset").search(lead_count[-5:]):
@@ -377,6 +379,13 @@ class _Reader:
         ):
             # 其中领军人才有一个好几年前就来大连了: 其中 opens the clause, the count comes after a name.
             parent = self._subset_parent(pre + label + own_words, tok.span.start)
+        elif (
+            label
+            and label not in generic
+            and not words_pattern("additive").search(lead[-4:])
+            and (named := self._named_part_of(label, tok, own_words)) is not None
+        ):
+            parent = named
         elif (not label or label in generic) and self.f.groups and not own_level:
             # 8个学徒，3个没通过考核: a bare count after a named group is part of it — unless it names
             # a level of its own (4个拿了技师、2个拿了高级技师 are side by side).
@@ -385,6 +394,8 @@ class _Reader:
             if top is not None and top_count is not None and tok.value <= top_count:
                 parent = top
         complement = bool(re.search(r"(?:其他|其余|剩下|剩余|另外)的?\s*$", lead))
+        if complement and parent is None:
+            parent = self._whole_left(tok.value)
         if complement and parent is None:
             parent = self._last_top_group()
             whole_count = self.f.groups[parent].count if parent is not None else None
@@ -424,6 +435,66 @@ class _Reader:
             )
         )
         self.used.add(index)
+
+    def _breakdown_of(self, tok: NumberToken) -> int | None:
+        """8个学生：5个中职、3个高职 / 通过的有8个（中职5个、高职3个）: counts listed after a colon or in
+        brackets right after a group, adding up to it, are its parts by category."""
+        top = self._last_top_group()
+        if top is None:
+            return None
+        g = self.f.groups[top]
+        if g.count is None:
+            return None
+        between = self.text[g.span.end : tok.span.start]
+        opener = re.match(r"[^。；;！!？?，,]{0,3}?([：:（(])", between)
+        if opener is None or re.search(r"[。；;！!？?]", between):
+            return None
+        start = g.span.end + opener.end()
+        close = "）)" if opener.group(1) in "（(" else "。；;！!？?"
+        stop = next((i for i in range(start, len(self.text)) if self.text[i] in close), len(self.text))
+        listed = [t for t in self.f.numbers if t.role == "count" and start <= t.span.start < stop]
+        if tok not in listed or len(listed) < 2 or any(t.approximate for t in listed):
+            return None
+        return top if sum(t.value for t in listed) == g.count else None
+
+    def _named_part_of(self, label: str, tok: NumberToken, own_words: str) -> int | None:
+        """5个中职、3个高职……有2个高职的社保还没开始交: a smaller count of a group named again, with
+        something said of it, is a part of that group — when nothing was said of the group itself."""
+        vocab = vocabulary()
+        mine = {lv.level for _, _, lv in vocab.levels_in(label)}
+        if not mine or not (vocab.concepts_in(own_words) or self._predicate(own_words)):
+            return None
+        for k in range(len(self.f.groups) - 1, -1, -1):
+            g = self.f.groups[k]
+            if g.complement or g.count is None or {lv.level for _, _, lv in vocab.levels_in(g.label)} != mine:
+                continue
+            if g.count <= tok.value:
+                return None
+            clause = _clause_of(self.text, g.span.start)
+            nxt = min([h.span.start for h in self.f.groups if h.span.start > g.span.start] + [clause.end])
+            said = self.text[g.span.end : max(nxt, g.span.end)]
+            if vocab.concepts_in(said) or self._predicate(said):
+                return None
+            return k
+        return None
+
+    def _whole_left(self, value: Decimal) -> int | None:
+        """8个学生：5个中职、3个高职，有2个高职没交社保，其余6个…: the whole that the rest is left of —
+        its count less the parts taken out of its parts (8 − 2), when its parts list it by category."""
+        groups = self.f.groups
+        for k in range(len(groups) - 1, -1, -1):
+            g = groups[k]
+            if g.parent is not None or g.complement or g.count is None:
+                continue
+            kids = [j for j, h in enumerate(groups) if h.parent == k and not h.complement]
+            if not kids or any(groups[j].count is None for j in kids):
+                continue
+            if sum(groups[j].count or 0 for j in kids) != g.count:
+                continue
+            taken = [h.count for h in groups if h.parent in kids and not h.complement]
+            if taken and None not in taken and g.count - sum(n or 0 for n in taken) == value:
+                return k
+        return None
 
     def _rest_group(self, m: re.Match[str]) -> None:
         # 其中2个…，其他的…: the rest of the same whole the last part was taken from.
@@ -862,7 +933,16 @@ class _Reader:
         for k, g in enumerate(groups):
             if g.parent is None or g.qualifiers:
                 continue
-            siblings = [h for j, h in enumerate(groups) if j != k and (h.parent == g.parent or j == g.parent)]
+            siblings = [
+                h
+                for j, h in enumerate(groups)
+                if j != k
+                and (
+                    h.parent == g.parent
+                    or j == g.parent
+                    or (h.parent is not None and groups[h.parent].parent == g.parent)
+                )
+            ]
             concepts = [q.concept for h in siblings for q in h.qualifiers if q.concept and q.concept != "self"]
             span = self.group_text[k]
             words = self.text[span.start : span.end]

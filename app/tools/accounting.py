@@ -367,6 +367,21 @@ def _condition_verdicts(
     return out
 
 
+def _rest_across(groups: list[Any], readings: list[Any], kids: list[int], rest: list[int]) -> bool:
+    """Whether the rest of a whole listed by category (5个中职、3个高职) is the remainder of every
+    category after the parts taken out of them: its stated count is exactly what they leave."""
+    parts = [j for j in kids if not groups[j].complement]
+    if len(rest) != 1 or readings[rest[0]].count is None or not parts:
+        return False
+    if any(readings[j].category is None or readings[j].count is None for j in parts):
+        return False
+    taken = [k for k, g in enumerate(groups) if g.parent in parts and not g.complement]
+    if not taken or any(readings[k].count is None for k in taken):
+        return False
+    left = sum(readings[j].count or 0 for j in parts) - sum(readings[k].count or 0 for k in taken)
+    return left == readings[rest[0]].count
+
+
 def _cued(rule: Rule, cond: Condition, quals: list[Qualifier]) -> Qualifier | None:
     cues = [w for w in rule.hints.cues.get(cond.id, []) if len(w) >= 2]
     return next((q for q in reversed(quals) if any(w in q.text for w in cues)), None)
@@ -833,6 +848,20 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
         if left < 0:
             pr.status, pr.reason = "not_understood", "分项人数之和超过总数"
             continue
+        if left == 0 and rest and _rest_across(groups, readings, kids, rest):
+            # 8个学生：5个中职、3个高职，有2个高职没交社保，其余6个交了两个月: the rest is what is left
+            # of each category after its own parts — what is said of it is said of each remainder.
+            for c in rest:
+                for j in kids:
+                    if groups[j].complement:
+                        continue
+                    mine = readings[j].verdicts
+                    readings[j].verdicts = {
+                        **mine,
+                        **{cid: v for cid, v in readings[c].verdicts.items() if mine.get(cid, "unknown") == "unknown"},
+                    }
+                readings[c].status, readings[c].reason = "total", "其余（已按各类别计）"
+            rest = []
         for c in rest:
             readings[c].count = left
             if readings[c].category is None:

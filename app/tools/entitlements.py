@@ -385,11 +385,19 @@ def _groups_for(profile: Profile, rule: Rule) -> tuple[list[int], list[int], lis
             people.append(k)
         elif why == "unlisted":
             unlisted.append(f"{p.shown()}{p.count if p.count is not None else ''}人")
-    # The parts of a group counted go with it (其中2个…); a part's own category is read by the plan.
+    # The whole a counted group was listed from goes with it (8个学生：5个中职、3个高职 — what is said
+    # of the 8 is said of the 5), and so do the parts of a group counted (其中2个…, 其余6个…); a part's
+    # own category is read by the plan.
     for k in candidates:
-        p = profile.people[k]
-        if k not in people and p.part_of in people:
+        if k not in people and any(profile.people[j].part_of == k for j in people):
             people.append(k)
+    grown = True
+    while grown:
+        grown = False
+        for k in candidates:
+            if k not in people and profile.people[k].part_of in people:
+                people.append(k)
+                grown = True
     return sorted(people), units, unlisted
 
 

@@ -113,6 +113,7 @@ class People(BaseModel):
         None, description="index of the group these people are part of"
     )
     is_self: StrictBool = Field(False, description="the applicant themself (a person asking for themself)")
+    rest: StrictBool = Field(False, description="the rest of the group part_of, after its other parts (其余的)")
     text: str = Field(
         "", description="the words as written (from a conversation); used instead of the fields when given"
     )
@@ -306,6 +307,7 @@ def profile_from_frame(frame: QuestionFrame, context: str = "") -> Profile:
                 text=_without_units(frame, g.text or g.label, unit_spans),
                 facts=[_fact(q) for q in g.qualifiers if not any(_overlaps(q.span, u) for u in unit_spans)],
                 part_of=index.get(g.parent) if g.parent is not None else None,
+                rest=g.complement and g.parent in index,
             )
         )
     if profile.entity is None and not profile.people and not profile.units:
@@ -578,7 +580,13 @@ def to_frame(
         )
 
     def group(
-        count: int | None, label: str, words: str, measure: str, facts: list[ProfileFact], parent: int | None
+        count: int | None,
+        label: str,
+        words: str,
+        measure: str,
+        facts: list[ProfileFact],
+        parent: int | None,
+        rest: bool = False,
     ) -> None:
         shown = str(count) if count is not None else "若干"
         span = add(f"{shown}{measure}{words}")
@@ -608,7 +616,16 @@ def to_frame(
         quals = [q for f in facts if (q := qualifier(f, span)) is not None]
         quals += _subjects_named(words, quals, span)
         groups.append(
-            Group(count=count, label=label, text=words, parent=parent, qualifiers=quals, number=number, span=span)
+            Group(
+                count=count,
+                label=label,
+                text=words,
+                parent=parent,
+                complement=rest and parent is not None,
+                qualifiers=quals,
+                number=number,
+                span=span,
+            )
         )
 
     chosen = list(range(len(profile.people))) if people is None else people
@@ -616,7 +633,7 @@ def to_frame(
     for k in chosen:
         p = profile.people[k]
         parent = where.get(p.part_of) if p.part_of is not None else None
-        group(p.count, p.label or p.level, p.words(), "人", p.facts, parent)
+        group(p.count, p.label or p.level, p.words(), "人", p.facts, parent, p.rest)
     for k in list(range(len(profile.units))) if units is None else units:
         u = profile.units[k]
         new = [] if u.new is None else [ProfileFact(concept="新增", holds=u.new, text="新建" if u.new else "尚未获批")]

@@ -554,3 +554,30 @@ def test_an_arrival_long_ago_is_not_newly_brought_in() -> None:
 def test_a_part_whose_clause_opens_with_qizhong_before_its_name_is_a_part() -> None:
     q = "大连新引进人才安家费，4位高端人才，2位青年才俊，其中高端人才有一位很早就来大连了，共多少"
     assert total("dalian.settling-in-allowance", q) == D(3 * 1200000 + 2 * 300000)
+
+
+def test_the_rest_of_a_whole_listed_by_category_is_each_categorys_remainder() -> None:
+    # 10 = 7 中职 + 3 高职; 1 高职 without 社保; the other 9 (7 中职 and 2 高职) paid three months.
+    q = (
+        "我们在厦门，接收了10名毕业年度学生学徒：7名中职、3名高职，都完成了培训、通过了实习考核、"
+        "签了正式劳动合同。有1名高职的社保还没交，其余9名交了三个月。能拿多少"
+    )
+    assert total(APPRENTICE, q) == D(7 * 3000 + 2 * 4000)
+    # The rest counted wrongly (the remainders make 9, not 8): no total.
+    assert total(APPRENTICE, q.replace("其余9名", "其余8名")) is None
+
+
+def test_counts_in_brackets_after_a_group_are_its_parts() -> None:
+    q = (
+        "厦门的企业，接收了4名毕业年度学生学徒（中职1名、高职3名），都完成了培训、通过了实习考核、"
+        "签了正式劳动合同，社保交了两个月，能拿多少"
+    )
+    assert total(APPRENTICE, q) == D(3000 + 3 * 4000)
+
+
+def test_a_group_named_again_with_something_said_of_it_is_a_part_of_it() -> None:
+    q = (
+        "厦门的企业，接收了6名毕业年度学生学徒：中职4名，高职2名。都完成了培训、通过了实习考核、"
+        "签了正式劳动合同，社保都交了两个月。不过有1名中职的实习考核没通过，能拿多少"
+    )
+    assert total(APPRENTICE, q) == D(3 * 3000 + 2 * 4000)
