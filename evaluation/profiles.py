@@ -290,6 +290,8 @@ def golden_profile(item: ProfileItem) -> Profile:
         titles = [str(p[k]) for k in _TITLE_KEYS if isinstance(p.get(k), str) and p.get(k) != "本人"]
         if isinstance(p.get("competition"), str):
             titles.append(str(p["competition"]) + ("" if "赛" in str(p["competition"]) else "竞赛"))
+        if isinstance(p.get("rank"), int) and not isinstance(p.get("rank"), bool):
+            titles.append(f"第{p['rank']}名")  # a place won in the competition, as a user says it
         for key, value in p.items():
             if key in _SKIP or key in _TITLE_KEYS or key == "competition":
                 continue

@@ -40,8 +40,10 @@ from app.tools.entitlements import (
     MONEY,
     Entitlements,
     _noun_fit,
+    activities_of,
     applies_to_entity,
     by_class,
+    does_the_activity,
     echoed,
     match,
     per_unit,
@@ -242,6 +244,8 @@ def oracle(profile: Profile, rules: Iterable[Rule], documents: Mapping[str, Docu
         own = [f for p in profile.people if p.is_self for f in p.facts]
         for_self = bool(selfs)  # a class's level is the applicant's own (an enterprise's people: no)
         verdicts = _verdicts(rule, profile, own, people_words, doc_city, classes=for_self)
+        if not does_the_activity(profile, rule):
+            continue  # a training subsidy's uplift for a profile that trains no one: not its concern
         if rule.figureless and not rule.reviewed:
             # Extracted without a figure: a condition is met by what the profile states of it, no less.
             said = "；".join([people_words, *(f.text for f in own if f.text), profile.facts_text, profile.said])
@@ -456,6 +460,8 @@ def build_case(rules: list[Rule], place: str, doc_city: dict[str, str], rng: ran
             self_facts += facts
         else:
             self_facts += facts
+            # What the provision rewards doing (培训 for a training subsidy's uplift) is said, too.
+            self_facts += [ProfileFact(concept="培训", text=words[0]) for words in activities_of(rule)]
             if rule.kind == "percentage":
                 if profile.money:
                     continue

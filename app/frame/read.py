@@ -834,6 +834,9 @@ class _Reader:
                     or bool(re.search(r"了[^，,。；;？?！!吗]{1,10}$", before))
                     # 去年从南通一所技工学校毕业: a past time or where it came from says it happened.
                     or bool(re.search(r"(?:去年|前年|上个月|上月|早就|多年前|从)[^，,。；;？?！!吗]{0,12}$", before))
+                    # 我是预备技师班今年毕业的: 是…的 says what happened; 现在在厦门一家公司上班: a present state.
+                    or bool(re.search(r"是", text[clause.start : s]) and after.startswith("的"))
+                    or bool(re.match(r"(?:我|他|她)?(?:现在|目前|如今)", text[clause.start : s]))
                     or bool(
                         re.search(
                             r"了|过|已|都|有|满|在|签|交|缴|通过|完成|取得|拿到|考取|获得|是|回|去|到",

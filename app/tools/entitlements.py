@@ -51,6 +51,7 @@ from app.tools.profile import (
     Unit,
     negative_concepts,
     profile_from_frame,
+    profile_words,
     to_frame,
 )
 from app.tools.result import ToolError, ToolResult
@@ -303,7 +304,9 @@ def match(
     """Every provision of ``rules`` in the profile's scope that it meets or may meet."""
     profile = subject if isinstance(subject, Profile) else profile_from_frame(subject)
     docs = documents if isinstance(documents, Mapping) else {d.id: d for d in documents}
-    scope = scope_for(QuestionFrame(question="", text=""), list(docs.values()), city=profile.place or None)
+    # A profile whose words name a document by its title (按那份十九条措施执行) is matched against it alone.
+    named = "；".join(x for x in (profile.said, profile.facts_text, *(p.text for p in profile.people)) if x)
+    scope = scope_for(QuestionFrame(question="", text=""), list(docs.values()), city=profile.place or None, text=named)
     result = Entitlements(profile=profile, places=scope.places, uncovered=scope.uncovered, covered=scope.covered)
     if scope.restricted and not scope.doc_ids:
         result.summary.text = f"语料中没有{'、'.join(scope.uncovered)}的文件，不能列出可享受的政策。"
@@ -614,6 +617,24 @@ def cued_words(cond: Condition, rule: Rule, words: str) -> Literal["met", "not_m
     return "met"
 
 
+def cued_any(cond: Condition, rule: Rule, words: str) -> Literal["met", "not_met"] | None:
+    """A reviewed provision's yes/no condition said in one of the words users say for it (拿了第1名 for
+    取得第1名): a cue of three characters or more; a negation just before makes it not met; asked, nothing."""
+    if cond.type != "boolean" or not words:
+        return None
+    vocab = vocabulary()
+    for w in sorted((w for w in rule.hints.cues.get(cond.id, []) if len(w) >= 3), key=len, reverse=True):
+        pos = words.find(w)
+        if pos < 0:
+            continue
+        around = words[max(0, pos - 6) : pos + len(w) + 4]
+        if any(a in around for a in vocab.asked) or re.search(r"[吗？?]", words[pos : pos + len(w) + 4]):
+            return None
+        lead = words[max(0, pos - 3) : pos]
+        return "not_met" if any(n in lead for n in vocab.negation_before) else "met"
+    return None
+
+
 def by_class(cond: Condition, words: str) -> Literal["met", "not_met"] | None:
     """A condition that is a class defined by a level (高技能人才: 高级工 and above), judged by the level
     the words say someone holds; no level said, nothing."""
@@ -820,6 +841,30 @@ def _words(profile: Profile, *, units: bool = True) -> str:
     return "；".join([*(p.words() for p in profile.people), *(u.words() for u in profile.units if units)])
 
 
+def activities_of(rule: Rule) -> list[list[str]]:
+    """What the provision rewards doing, as the words a profile says it with (培训补贴上浮 → 培训, 参训 …)."""
+    activities: dict[str, list[str]] = profile_words()["activities"]  # type: ignore[assignment]
+    return [words for key, words in activities.items() if key in rule.title]
+
+
+def does_the_activity(profile: Profile, rule: Rule) -> bool:
+    """Whether the profile says it does what the provision rewards (培训 for a training subsidy's uplift);
+    a sum it gives (原标准每人2000元) is the subsidy's base, and says so."""
+    named = activities_of(rule)
+    if not named or profile.money:
+        return True
+    said = "；".join(
+        [
+            _words(profile),
+            *(f.text for p in profile.people for f in p.facts),
+            *(f.text or f.concept for f in profile.facts),
+            profile.facts_text,
+            profile.said,
+        ]
+    )
+    return all(any(w in said for w in words) for words in named)
+
+
 def _names(words: str, key: str) -> bool:
     """The words name a lookup key: as written, or by its head (市级一类职业技能竞赛 names 市级一类竞赛)."""
     return key in words or (len(key) > 4 and key[:4] in words)
@@ -876,6 +921,7 @@ def _judge_whole(
                 enumeration_by_level(cond, said)
                 or (by_class(cond, said) if for_self else None)
                 or echoed(cond, rule, f"{said}；{profile.facts_text}；{profile.said}")
+                or (cued_any(cond, rule, f"{said}；{profile.facts_text}；{profile.said}") if rule.reviewed else None)
             )
             if by_words is not None:
                 checked[cond.id] = by_words
@@ -916,6 +962,8 @@ def _judge_whole(
                 }
                 if len(cued) == 1 and None not in cued:
                     checked[cond.id] = cued.pop()  # type: ignore[assignment]
+    if not does_the_activity(profile, rule):
+        return None
     # A lookup gives an outcome by category: without one named, there is nothing to say. Otherwise the
     # profile must speak to at least half of the conditions (one shared fact — working in the city —
     # does not make a provision for Taiwan residents the profile's concern).

@@ -285,7 +285,11 @@ def profile_from_frame(frame: QuestionFrame, context: str = "") -> Profile:
     bodies = [
         k
         for k, g in enumerate(frame.groups)
-        if k not in selfs and g.count == 1 and g.parent is None and entity_of(g.label or g.text) is not None
+        if k not in selfs
+        and g.count == 1
+        and g.parent is None
+        # 在厦门一家公司上班: the noun after 一家 names the body, whatever came before the count.
+        and (entity_of(g.label or g.text) or entity_of(frame.text[g.span.end : g.span.end + 6])) is not None
     ]
     profile.entity = _entity(frame, selfs, bodies)
     if profile.entity is None and context and context != frame.text:

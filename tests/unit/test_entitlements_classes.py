@@ -161,3 +161,59 @@ def test_the_applicant_over_several_rows_is_one_person() -> None:
     selfs = [p for p in profile.people if p.is_self]
     assert len(selfs) == 1 and selfs[0].level == "特级技师" and "大连工匠" in selfs[0].titles
     assert len(profile.people) == 2
+
+
+def test_a_training_uplift_concerns_only_a_profile_that_trains(ingested: Services) -> None:
+    holder = Profile(place="厦门", entity="individual", people=[People(label="本人", level="高级技师", is_self=True)])
+    assert _one(ingested.entitlements(holder), "xiamen.shortage-occupation-subsidy-uplift") is None
+    training = holder.model_copy(
+        update={"people": [People(label="本人", level="高级技师", is_self=True, text="我是高级技师，报了一个培训班")]}
+    )
+    e = _one(ingested.entitlements(training), "xiamen.shortage-occupation-subsidy-uplift")
+    assert e is not None and e.status == "met"
+
+
+def test_a_reviewed_condition_said_in_a_users_cue(ingested: Services) -> None:
+    def me(words: str) -> Profile:
+        return Profile(place="厦门", entity="individual", people=[People(label="本人", is_self=True, text=words)])
+
+    e = _one(ingested.entitlements(me("我参加厦门市级一类技能竞赛，拿了第一名")), "xiamen.competition-technical-expert")
+    assert e is not None and e.status == "unknown"  # whether a 我市选手 is not said
+    states = {c.label: c.status for c in e.conditions}
+    assert states["取得第1名"] == "met" and states["市级一类竞赛"] == "met"
+    e2 = _one(
+        ingested.entitlements(me("参加了厦门市级一类技能竞赛，没拿到第一名")), "xiamen.competition-technical-expert"
+    )
+    assert e2 is None or e2.status == "not_met"
+
+
+def test_no_home_said_with_wu_meets_a_condition_worded_negatively(ingested: Services) -> None:
+    p = Profile(
+        place="南通",
+        entity="individual",
+        people=[People(label="本人", level="技师", is_self=True, text="技工学校毕业生，技师")],
+        facts_text="在南通无住房；参加企业职工养老保险",
+    )
+    e = _one(ingested.entitlements(p), "nantong.talent-apartment")
+    assert e is not None and e.status == "met"
+    owns = p.model_copy(update={"facts_text": "在南通有住房；参加企业职工养老保险"})
+    e2 = _one(ingested.entitlements(owns), "nantong.talent-apartment")
+    assert e2 is None or e2.status == "not_met"
+
+
+def test_a_document_named_by_its_title_is_the_only_one_matched(ingested: Services) -> None:
+    words = "我们是公办职业院校，开展有偿性社会培训、技术服务取得收入"
+    anywhere = ingested.entitlements(Profile(entity="institution", said=words))
+    assert {"xiamen-tasks", "nantong-draft"} <= {e.doc_id for e in anywhere.entries}
+    named = ingested.entitlements(Profile(entity="institution", said="执行十九条措施。" + words))
+    assert {e.doc_id for e in named.entries} <= {"unknown-zhou-measures"}
+
+
+def test_a_graduate_now_working_in_the_city_reads_as_facts_not_people() -> None:
+    from app.frame.read import read_question
+    from app.tools.profile import profile_from_frame
+
+    p = profile_from_frame(read_question("我是高级工班前年毕业的，目前在南通一家工厂上班，我能享受什么"))
+    assert [q.label for q in p.people] == ["本人"]
+    concepts = {f.concept for f in p.facts}
+    assert {"毕业", "工作地"} <= concepts
