@@ -186,6 +186,9 @@ class _Reader:
         self.group_text: list[Span] = []
         # 这3个人里有2个…: the earlier group a count refers back to, and where its sentence ends.
         self.referred: tuple[int, int] | None = None
+        # 这8个都签了合同: a count that names an earlier group again to say something of it, and where
+        # its sentence ends (start, end, group).
+        self.aliases: list[tuple[int, int, int]] = []
 
     # -------------------------------------------------------------- groups
 
@@ -305,6 +308,14 @@ class _Reader:
             stop = re.search(r"[。；;？?！!]", text[tok.span.end :])
             self.referred = (referred, tok.span.end + stop.start() if stop else len(text))
             self.used.add(index)
+            self.f.numbers[index] = tok.model_copy(update={"role": "again"})
+            return
+        again = self._named_again(tok)
+        if again is not None:
+            stop = re.search(r"[。；;？?！!]", text[tok.span.end :])
+            self.aliases.append((tok.span.start, tok.span.end + stop.start() if stop else len(text), again))
+            self.used.add(index)
+            self.f.numbers[index] = tok.model_copy(update={"role": "again"})
             return
         # 3人 / 2名: a measure that is itself the noun takes no noun after it (1人合同签在了子公司).
         after_label, after_end = ("", tok.span.end) if tok.unit == "人" else self._label_after(tok.span.end)
@@ -394,6 +405,13 @@ class _Reader:
             if top is not None and top_count is not None and tok.value <= top_count:
                 parent = top
         complement = bool(re.search(r"(?:其他|其余|剩下|剩余|另外)的?\s*$", lead))
+        selected = False
+        if parent is None and not complement:
+            # 实习考核通过的有8个: the ones a condition's words pick out of the whole before — only they.
+            parent = self._picked_out(tok, clause)
+            selected = parent is not None
+            if selected and label in ("的", "有"):
+                label = ""
         if complement and parent is None:
             parent = self._whole_left(tok.value)
         if complement and parent is None:
@@ -403,7 +421,7 @@ class _Reader:
                 # 一个进了决赛，另外两个也报了名: two more people, not the rest of one.
                 parent, complement = None, False
         additive = bool(words_pattern("additive").search(lead[-4:])) and not complement
-        only = bool(re.search(r"(?:只有|仅有|只|仅|就)\s*$", lead)) and parent is not None
+        only = (bool(re.search(r"(?:只有|仅有|只|仅|就)\s*$", lead)) and parent is not None) or selected
         is_self = bool(words_pattern("self_markers").search(lead)) and tok.value == 1
         # 公司500来人 / 一万二千来号员工: the size of the organisation, said about it, not counted.
         # 3000多名在校生: the headcount noun follows the count.
@@ -436,26 +454,54 @@ class _Reader:
         )
         self.used.add(index)
 
-    def _breakdown_of(self, tok: NumberToken) -> int | None:
-        """8个学生：5个中职、3个高职 / 通过的有8个（中职5个、高职3个）: counts listed after a colon or in
-        brackets right after a group, adding up to it, are its parts by category."""
+    def _named_again(self, tok: NumberToken) -> int | None:
+        """这8个都跟我们签了合同: 这/这些 and the count of an earlier group (not followed by 里/中, which
+        takes a part of it) name that group again."""
+        lead = self.text[max(0, tok.span.start - 3) : tok.span.start]
+        if not re.search(r"(?:这|这些|那|那些|上述)\s*$", lead):
+            return None
+        same = [
+            k
+            for k, g in enumerate(self.f.groups)
+            if g.count is not None and g.count == tok.value and not g.complement and g.number is not None
+        ]
+        return same[-1] if len(same) == 1 else None
+
+    def _picked_out(self, tok: NumberToken, clause: Span) -> int | None:
+        """考核通过的有8个 / 拿到证书的是3个: words of a condition, then 的有/的是 and a count smaller than
+        the whole before — the part of that whole the words pick out."""
+        pre = self.text[clause.start : tok.span.start]
+        m = re.search(r"的\s*(?:有|是|共有|一共有)\s*$", pre)
+        if m is None or not vocabulary().concepts_in(pre[: m.start()]):
+            return None
+        if vocabulary().levels_in(pre):
+            return None  # 拿到技师证的有4名: a group of its level beside the others, not a part picked out
         top = self._last_top_group()
         if top is None:
             return None
-        g = self.f.groups[top]
-        if g.count is None:
-            return None
-        between = self.text[g.span.end : tok.span.start]
-        opener = re.match(r"[^。；;！!？?，,]{0,3}?([：:（(])", between)
-        if opener is None or re.search(r"[。；;！!？?]", between):
-            return None
-        start = g.span.end + opener.end()
-        close = "）)" if opener.group(1) in "（(" else "。；;！!？?"
-        stop = next((i for i in range(start, len(self.text)) if self.text[i] in close), len(self.text))
-        listed = [t for t in self.f.numbers if t.role == "count" and start <= t.span.start < stop]
-        if tok not in listed or len(listed) < 2 or any(t.approximate for t in listed):
-            return None
-        return top if sum(t.value for t in listed) == g.count else None
+        whole = self.f.groups[top].count
+        return top if whole is not None and tok.value < whole else None
+
+    def _breakdown_of(self, tok: NumberToken) -> int | None:
+        """8个学生：5个中职、3个高职 / 通过的有8个（中职5个、高职3个）: counts listed after a colon or in
+        brackets right after a group, adding up to it, are its parts by category."""
+        # The group the counts follow (a whole, or a part picked out of one: 通过的有8个（…）).
+        for top in range(len(self.f.groups) - 1, -1, -1):
+            g = self.f.groups[top]
+            if g.complement or g.count is None or g.span.end > tok.span.start:
+                continue
+            between = self.text[g.span.end : tok.span.start]
+            opener = re.match(r"[^。；;！!？?，,、]{0,3}?([：:（(])", between)
+            if opener is None or re.search(r"[。；;！!？?]", between):
+                continue
+            start = g.span.end + opener.end()
+            close = "）)" if opener.group(1) in "（(" else "。；;！!？?"
+            stop = next((i for i in range(start, len(self.text)) if self.text[i] in close), len(self.text))
+            listed = [t for t in self.f.numbers if t.role == "count" and start <= t.span.start < stop]
+            if tok not in listed or len(listed) < 2 or any(t.approximate for t in listed):
+                return None
+            return top if sum(t.value for t in listed) == g.count else None
+        return None
 
     def _named_part_of(self, label: str, tok: NumberToken, own_words: str) -> int | None:
         """5个中职、3个高职……有2个高职的社保还没开始交: a smaller count of a group named again, with
@@ -1082,6 +1128,9 @@ class _Reader:
         return Decimal(0) if negated and unit == "个月" else None
 
     def _owner(self, pos: int) -> int | None:
+        for start, end, k in self.aliases:
+            if start <= pos < end:
+                return k
         for k, span in enumerate(self.group_text):
             g = self.f.groups[k]
             if span.start <= pos < span.end and (g.count is not None or g.complement):
@@ -1105,6 +1154,19 @@ class _Reader:
         start = max([m.end() for m in re.finditer(r"[。；;？?！!]", self.text[:pos])], default=0)
         before = [k for k, span in enumerate(self.group_text) if start <= span.start < pos]
         if before and self.f.groups[before[-1]].parent is not None:
+            last = self.f.groups[before[-1]]
+            whole = self.f.groups[last.parent] if last.parent is not None else None
+            kids = [
+                h.count for h in self.f.groups if h.parent == last.parent and not h.complement and h.span.start < pos
+            ]
+            if (
+                whole is not None
+                and whole.count is not None
+                and None not in kids
+                and sum(n or 0 for n in kids) == whole.count
+                and re.search(r"都|全部|全都|均|一律", self.text[_clause_of(self.text, pos).start : pos + 4])
+            ):
+                return last.parent  # 6个中职、4个高职，培训都结束了: said of the whole they make up
             return before[-1]
         return None
 

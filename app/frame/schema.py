@@ -32,6 +32,7 @@ NumberRole = Literal[
     "doc_number",  # 〔2023〕34号, 十九条措施
     "per_unit",  # 1000元一个人: what an amount is per, not a count
     "items",  # 两项补助加起来: how many provisions are asked about, not a count of anything paid for
+    "again",  # 这8个 / 这3个人里: an earlier group's count said again to name it, not new people
     "other",  # a number whose meaning the reader could not tell
 ]
 

@@ -367,6 +367,63 @@ def _condition_verdicts(
     return out
 
 
+def _picked_by_category(
+    rule: Rule,
+    frame: QuestionFrame,
+    groups: list[Any],
+    readings: list[Any],
+    children: dict[int, list[int]],
+    doc_city: str,
+) -> None:
+    """10个学徒：6个中职、4个高职……考核通过的有8个（中职5个、高职3个）: a part picked out of a whole
+    listed by category, itself listed by the same categories. Each of its parts is a part of the
+    whole's group of that category (with what is said of the whole and of the part picked out); what
+    is left of each category did not do what the part picked out did."""
+    for parent, kids in list(children.items()):
+        by_cat = [j for j in kids if not groups[j].only and not groups[j].complement and readings[j].category]
+        picked = [j for j in kids if groups[j].only and children.get(j)]
+        if not picked or not by_cat or readings[parent].count is None:
+            continue
+        if sum(readings[j].count or 0 for j in by_cat) != readings[parent].count:
+            continue
+        for f in picked:
+            subs = children[f]
+            homes: dict[int, int] = {}
+            for d in subs:
+                same = [j for j in by_cat if readings[j].category == readings[d].category]
+                if readings[d].category is None or len(same) != 1:
+                    break
+                homes[d] = same[0]
+            else:
+                taken: dict[int, int] = {}
+                for d, j in homes.items():
+                    taken[j] = taken.get(j, 0) + (readings[d].count or 0)
+                if any(n > (readings[j].count or 0) for j, n in taken.items()):
+                    continue
+                quals = [*groups[parent].qualifiers, *groups[f].qualifiers]
+                for d in subs:
+                    readings[d].verdicts = _condition_verdicts(
+                        rule, frame, [*quals, *groups[d].qualifiers], doc_city, None
+                    )
+                # The words that picked them out (考核通过的有8个), not what is said of them after (这8个都…).
+                at = frame.numbers[groups[f].number].span.start if groups[f].number is not None else 0
+                picking = [q for q in groups[f].qualifiers if q.span.start < at]
+                met_by_pick = {
+                    cid for cid, v in _condition_verdicts(rule, frame, picking, doc_city, None).items() if v == "met"
+                }
+                for j in by_cat:
+                    readings[j].count = (readings[j].count or 0) - taken.get(j, 0)
+                    readings[j].verdicts = {
+                        **readings[j].verdicts,
+                        **{cid: "not_met" for cid in met_by_pick if readings[j].verdicts.get(cid) != "met"},
+                    }
+                    if readings[j].count == 0:
+                        readings[j].status, readings[j].reason = "total", "总数（已按分项计）"
+                readings[f].status, readings[f].reason = "total", "总数（已按分项计）"
+                readings[parent].status, readings[parent].reason = "total", "总数（已按分项计）"
+                children[parent] = [j for j in kids if j != f]
+
+
 def _rest_across(groups: list[Any], readings: list[Any], kids: list[int], rest: list[int]) -> bool:
     """Whether the rest of a whole listed by category (5个中职、3个高职) is the remainder of every
     category after the parts taken out of them: its stated count is exactly what they leave."""
@@ -516,7 +573,7 @@ def plan(frame: QuestionFrame, rule: Rule, *, doc_city: str = "") -> Plan:
         if i in frame.placed_elsewhere:
             p.placements.append(Placement(t.text, "input", "见另一项", i))
             continue
-        if t.role in ("year", "date", "phone", "doc_number", "ordinal", "per_unit", "items"):
+        if t.role in ("year", "date", "phone", "doc_number", "ordinal", "per_unit", "items", "again"):
             p.placements.append(Placement(t.text, "context", "", i))
         elif t.role == "age":
             fate: Fate = "condition" if any(c.concept == "年龄" for c in rule.conditions) else "context"
@@ -812,6 +869,7 @@ def _read_groups(frame: QuestionFrame, rule: Rule, doc_city: str) -> list[GroupR
         if g.part_of_several and r.category is None:
             r.status, r.reason = "not_understood", "不清楚是哪一组中的人"
         readings.append(r)
+    _picked_by_category(rule, frame, groups, readings, children, doc_city)
     # A total listed before its parts (一共10个，中职7个高职3个): the parts carry the categories. A part
     # taken out of the total (其中2个没过) cannot be put in a category unless it says which.
     tops_all = [k for k, g in enumerate(groups) if g.parent is None and readings[k].status == "input"]

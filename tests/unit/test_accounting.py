@@ -581,3 +581,19 @@ def test_a_group_named_again_with_something_said_of_it_is_a_part_of_it() -> None
         "签了正式劳动合同，社保都交了两个月。不过有1名中职的实习考核没通过，能拿多少"
     )
     assert total(APPRENTICE, q) == D(3 * 3000 + 2 * 4000)
+
+
+def test_a_part_picked_out_and_listed_by_category_is_a_part_of_each_category() -> None:
+    # 9 = 5 中职 + 4 高职; those who passed the assessment are 7 (4 中职, 3 高职): 1 + 1 left out.
+    q = (
+        "厦门，接收了9名毕业年度学生学徒：5名中职、4名高职，培训都完成了。实习考核通过的有7名"
+        "（中职4名、高职3名），这7名都签了正式劳动合同，社保交了三个月。能拿多少"
+    )
+    assert total(APPRENTICE, q) == D(4 * 3000 + 3 * 4000)
+    # A part that does not fit its category (more 高职 passed than there are): no total.
+    assert total(APPRENTICE, q.replace("（中职4名、高职3名）", "（中职2名、高职5名）")) is None
+
+
+def test_a_group_named_again_by_its_count_takes_what_is_said_next() -> None:
+    q = "厦门，3名高职毕业年度学生学徒，培训和实习考核都过了。这3名都签了正式劳动合同，社保交了两个月，多少钱"
+    assert total(APPRENTICE, q) == D(3 * 4000)
