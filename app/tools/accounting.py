@@ -405,9 +405,10 @@ def _picked_by_category(
                     readings[d].verdicts = _condition_verdicts(
                         rule, frame, [*quals, *groups[d].qualifiers], doc_city, None
                     )
-                # The words that picked them out (考核通过的有8个), not what is said of them after (这8个都…).
+                # The words that picked them out (考核通过的有8个), not what is said of them after (这8个都…);
+                # a profile's group (facts without positions) is picked out by all of its facts.
                 at = frame.numbers[groups[f].number].span.start if groups[f].number is not None else 0
-                picking = [q for q in groups[f].qualifiers if q.span.start < at]
+                picking = [q for q in groups[f].qualifiers if q.span.start <= at]
                 met_by_pick = {
                     cid for cid, v in _condition_verdicts(rule, frame, picking, doc_city, None).items() if v == "met"
                 }

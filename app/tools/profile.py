@@ -114,6 +114,9 @@ class People(BaseModel):
     )
     is_self: StrictBool = Field(False, description="the applicant themself (a person asking for themself)")
     rest: StrictBool = Field(False, description="the rest of the group part_of, after its other parts (其余的)")
+    only: StrictBool = Field(
+        False, description="only these of the group part_of did what their facts say (只有6个进了决赛, 通过的有8个)"
+    )
     text: str = Field(
         "", description="the words as written (from a conversation); used instead of the fields when given"
     )
@@ -312,6 +315,7 @@ def profile_from_frame(frame: QuestionFrame, context: str = "") -> Profile:
                 facts=[_fact(q) for q in g.qualifiers if not any(_overlaps(q.span, u) for u in unit_spans)],
                 part_of=index.get(g.parent) if g.parent is not None else None,
                 rest=g.complement and g.parent in index,
+                only=g.only and g.parent in index,
             )
         )
     if profile.entity is None and not profile.people and not profile.units:
@@ -591,6 +595,7 @@ def to_frame(
         facts: list[ProfileFact],
         parent: int | None,
         rest: bool = False,
+        only: bool = False,
     ) -> None:
         shown = str(count) if count is not None else "若干"
         span = add(f"{shown}{measure}{words}")
@@ -626,6 +631,7 @@ def to_frame(
                 text=words,
                 parent=parent,
                 complement=rest and parent is not None,
+                only=only and parent is not None,
                 qualifiers=quals,
                 number=number,
                 span=span,
@@ -637,7 +643,7 @@ def to_frame(
     for k in chosen:
         p = profile.people[k]
         parent = where.get(p.part_of) if p.part_of is not None else None
-        group(p.count, p.label or p.level, p.words(), "人", p.facts, parent, p.rest)
+        group(p.count, p.label or p.level, p.words(), "人", p.facts, parent, p.rest, p.only)
     for k in list(range(len(profile.units))) if units is None else units:
         u = profile.units[k]
         new = [] if u.new is None else [ProfileFact(concept="新增", holds=u.new, text="新建" if u.new else "尚未获批")]

@@ -217,3 +217,21 @@ def test_a_graduate_now_working_in_the_city_reads_as_facts_not_people() -> None:
     assert [q.label for q in p.people] == ["本人"]
     concepts = {f.concept for f in p.facts}
     assert {"毕业", "工作地"} <= concepts
+
+
+def test_parts_picked_out_and_rests_keep_their_meaning_through_the_profile(ingested: Services) -> None:
+    from app.frame.read import read_question
+    from app.tools.profile import profile_from_frame
+
+    picked = (
+        "厦门，接收了9名毕业年度学生学徒：5名中职、4名高职，培训都完成了。实习考核通过的有7名"
+        "（中职4名、高职3名），这7名都签了正式劳动合同，社保交了三个月。能拿哪些补贴"
+    )
+    rest = (
+        "我们在厦门，接收了10名毕业年度学生学徒：7名中职、3名高职，都完成了培训、通过了实习考核、"
+        "签了正式劳动合同。有1名高职的社保还没交，其余9名交了三个月。能拿哪些补贴"
+    )
+    for q, amount in ((picked, 4 * 3000 + 3 * 4000), (rest, 7 * 3000 + 2 * 4000)):
+        p = profile_from_frame(read_question(q))
+        e = _one(ingested.entitlements(p), "xiamen.student-apprenticeship")
+        assert e is not None and e.status == "met" and e.amount == Decimal(amount), q
