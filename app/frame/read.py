@@ -993,12 +993,12 @@ class _Reader:
                 )
             ]
             # The concept said last first: 有1名的社保还没交，其余9名交了三个月 — the months are the 社保's.
-            said = sorted(
+            told = sorted(
                 (q for h in siblings for q in h.qualifiers if q.concept and q.concept != "self"),
                 key=lambda q: q.span.start,
                 reverse=True,
             )
-            concepts = [q.concept for q in said]
+            concepts = [q.concept for q in told]
             span = self.group_text[k]
             words = self.text[span.start : span.end]
             if not concepts:
