@@ -286,6 +286,14 @@ class Assistant:
         # Several provisions in one question: each group to its own, one sum when every part has one.
         cities = {d.id: d.city for d in self.retriever.documents()}
         parts = basket(frame, rule, [r.rule for r in routes[1:6]], cities)
+        if (
+            (parts is not None or state.plan.not_listed)
+            and frame.asks_total
+            and self._entitlements(state, spanning=True)
+        ):
+            # A total over several provisions (or over groups the provision found does not list): the list
+            # of every provision, each priced by the same accounting, answers it.
+            return state
         if parts is not None:
             tool = self._basket(parts, state)
         elif _asks_several(frame.text) and tool.result is not None:
@@ -346,17 +354,20 @@ class Assistant:
             self.engine = RuleEngine(catalogue, self.engine.documents)
         return self.engine
 
-    def _entitlements(self, state: _State) -> bool:
-        """能享受哪些补贴 / 有什么政策: every provision of the asker's place they meet or may meet, as a list."""
+    def _entitlements(self, state: _State, *, spanning: bool = False) -> bool:
+        """能享受哪些补贴 / 有什么政策: every provision of the asker's place they meet or may meet, as a list.
+
+        ``spanning``: a total asked over groups one provision does not list (俩员工新评上高级技师……还有一位
+        被认定为特级技师，加起来一共多少) — the list answers it when it prices two provisions or more."""
         from app.answer import parts
-        from app.answer.entitlements_text import as_tool, names_one_benefit, render
+        from app.answer.entitlements_text import as_tool, names_a_benefit, names_one_benefit, render
         from app.tools.entitlements import match
         from app.tools.profile import profile_from_frame
 
         frame, scope = state.frame, state.scope
         if (
             frame is None
-            or frame.intent != "entitlements"
+            or (frame.intent != "entitlements" and not spanning)
             or state.sub
             or (scope is not None and scope.restricted and not scope.doc_ids)
         ):
@@ -364,13 +375,13 @@ class Assistant:
         if state.history and frame.follow_up and re.search(r"(?:他|她|其|该|这位|此人|这个人)(?:所在|的)", frame.text):
             return False  # 那他所在的企业能拿到什么: about the provision just talked about, not every one
         asked = parts.split(frame.text)
-        if len(asked) > 1 and self.read(asked[0]).intent != "entitlements":
+        if not spanning and len(asked) > 1 and self.read(asked[0]).intent != "entitlements":
             # 社保交几个月？还要什么条件？能享受什么待遇？: questions about one provision, part by part —
             # not the list of everything, which a later part's wording alone would ask for.
             return False
         in_scope = set(scope.doc_ids) if scope is not None and scope.restricted else None
         rules = [r for r in self._rules().rules if in_scope is None or r.doc_id in in_scope]
-        if names_one_benefit(frame.text, rules):
+        if names_one_benefit(frame.text, rules) or (spanning and names_a_benefit(frame.text, rules)):
             return False  # 能享受什么生活补贴待遇: about one provision, answered as before
         docs = self.retriever.documents()
         profile = profile_from_frame(frame, context=state.standalone if frame.follow_up else "")
@@ -378,6 +389,11 @@ class Assistant:
         if self._entitlement_engine is None or self._entitlement_engine.catalogue is not catalogue:
             self._entitlement_engine = RuleEngine(catalogue, self.engine_for().documents)
         result = match(profile, catalogue.rules, self._entitlement_engine, docs)
+        if spanning and (
+            sum(1 for e in result.entries if e.status == "met" and e.amount is not None and e.money) < 2
+            or result.summary.certain_one_off is None
+        ):
+            return False
 
         def lookup(clause_id: str, doc_id: str) -> SearchResult | None:
             clause, doc = self.retriever.clause(clause_id), self.retriever.document(doc_id)

@@ -179,6 +179,17 @@ def names_one_benefit(text: str, rules: list[Rule]) -> bool:
     return len(named) == 1
 
 
+def names_a_benefit(text: str, rules: list[Rule]) -> bool:
+    """The question names some provision's own benefit (带徒补贴, 安家费, 津贴) — not only 补贴/补助 in general."""
+    generic = {"补贴", "补助", "奖励", "资助", "奖金", "待遇", "政策", "企业补贴", "培训补贴"}
+    return any(
+        k in text
+        for r in rules
+        for k in [*r.hints.keywords, r.title]
+        if len(k) >= 2 and _BENEFIT.search(k) and k not in generic
+    )
+
+
 def as_tool(result: Entitlements) -> ToolResult:
     """The list as one tool result: what the answer's numbers are checked against."""
     s = result.summary

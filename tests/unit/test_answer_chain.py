@@ -612,3 +612,16 @@ def test_a_what_if_about_working_elsewhere_keeps_the_place_and_the_facts_said_be
     assert not answer.refused  # 高雄 is where he would work, not the place whose rules are asked
     assert "年滿18週歲——✔" in answer.answer
     assert "在廈門從事相關專業技術和技能工作——✘" in answer.answer
+
+
+def test_a_total_over_groups_of_several_provisions_is_the_list(assistant: Assistant, ingested: Services) -> None:
+    # 新取得技师 (one provision) and a 首席技师 said to qualify (another): the sum of both, from the list.
+    q = "大连的公司，今年有4名职工新取得技师，另有一位首席技师经认定符合资助条件，这些合起来一共能拿多少"
+    answer = ask(assistant, ingested, q)
+    assert answer.entitlements is not None
+    assert answer.calculation is not None and answer.calculation["result"] == 4 * 3500 + 80000
+    # A benefit named (带徒补贴): that provision answers, not the list.
+    named = ask(
+        assistant, ingested, "大连技能大师工作室，团队里2个人拿了技师，1个评上首席技师，我作为领办人带徒补贴一共多少"
+    )
+    assert named.entitlements is None
