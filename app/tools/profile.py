@@ -431,7 +431,15 @@ def _overlaps(a: Span, b: Span) -> bool:
 def _entity(frame: QuestionFrame, selfs: list[int], bodies: list[int]) -> EntityKind | None:
     """Who asks: the applicant the question presents (我们是一家企业), an organisation spoken for (我们厂), or a person."""
     for k in selfs:
-        kind = entity_of(frame.groups[k].text or frame.groups[k].label)
+        words = frame.groups[k].text or frame.groups[k].label
+        # 我是南通一家企业的高级技师: the head after 的 is who speaks — a person, described by the employer.
+        head = re.search(r"的([^的，,。；;？?！!]+)$", words)
+        if head and (
+            vocabulary().levels_in(head.group(1))
+            or re.search(r"员工|职工|工人|师傅|技工|学生|毕业生|学徒|领办人|选手|人才", head.group(1))
+        ):
+            return "individual"
+        kind = entity_of(words)
         if kind is not None:
             return kind
     w = profile_words()

@@ -235,3 +235,11 @@ def test_parts_picked_out_and_rests_keep_their_meaning_through_the_profile(inges
         p = profile_from_frame(read_question(q))
         e = _one(ingested.entitlements(p), "xiamen.student-apprenticeship")
         assert e is not None and e.status == "met" and e.amount == Decimal(amount), q
+
+
+def test_a_person_described_by_their_employer_is_a_person() -> None:
+    from app.frame.read import read_question
+    from app.tools.profile import profile_from_frame
+
+    assert profile_from_frame(read_question("我是大连一家船厂的技师，能享受什么")).entity == "individual"
+    assert profile_from_frame(read_question("我们是大连一家船厂，有3个技师，能享受什么")).entity == "enterprise"
