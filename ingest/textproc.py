@@ -80,9 +80,24 @@ def to_simplified(text: str) -> str:
     return _key_runs("t2s").sub(_simplified_match, text)
 
 
-# Policy terms that OpenCC's Taiwan phrase table would mistranslate (文件→檔案, 高级工→高階工):
-# they are converted character by character instead.
-_KEEP_TERMS = ("文件", "高级工", "中级工", "初级工", "技工", "工种", "职业技能等级", "八级工")
+# Policy terms that OpenCC's Taiwan phrase table would mistranslate (文件→檔案, 高级工→高階工, 通过考核→
+# 透過考核, 审核→稽核, 竞赛项目→競賽專案, 按程序→按程式): they are converted character by character instead.
+_KEEP_TERMS = (
+    "文件",
+    "高级工",
+    "中级工",
+    "初级工",
+    "高级技师",
+    "技工",
+    "工种",
+    "职业技能等级",
+    "八级工",
+    "通过",
+    "审核",
+    "项目",
+    "程序",
+    "支持",
+)
 
 
 @lru_cache(maxsize=1)

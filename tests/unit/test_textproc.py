@@ -126,6 +126,10 @@ def test_one_traditional_character_in_a_long_simplified_text_is_not_enough() -> 
         ("证照", "證照"),
         ("软件", "軟體"),  # Taiwan phrasing, not just characters
         ("带徒补贴", "帶徒補貼"),
+        # Policy words the phrase table would turn into other words: pass ≠ by way of, review ≠ audit.
+        ("通过企业实习考核", "通過企業實習考核"),
+        ("按程序审核", "按程序審核"),
+        ("竞赛项目", "競賽項目"),
     ],
 )
 def test_to_traditional_uses_taiwan_phrasing(simplified: str, traditional: str) -> None:
