@@ -695,6 +695,10 @@ class _Reader:
         # 2个社保还没交 / 1个高职的学生合同签了: a condition word that something is said of ends the
         # group's name (but 毕业班实习学生 is a name).
         for c_start, c_end, c, _ in vocabulary().concepts_in(trimmed):
+            if c_start == 0 and c_end < len(trimmed) and not _PERSON_HEAD.search(trimmed):
+                # 1位社保一直在老家交: the count's words open with a condition said of them — no name.
+                trimmed = ""
+                break
             # 3个新评上技师: a verb of the act done (新评上) ends the name too.
             if (
                 c_end == len(trimmed)

@@ -597,3 +597,8 @@ def test_a_part_picked_out_and_listed_by_category_is_a_part_of_each_category() -
 def test_a_group_named_again_by_its_count_takes_what_is_said_next() -> None:
     q = "厦门，3名高职毕业年度学生学徒，培训和实习考核都过了。这3名都签了正式劳动合同，社保交了两个月，多少钱"
     assert total(APPRENTICE, q) == D(3 * 4000)
+
+
+def test_a_part_whose_words_open_with_a_condition_has_no_name_and_fails_it() -> None:
+    q = "厦门学生学徒，5个高职毕业年度学生都完成培训通过考核签了合同，其中2位社保一直在外地交，其他交了三个月，多少钱"
+    assert total(APPRENTICE, q) == D(3 * 4000)
