@@ -285,7 +285,7 @@ def build_services(
     # Before the model's OpenMP runtime starts (it loads with the model). A process of its own uses
     # every core; a service worker keeps the share `serve` gave it (inherited environment wins).
     cpu.apply(cpu.plan(settings, workers=1))
-    embeddings = embedder or build_embedder(settings.embedding)
+    embeddings = embedder or build_embedder(settings.embedding, settings.threads)
     c = settings.chroma
     client = chroma_client or make_client(mode=c.mode, path=settings.chroma_dir, host=c.host, port=c.port)
     generations = Generations(settings.data_dir, client, c.collection, embeddings, embedder_id(embeddings))

