@@ -258,9 +258,11 @@ def serve(
     os.environ["PA_SERVER__HOST"], os.environ["PA_SERVER__PORT"] = host, str(port)
     out.print(f"UI:       http://{host}:{port}/ui/", highlight=False)
     out.print(f"API docs: http://{host}:{port}/docs", highlight=False)
+    spin = f"bounded spin {threads['GOMP_SPINCOUNT']}" if "GOMP_SPINCOUNT" in threads else "library default"
+    adaptive = ", fewer while other processes hold cores" if policy.adaptive and policy.threads > 1 else ""
     out.print(
-        f"workers:  {workers} × {threads.get('OMP_NUM_THREADS')} thread(s), "
-        f"OpenMP wait policy {threads.get('OMP_WAIT_POLICY', 'library default')}",
+        f"workers:  {workers} × {threads.get('OMP_NUM_THREADS')} thread(s){adaptive}, "
+        f"OpenMP wait policy {threads.get('OMP_WAIT_POLICY', spin)}",
         highlight=False,
     )
     uvicorn.run("app.server.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")

@@ -158,7 +158,7 @@ class FreeCores:
 
     def __init__(
         self,
-        interval: float = 0.5,
+        interval: float = 0.25,
         *,
         cpus: frozenset[int] | None = None,
         busy: Callable[[frozenset[int]], float | None] = _proc_stat_busy,

@@ -68,7 +68,7 @@ class ThreadSettings(BaseModel):
     adaptive: bool = Field(
         True,
         description="before each embedding call, use only the cores other processes leave free (measured from "
-        "/proc/stat at most every half second), between one thread and the worker's share",
+        "/proc/stat at most every quarter second), between one thread and the worker's share",
     )
     per_worker: int = Field(
         0, ge=0, description="threads for the model and BLAS in each process; 0: the cores divided among the workers"
