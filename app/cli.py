@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -26,8 +26,10 @@ from app.settings import Settings
 from app.tools.result import ToolError, ToolResult
 from app.tools.rules import CatalogueError
 from ingest.manifest import ManifestError
-from ingest.pipeline import IngestReport
 from ingest.schema import Clause, DocumentMeta
+
+if TYPE_CHECKING:
+    from ingest.pipeline import IngestReport
 
 app = typer.Typer(
     help="Chinese skilled-talent policy assistant: ingest policy files, search their clauses.",
