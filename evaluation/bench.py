@@ -14,7 +14,9 @@ Two conditions, the same measurements in each:
 Measured:
 
 * the threading policy: a bare query embedding in fresh processes, for OpenMP's default and
-  the passive wait policy, with one thread and with all cores;
+  the passive wait policy (one thread and all cores), bounded spins of 10,000 / 100,000 /
+  1,000,000 (``GOMP_SPINCOUNT``, all cores) and the service's own setting (a bounded spin with
+  the thread count chosen per call from the free cores), with the calls made at each count;
 * warm latency p50/p95/p99 of hybrid ``search`` (query cache off: every query embedded),
   BM25-only, dense-only, the naive LangChain retriever, a bare query embedding, the offline
   ``ask``, and repeated hotline queries with the cache on;
