@@ -33,6 +33,7 @@ this — and a worker keeps what ``serve`` set for it.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable
@@ -152,7 +153,7 @@ class FreeCores:
     Over the time since its last sample (at least ``interval`` seconds; sampling costs one read of
     /proc/stat) it takes the busy time of the CPUs this process may run on and subtracts this
     process's own CPU time: what remains is other processes' load, in cores. ``threads(limit)``
-    is then the free cores, rounded, between 1 and ``limit``. Where /proc/stat cannot be read it
+    is then the cores of which others use less than a quarter, between 1 and ``limit``. Where /proc/stat cannot be read it
     is always ``limit``. Not thread-safe: the embedder calls it under its call lock.
     """
 
@@ -190,5 +191,8 @@ class FreeCores:
                 self._last = now
         if last is None:
             return max(1, limit)
+        # A core counts as free only while others use less than a quarter of it: when this process
+        # runs two threads beside a process that holds a core, the scheduler splits that core
+        # between them and the other process shows as only about half a core.
         free = len(self.cpus) - self.others
-        return max(1, min(limit, int(free + 0.5)))
+        return max(1, min(limit, math.floor(free + 0.25)))

@@ -109,7 +109,16 @@ def test_free_cores_gives_every_thread_on_an_idle_machine_and_one_when_a_core_is
     assert free.threads(2) == 2
 
 
-@pytest.mark.parametrize(("cpus", "others", "limit", "expect"), [(2, 1.8, 2, 1), (8, 3.0, 8, 5), (8, 0.0, 4, 4)])
+@pytest.mark.parametrize(
+    ("cpus", "others", "limit", "expect"),
+    [
+        (2, 1.8, 2, 1),
+        (2, 0.5, 2, 1),  # a process holding a core, squeezed to half of it by our two threads
+        (2, 0.2, 2, 2),  # background noise
+        (8, 3.0, 8, 5),
+        (8, 0.0, 4, 4),
+    ],
+)
 def test_free_cores_is_between_one_and_the_limit(cpus: int, others: float, limit: int, expect: int) -> None:
     m = Machine()
     free = m.free_cores(cpus)
