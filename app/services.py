@@ -12,10 +12,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from chromadb.api import ClientAPI
 from langchain_core.embeddings import Embeddings
-from langchain_core.language_models import BaseChatModel
 
 from app import cpu
 from app.answer.chain import AnswerBackend, Assistant
@@ -33,10 +33,14 @@ from app.tools.routing import Router
 from app.tools.rules import Catalogue
 from ingest.generations import Generation, Generations
 from ingest.manifest import Manifest
-from ingest.pipeline import Ingestor, WindowSettings
 from ingest.store import ClauseStore
 from ingest.textproc import Tokenizer
 from ingest.vectors import VectorIndex, make_client
+
+if TYPE_CHECKING:  # imported where used: a serving process needs neither at start-up (~1.5 s of imports)
+    from langchain_core.language_models import BaseChatModel
+
+    from ingest.pipeline import Ingestor
 
 
 class Serving:
@@ -223,6 +227,8 @@ class Services:
 
     @cached_property
     def ingestor(self) -> Ingestor:
+        from ingest.pipeline import Ingestor, WindowSettings
+
         r = self.settings.retrieval
         return Ingestor(
             self.generations,
@@ -285,7 +291,7 @@ def build_services(
     # Before the model's OpenMP runtime starts (it loads with the model). A process of its own uses
     # every core; a service worker keeps the share `serve` gave it (inherited environment wins).
     cpu.apply(cpu.plan(settings, workers=1))
-    embeddings = embedder or build_embedder(settings.embedding)
+    embeddings = embedder or build_embedder(settings.embedding, settings.threads)
     c = settings.chroma
     client = chroma_client or make_client(mode=c.mode, path=settings.chroma_dir, host=c.host, port=c.port)
     generations = Generations(settings.data_dir, client, c.collection, embeddings, embedder_id(embeddings))

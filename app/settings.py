@@ -52,10 +52,23 @@ class EmbeddingSettings(BaseModel):
 class ThreadSettings(BaseModel):
     """How the processes use the CPU cores; see app/cpu.py and the README's performance section."""
 
-    wait_policy: Literal["passive", "active", "library"] = Field(
-        "passive",
-        description="OpenMP wait policy of the embedding model: passive threads sleep when idle; active (and "
-        "the library default) spin, which multiplies latency when other processes share the cores",
+    wait_policy: Literal["bounded", "passive", "active", "library"] = Field(
+        "bounded",
+        description="OpenMP wait policy of the embedding model: bounded threads spin `spin_count` times between "
+        "parallel regions, then sleep (GOMP_SPINCOUNT); passive threads sleep at once (slow on a quiet machine: "
+        "a wake-up per region); active (and the library default) spin long, which multiplies latency when other "
+        "processes share the cores",
+    )
+    spin_count: int = Field(
+        100_000,
+        ge=0,
+        description="bounded: busy-wait iterations before an idle OpenMP thread sleeps (libgomp's GOMP_SPINCOUNT; "
+        "100,000 is about 2 ms on the bench machine)",
+    )
+    adaptive: bool = Field(
+        True,
+        description="before each embedding call, use only the cores other processes leave free (measured from "
+        "/proc/stat at most every quarter second), between one thread and the worker's share",
     )
     per_worker: int = Field(
         0, ge=0, description="threads for the model and BLAS in each process; 0: the cores divided among the workers"

@@ -14,7 +14,9 @@ Two conditions, the same measurements in each:
 Measured:
 
 * the threading policy: a bare query embedding in fresh processes, for OpenMP's default and
-  the passive wait policy, with one thread and with all cores;
+  the passive wait policy (one thread and all cores), bounded spins of 10,000 / 100,000 /
+  1,000,000 (``GOMP_SPINCOUNT``, all cores) and the service's own setting (a bounded spin with
+  the thread count chosen per call from the free cores), with the calls made at each count;
 * warm latency p50/p95/p99 of hybrid ``search`` (query cache off: every query embedded),
   BM25-only, dense-only, the naive LangChain retriever, a bare query embedding, the offline
   ``ask``, and repeated hotline queries with the cache on;
@@ -168,15 +170,35 @@ def condition(name: str) -> Iterator[None]:
 # --------------------------------------------------------------------------- threading policy
 
 
+# (label, OMP_WAIT_POLICY, GOMP_SPINCOUNT, adaptive threads): libgomp's own default spins ~300,000 times.
+THREAD_POLICIES: tuple[tuple[str, str | None, str | None, bool], ...] = (
+    ("(library default)", None, None, False),
+    ("PASSIVE", "PASSIVE", None, False),
+    ("bounded spin 10,000", None, "10000", False),
+    ("bounded spin 100,000", None, "100000", False),
+    ("bounded spin 1,000,000", None, "1000000", False),
+    ("bounded spin 100,000 + adaptive (the service's default)", None, "100000", True),
+)
+
+
 def bench_thread_policy(questions: list[str], cores: int) -> list[dict[str, Any]]:
-    """A bare query embedding in a fresh process per setting (OpenMP reads them when the engine loads)."""
+    """A bare query embedding in a fresh process per setting (OpenMP reads them when the engine loads).
+
+    Every wait policy with all cores, the library default and PASSIVE with one thread too, and the
+    service's own setting: a bounded spin with the thread count adapted to the free cores per call.
+    """
     from evaluation.scaling import _in_fresh_process, _query_embedding_worker
 
     rows = []
-    for policy in (None, "PASSIVE"):
-        for threads in sorted({1, cores}):
-            env: dict[str, str | None] = {"OMP_WAIT_POLICY": policy, "OMP_NUM_THREADS": str(threads)}
-            rows.append(_in_fresh_process(_query_embedding_worker, questions, env=env))
+    for label, policy, spin, adaptive in THREAD_POLICIES:
+        for threads in sorted({1, cores}) if policy == "PASSIVE" or label.startswith("(") else [cores]:
+            env: dict[str, str | None] = {
+                "OMP_WAIT_POLICY": policy,
+                "GOMP_SPINCOUNT": spin,
+                "OMP_NUM_THREADS": str(threads),
+            }
+            row = _in_fresh_process(_query_embedding_worker, questions, adaptive, env=env)
+            rows.append({**row, "policy": label})
     return rows
 
 
@@ -406,6 +428,10 @@ def run_bench(
 # --------------------------------------------------------------------------- the report
 
 
+def _threads_used(used: dict[str, int] | None) -> str:
+    return ", ".join(f"{n}: {k}" for n, k in sorted(used.items())) if used else "—"
+
+
 def _row(name: str, p: dict[str, float]) -> str:
     return f"| {name} | {p['p50']} | {p['p95']} | {p['p99']} | {p['n']} |"
 
@@ -570,10 +596,11 @@ def write_report(result: dict[str, Any], reports: Path) -> Path:
             "",
             "Query embedding alone, fresh process per row (the threading policy):",
             "",
-            "| OMP_WAIT_POLICY | threads | p50 ms | p95 ms | CPU p50 ms |",
-            "|---|---:|---:|---:|---:|",
+            "| OpenMP wait policy | threads | p50 ms | p95 ms | CPU p50 ms | calls by thread count |",
+            "|---|---:|---:|---:|---:|---|",
             *[
-                f"| {t['OMP_WAIT_POLICY']} | {t['threads']} | {t['p50_ms']} | {t['p95_ms']} | {t['cpu_p50_ms']} |"
+                f"| {t.get('policy', t['OMP_WAIT_POLICY'])} | {t['threads']} | {t['p50_ms']} | {t['p95_ms']} | "
+                f"{t['cpu_p50_ms']} | {_threads_used(t.get('threads_used'))} |"
                 for t in c["thread_policy"]
             ],
             "",

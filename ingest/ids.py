@@ -15,7 +15,6 @@ import threading
 import unicodedata
 
 import jieba
-from pypinyin import lazy_pinyin
 
 from ingest.textproc import to_simplified
 
@@ -36,6 +35,8 @@ def _cut(text: str) -> list[str]:
 
 def slug(name: str) -> str:
     """A lower-case ASCII slug of ``name`` (letters, digits, single hyphens); may be empty."""
+    from pypinyin import lazy_pinyin  # ~0.5 s to import: only ingests and uploads name documents
+
     parts: list[str] = []
     # Traditional names read the same as Simplified ones (臺灣 → taiwan), and split into words better.
     for word in _cut(to_simplified(unicodedata.normalize("NFKC", name))):

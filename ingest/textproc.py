@@ -14,13 +14,17 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jieba
-import jieba.posseg
 import opencc
+
+if TYPE_CHECKING:  # the part-of-speech tagger is imported when first used: its tables take ~0.5 s to import
+    import jieba.posseg
 
 _RESOURCES = resources.files("ingest") / "resources"
 _TOKEN = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]+|\d+(?:\.\d+)?")
@@ -108,7 +112,20 @@ def _protected() -> re.Pattern[str]:
 
 
 def to_traditional(text: str) -> str:
-    """Simplified→Traditional with Taiwan phrasing (s2twp), policy terms kept as terms."""
+    """Simplified→Traditional with Taiwan phrasing (s2twp), policy terms kept as terms. Short texts
+    (an answer's segments, warnings, follow-up questions) are remembered: they repeat across answers,
+    and each costs about half a millisecond of OpenCC."""
+    if len(text) <= 256:
+        return _to_traditional_short(text)
+    return _to_traditional(text)
+
+
+@lru_cache(maxsize=8192)
+def _to_traditional_short(text: str) -> str:
+    return _to_traditional(text)
+
+
+def _to_traditional(text: str) -> str:
     parts = _protected().split(text)
     terms = _protected().findall(text)
     out = [_converter("s2twp").convert(parts[0])]
@@ -132,11 +149,59 @@ def _read_lines(name: str) -> list[str]:
     return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
 
 
+@dataclass(frozen=True)
+class _Dictionary:
+    """jieba's prefix dictionary with a user dictionary loaded: what ``initialize`` and
+    ``load_userdict`` compute (about a second), shared read-only by the tokenizers that use it."""
+
+    freq: dict[str, int]
+    total: int
+    user_tags: dict[str, str]
+
+
+@lru_cache(maxsize=4)
+def _dictionary(userdict: str | None) -> _Dictionary:
+    loader = jieba.Tokenizer()
+    loader.initialize()
+    if userdict is not None:
+        loader.load_userdict(userdict)
+    else:
+        with resources.as_file(_RESOURCES / "userdict.txt") as path:
+            loader.load_userdict(str(path))
+    return _Dictionary(loader.FREQ, loader.total, dict(loader.user_word_tag_tab))
+
+
+@lru_cache(maxsize=4)
+def _word_tags(dict_file: str | None) -> dict[str, str]:
+    """word → part of speech of jieba's main dictionary (what ``POSTokenizer.load_word_tag`` reads,
+    line by line, in ~0.6 s): every line is ``word frequency tag``."""
+    tokenizer = jieba.Tokenizer() if dict_file is None else jieba.Tokenizer(dict_file)
+    with tokenizer.get_dict_file() as f:
+        fields = f.read().decode("utf-8").split()
+    if len(fields) % 3:
+        raise ValueError(f"jieba's dictionary {dict_file or '(default)'} is not 'word frequency tag' lines")
+    return dict(zip(fields[0::3], fields[2::3], strict=True))
+
+
+def _pos_tokenizer(tokenizer: jieba.Tokenizer) -> jieba.posseg.POSTokenizer:
+    import jieba.posseg
+
+    class POSTokenizer(jieba.posseg.POSTokenizer):  # type: ignore[misc]
+        def load_word_tag(self, f: object) -> None:
+            f.close()  # type: ignore[attr-defined]
+            default = self.tokenizer.dictionary == jieba.DEFAULT_DICT
+            self.word_tag_tab = dict(_word_tags(None if default else self.tokenizer.dictionary))
+
+    return POSTokenizer(tokenizer)
+
+
 class Tokenizer:
     """jieba search-mode tokens with the domain dictionary, minus stopwords.
 
     Each instance owns its own ``jieba.Tokenizer`` so that loading the user
-    dictionary never touches jieba's global state.
+    dictionary never touches jieba's global state. The loaded dictionary itself
+    is shared by the instances of one process with the same user dictionary
+    (loading it is most of a second); ``add_word`` gives an instance its own copy.
     """
 
     def __init__(self, userdict: Path | None = None, stopwords: set[str] | None = None):
@@ -145,27 +210,33 @@ class Tokenizer:
         self._userdict = userdict
         self.stopwords = stopwords if stopwords is not None else set(_read_lines("stopwords.txt"))
         self._ready = False
+        self._shared = False
         self._added: list[str] = []
         self._memo: dict[str, tuple[str, ...]] = {}
+        self._words_memo: dict[str, tuple[str, ...]] = {}
         self._pos: jieba.posseg.POSTokenizer | None = None
 
     def _ensure_ready(self) -> None:
         with self._lock:
             if self._ready:
                 return
-            self._jieba.initialize()
-            if self._userdict is not None:
-                self._jieba.load_userdict(str(self._userdict))
-            else:
-                with resources.as_file(_RESOURCES / "userdict.txt") as path:
-                    self._jieba.load_userdict(str(path))
+            shared = _dictionary(None if self._userdict is None else str(self._userdict))
+            j = self._jieba
+            j.FREQ, j.total, j.user_word_tag_tab = shared.freq, shared.total, dict(shared.user_tags)
+            j.initialized = True
+            self._shared = True
             self._ready = True
 
     def add_word(self, word: str) -> None:
         self._ensure_ready()
+        with self._lock:
+            if self._shared:  # the process's shared dictionary stays as loaded
+                self._jieba.FREQ = dict(self._jieba.FREQ)
+                self._shared = False
         self._jieba.add_word(word)
         self._added.append(word)
         self._memo.clear()
+        self._words_memo.clear()
 
     @property
     def signature(self) -> str:
@@ -180,16 +251,26 @@ class Tokenizer:
         return h.hexdigest()
 
     def words(self, text: str) -> list[str]:
-        """jieba's precise segmentation with the domain dictionary: every character in exactly one word."""
+        """jieba's precise segmentation with the domain dictionary: every character in exactly one word.
+        Short texts (the question, read by the frame more than once) are remembered, as in ``tokenize``."""
+        if len(text) <= 256:
+            hit = self._words_memo.get(text)
+            if hit is not None:
+                return list(hit)
         self._ensure_ready()
-        return list(self._jieba.cut(text))
+        words = list(self._jieba.cut(text))
+        if len(text) <= 256:
+            if len(self._words_memo) >= 20000:
+                self._words_memo.clear()
+            self._words_memo[text] = tuple(words)
+        return words
 
     def tagged(self, text: str) -> list[tuple[str, str]]:
         """(word, part of speech) of jieba's precise segmentation with the domain dictionary."""
         self._ensure_ready()
         with self._lock:
             if self._pos is None:
-                self._pos = jieba.posseg.POSTokenizer(self._jieba)
+                self._pos = _pos_tokenizer(self._jieba)
         return [(w.word, w.flag) for w in self._pos.cut(text)]
 
     def tokenize(self, text: str) -> list[str]:

@@ -24,7 +24,6 @@ from app.server.uploads import UploadForm, stage
 from app.server.worker import IndexWorker
 from app.services import Services
 from app.settings import Settings
-from ingest.loaders import SUPPORTED_SUFFIXES
 
 router = APIRouter(prefix="/api/admin", responses=responses(401, 403, 413, 422))
 
@@ -91,6 +90,8 @@ async def upload(
     runner: JobRunner = Depends(jobs),
     index: IndexWorker = Depends(worker),
 ) -> Job:
+    from ingest.loaders import SUPPORTED_SUFFIXES  # python-docx, bs4, pypdf: not at start-up
+
     name = Path(file.filename or "").name
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:

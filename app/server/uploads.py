@@ -22,9 +22,7 @@ from typing import Any
 from app.server.errors import ApiError
 from app.services import Services
 from ingest.ids import short_hash, slug
-from ingest.loaders import LoaderError, load_text
 from ingest.schema import DocumentMeta
-from ingest.segment import segment
 
 STAGING = ".staging"
 _STALE_SECONDS = 24 * 3600
@@ -64,6 +62,11 @@ def _same_file(source: str, digest: str) -> bool:
 
 def ingest_upload(svc: Services, staged: Path, form: UploadForm) -> dict[str, Any]:
     """The upload job: parse, choose the id, index into a new generation, tidy up."""
+    # The loaders' libraries (python-docx, BeautifulSoup, pypdf) are imported by the process that
+    # runs the job (the index worker), not by every serving process at start-up.
+    from ingest.loaders import LoaderError, load_text
+    from ingest.segment import segment
+
     folder = svc.settings.uploads_dir
     try:
         data = staged.read_bytes()

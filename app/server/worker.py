@@ -22,13 +22,15 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.server.errors import ApiError
 from app.server.uploads import UploadForm, ingest_upload
 from app.services import Services, build_services
 from app.settings import Settings
-from ingest.pipeline import IngestReport
+
+if TYPE_CHECKING:
+    from ingest.pipeline import IngestReport
 
 
 def report_dict(report: IngestReport) -> dict[str, Any]:

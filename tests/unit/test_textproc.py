@@ -192,3 +192,44 @@ def test_added_word_changes_remembered_tokens() -> None:
     t.add_word("乙丙丁")
     assert "乙丙丁" in t.tokenize("甲乙丙丁戊")
     assert "乙丙丁" not in before
+
+
+def test_tokenizers_share_the_loaded_dictionary_until_one_adds_a_word() -> None:
+    a, b = Tokenizer(), Tokenizer()
+    text = "领办人带徒补贴标准高级技师2000元"
+    assert a.tokenize(text) == b.tokenize(text)
+    assert a._jieba.FREQ is b._jieba.FREQ  # loaded once per process
+    b.add_word("带徒补贴标准")
+    assert a._jieba.FREQ is not b._jieba.FREQ
+    assert "带徒补贴标准" in b.words(text) and "带徒补贴标准" not in a.words(text)
+
+
+def test_remembered_words_are_copies_and_follow_added_words() -> None:
+    tok = Tokenizer()
+    first = tok.words("南通人才公寓租金")
+    first.append("x")
+    assert tok.words("南通人才公寓租金") == first[:-1]
+    tok.add_word("人才公寓租金")
+    assert "人才公寓租金" in tok.words("南通人才公寓租金")
+
+
+def test_part_of_speech_table_is_read_as_jieba_reads_it(tmp_path) -> None:
+    import jieba.posseg
+
+    from ingest import textproc
+
+    main = tmp_path / "dict.txt"
+    main.write_text("技师 300 n\n补贴 200 v\n带徒 20 vn\n", encoding="utf-8")
+    assert textproc._word_tags(str(main)) == jieba.posseg.POSTokenizer(jieba.Tokenizer(str(main))).word_tag_tab
+    tok = Tokenizer()
+    assert tok.tagged("大连高级技师补贴") == [
+        (w.word, w.flag) for w in jieba.posseg.POSTokenizer(tok._jieba).cut("大连高级技师补贴")
+    ]
+
+
+def test_short_traditional_conversions_are_remembered_and_equal_to_the_long_path() -> None:
+    from ingest import textproc
+
+    text = "职业技能等级认定补贴标准：高级工每人2000元。"
+    assert to_traditional(text) == textproc._to_traditional(text)
+    assert to_traditional(text) is to_traditional(text)
