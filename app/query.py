@@ -17,9 +17,9 @@ from functools import lru_cache
 from importlib import resources
 
 import cn2an
-import yaml
 
 from ingest.textproc import is_traditional, to_simplified
+from ingest.yamlio import load_yaml
 
 _DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{1,8})\s*[〔\[［(（]\s*(\d{4})\s*[〕\]］)）]\s*(\d{1,4})\s*号")
 # A money amount or a rate: 2000元, 1.5万, 30%, or a bare number standing alone
@@ -39,7 +39,7 @@ _CN_NUMERAL_RUN = re.compile(r"[零〇一二两三四五六七八九十百千万
 @lru_cache(maxsize=1)
 def load_synonyms() -> dict[str, list[str]]:
     text = (resources.files("app") / "resources" / "synonyms.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
+    data = load_yaml(text) or {}
     return {str(k): [str(v) for v in vs] for k, vs in data.items()}
 
 

@@ -28,7 +28,8 @@ from functools import cache
 from importlib import resources
 
 import opencc
-import yaml
+
+from ingest.yamlio import load_yaml
 
 # Separators that tool rows and page-info lines use between their items.
 _SEPARATORS = r"\s|｜/\\·•・【】\[\]()（）<>《》:：,，、;；\-—_>»›→"
@@ -97,7 +98,7 @@ class _Phrases:
 
 @cache
 def phrases() -> _Phrases:
-    raw = yaml.safe_load((resources.files("ingest") / "resources" / "webpage.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml((resources.files("ingest") / "resources" / "webpage.yaml").read_text(encoding="utf-8"))
     site_name = rf"[\u4e00-\u9fff]{{2,20}}(?:{alternation(raw['site_suffixes'])})"
     tools = alternation(raw["tools"]) + "|" + site_name
     sizes = alternation(raw["sizes"])

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-import yaml
+from ingest.yamlio import load_yaml
 
 
 @dataclass(frozen=True)
@@ -129,8 +129,8 @@ def _forms(entry: dict) -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
     base = resources.files("ingest") / "resources"
-    lv = yaml.safe_load((base / "levels.yaml").read_text(encoding="utf-8"))
-    cp = yaml.safe_load((base / "concepts.yaml").read_text(encoding="utf-8"))
+    lv = load_yaml((base / "levels.yaml").read_text(encoding="utf-8"))
+    cp = load_yaml((base / "concepts.yaml").read_text(encoding="utf-8"))
     levels = [
         Level(ladder, str(e["level"]), int(e["rank"]), _forms(e))
         for ladder, entries in lv["ladders"].items()

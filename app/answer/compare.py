@@ -24,8 +24,6 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from app.answer import guards
 from app.answer.offline import Draft, doc_line
 from app.answer.sentences import SentenceScorer, split_sentences
@@ -38,6 +36,7 @@ from app.tools.routing import Router
 from app.tools.rules import PAYEE_ZH, Rule
 from ingest.schema import Clause, DocumentMeta
 from ingest.textproc import to_simplified
+from ingest.yamlio import load_yaml
 
 UNKNOWN_PLACE = "未知"
 RELEVANT = 3.0  # the sentence scorer's score from which a sentence is about the need (as OfflineAnswerer._grounded)
@@ -53,7 +52,7 @@ PREFIX = {"cap": "最高", "floor": "不少于", "after_tax": "税后"}
 
 @lru_cache(maxsize=1)
 def words() -> dict[str, tuple[str, ...]]:
-    data = yaml.safe_load((resources.files("app") / "resources" / "compare_words.yaml").read_text(encoding="utf-8"))
+    data = load_yaml((resources.files("app") / "resources" / "compare_words.yaml").read_text(encoding="utf-8"))
     return {k: tuple(sorted((str(w) for w in v), key=len, reverse=True)) for k, v in data.items()}
 
 

@@ -16,14 +16,13 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-import yaml
-
 from ingest.schema import Clause
+from ingest.yamlio import load_yaml
 
 
 @lru_cache(maxsize=1)
 def _patterns() -> dict[str, re.Pattern[str]]:
-    data = yaml.safe_load((resources.files("app") / "resources" / "guards.yaml").read_text(encoding="utf-8"))
+    data = load_yaml((resources.files("app") / "resources" / "guards.yaml").read_text(encoding="utf-8"))
     return {
         key: re.compile(entry["pattern"], re.I if "i" in str(entry.get("flags", "")) else 0)
         for key, entry in data.items()

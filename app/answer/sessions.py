@@ -58,6 +58,8 @@ class SessionStore:
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, updated REAL NOT NULL, turns TEXT NOT NULL)"
         )
+        # Pruning by age reads this index, not the whole table.
+        self._db.execute("CREATE INDEX IF NOT EXISTS sessions_updated ON sessions(updated)")
         self._lock = threading.Lock()
         self.max_turns = max_turns
         self.ttl_seconds = ttl_seconds
@@ -101,14 +103,16 @@ class SessionStore:
             "INSERT OR REPLACE INTO sessions(id, updated, turns) VALUES (?, ?, ?)",
             (session_id, time.time(), json.dumps(turns, ensure_ascii=False)),
         )
-        self._prune()
+        self._prune(new=row is None)
 
-    def _prune(self) -> None:
+    def _prune(self, *, new: bool) -> None:
         self._db.execute("DELETE FROM sessions WHERE updated < ?", (time.time() - self.ttl_seconds,))
-        self._db.execute(
-            "DELETE FROM sessions WHERE id NOT IN (SELECT id FROM sessions ORDER BY updated DESC LIMIT ?)",
-            (self.max_sessions,),
-        )
+        if new:
+            # Only a new session can take the table past its size; a turn of an existing one cannot.
+            self._db.execute(
+                "DELETE FROM sessions WHERE id NOT IN (SELECT id FROM sessions ORDER BY updated DESC LIMIT ?)",
+                (self.max_sessions,),
+            )
 
     def close(self) -> None:
         self._db.close()

@@ -6,13 +6,13 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-import yaml
+from ingest.yamlio import load_yaml
 
 
 @lru_cache(maxsize=1)
 def question_words() -> dict[str, tuple[str, ...]]:
     """The closed-class word lists of ``question_words.yaml``, each sorted longest first."""
-    data = yaml.safe_load((resources.files("app") / "resources" / "question_words.yaml").read_text(encoding="utf-8"))
+    data = load_yaml((resources.files("app") / "resources" / "question_words.yaml").read_text(encoding="utf-8"))
     return {k: tuple(sorted((str(w) for w in v), key=len, reverse=True)) for k, v in data.items()}
 
 

@@ -23,13 +23,13 @@ from functools import lru_cache
 from importlib import resources
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, StrictBool, WithJsonSchema
 
 from app.frame.places import contains
 from app.frame.schema import Fact, Group, LevelMention, Money, NumberToken, Qualifier, QuestionFrame, Span, TimeSpan
 from app.limits import MAX_HEADCOUNT, MAX_MAGNITUDE_EXPONENT
 from ingest.vocab import vocabulary
+from ingest.yamlio import load_yaml
 
 
 def _a_number(v: Any) -> Any:
@@ -253,7 +253,7 @@ def _keywords(part: str) -> list[ProfileFact]:
 @lru_cache(maxsize=1)
 def profile_words() -> dict[str, object]:
     text = (resources.files("app") / "resources" / "entitlements.yaml").read_text(encoding="utf-8")
-    return dict(yaml.safe_load(text))
+    return dict(load_yaml(text))
 
 
 def _alternation(words: list[str]) -> str:

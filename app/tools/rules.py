@@ -45,6 +45,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ingest.vocab import Level, vocabulary
+from ingest.yamlio import load_yaml
 
 
 def _level_of(words: str) -> Level | None:
@@ -350,7 +351,7 @@ class Catalogue:
             raise CatalogueError(f"{directory}: no rule files (*.yaml)")
         for path in files:
             try:
-                parsed = _RuleFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+                parsed = _RuleFile.model_validate(load_yaml(path.read_text(encoding="utf-8")) or {})
             except (yaml.YAMLError, ValidationError) as exc:
                 raise CatalogueError(f"{path}: {exc}") from exc
             rules.extend(parsed.rules)
