@@ -140,6 +140,7 @@ def _named_kind(text: str, routes: list[Route]) -> None:
             w
             for w in rule.hints.keywords
             if len(w) >= 2
+            and w in text  # the plain test first: most keywords are not in the question at all
             and not _BENEFIT.search(w)
             and re.search(re.escape(w) + r"的?(?:" + _BENEFIT.pattern + ")", text)
         ]
