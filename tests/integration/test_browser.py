@@ -160,13 +160,14 @@ def test_a_calculation_answer_opens_in_the_calculator_with_its_inputs(page: obje
     expect(page.get_by_label("高职（高级工） 人数/个数")).to_have_value("2")
     expect(page.get_by_label("按规定缴纳我市社会保险费1个月以上（个月）")).to_have_value("2")
     field = page.get_by_label("高职（高级工） 人数/个数")
-    field.fill("4")
-    field.press("Tab")  # the change reaches the server before the click (a render under load is slow)
-    page.wait_for_timeout(500)
-    # On a loaded machine the browser may send the click before it has taken the new value: the button
-    # is pressed again (at most three times) until the result follows the field — which it must.
+    # On a loaded machine the browser may send the click before the UI has taken the new value (or drop
+    # the change event while a render is under way): the value is entered again and the button pressed
+    # again (at most three times) until the result follows the field — which it must.
     result = page.locator("#calc-result")
     for _ in range(3):
+        field.fill("4")
+        field.press("Tab")  # the change reaches the server before the click (a render under load is slow)
+        page.wait_for_timeout(500)
         page.click("#calc-button")
         try:
             expect(result).to_contain_text("25000", timeout=5000)  # 3×3000 + 4×4000
