@@ -357,8 +357,8 @@ class Assistant:
     def _entitlements(self, state: _State, *, spanning: bool = False) -> bool:
         """能享受哪些补贴 / 有什么政策: every provision of the asker's place they meet or may meet, as a list.
 
-        ``spanning``: a total asked over groups one provision does not list (俩员工新评上高级技师……还有一位
-        被认定为特级技师，加起来一共多少) — the list answers it when it prices two provisions or more."""
+        ``spanning``: a total asked over groups one provision does not list (3人新取得技师……另有一位首席技师
+        经认定符合条件，合起来多少) — the list answers it when it prices two provisions or more."""
         from app.answer import parts
         from app.answer.entitlements_text import as_tool, names_a_benefit, names_one_benefit, render
         from app.tools.entitlements import match

@@ -186,7 +186,7 @@ class _Reader:
         self.group_text: list[Span] = []
         # 这3个人里有2个…: the earlier group a count refers back to, and where its sentence ends.
         self.referred: tuple[int, int] | None = None
-        # 这8个都签了合同: a count that names an earlier group again to say something of it, and where
+        # 这5个都交了社保: a count that names an earlier group again to say something of it, and where
         # its sentence ends (start, end, group).
         self.aliases: list[tuple[int, int, int]] = []
 
@@ -504,7 +504,7 @@ class _Reader:
         return None
 
     def _named_part_of(self, label: str, tok: NumberToken, own_words: str) -> int | None:
-        """5个中职、3个高职……有2个高职的社保还没开始交: a smaller count of a group named again, with
+        """4个中职、2个高职……其中1个高职的考核没过: a smaller count of a group named again, with
         something said of it, is a part of that group — when nothing was said of the group itself."""
         vocab = vocabulary()
         mine = {lv.level for _, _, lv in vocab.levels_in(label)}
@@ -884,7 +884,7 @@ class _Reader:
                     or bool(re.search(r"了[^，,。；;？?！!吗]{1,10}$", before))
                     # 去年从南通一所技工学校毕业: a past time or where it came from says it happened.
                     or bool(re.search(r"(?:去年|前年|上个月|上月|早就|多年前|从)[^，,。；;？?！!吗]{0,12}$", before))
-                    # 我是预备技师班今年毕业的: 是…的 says what happened; 现在在厦门一家公司上班: a present state.
+                    # 我是高级工班前年毕业的: 是…的 says what happened; 目前在南通一家工厂上班: a present state.
                     or bool(re.search(r"是", text[clause.start : s]) and after.startswith("的"))
                     or bool(re.match(r"(?:我|他|她)?(?:现在|目前|如今)", text[clause.start : s]))
                     or bool(

@@ -115,7 +115,7 @@ class People(BaseModel):
     is_self: StrictBool = Field(False, description="the applicant themself (a person asking for themself)")
     rest: StrictBool = Field(False, description="the rest of the group part_of, after its other parts (其余的)")
     only: StrictBool = Field(
-        False, description="only these of the group part_of did what their facts say (只有6个进了决赛, 通过的有8个)"
+        False, description="only these of the group part_of did what their facts say (只有4个进了复赛, 考核合格的有5个)"
     )
     text: str = Field(
         "", description="the words as written (from a conversation); used instead of the fields when given"
@@ -291,7 +291,7 @@ def profile_from_frame(frame: QuestionFrame, context: str = "") -> Profile:
         if k not in selfs
         and g.count == 1
         and g.parent is None
-        # 在厦门一家公司上班: the noun after 一家 names the body, whatever came before the count.
+        # 目前在南通一家工厂上班: the noun after 一家 names the body, whatever came before the count.
         and (entity_of(g.label or g.text) or entity_of(frame.text[g.span.end : g.span.end + 6])) is not None
     ]
     profile.entity = _entity(frame, selfs, bodies)
