@@ -29,6 +29,7 @@ and flipped conditions.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -277,6 +278,9 @@ _SKIP = (
 )
 
 
+_UNSAID = re.compile(r"[：:]\s*(?:未说|未提|不详|未知|没说)\s*$")
+
+
 def golden_profile(item: ProfileItem) -> Profile:
     """The item's ``profile`` block as a ``Profile`` (a generic reading of the set's keys)."""
     raw = item.profile
@@ -361,7 +365,8 @@ def golden_profile(item: ProfileItem) -> Profile:
     for c in raw.get("certificates") or []:
         profile.certificates.append(c if isinstance(c, str) else str(c.get("name", "")))
     texts = [str(raw["residence"])] if raw.get("residence") else []
-    texts += [str(f) for f in raw.get("facts") or []]
+    # A fact the set marks as not said (是否已取得…：未说) states nothing: it is left out, not read as said.
+    texts += [str(f) for f in raw.get("facts") or [] if not _UNSAID.search(str(f))]
     profile.facts_text = "；".join(texts)
     for text in texts:  # sums said in a fact (投资200万元, 直接成本50万元), read as the question reader reads them
         profile.money += [m for m in profile_from_frame(read_question(text)).money if m not in profile.money]

@@ -45,12 +45,14 @@ from app.tools.entitlements import (
     by_class,
     does_the_activity,
     echoed,
+    implied_conditions,
+    implied_verdicts,
     match,
     per_unit,
     stated,
 )
 from app.tools.profile import MoneyFigure, People, Profile, ProfileFact, Unit, negative_concepts
-from app.tools.rules import Condition, Rule
+from app.tools.rules import Condition, Rule, settles_area
 from ingest.schema import DocumentMeta
 from ingest.vocab import vocabulary
 
@@ -149,6 +151,8 @@ def _fact_verdict(cond: Condition, fact: ProfileFact, doc_city: str, negative: s
         return "not_met"
     if cond.place_bound and fact.place and doc_city and fact.place != doc_city:
         return "not_met"
+    if not settles_area(cond, fact.text):
+        return "unknown"  # 本辖区内: the city alone does not say which district
     return "met"
 
 
@@ -256,6 +260,9 @@ def oracle(profile: Profile, rules: Iterable[Rule], documents: Mapping[str, Docu
                     verdicts[i] = "unknown"
                 elif v == "unknown":
                     verdicts[i] = echoed(c, rule, said) or "unknown"
+        # What the benefit implies (a Taiwan resident's eligibility for a recruitment, not yet settled for
+        # 落户): unknown unless the profile answers it.
+        verdicts += [v for _, v in implied_verdicts(profile, rule, doc_city)]
         if rule.kind == "lookup":
             if any(k in whole_words for k in rule.lookup) and all(v == "met" for v in verdicts):
                 met[rule.id] = None
@@ -371,11 +378,13 @@ def _facts_for(rule: Rule, doc_city: str, answers: dict[str, Any], rng: random.R
                 needs.low[cond.concept] = max(needs.low.get(cond.concept, cond.min), cond.min)
             if cond.max is not None:
                 needs.high[cond.concept] = min(needs.high.get(cond.concept, cond.max), cond.max)
-        if on_a_list(cond.label):
-            needs.texts[cond.concept] = cond.label  # 属于…目录中的: said in the list's words
+        if on_a_list(cond.label) or cond.area_bound:
+            needs.texts[cond.concept] = cond.label  # 属于…目录中的 / 本辖区内: said in the condition's words
         known = vocabulary().concept(cond.concept)
         if cond.place_bound or (known is not None and known.place):
             needs.places[cond.concept] = doc_city
+    for cond, _ in implied_conditions(rule, doc_city):
+        answers[f"{rule.id}:{cond.id}"] = True  # what the benefit implies, answered
     facts = []
     for concept, holds in needs.holds.items():
         low, high = needs.low.get(concept), needs.high.get(concept)

@@ -119,6 +119,8 @@ def _figure(e: Entry) -> str:
         if not e.money:
             text += "（不是发放的补贴）"
         return text
+    if e.not_paid:
+        return f"{e.not_paid}（不是发放的补贴，不计入合计）"
     if e.figureless and e.outcome and not re.search(r"未载明|未写明", e.outcome):
         return f"{e.outcome.rstrip('。')}（{FIGURELESS}）"
     if e.figureless and not e.outcome:
@@ -174,19 +176,29 @@ def names_one_benefit(text: str, rules: list[Rule]) -> bool:
     named = {
         r.id
         for r in rules
-        if any(len(k) >= 4 and _BENEFIT.search(k) and k in text for k in [*r.hints.keywords, r.title])
+        if any(
+            len(k) >= 4 and _BENEFIT.search(k) and not _generic(k) and k in text for k in [*r.hints.keywords, r.title]
+        )
     }
     return len(named) == 1
 
 
+_GENERIC = {"补贴", "补助", "奖励", "资助", "奖金", "待遇", "政策", "企业补贴", "培训补贴"}
+# 补贴标准 / 奖励金额: the word for any provision's figure, not one provision's name.
+_GENERIC_FIGURE = re.compile(r"(?:补贴|补助|奖励|资助|奖金|待遇)(?:标准|金额|额度|数额|政策)")
+
+
+def _generic(keyword: str) -> bool:
+    return keyword in _GENERIC or bool(_GENERIC_FIGURE.fullmatch(keyword))
+
+
 def names_a_benefit(text: str, rules: list[Rule]) -> bool:
     """The question names some provision's own benefit (带徒补贴, 安家费, 津贴) — not only 补贴/补助 in general."""
-    generic = {"补贴", "补助", "奖励", "资助", "奖金", "待遇", "政策", "企业补贴", "培训补贴"}
     return any(
         k in text
         for r in rules
         for k in [*r.hints.keywords, r.title]
-        if len(k) >= 2 and _BENEFIT.search(k) and k not in generic
+        if len(k) >= 2 and _BENEFIT.search(k) and not _generic(k)
     )
 
 

@@ -884,6 +884,8 @@ class _Reader:
                     or bool(re.search(r"了[^，,。；;？?！!吗]{1,10}$", before))
                     # 去年从南通一所技工学校毕业: a past time or where it came from says it happened.
                     or bool(re.search(r"(?:去年|前年|上个月|上月|早就|多年前|从)[^，,。；;？?！!吗]{0,12}$", before))
+                    # 从厦门一所技工院校的预备技师班毕业: where one came from may take more words.
+                    or bool(re.search(r"从[^，,。；;？?！!吗]{0,20}$", before) and concept.name == "毕业")
                     # 我是高级工班前年毕业的: 是…的 says what happened; 目前在南通一家工厂上班: a present state.
                     or bool(re.search(r"是", text[clause.start : s]) and after.startswith("的"))
                     or bool(re.match(r"(?:我|他|她)?(?:现在|目前|如今)", text[clause.start : s]))

@@ -31,7 +31,7 @@ from typing import Any, Literal
 from app.frame.schema import Fact, Fate, Qualifier, QuestionFrame
 from app.frame.words import question_words, words_pattern
 from app.tools.calculators import fmt
-from app.tools.rules import Amount, Condition, Rule
+from app.tools.rules import Amount, Condition, Rule, settles_area
 from ingest.vocab import vocabulary
 
 Verdict = Literal["met", "not_met", "unknown"]
@@ -294,6 +294,8 @@ def _verdict(cond: Condition, said: Qualifier | Fact, doc_city: str, about: list
         return "not_met"
     if cond.place_bound and said.place and doc_city and said.place != doc_city:
         return "not_met"
+    if not settles_area(cond, said.text):
+        return "unknown"  # 在厦门上班 does not say in which district (本辖区内用人单位)
     if cond.type == "threshold":
         if said.value is None:
             return "unknown"

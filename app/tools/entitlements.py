@@ -141,6 +141,9 @@ class Entry(BaseModel):
     figureless: bool = Field(False, description="a benefit the text states without a figure: 金额文件未写明")
     warnings: list[str] = Field(default_factory=list)
     notes: str = ""
+    not_paid: str = Field(
+        "", description="a figure the text gives that no one is paid (最高150万元授信额度): shown, never summed"
+    )
 
     @field_serializer("amount", "amount_if_met", "period_total", "span_total")
     def _plain(self, value: Decimal | None) -> int | float | None:
@@ -183,6 +186,9 @@ class Summary(BaseModel):
     )
     pending: list[str] = Field(default_factory=list, description="provisions that depend on unknown facts")
     no_figure: list[str] = Field(default_factory=list, description="met, but the text gives no figure")
+    not_paid: list[str] = Field(
+        default_factory=list, description="met, with a figure that is not money paid (a credit line): never summed"
+    )
     not_assessed: int = Field(0, description="provisions in scope nothing in the profile concerns")
     unplaced: list[str] = Field(
         default_factory=list, description="people and units of the profile no provision concerns"
@@ -357,8 +363,23 @@ def _judge(
     doc_city = doc.city if doc is not None else ""
     negative = negative_concepts(rule.conditions)
     if rule.kind in MONEY and rule.amounts:
-        return _judge_counted(profile, rule, engine, doc, doc_city, negative)
+        counted = _judge_counted(profile, rule, engine, doc, doc_city, negative)
+        # A figure no one is paid (最高150万元的授信额度: a bank's credit line, kept out of every sum) whose
+        # categories are no one's kind of people or unit: judged, as a provision without counts, by
+        # whether the profile is what its conditions name (an enterprise's 领办人 is).
+        if counted is not None or _pays(rule):
+            return counted
     return _judge_whole(profile, rule, engine, doc, doc_city, negative)
+
+
+def _pays(rule: Rule) -> bool:
+    """Whether the provision's figure is money someone is paid (not a credit line, not an outcome)."""
+    # A raised standard (再提高30%) is a subsidy even when the text does not say who is paid.
+    return (rule.payee != "none" or (rule.kind == "percentage" and rule.uplift)) and rule.kind not in (
+        "eligibility",
+        "lookup",
+        "unstated",
+    )
 
 
 def _people_for(profile: Profile, rule: Rule) -> list[int]:
@@ -667,6 +688,25 @@ def enumeration_by_level(cond: Condition, words: str) -> Literal["met", "not_met
     return "met" if any((lv.ladder, lv.rank) in listed for lv in said) else "not_met"
 
 
+def option_named(cond: Condition, words: str) -> Literal["met"] | None:
+    """An enumeration met by one of its options that is a title, not a level (江苏工匠, 劳动模范), named
+    as held in the profile's statements (有个老师傅获得了江苏工匠称号); not when asked about."""
+    if cond.type != "enumeration" or not words:
+        return None
+    vocab = vocabulary()
+    for option in (o for o in cond.options if vocab.level(o) is None and len(o) >= 3):
+        pos = words.find(option)
+        if pos < 0:
+            continue
+        around = words[max(0, pos - 6) : pos + len(option) + 4]
+        if any(a in around for a in vocab.asked) or re.search(r"[吗？?]", around):
+            continue
+        if any(n in words[max(0, pos - 4) : pos] for n in vocab.negation_before):
+            continue
+        return "met"
+    return None
+
+
 def _condition_states(rule: Rule, judged: list[GroupReading], readings: list[GroupReading]) -> list[ConditionState]:
     out = []
     for cond in rule.conditions:
@@ -816,9 +856,7 @@ def _entry(rule: Rule, doc: DocumentMeta | None, status: Status) -> Entry:
         payee=rule.payee,
         payee_zh=PAYEE_ZH[rule.payee],
         payee_text=rule.payee_text,
-        # A raised standard (再提高30%) is a subsidy even when the text does not say who is paid.
-        money=(rule.payee != "none" or (rule.kind == "percentage" and rule.uplift))
-        and rule.kind not in ("eligibility", "lookup", "unstated"),
+        money=_pays(rule),
         recurring=rule.recurrence in ("day", "month", "year"),
         per=_PER[rule.recurrence or "none"],
         period_months=rule.period_months,
@@ -863,6 +901,51 @@ def does_the_activity(profile: Profile, rule: Rule) -> bool:
         ]
     )
     return all(any(w in said for w in words) for words in named)
+
+
+def implied_conditions(rule: Rule, doc_city: str = "") -> list[tuple[Condition, dict[str, Any]]]:
+    """Conditions the benefit implies without stating them (``implied_conditions`` in entitlements.yaml):
+    whether a Taiwan resident may sit a public-institution recruitment at all; that settling one's
+    household registration concerns someone not registered there yet. Each with its spec (who it is
+    asked of, what decides it)."""
+    specs: list[dict[str, Any]] = profile_words()["implied_conditions"]  # type: ignore[assignment]
+    out: list[tuple[Condition, dict[str, Any]]] = []
+    for spec in specs:
+        if spec.get("unless") and any(c.concept == spec["unless"] for c in rule.conditions):
+            continue
+        found = next((w for w in spec["words"] if w in rule.quote), None)
+        if found is None:
+            continue
+        city = doc_city or rule.city or "本地"
+        cond = Condition(
+            id=spec["id"],
+            label=str(spec["label"]).format(words=found, city=city),
+            type="boolean",
+            quote=found,
+            question=str(spec["question"]).format(words=found, city=city),
+        )
+        out.append((cond, spec))
+    return out
+
+
+def implied_verdicts(profile: Profile, rule: Rule, doc_city: str = "") -> list[tuple[Condition, Status]]:
+    """The implied conditions that concern this profile, each answered, decided by the profile's household
+    registration, or unknown."""
+    held = {f.concept for f in profile.all_facts() if f.holds} | {
+        f.concept for q in profile.people if q.is_self for f in q.facts if f.holds
+    }
+    out: list[tuple[Condition, Status]] = []
+    for cond, spec in implied_conditions(rule, doc_city):
+        if spec.get("applicant") and spec["applicant"] not in held:
+            continue
+        key = f"{rule.id}:{cond.id}"
+        status: Status = "unknown"
+        if key in profile.answers:
+            status = _answer_verdict(cond, profile.answers[key])
+        elif spec.get("hukou") and profile.hukou is not None:
+            status = "met" if profile.hukou == spec["hukou"] else "not_met"
+        out.append((cond, status))
+    return out
 
 
 def _names(words: str, key: str) -> bool:
@@ -919,6 +1002,7 @@ def _judge_whole(
             said = _words(profile, units=False)
             by_words = (
                 enumeration_by_level(cond, said)
+                or option_named(cond, f"{said}；{profile.facts_text}；{profile.said}")
                 or (by_class(cond, said) if for_self else None)
                 or echoed(cond, rule, f"{said}；{profile.facts_text}；{profile.said}")
                 or (cued_any(cond, rule, f"{said}；{profile.facts_text}；{profile.said}") if rule.reviewed else None)
@@ -937,6 +1021,9 @@ def _judge_whole(
                 checked[cond.id] = "unknown"
             elif checked[cond.id] == "unknown":
                 checked[cond.id] = echoed(cond, rule, said) or "unknown"
+    implied = implied_verdicts(whole, rule, doc_city)
+    for cond, verdict in implied:
+        checked[cond.id] = verdict
     category = next((k for k in rule.lookup if _names(words, k)), None) if rule.kind == "lookup" else None
     # Count groups for a rate raising a per-person standard (20个焊工 × 1500 × 130%): the people a
     # condition is said of, or the only group there is.
@@ -966,21 +1053,34 @@ def _judge_whole(
         return None
     # A lookup gives an outcome by category: without one named, there is nothing to say. Otherwise the
     # profile must speak to at least half of the conditions (one shared fact — working in the city —
-    # does not make a provision for Taiwan residents the profile's concern).
-    judged = sum(1 for v in checked.values() if v != "unknown")
+    # does not make a provision for Taiwan residents the profile's concern). A fact of a condition's
+    # concept that does not settle it (在厦门上班 for 本辖区内用人单位) speaks to it all the same.
+    said_of = {f.concept for f in whole.facts if f.holds and f.concept}
+    judged = sum(
+        1
+        for c in rule.conditions
+        if checked[c.id] != "unknown" or (c.concept in said_of and f"{rule.id}:{c.id}" not in profile.answers)
+    )
+    total = len(rule.conditions)
     if rule.kind == "lookup":
         touched = category is not None
     else:
-        touched = bool(money) or (judged >= 1 and 2 * judged >= len(checked))
+        touched = bool(money) or (judged >= 1 and 2 * judged >= total)
     if not touched:
         return None
     status: Status = (
         "not_met" if "not_met" in checked.values() else "unknown" if "unknown" in checked.values() else "met"
     )
     entry = _entry(rule, doc, status)
-    entry.conditions = [_state(rule, c, checked[c.id]) for c in rule.conditions]  # type: ignore[arg-type]
+    conditions = [*rule.conditions, *(c for c, _ in implied)]
+    entry.conditions = [_state(rule, c, checked[c.id]) for c in conditions]  # type: ignore[arg-type]
     if category is not None:
         entry.outcome = f"{category}：{rule.lookup[category]}"
+    if rule.amounts and not entry.money:
+        # 最高150万元的授信额度: the figure as the text gives it, for whom it is, and never in a sum.
+        unit = rule.unit.split("/")[0] or "元"
+        q = {"cap": "最高", "floor": "不少于"}.get(rule.qualifier, "")
+        entry.not_paid = "；".join(f"{a.label or a.category}{q}{a.value}{unit}" for a in rule.amounts)
     if rule.kind == "percentage" and status != "not_met":
         inputs: dict[str, Any] = {k: v for k, v in p.inputs.items() if rule.condition(k) is None}
         if counted:
@@ -1015,7 +1115,10 @@ def _judge_whole(
     entry.qualifier_zh = QUALIFIER_ZH.get(entry.qualifier, "")
     entry.questions += [c.question for c in entry.conditions if c.status == "unknown" and c.question]
     entry.questions = list(dict.fromkeys(entry.questions))
-    return entry, counted, []
+    # A unit a met condition names (市级技能大师工作室领办人 ← the studio its leader leads) is placed.
+    met_labels = [c.label for c in conditions if checked[c.id] == "met"]
+    placed = [k for k, u in enumerate(profile.units) if u.kind and any(u.kind in label for label in met_labels)]
+    return entry, counted, placed
 
 
 # ---------------------------------------------------------------------------------------------- summary
@@ -1046,7 +1149,7 @@ def summarise(entries: list[Entry], not_assessed: int = 0) -> Summary:
         if e.status == "unknown" or e.amount_if_met is not None:
             s.pending.append(e.title)
         if e.status == "met" and e.amount is None and e.amount_if_met is None:
-            s.no_figure.append(e.title)
+            (s.not_paid if e.not_paid else s.no_figure).append(e.title)
     s.text = summary_text(s)
     return s
 
@@ -1085,6 +1188,8 @@ def summary_text(s: Summary) -> str:
         lines.append(f"还有{len(s.pending)}项取决于尚未确认的情况：" + "、".join(s.pending) + "。")
     if s.no_figure:
         lines.append("符合但文件没有写明金额的：" + "、".join(s.no_figure) + "。")
+    if s.not_paid:
+        lines.append("符合、但其金额不是发放的钱（如银行授信额度），不计入合计的：" + "、".join(s.not_paid) + "。")
     return "\n".join(lines)
 
 

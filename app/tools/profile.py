@@ -341,6 +341,14 @@ def profile_from_frame(frame: QuestionFrame, context: str = "") -> Profile:
             profile.social_insurance_place = f.place
             continue
         if f.concept == "户籍" and pf.holds is not None and profile.hukou is None:
+            # 户籍还在台湾，没有落户厦门: a statement that names no place (户籍还在) yields to one that does.
+            later = [
+                g
+                for g in frame.facts
+                if g.concept == "户籍" and g.span.start > f.span.start and (g.place or g.negated or g.elsewhere)
+            ]
+            if not (f.place or f.negated or f.elsewhere) and later:
+                continue
             local = (
                 pf.holds and not f.elsewhere and (not f.place or not profile.place or contains(profile.place, f.place))
             )
@@ -463,10 +471,13 @@ def _entity(frame: QuestionFrame, selfs: list[int], bodies: list[int]) -> Entity
 
 
 def _own_words(frame: QuestionFrame, units: list[Span]) -> str:
-    """The asker's own words: the question without the words about other groups and about units."""
+    """The asker's own words: the question without the words about other groups and about units. The
+    school one graduated from (从一所技工院校的预备技师班毕业) is said of oneself: its words stay."""
     text = frame.text
     cut = list(units)
     for g in frame.groups:
+        if g.count == 1 and entity_of(g.label or g.text) == "institution" and _GRADUATED.search(g.text):
+            continue
         cut.append(g.span)
         if g.text:
             pos = text.find(g.text, max(0, g.span.start - len(g.text)))
@@ -477,6 +488,7 @@ def _own_words(frame: QuestionFrame, units: list[Span]) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+_GRADUATED = re.compile(r"毕业|结业|肄业")
 _CLAUSE_END = re.compile(r"[，,。；;？?！!：:]")
 
 

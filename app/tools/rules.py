@@ -132,6 +132,9 @@ class Condition(BaseModel):
     subject: str = Field("", description="who counts (团队成员), when the words name it beside the concept")
     place_bound: bool = Field(False, description="本市/我市: met only where the document applies")
     employer_bound: bool = Field(False, description="与该企业: met only with the employer in question")
+    area_bound: bool = Field(
+        False, description="本辖区内: an area below the city (a district, a county) that a city alone does not settle"
+    )
 
     @property
     def worded_negatively(self) -> bool:
@@ -165,6 +168,8 @@ class Condition(BaseModel):
                 object.__setattr__(self, "subject", who[0].name)
         if not self.place_bound and re.search(r"本市|我市|本地|本区|我区|本省|我省|在厦|来厦|在连|本州|我州", words):
             object.__setattr__(self, "place_bound", True)
+        if not self.area_bound and re.search(r"辖区|该区|所在区|所在县", words):
+            object.__setattr__(self, "area_bound", True)
         if not self.employer_bound and re.search(r"该企业|本企业|本单位|该单位", words):
             object.__setattr__(self, "employer_bound", True)
         if self.type == "enumeration" and self.min_rank is None and re.search(r"及以上|以上|不低于", self.label):
@@ -173,6 +178,17 @@ class Condition(BaseModel):
                 object.__setattr__(self, "ladder", levels[0][2].ladder)
                 object.__setattr__(self, "min_rank", levels[0][2].rank)
         return self
+
+
+# A district or county named (在湖里区上班, 思明区的企业), or the condition's own 辖区: what settles a
+# condition on an area below the city, which a city alone does not.
+_AREA = re.compile(r"[\u4e00-\u9fff]{1,4}(?<![地社园小辖景片校专城山郊市灾某])(?:区|县)(?![域别分])|辖区")
+
+
+def settles_area(cond: Condition, text: str) -> bool:
+    """Whether words said of a fact settle the condition's area (本辖区内用人单位): always, unless the
+    condition is on an area below the city and the words name none."""
+    return not cond.area_bound or bool(_AREA.search(text))
 
 
 class Limit(BaseModel):
