@@ -177,7 +177,8 @@ def names_one_benefit(text: str, rules: list[Rule]) -> bool:
         r.id
         for r in rules
         if any(
-            len(k) >= 4 and _BENEFIT.search(k) and not _generic(k) and k in text for k in [*r.hints.keywords, r.title]
+            len(k) >= 4 and _BENEFIT.search(k) and not _GENERIC_FIGURE.fullmatch(k) and k in text
+            for k in [*r.hints.keywords, r.title]
         )
     }
     return len(named) == 1

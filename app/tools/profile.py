@@ -459,8 +459,11 @@ def _entity(frame: QuestionFrame, selfs: list[int], bodies: list[int]) -> Entity
         return entity_of(m.group(1))
     if bodies and re.search(_alternation(w["speaks_for"]), frame.text):  # type: ignore[arg-type]
         return entity_of(frame.groups[bodies[0]].label or frame.groups[bodies[0]].text)
-    if re.search(_alternation(w["first_person_singular"]), frame.text) and not re.search(plural, frame.text):  # type: ignore[arg-type]
-        return "individual"
+    singular = re.search(_alternation(w["first_person_singular"]), frame.text) or re.search(  # type: ignore[arg-type]
+        r"(?:^|[，。；！？,;!?\s])我(?![们司厂校])", frame.text
+    )
+    if singular and not re.search(plural, frame.text):
+        return "individual"  # 我前年从一所技工学校毕业: a person, whatever school they name
     # No one speaks in the first person: an organisation the question opens with asks (厦门湖里的一家企业，…).
     if bodies:
         return entity_of(frame.groups[bodies[0]].label or frame.groups[bodies[0]].text)
