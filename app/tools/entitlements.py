@@ -274,9 +274,17 @@ def applies_to_entity(rule: Rule, entity: str | None) -> bool:
 
 
 def per_unit(rule: Rule) -> bool:
-    """Priced per studio, station or base (元/家) rather than per person."""
+    """Priced per studio, station or base (元/家) rather than per person — also when the unit does not say
+    so but every category is a kind of unit (分别给予…市级技能大师工作室10万元: 万元 a studio, never a person)."""
     unit = rule.unit
-    return unit.endswith(("/家", "/个")) or (rule.payee == "institution" and "/人" not in unit)
+    if unit.endswith(("/家", "/个")) or (rule.payee == "institution" and "/人" not in unit):
+        return True
+    nouns: list[str] = profile_words()["unit_nouns"]  # type: ignore[assignment]
+    return (
+        bool(rule.amounts)
+        and "/人" not in unit
+        and all(any(n in f"{a.label}{a.category}" for n in nouns) for a in rule.amounts)
+    )
 
 
 def _noun_fit(words: str, rule: Rule, category: str) -> bool:

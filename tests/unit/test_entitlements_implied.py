@@ -183,3 +183,17 @@ def test_a_structured_fact_marked_unsaid_is_left_out() -> None:
     )
     p = golden_profile(item)
     assert "证书" not in p.facts_text and "已在本市工作" in p.facts_text
+
+
+def test_categories_that_are_units_price_units_not_people(ingested: Services) -> None:
+    from app.tools.entitlements import match, per_unit
+
+    studio = _rule(ingested, "dalian.master-studio-construction-subsidy")
+    unsaid = studio.model_copy(update={"unit": "万元", "payee": "none"})  # neither unit nor payee says 每家
+    assert per_unit(studio) and per_unit(unsaid)
+    per_person = _rule(ingested, "dalian.technician-training-subsidy")
+    assert not per_unit(per_person)
+    profile = Profile(place="大连", entity="enterprise", people=[People(count=2, titles=["市级比赛决赛选手"])])
+    docs = {d.id: d for d in ingested.retriever.documents()}
+    result = match(profile, [unsaid], ingested.engine, docs)
+    assert all(e.amount is None for e in result.entries)  # two contestants are not two studios
