@@ -156,6 +156,8 @@ class Entry(BaseModel):
             return f"{q}{fmt(self.amount)}元{per}"
         if self.amount_if_met is not None:
             return f"（条件满足时）{q}{fmt(self.amount_if_met)}元{per}"
+        if self.not_paid:
+            return f"{self.not_paid}（不是发放的补贴，不计入合计）"
         if self.figureless:
             return FIGURELESS
         return self.outcome or "文件未写明金额"
@@ -229,7 +231,7 @@ class Entitlements(BaseModel):
                     "待遇": e.outcome,
                     "性质": "按" + e.per
                     if e.recurring and e.per
-                    else ("一次性" if e.kind in MONEY + ("percentage",) else ""),
+                    else ("" if not e.money else "一次性" if e.kind in MONEY + ("percentage",) else ""),
                     "期限合计": fmt(e.period_total) + "元" if e.period_total is not None else "",
                     "所问期限合计": fmt(e.span_total) + "元" if e.span_total is not None else "",
                     "领取方": e.payee_text or e.payee_zh,

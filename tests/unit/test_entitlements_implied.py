@@ -141,6 +141,8 @@ def test_a_credit_line_is_listed_with_its_figure_and_never_summed(ingested: Serv
     assert e.amount is None and "150" in e.not_paid and "授信" in e.not_paid
     assert e.title in result.summary.not_paid and e.title not in result.summary.no_figure
     assert "不计入合计" in result.summary.text
+    row = next(r for r in result.rows() if r["政策"] == e.title)
+    assert "150" in row["金额"] and "不计入合计" in row["金额"] and row["性质"] == ""
     paid = sum((x.amount or Decimal(0)) for x in result.entries if x.status == "met" and x.money and not x.recurring)
     assert result.summary.certain_one_off == (paid if paid else None)
     assert "技能大师工作室" not in "".join(result.summary.unplaced)  # the studio is what its leader's line is for
