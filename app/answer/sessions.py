@@ -108,11 +108,14 @@ class SessionStore:
     def _prune(self, *, new: bool) -> None:
         self._db.execute("DELETE FROM sessions WHERE updated < ?", (time.time() - self.ttl_seconds,))
         if new:
-            # Only a new session can take the table past its size; a turn of an existing one cannot.
-            self._db.execute(
-                "DELETE FROM sessions WHERE id NOT IN (SELECT id FROM sessions ORDER BY updated DESC LIMIT ?)",
-                (self.max_sessions,),
-            )
+            # Only a new session can take the table past its size; a turn of an existing one cannot. The
+            # newest session beyond the size is found on the index (no set of every id kept), and it and
+            # every older one go.
+            beyond = self._db.execute(
+                "SELECT updated FROM sessions ORDER BY updated DESC LIMIT 1 OFFSET ?", (self.max_sessions,)
+            ).fetchone()
+            if beyond is not None:
+                self._db.execute("DELETE FROM sessions WHERE updated <= ?", (beyond[0],))
 
     def close(self) -> None:
         self._db.close()
