@@ -72,6 +72,36 @@ def _default_tokenizer() -> Tokenizer:
     return Tokenizer()
 
 
+# Words that end in the first character of 子公司/分公司/母公司/总公司 and make a longer name of it: 电子公司,
+# 部分公司 are a company, not a subsidiary.
+_COMPOUND_LEADS = (
+    "电子",
+    "原子",
+    "分子",
+    "种子",
+    "量子",
+    "粒子",
+    "光子",
+    "部分",
+    "百分",
+    "字母",
+    "酵母",
+    "父母",
+    "汇总",
+)
+
+
+def says_elsewhere(text: str) -> bool:
+    """Whether the words say the fact holds elsewhere (外地, 老家, 子公司, 劳务派遣)."""
+    for w in vocabulary().elsewhere:
+        start = text.find(w)
+        while start >= 0:
+            if not (start > 0 and text[start - 1] + w[0] in _COMPOUND_LEADS):
+                return True
+            start = text.find(w, start + 1)
+    return False
+
+
 def read_question(
     question: str,
     *,
@@ -854,7 +884,7 @@ class _Reader:
                 or self._negated(before, after)
                 or any(w in before + after for w in concept.negative_context)
             )
-            elsewhere = any(w in before + after for w in vocab.elsewhere)
+            elsewhere = says_elsewhere(before + after)
             # Where the fact holds (在泉州交的社保): kept as said; whether it is the document's place is
             # decided against the document, not here.
             place = next(
@@ -889,6 +919,10 @@ class _Reader:
                     # 我是高级工班前年毕业的: 是…的 says what happened; 目前在南通一家工厂上班: a present state.
                     or bool(re.search(r"是", text[clause.start : s]) and after.startswith("的"))
                     or bool(re.match(r"(?:我|他|她)?(?:现在|目前|如今)", text[clause.start : s]))
+                    # 我在厦门集美区一家电子公司上班: where one is, however many words name it.
+                    or bool(
+                        concept.place and re.match(r"\s*(?:我|他|她|本人)?(?:一直|已经)?在", text[clause.start : s])
+                    )
                     or bool(
                         re.search(
                             r"了|过|已|都|有|满|在|签|交|缴|通过|完成|取得|拿到|考取|获得|是|回|去|到",
@@ -956,14 +990,18 @@ class _Reader:
         text = self.text
         taken = [r["span"] for r in readings if r["concept"] == "工作地"]
         out = []
-        for m in re.finditer(r"(不|没|没有|并不)?\s*在\s*([\u4e00-\u9fff]{1,8}?)\s*(工作|上班|就业|打工|从事)", text):
+        for m in re.finditer(r"(不|没|没有|并不)?\s*在\s*([\u4e00-\u9fff]{1,12}?)\s*(工作|上班|就业|打工|从事)", text):
             if any(t.start <= m.start(3) < t.end for t in taken):
                 continue
             where = m.group(2)
             about = self.f.place_names("about")
             place = next((p for p in self.f.places if m.start(2) <= p.span.start < m.end(2)), None)
-            elsewhere = any(w in where for w in vocabulary().elsewhere) or (
-                place is not None and bool(about) and place.name not in about
+            # 在厦门湖里区上班 with 湖里区 asked about: the city holding the district is no other place.
+            nested = place is not None and any(
+                place.name in p.parents or p.name in place.parents for p in self.f.places if p.name in about
+            )
+            elsewhere = says_elsewhere(where) or (
+                place is not None and bool(about) and place.name not in about and not nested
             )
             out.append(
                 {

@@ -294,6 +294,15 @@ def profile_from_frame(frame: QuestionFrame, context: str = "") -> Profile:
         # 目前在南通一家工厂上班: the noun after 一家 names the body, whatever came before the count.
         and (entity_of(g.label or g.text) or entity_of(frame.text[g.span.end : g.span.end + 6])) is not None
     ]
+    # 我是在…一家模具厂上班的技师: the count's noun phrase ends in the person who speaks — the asker.
+    for k in list(bodies):
+        g = frame.groups[k]
+        clause_start = max(frame.text.rfind(c, 0, g.span.start) for c in "，,。；;！!？?")
+        if _person_head(g.label or g.text) and re.search(
+            r"我是|我在|本人是", frame.text[clause_start + 1 : g.span.start]
+        ):
+            bodies.remove(k)
+            selfs.append(k)
     profile.entity = _entity(frame, selfs, bodies)
     if profile.entity is None and context and context != frame.text:
         profile.entity = _entity(QuestionFrame(question=context, text=context), [], [])
@@ -327,8 +336,19 @@ def profile_from_frame(frame: QuestionFrame, context: str = "") -> Profile:
             re.sub(r"[^，,；;]*[？?]$", "", x) if x.endswith(("？", "?")) else x for x in sentences
         ).strip()
     if profile.entity == "individual":
+        # The person a self's noun phrase ends in (…企业的高级技师) is the asker's own title and level.
+        heads = [h for k in selfs if (h := _person_head(frame.groups[k].label or frame.groups[k].text))]
+        levels = [lv.level for h in heads for _, _, lv in vocabulary().levels_in(h)]
         profile.people.insert(
-            0, People(count=1, label="本人", is_self=True, text=_own_words(frame, unit_spans) or "本人")
+            0,
+            People(
+                count=1,
+                label="本人",
+                is_self=True,
+                level=levels[0] if levels else "",
+                titles=heads,
+                text="；".join([_own_words(frame, unit_spans) or "本人", *heads]),
+            ),
         )
         profile.people = [
             p.model_copy(update={"part_of": p.part_of + 1 if p.part_of is not None else None}) if not p.is_self else p
@@ -436,16 +456,23 @@ def _overlaps(a: Span, b: Span) -> bool:
     return a.start < b.end and b.start < a.end
 
 
+_PERSON_NOUN = re.compile(r"员工|职工|工人|师傅|技工|学生|毕业生|学徒|领办人|选手|人才")
+
+
+def _person_head(words: str) -> str:
+    """The person a noun phrase ends in after 的 (一家模具厂上班的技师 → 技师), or ''."""
+    head = re.search(r"的([^的，,。；;？?！!]+)$", words)
+    if head and (vocabulary().levels_in(head.group(1)) or _PERSON_NOUN.search(head.group(1))):
+        return head.group(1)
+    return ""
+
+
 def _entity(frame: QuestionFrame, selfs: list[int], bodies: list[int]) -> EntityKind | None:
     """Who asks: the applicant the question presents (我们是一家企业), an organisation spoken for (我们厂), or a person."""
     for k in selfs:
         words = frame.groups[k].text or frame.groups[k].label
         # 我是南通一家企业的高级技师: the head after 的 is who speaks — a person, described by the employer.
-        head = re.search(r"的([^的，,。；;？?！!]+)$", words)
-        if head and (
-            vocabulary().levels_in(head.group(1))
-            or re.search(r"员工|职工|工人|师傅|技工|学生|毕业生|学徒|领办人|选手|人才", head.group(1))
-        ):
+        if _person_head(words):
             return "individual"
         kind = entity_of(words)
         if kind is not None:

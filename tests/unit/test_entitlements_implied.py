@@ -199,3 +199,27 @@ def test_categories_that_are_units_price_units_not_people(ingested: Services) ->
     docs = {d.id: d for d in ingested.retriever.documents()}
     result = match(profile, [unsaid], ingested.engine, docs)
     assert all(e.amount is None for e in result.entries)  # two contestants are not two studios
+
+
+def test_the_person_a_self_s_phrase_ends_in_is_the_asker_s_level() -> None:
+    p = profile_from_frame(read_question("我是宁波一家电机厂的高级工，可以申请什么？"))
+    me = next(q for q in p.people if q.is_self)
+    assert p.entity == "individual" and me.level == "高级工" and "高级工" in me.words()
+    told = profile_from_frame(read_question("我是在泉州丰泽区一家鞋厂做工的技师，有哪些待遇？"))
+    me = next(q for q in told.people if q.is_self)
+    assert me.level == "技师"
+
+
+def test_working_in_a_district_of_the_city_asked_about_is_not_elsewhere() -> None:
+    f = read_question("我在厦门集美区一家电子公司上班，社保交了一年")
+    work = [x for g in f.groups for x in g.qualifiers if x.concept == "工作地"] + [
+        x for x in f.facts if x.concept == "工作地"
+    ]
+    assert work and not any(w.elsewhere for w in work)
+
+
+def test_a_company_whose_name_ends_like_a_subsidiary_is_not_one() -> None:
+    from app.frame.read import says_elsewhere
+
+    assert not says_elsewhere("在一家电子公司上班")
+    assert says_elsewhere("合同签在了子公司") and says_elsewhere("人在外地")
