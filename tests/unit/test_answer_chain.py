@@ -625,3 +625,21 @@ def test_a_total_over_groups_of_several_provisions_is_the_list(assistant: Assist
         assistant, ingested, "大连技能大师工作室，团队里2个人拿了技师，1个评上首席技师，我作为领办人带徒补贴一共多少"
     )
     assert named.entitlements is None
+
+
+def test_ask_and_the_runnable_give_the_same_answer(assistant: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.answer.chain import _State
+
+    direct = assistant.ask("大连 带徒补贴 标准")
+    piped = assistant.runnable.invoke(_State("大连 带徒补贴 标准", assistant.sessions.new_id(), None))
+    assert direct.answer == piped.answer and [c.clause_id for c in direct.citations] == [
+        c.clause_id for c in piped.citations
+    ]
+    monkeypatch.setenv("LANGSMITH_TRACING", "true")
+    calls: list[object] = []
+    real = type(assistant.runnable).invoke
+    monkeypatch.setattr(
+        type(assistant.runnable), "invoke", lambda self, *a, **k: calls.append(a) or real(self, *a, **k)
+    )
+    assistant.ask("大连 带徒补贴 标准")
+    assert calls  # with a tracer on, the steps run through the Runnable
