@@ -5,12 +5,14 @@
   fingerprint changed and the serving generation is consistent, an ingest
   changes nothing at all.
 * Otherwise the next generation is built beside the serving one
-  (``ingest.generations``): changed documents are parsed and embedded into
-  it, unchanged ones have their windows copied from the serving generation
-  (no embedding), removed ones are left out, BM25 is rebuilt for it, and it
-  is checked (every clause's windows present, nothing else; BM25 over exactly
-  its clauses) before readers are switched to it in one step. Until then the
-  previous generation serves every reader, unchanged.
+  (``ingest.generations``): changed documents are parsed, and those of their
+  windows whose text is new are embedded (window ids are addressed by
+  content, so an unchanged window of a changed document, like every window
+  of an unchanged one, is already in the collection the generations share);
+  removed ones are left out, BM25 is updated for it (only changed clauses
+  are tokenised), and it is checked (every clause's windows present; BM25
+  over exactly its clauses) before readers are switched to it in one step.
+  Until then the previous generation serves every reader, unchanged.
 * A run that is killed leaves its build behind; the next run resumes it and
   does not embed again what it had finished.
 * A document that left the manifest, or whose file is gone, is deleted.
@@ -84,9 +86,13 @@ class WindowSettings:
 
 def embed_context(meta: DocumentMeta, clause: Clause) -> str:
     """What is prepended to a clause's text in the matching copy: where it stands."""
+    return context_of(meta, clause.heading_path)
+
+
+def context_of(meta: DocumentMeta, heading_path: tuple[str, ...]) -> str:
     city = meta.city if meta.city != "未知" else ""
     draft = "征求意见稿" if meta.status == "draft" and "征求意见稿" not in meta.display_title else ""
-    return " ".join(p for p in (city, meta.display_title, draft, " ".join(clause.heading_path)) if p)
+    return " ".join(p for p in (city, meta.display_title, draft, " ".join(heading_path)) if p)
 
 
 def public_source(path: Path) -> str:
@@ -130,9 +136,10 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def _versions(gen: Generation) -> dict[str, str]:
-    """Window id → the document version (fingerprint) its vector was made from."""
-    return {wid: str(meta.get("version", "")) for wid, meta in gen.vectors.metadatas().items()}
+def window_id(clause_id: str, n: int, text: str) -> str:
+    """A window's id: its clause, its position, and a hash of the text it embeds (model and window
+    settings are the collection's), so one id always stands for the same vector."""
+    return f"{clause_id}#{n}@{short_hash(text, 12)}"
 
 
 @dataclass
@@ -302,19 +309,24 @@ class Ingestor:
         gone = [g for g in gone if g in old]
         if not prepared and not gone and (serving is None or self._consistent(serving, present)):
             self.generations.drop_unfinished(serving.number if serving else None)
+            if serving is not None:
+                self.generations.prune_orphans(serving, present)
             return self._finish(report, serving, started)
 
         build, resumed = self.generations.begin(serving)
         try:
             self._index(build, prepared, old, resumed, report, progress)
+            shared = serving is not None and build.vectors.collection_name == serving.vectors.collection_name
             for doc_id in gone:
-                build.vectors.delete(sorted(build.store.window_ids(doc_id)))
+                if not shared:  # a shared collection drops them once no kept generation names them (collect)
+                    build.vectors.delete(sorted(build.store.window_ids(doc_id)))
                 build.store.delete_document(doc_id)
                 report.deleted.append(doc_id)
             self._complete(build, serving, old, same_model, present, report, progress)
-            orphans = build.vectors.ids() - build.store.window_ids()
-            if orphans:  # left by an interrupted run
-                build.vectors.delete(sorted(orphans))
+            if not shared:
+                orphans = build.vectors.ids() - build.store.window_ids()
+                if orphans:  # left by an interrupted run
+                    build.vectors.delete(sorted(orphans))
             lexical = self.rebuild_lexical(build, serving.bm25_dir if serving else None)
             self._check(build, lexical)
             changed = report.added or report.updated or report.deleted
@@ -379,8 +391,9 @@ class Ingestor:
         report: IngestReport,
         progress: ProgressFn,
     ) -> None:
-        """Embed the changed documents into the build; what an interrupted build embedded is reused."""
-        have = _versions(build) if resumed else {}
+        """Embed the windows of the changed documents that the build's collection does not have yet
+        (what an interrupted build, or an earlier version of the document, embedded is reused)."""
+        have = build.vectors.ids() if prepared else set()
 
         def stored(item: _Prepared) -> None:  # once its vectors are in the build
             build.store.replace_document(
@@ -388,9 +401,9 @@ class Ingestor:
             )
             (report.updated if item.src.meta.id in old else report.added).append(item.src.meta.id)
 
-        def failed(item: _Prepared, exc: Exception) -> None:
+        def failed(item: _Prepared, todo: int, exc: Exception) -> None:
             report.errors.append((str(item.src.path), f"indexing failed: {exc}"))
-            report.embedded -= len(item.ids)
+            report.embedded -= todo
 
         # Upserts are gathered across documents into few large Chroma calls (see UpsertBatch). The
         # build is not served, so what was embedded before an interruption is flushed into it all
@@ -399,23 +412,27 @@ class Ingestor:
             try:
                 for i, item in enumerate(prepared):
                     progress("documents", i, len(prepared))
-                    if resumed and all(have.get(w) == item.fingerprint for w in item.ids):
-                        report.resumed.append(item.src.meta.id)
+                    todo = [j for j, w in enumerate(item.ids) if w not in have]
+                    report.copied += len(item.ids) - len(todo)
+                    if not todo:
+                        if resumed:
+                            report.resumed.append(item.src.meta.id)
                         stored(item)
                         continue
                     try:
-                        vectors = self._embed(item.texts, progress)
+                        vectors = self._embed([item.texts[j] for j in todo], progress)
                     except Exception as exc:  # noqa: BLE001 - any backend failure skips only this document
                         report.errors.append((str(item.src.path), f"indexing failed: {exc}"))
                         continue
-                    report.embedded += len(item.ids)
+                    report.embedded += len(todo)
+                    have.update(item.ids[j] for j in todo)
                     batch.add(
-                        item.ids,
+                        [item.ids[j] for j in todo],
                         vectors,
-                        item.texts,
-                        item.metas,
+                        [item.texts[j] for j in todo],
+                        [item.metas[j] for j in todo],
                         then=lambda item=item: stored(item),  # type: ignore[misc]
-                        failed=lambda exc, item=item: failed(item, exc),  # type: ignore[misc]
+                        failed=lambda exc, item=item, n=len(todo): failed(item, n, exc),  # type: ignore[misc]
                     )
             finally:
                 batch.flush()
@@ -431,12 +448,18 @@ class Ingestor:
         report: IngestReport,
         progress: ProgressFn,
     ) -> None:
-        """Give every document of the build its windows: unchanged ones are copied from the serving generation."""
-        have = _versions(build)
+        """Give every document of the build its windows: an unchanged document's are in the collection the
+        generations share already (counted as copied), or copied from the serving generation's collection."""
+        have = build.vectors.ids()
+        indexed = {*report.added, *report.updated}
         to_copy: list[str] = []
+        windows = build.store.windows_by_document()
         for doc in build.store.documents():
             doc_id = doc.meta.id
-            missing = sorted(w for w in build.store.window_ids(doc_id) if have.get(w) != doc.fingerprint)
+            mine = windows.get(doc_id, set())
+            missing = sorted(mine - have)
+            if doc_id not in indexed:
+                report.copied += len(mine) - len(missing)
             if not missing:
                 continue
             previous = old.get(doc_id)
@@ -453,24 +476,25 @@ class Ingestor:
                 build.store.delete_document(doc_id)
                 if previous is not None:
                     report.errors.append((doc_id, "its stored passages were lost; it is indexed again next run"))
+        progress("copying", 0, len(to_copy))
         if to_copy and serving is not None:
             for i in range(0, len(to_copy), 1000):
                 progress("copying", i, len(to_copy))
                 build.vectors.copy_from(serving.vectors, to_copy[i : i + 1000])
-            progress("copying", len(to_copy), len(to_copy))
-            report.copied = len(to_copy)
+            report.copied += len(to_copy)
+        progress("copying", len(to_copy), len(to_copy))
 
     def _consistent(self, gen: Generation, present: set[str]) -> bool:
-        """Every clause's windows are there and nothing else; BM25 covers exactly these clauses."""
-        if present != gen.store.window_ids():
+        """Every clause's windows are there; BM25 covers exactly these clauses."""
+        if not gen.store.window_ids() <= present:
             return False
         lexical = LexicalIndex.load(gen.bm25_dir, self.tokenizer)
         return lexical is not None and lexical.generation == gen.store.generation
 
     def _check(self, build: Generation, lexical: LexicalIndex) -> None:
         windows, vectors = build.store.window_ids(), build.vectors.ids()
-        clause_ids = [c.clause_id for c in build.store.clauses()]
-        if windows != vectors or sorted(lexical.clause_ids) != sorted(clause_ids):
+        clause_ids = build.store.clause_ids()
+        if not windows <= vectors or sorted(lexical.clause_ids) != sorted(clause_ids):
             raise RuntimeError(
                 f"generation {build.number} is inconsistent ({len(windows)} windows in the store, "
                 f"{len(vectors)} in Chroma); it is not served, and the next ingest resumes it"
@@ -479,7 +503,7 @@ class Ingestor:
     def _finish(self, report: IngestReport, gen: Generation | None, started: float) -> IngestReport:
         if gen is not None:
             report.generation = gen.number
-            report.clauses = len(gen.store.clauses())
+            report.clauses = gen.store.clause_count()
             report.windows = len(gen.store.window_ids())
         report.seconds = time.perf_counter() - started
         return report
@@ -492,9 +516,10 @@ class Ingestor:
         for c in clauses:
             context = embed_context(meta, c)
             for n, (a, b) in enumerate(iter_text_windows(c.text, self.windows.max_chars, self.windows.overlap)):
-                wid = f"{c.clause_id}#{n}"
+                text = index_text(c.text[a:b], context)
+                wid = window_id(c.clause_id, n, text)
                 ids.append(wid)
-                texts.append(index_text(c.text[a:b], context))
+                texts.append(text)
                 metas.append(
                     {
                         "clause_id": c.clause_id,
@@ -525,7 +550,7 @@ class Ingestor:
         its tokens, so a change to one document re-tokenises only that document (see LexicalIndex).
         """
         metas = {d.meta.id: d.meta for d in gen.store.documents()}
-        items = [(c.clause_id, c.text, (embed_context(metas[c.doc_id], c),)) for c in gen.store.clauses()]
+        items = [(cid, text, (context_of(metas[doc], path),)) for cid, doc, text, path in gen.store.index_rows()]
         index = LexicalIndex.build_incremental(items, gen.store.generation, self.tokenizer, previous)
         index.save(gen.bm25_dir)
         return index

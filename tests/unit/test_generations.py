@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from app.embeddings import FakeEmbeddings
@@ -17,6 +18,7 @@ from app.services import Services, build_services
 from app.settings import REPO_ROOT, Settings
 from ingest.generations import CURRENT
 from ingest.manifest import Manifest
+from ingest.store import ClauseStore
 from ingest.textproc import Tokenizer
 
 CORPUS = REPO_ROOT / "corpus"
@@ -70,7 +72,7 @@ def old_generation_serves(reader: Services) -> None:
     assert reader.retriever.clause(DALIAN_TWENTIETH) is not None
     hits = reader.retriever.search("大连 带徒补贴 高级技师 标准", k=3)
     assert hits and all("2500元" not in h.clause.text for h in hits)
-    assert reader.vectors.ids() == reader.store.window_ids()
+    assert reader.store.window_ids() <= reader.vectors.ids()  # the build adds windows beside them, never over them
     assert len(reader.retriever.documents()) == 5
 
 
@@ -94,18 +96,39 @@ def test_readers_keep_the_old_generation_until_the_switch(writer: Services, read
     # Right after the switch the same reader serves the new version, whole.
     assert "高级技师每人2500元" in reader.retriever.clause(DALIAN_SEVENTH).text
     assert reader.retriever.clause(DALIAN_TWENTIETH) is None
-    assert reader.vectors.ids() == reader.store.window_ids()
+    assert reader.store.window_ids() <= reader.vectors.ids()
 
 
-def test_unchanged_documents_are_copied_not_embedded(writer: Services, corpus: Manifest) -> None:
+def windows_of(settings: Settings, *numbers: int) -> set[str]:
+    """The window ids the stores of these generations name."""
+    out: set[str] = set()
+    for n in numbers:
+        store = ClauseStore(settings.data_dir / "generations" / str(n) / "clauses.sqlite")
+        out |= store.window_ids()
+        store.close()
+    return out
+
+
+def test_only_new_windows_are_embedded_the_rest_is_reused(writer: Services, corpus: Manifest) -> None:
     first = writer.ingestor.run(corpus)
     assert first.embedded == first.windows and first.copied == 0
+    before = writer.store.window_ids()
     edit_dalian(corpus)
     second = writer.ingestor.run(corpus)
-    dalian = len(writer.store.window_ids("dalian-2023"))
-    assert second.embedded == dalian
-    assert second.copied == second.windows - dalian
-    assert writer.vectors.ids() == writer.store.window_ids()
+    dalian = writer.store.window_ids("dalian-2023")
+    new = writer.store.window_ids() - before
+    # Only the edited clause of the edited document has a window with new text; its other windows,
+    # like every window of the unchanged documents, are the ones generation 1 embedded.
+    assert new and new <= dalian and len(new) < len(dalian)
+    assert all(w.startswith(DALIAN_SEVENTH + "#") for w in new)
+    assert second.embedded == len(new)
+    assert second.copied == second.windows - len(new)
+    # One collection for both kept generations, holding exactly their windows.
+    assert writer.vectors.ids() == windows_of(writer.settings, 1, 2) == before | writer.store.window_ids()
+    # The edited document's dense vectors are exactly what embedding it afresh gives.
+    texts = writer.vectors._collection.get(ids=sorted(dalian), include=["documents", "embeddings"])
+    fresh = writer.vectors.embeddings.embed_documents(list(texts["documents"]))
+    assert np.allclose(np.asarray(texts["embeddings"]), np.asarray(fresh), atol=1e-6)
 
 
 class Killed(BaseException):
@@ -117,6 +140,7 @@ def test_a_killed_build_leaves_the_old_generation_serving_and_is_resumed(
 ) -> None:
     writer = _services(fake_settings, tokenizer)
     writer.ingestor.run(corpus)
+    before = writer.store.window_ids()
     for doc in corpus.documents:  # every document changes
         path = corpus.source_path(doc)
         path.write_text(path.read_text(encoding="utf-8") + "\n附则。本文件由发布单位负责解释。\n", encoding="utf-8")
@@ -141,13 +165,17 @@ def test_a_killed_build_leaves_the_old_generation_serving_and_is_resumed(
         report = again.ingestor.run(corpus)
         assert sorted(report.resumed) == sorted(d.id for d in corpus.documents[:2])
         assert sorted(report.updated) == sorted(d.id for d in corpus.documents)
-        assert report.embedded == report.windows - sum(len(again.store.window_ids(d.id)) for d in corpus.documents[:2])
+        # Embedded now: the new windows, less those the killed run had embedded for the first two documents.
+        new = again.store.window_ids() - before
+        assert new
+        done = {w for d in corpus.documents[:2] for w in again.store.window_ids(d.id)}
+        assert report.embedded == len(new - done)
         assert report.generation == 2
     finally:
         again.close()
         writer.close()
     assert "高级技师每人2500元" in reader.retriever.clause(DALIAN_SEVENTH).text
-    assert reader.vectors.ids() == reader.store.window_ids()
+    assert reader.store.window_ids() <= reader.vectors.ids() == windows_of(fake_settings, 1, 2)
 
 
 def test_a_change_that_fails_publishes_nothing(writer: Services, corpus: Manifest, tmp_path: Path) -> None:
@@ -171,7 +199,9 @@ def test_only_the_serving_and_the_previous_generation_are_kept(writer: Services,
     folders = sorted(p.name for p in (writer.settings.data_dir / "generations").iterdir())
     collections = sorted(c.name for c in writer.generations.client.list_collections())
     assert folders == ["3", "4"]
-    assert collections == ["policy_clauses-g3", "policy_clauses-g4"]
+    # The generations share the collection generation 1 created; it holds the windows of 3 and 4, no others.
+    assert collections == ["policy_clauses-g1"]
+    assert writer.vectors.ids() == windows_of(writer.settings, 3, 4)
 
 
 def test_an_unchanged_run_writes_nothing(writer: Services, corpus: Manifest) -> None:
