@@ -108,9 +108,7 @@ class Generations:
 
     def open(self, number: int, *, create: bool = False) -> Generation:
         folder = self.directory(number)
-        vectors = VectorIndex(
-            self.client, self.collection_of(number), self.embeddings, self.embedder_id, create=create
-        )
+        vectors = VectorIndex(self.client, self.collection_of(number), self.embeddings, self.embedder_id, create=create)
         return Generation(number, ClauseStore(folder / "clauses.sqlite"), vectors, folder / "bm25")
 
     def empty(self) -> Generation:

@@ -424,7 +424,7 @@ class Ingestor:
                     except Exception as exc:  # noqa: BLE001 - any backend failure skips only this document
                         report.errors.append((str(item.src.path), f"indexing failed: {exc}"))
                         continue
-                    report.embedded += len(todo)
+                    report.embedded += (n := len(todo))
                     have.update(item.ids[j] for j in todo)
                     batch.add(
                         [item.ids[j] for j in todo],
@@ -432,7 +432,7 @@ class Ingestor:
                         [item.texts[j] for j in todo],
                         [item.metas[j] for j in todo],
                         then=lambda item=item: stored(item),  # type: ignore[misc]
-                        failed=lambda exc, item=item, n=len(todo): failed(item, n, exc),  # type: ignore[misc]
+                        failed=lambda exc, item=item, n=n: failed(item, n, exc),  # type: ignore[misc]
                     )
             finally:
                 batch.flush()

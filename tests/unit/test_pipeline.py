@@ -20,11 +20,11 @@ from app.settings import REPO_ROOT, Settings
 from ingest.lexical import LexicalIndex
 from ingest.loaders import load_text
 from ingest.manifest import Manifest
-from ingest.store import ClauseStore
 from ingest.pipeline import IngestReport, default_meta, embed_context, expand_paths
 from ingest.provisions import with_provisions
 from ingest.schema import DocumentMeta
 from ingest.segment import segment
+from ingest.store import ClauseStore
 from ingest.textproc import Tokenizer, index_text
 
 CORPUS = REPO_ROOT / "corpus"
