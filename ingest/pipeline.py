@@ -327,7 +327,8 @@ class Ingestor:
                 orphans = build.vectors.ids() - build.store.window_ids()
                 if orphans:  # left by an interrupted run
                     build.vectors.delete(sorted(orphans))
-            lexical = self.rebuild_lexical(build, serving.bm25_dir if serving else None)
+            indexed = {*report.added, *report.updated}
+            lexical = self.rebuild_lexical(build, serving.bm25_dir if serving else None, indexed)
             self._check(build, lexical)
             changed = report.added or report.updated or report.deleted
             if serving is not None and not changed and self._consistent(serving, present):
@@ -543,14 +544,52 @@ class Ingestor:
         progress("embedding", len(texts), len(texts))
         return out
 
-    def rebuild_lexical(self, gen: Generation, previous: Path | None = None) -> LexicalIndex:
+    def rebuild_lexical(
+        self, gen: Generation, previous: Path | None = None, changed: set[str] | None = None
+    ) -> LexicalIndex:
         """BM25 over the generation's clauses, saved in its folder.
 
         Clauses whose content the index in ``previous`` (the serving generation's) already has reuse
         its tokens, so a change to one document re-tokenises only that document (see LexicalIndex).
+        With ``changed`` (the documents whose clauses may differ from ``previous``'s), the other
+        documents' rows are taken from ``previous`` by their content keys: their text is not read.
         """
-        metas = {d.meta.id: d.meta for d in gen.store.documents()}
-        items = [(cid, text, (context_of(metas[doc], path),)) for cid, doc, text, path in gen.store.index_rows()]
-        index = LexicalIndex.build_incremental(items, gen.store.generation, self.tokenizer, previous)
+        index = None
+        rows = LexicalIndex.row_keys(previous) if previous is not None and changed is not None else None
+        if rows is not None and changed is not None:
+            items = self._lexical_items(gen, changed, rows)
+            if items is not None:
+                try:
+                    index = LexicalIndex.build_incremental(items, gen.store.generation, self.tokenizer, previous)
+                except KeyError:  # a row's tokens are not cached (another tokenizer): from the text
+                    index = None
+        if index is None:
+            every = self._lexical_items(gen, None, {})
+            assert every is not None  # every document's text is read: nothing is missing
+            index = LexicalIndex.build_incremental(every, gen.store.generation, self.tokenizer, previous)
         index.save(gen.bm25_dir)
         return index
+
+    def _lexical_items(
+        self, gen: Generation, changed: set[str] | None, rows: dict[str, bytes]
+    ) -> list[tuple[str, str, tuple[str]] | tuple[str, bytes]] | None:
+        """The store's clauses in order: (id, text, context) for ``changed`` documents (all when None),
+        (id, key) for the others; None when a row of an unchanged document is not in ``rows``."""
+        metas = {d.meta.id: d.meta for d in gen.store.documents()}
+        contexts: dict[tuple[str, tuple[str, ...]], tuple[str]] = {}  # clauses under one heading share it
+        texts = {}
+        for cid, doc, text, path in gen.store.index_rows(None if changed is None else sorted(changed)):
+            context = contexts.get((doc, path))
+            if context is None:
+                context = contexts[(doc, path)] = (context_of(metas[doc], path),)
+            texts[cid] = (text, context)
+        out: list[tuple[str, str, tuple[str]] | tuple[str, bytes]] = []
+        for cid, doc in gen.store.clause_docs():
+            if changed is None or doc in changed:
+                text, context = texts[cid]
+                out.append((cid, text, context))
+            elif cid in rows:
+                out.append((cid, rows[cid]))
+            else:
+                return None
+        return out

@@ -179,14 +179,25 @@ class ClauseStore:
     def clause_count(self) -> int:
         return int(self._query("SELECT COUNT(*) FROM clauses")[0][0])
 
-    def index_rows(self) -> list[tuple[str, str, str, tuple[str, ...]]]:
-        """(clause_id, doc_id, text, heading_path) of every clause in ``clauses()`` order: what BM25 is built
-        from, read by SQLite from the stored JSON without building every ``Clause`` (seconds at 50k)."""
-        rows = self._query(
-            "SELECT clause_id, doc_id, json_extract(body, '$.text'), json_extract(body, '$.heading_path') "
-            "FROM clauses ORDER BY doc_id, ord"
+    def index_rows(self, doc_ids: list[str] | None = None) -> list[tuple[str, str, str, tuple[str, ...]]]:
+        """(clause_id, doc_id, text, heading_path) of every clause (of these documents) in ``clauses()``
+        order: what BM25 is built from, read by SQLite from the stored JSON without building every
+        ``Clause`` (seconds at 50k)."""
+        sql = (
+            "SELECT clause_id, doc_id, json_extract(body, '$.text'), json_extract(body, '$.heading_path') FROM clauses"
         )
+        rows: list[tuple] = []
+        if doc_ids is None:
+            rows = self._query(sql + " ORDER BY doc_id, ord")
+        else:
+            for i in range(0, len(doc_ids), 500):
+                part = doc_ids[i : i + 500]
+                rows += self._query(sql + f" WHERE doc_id IN ({','.join('?' * len(part))})", tuple(part))
         return [(cid, doc, text, tuple(json.loads(path))) for cid, doc, text, path in rows]
+
+    def clause_docs(self) -> list[tuple[str, str]]:
+        """(clause_id, doc_id) of every clause, in ``clauses()`` order."""
+        return [(c, d) for c, d in self._query("SELECT clause_id, doc_id FROM clauses ORDER BY doc_id, ord")]
 
     def windows_by_document(self) -> dict[str, set[str]]:
         """Window ids of every document."""

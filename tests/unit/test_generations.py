@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -273,3 +274,27 @@ def test_an_update_serves_what_a_fresh_ingest_of_the_new_corpus_serves(
             assert got == want
     finally:
         fresh.close()
+
+
+def test_an_update_reads_the_text_of_the_changed_documents_only(
+    writer: Services, corpus: Manifest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer.ingestor.run(corpus)
+    edit_dalian(corpus)
+    asked: list[list[str] | None] = []
+    real = ClauseStore.index_rows
+
+    def index_rows(self: ClauseStore, doc_ids: list[str] | None = None) -> Any:
+        asked.append(doc_ids)
+        return real(self, doc_ids)
+
+    monkeypatch.setattr(ClauseStore, "index_rows", index_rows)
+    writer.ingestor.run(corpus)
+    assert asked == [["dalian-2023"]]
+    # A BM25 folder without row keys (an earlier version's) is rebuilt from every clause's text.
+    (writer.generation.bm25_dir / "row_keys.npy").unlink()
+    text = corpus.path.parent / "texts" / "dalian-2023.txt"
+    text.write_text(text.read_text(encoding="utf-8").replace("2500元", "2600元"), encoding="utf-8")
+    writer.ingestor.run(corpus)
+    assert asked[-1] is None
+    assert "2600元" in writer.retriever.clause(DALIAN_SEVENTH).text
