@@ -187,8 +187,10 @@ class Generations:
         tmp.rename(path)
         _fsync_dir(folder)
 
-    def publish(self, build: Generation) -> None:
-        """Serve ``build`` from now on (one atomic rename), then delete generations nobody needs."""
+    def publish(self, build: Generation, present: set[str] | None = None) -> None:
+        """Serve ``build`` from now on (one atomic rename), then delete generations nobody needs.
+
+        ``present``: the window ids in ``build``'s collection, when the caller knows them (saves reading them)."""
         previous = self.serving_number()
         tmp = self.data_dir / f".{CURRENT}.tmp"
         record = {
@@ -202,7 +204,8 @@ class Generations:
             os.fsync(handle.fileno())
         os.replace(tmp, self.data_dir / CURRENT)
         _fsync_dir(self.data_dir)
-        self.collect({build.number, *([previous] if previous is not None else [])})
+        known = {build.vectors.collection_name: present} if present is not None else {}
+        self.collect({build.number, *([previous] if previous is not None else [])}, known)
 
     def drop_unfinished(self, serving: int | None) -> None:
         """Forget builds newer than the serving generation (nothing is left for them to do)."""
@@ -218,14 +221,14 @@ class Generations:
         """Drop every build newer than ``serving``; the published generations kept so far stay."""
         self.collect({n for n in self._directories() if serving is not None and n <= serving})
 
-    def collect(self, keep: set[int]) -> None:
+    def collect(self, keep: set[int], known: dict[str, set[str]] | None = None) -> None:
         """Delete every generation not in ``keep`` (its folder; its collection unless a kept one shares it),
         the windows of shared collections that no kept generation names, and stray temporary folders."""
         in_use = self._in_use(keep)
         for number in ({*self._directories(), *self._collections()} - keep) - {0}:
             self._remove(number, in_use)
         self._remove(0, in_use)  # the empty placeholder readers may have created before the first publish
-        self._prune(keep)
+        self._prune(keep, known or {})
         if self.root.exists():
             for tmp in self.root.glob(".*.tmp"):
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -258,8 +261,9 @@ class Generations:
         """The collections these generations keep their windows in."""
         return {self.collection_of(n) for n in numbers}
 
-    def _prune(self, keep: set[int]) -> None:
-        """Delete, from each collection the ``keep`` generations use, the windows none of their stores names."""
+    def _prune(self, keep: set[int], known: dict[str, set[str]]) -> None:
+        """Delete, from each collection the ``keep`` generations use, the windows none of their stores names
+        (``known``: the ids of a collection, when they are known already)."""
         named: dict[str, set[str]] = {}
         for number in keep:
             path = self.directory(number) / "clauses.sqlite"
@@ -275,7 +279,7 @@ class Generations:
             if name not in existing:
                 continue
             vectors = VectorIndex(self.client, name, self.embeddings, self.embedder_id, create=False)
-            stale = vectors.ids() - windows
+            stale = (known[name] if name in known else vectors.ids()) - windows
             if stale:
                 vectors.delete(sorted(stale))
 

@@ -290,9 +290,10 @@ class Ingestor:
         old = {d.meta.id: d for d in serving.store.documents()} if serving else {}
         same_model = serving is not None and serving.store.get_info("embedder") in (None, self.embedder_id)
         present = serving.vectors.ids() if serving else set()
+        serving_windows = serving.store.windows_by_document() if serving else {}
 
         def complete_in_serving(doc_id: str) -> bool:
-            return same_model and serving is not None and serving.store.window_ids(doc_id) <= present
+            return same_model and serving is not None and serving_windows.get(doc_id, set()) <= present
 
         # A stored document nobody named whose windows went missing is indexed again from its file.
         named = {s.meta.id for s in sources} | set(gone)
@@ -315,26 +316,28 @@ class Ingestor:
 
         build, resumed = self.generations.begin(serving)
         try:
-            self._index(build, prepared, old, resumed, report, progress)
             shared = serving is not None and build.vectors.collection_name == serving.vectors.collection_name
+            # Window ids known to be in the build's collection: read once, then kept up to date.
+            have = set(present) if shared and not resumed else build.vectors.ids()
+            self._index(build, prepared, old, have, resumed, report, progress)
             for doc_id in gone:
                 if not shared:  # a shared collection drops them once no kept generation names them (collect)
                     build.vectors.delete(sorted(build.store.window_ids(doc_id)))
                 build.store.delete_document(doc_id)
                 report.deleted.append(doc_id)
-            self._complete(build, serving, old, same_model, present, report, progress)
+            self._complete(build, serving, old, same_model, present, have, report, progress)
             if not shared:
                 orphans = build.vectors.ids() - build.store.window_ids()
                 if orphans:  # left by an interrupted run
                     build.vectors.delete(sorted(orphans))
             indexed = {*report.added, *report.updated}
             lexical = self.rebuild_lexical(build, serving.bm25_dir if serving else None, indexed)
-            self._check(build, lexical)
+            self._check(build, lexical, have)
             changed = report.added or report.updated or report.deleted
             if serving is not None and not changed and self._consistent(serving, present):
                 self.generations.discard(build)  # nothing to switch to: every change failed
                 return self._finish(report, serving, started)
-            self.generations.publish(build)
+            self.generations.publish(build, have)
             report.lexical_rebuilt = True
             return self._finish(report, build, started)
         finally:
@@ -388,15 +391,16 @@ class Ingestor:
         build: Generation,
         prepared: list[_Prepared],
         old: dict[str, StoredDocument],
+        have: set[str],
         resumed: bool,
         report: IngestReport,
         progress: ProgressFn,
     ) -> None:
         """Embed the windows of the changed documents that the build's collection does not have yet
-        (what an interrupted build, or an earlier version of the document, embedded is reused)."""
-        have = build.vectors.ids() if prepared else set()
+        (``have``; what an interrupted build, or an earlier version of the document, embedded is reused)."""
 
-        def stored(item: _Prepared) -> None:  # once its vectors are in the build
+        def stored(item: _Prepared, added: Iterable[str] = ()) -> None:  # once its vectors are in the build
+            have.update(added)
             build.store.replace_document(
                 item.src.meta, str(item.src.path.resolve()), item.fingerprint, item.clauses, item.windows
             )
@@ -426,13 +430,13 @@ class Ingestor:
                         report.errors.append((str(item.src.path), f"indexing failed: {exc}"))
                         continue
                     report.embedded += (n := len(todo))
-                    have.update(item.ids[j] for j in todo)
+                    added = [item.ids[j] for j in todo]
                     batch.add(
-                        [item.ids[j] for j in todo],
+                        added,
                         vectors,
                         [item.texts[j] for j in todo],
                         [item.metas[j] for j in todo],
-                        then=lambda item=item: stored(item),  # type: ignore[misc]
+                        then=lambda item=item, added=added: stored(item, added),  # type: ignore[misc]
                         failed=lambda exc, item=item, n=n: failed(item, n, exc),  # type: ignore[misc]
                     )
             finally:
@@ -446,12 +450,12 @@ class Ingestor:
         old: dict[str, StoredDocument],
         same_model: bool,
         present: set[str],
+        have: set[str],
         report: IngestReport,
         progress: ProgressFn,
     ) -> None:
         """Give every document of the build its windows: an unchanged document's are in the collection the
         generations share already (counted as copied), or copied from the serving generation's collection."""
-        have = build.vectors.ids()
         indexed = {*report.added, *report.updated}
         to_copy: list[str] = []
         windows = build.store.windows_by_document()
@@ -482,6 +486,7 @@ class Ingestor:
             for i in range(0, len(to_copy), 1000):
                 progress("copying", i, len(to_copy))
                 build.vectors.copy_from(serving.vectors, to_copy[i : i + 1000])
+                have.update(to_copy[i : i + 1000])
             report.copied += len(to_copy)
         progress("copying", len(to_copy), len(to_copy))
 
@@ -492,8 +497,9 @@ class Ingestor:
         lexical = LexicalIndex.load(gen.bm25_dir, self.tokenizer)
         return lexical is not None and lexical.generation == gen.store.generation
 
-    def _check(self, build: Generation, lexical: LexicalIndex) -> None:
-        windows, vectors = build.store.window_ids(), build.vectors.ids()
+    def _check(self, build: Generation, lexical: LexicalIndex, vectors: set[str]) -> None:
+        """``vectors``: the window ids in the build's collection (read from it, plus what this run put in)."""
+        windows = build.store.window_ids()
         clause_ids = build.store.clause_ids()
         if not windows <= vectors or sorted(lexical.clause_ids) != sorted(clause_ids):
             raise RuntimeError(
