@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -314,6 +315,8 @@ class Ingestor:
                 self.generations.prune_orphans(serving, present)
             return self._finish(report, serving, started)
 
+        # jieba's dictionary (seconds on a busy machine) loads while the changed windows are embedded.
+        threading.Thread(target=self.tokenizer.tokenize, args=("预热",), daemon=True).start()
         build, resumed = self.generations.begin(serving)
         try:
             shared = serving is not None and build.vectors.collection_name == serving.vectors.collection_name
