@@ -205,7 +205,7 @@ class Generations:
         os.replace(tmp, self.data_dir / CURRENT)
         _fsync_dir(self.data_dir)
         known = {build.vectors.collection_name: present} if present is not None else {}
-        self.collect({build.number, *([previous] if previous is not None else [])}, known)
+        self.collect({build.number, *([previous] if previous is not None else [])}, known, {build.number: build.store})
 
     def drop_unfinished(self, serving: int | None) -> None:
         """Forget builds newer than the serving generation (nothing is left for them to do)."""
@@ -221,14 +221,16 @@ class Generations:
         """Drop every build newer than ``serving``; the published generations kept so far stay."""
         self.collect({n for n in self._directories() if serving is not None and n <= serving})
 
-    def collect(self, keep: set[int], known: dict[str, set[str]] | None = None) -> None:
+    def collect(
+        self, keep: set[int], known: dict[str, set[str]] | None = None, stores: dict[int, ClauseStore] | None = None
+    ) -> None:
         """Delete every generation not in ``keep`` (its folder; its collection unless a kept one shares it),
         the windows of shared collections that no kept generation names, and stray temporary folders."""
         in_use = self._in_use(keep)
         for number in ({*self._directories(), *self._collections()} - keep) - {0}:
             self._remove(number, in_use)
         self._remove(0, in_use)  # the empty placeholder readers may have created before the first publish
-        self._prune(keep, known or {})
+        self._prune(keep, known or {}, stores or {})
         if self.root.exists():
             for tmp in self.root.glob(".*.tmp"):
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -261,11 +263,14 @@ class Generations:
         """The collections these generations keep their windows in."""
         return {self.collection_of(n) for n in numbers}
 
-    def _prune(self, keep: set[int], known: dict[str, set[str]]) -> None:
+    def _prune(self, keep: set[int], known: dict[str, set[str]], stores: dict[int, ClauseStore]) -> None:
         """Delete, from each collection the ``keep`` generations use, the windows none of their stores names
         (``known``: the ids of a collection, when they are known already)."""
         named: dict[str, set[str]] = {}
         for number in keep:
+            if number in stores:  # open already (its window ids parsed once)
+                named.setdefault(self.collection_of(number), set()).update(stores[number].window_ids())
+                continue
             path = self.directory(number) / "clauses.sqlite"
             if not path.is_file():
                 continue

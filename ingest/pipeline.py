@@ -464,7 +464,7 @@ class Ingestor:
         windows = build.store.windows_by_document()
         for doc in build.store.documents():
             doc_id = doc.meta.id
-            mine = windows.get(doc_id, set())
+            mine = windows.get(doc_id, frozenset[str]())
             missing = sorted(mine - have)
             if doc_id not in indexed:
                 report.copied += len(mine) - len(missing)

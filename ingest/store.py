@@ -61,6 +61,9 @@ class ClauseStore:
         self._db.executescript(_SCHEMA)
         # One connection shared by a server's threads: a transaction must not interleave with another.
         self._lock = threading.RLock()
+        # Window ids by document, as of one store generation: parsed once (a second at 50k clauses) and
+        # read many times by an ingest. Only this connection writes a store, and every write bumps it.
+        self._windows: tuple[int, dict[str, frozenset[str]]] | None = None
 
     def close(self) -> None:
         self._db.close()
@@ -199,12 +202,16 @@ class ClauseStore:
         """(clause_id, doc_id) of every clause, in ``clauses()`` order."""
         return [(c, d) for c, d in self._query("SELECT clause_id, doc_id FROM clauses ORDER BY doc_id, ord")]
 
-    def windows_by_document(self) -> dict[str, set[str]]:
+    def windows_by_document(self) -> dict[str, frozenset[str]]:
         """Window ids of every document."""
-        out: dict[str, set[str]] = {}
-        for doc_id, ws in self._query("SELECT doc_id, windows FROM clauses"):
-            out.setdefault(doc_id, set()).update(json.loads(ws))
-        return out
+        with self._lock:
+            generation = self.generation
+            if self._windows is None or self._windows[0] != generation:
+                out: dict[str, set[str]] = {}
+                for doc_id, ws in self._query("SELECT doc_id, windows FROM clauses"):
+                    out.setdefault(doc_id, set()).update(json.loads(ws))
+                self._windows = (generation, {d: frozenset(w) for d, w in out.items()})
+            return self._windows[1]
 
     def clause(self, clause_id: str) -> Clause | None:
         rows = self._query("SELECT body FROM clauses WHERE clause_id=?", (clause_id,))
@@ -212,7 +219,7 @@ class ClauseStore:
 
     def window_ids(self, doc_id: str | None = None) -> set[str]:
         if doc_id is None:
-            rows = self._query("SELECT windows FROM clauses")
+            return set().union(*self.windows_by_document().values())
         else:
             rows = self._query("SELECT windows FROM clauses WHERE doc_id=?", (doc_id,))
         return {w for (ws,) in rows for w in json.loads(ws)}
