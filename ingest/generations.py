@@ -165,6 +165,8 @@ class Generations:
         self._fresh_store(folder, serving)
         build = self.open(number, create=True)
         build.store.set_info("embedder", self.embedder_id)
+        if serving is not None and not resumed:
+            serving.store.share_windows(build.store)
         return build, resumed
 
     def _built_with(self, number: int) -> str | None:
@@ -187,10 +189,11 @@ class Generations:
         tmp.rename(path)
         _fsync_dir(folder)
 
-    def publish(self, build: Generation, present: set[str] | None = None) -> None:
+    def publish(self, build: Generation, present: set[str] | None = None, serving: Generation | None = None) -> None:
         """Serve ``build`` from now on (one atomic rename), then delete generations nobody needs.
 
-        ``present``: the window ids in ``build``'s collection, when the caller knows them (saves reading them)."""
+        ``present``: the window ids in ``build``'s collection, when the caller knows them (saves reading them);
+        ``serving``: the generation served until now, open (its store need not be read again)."""
         previous = self.serving_number()
         tmp = self.data_dir / f".{CURRENT}.tmp"
         record = {
@@ -205,7 +208,10 @@ class Generations:
         os.replace(tmp, self.data_dir / CURRENT)
         _fsync_dir(self.data_dir)
         known = {build.vectors.collection_name: present} if present is not None else {}
-        self.collect({build.number, *([previous] if previous is not None else [])}, known, {build.number: build.store})
+        stores = {build.number: build.store}
+        if serving is not None and serving.number == previous:
+            stores[serving.number] = serving.store
+        self.collect({build.number, *([previous] if previous is not None else [])}, known, stores)
 
     def drop_unfinished(self, serving: int | None) -> None:
         """Forget builds newer than the serving generation (nothing is left for them to do)."""

@@ -340,7 +340,7 @@ class Ingestor:
             if serving is not None and not changed and self._consistent(serving, present):
                 self.generations.discard(build)  # nothing to switch to: every change failed
                 return self._finish(report, serving, started)
-            self.generations.publish(build, have)
+            self.generations.publish(build, have, serving)
             report.lexical_rebuilt = True
             return self._finish(report, build, started)
         finally:

@@ -202,6 +202,12 @@ class ClauseStore:
         """(clause_id, doc_id) of every clause, in ``clauses()`` order."""
         return [(c, d) for c, d in self._query("SELECT clause_id, doc_id FROM clauses ORDER BY doc_id, ord")]
 
+    def share_windows(self, copy: ClauseStore) -> None:
+        """Let ``copy`` (made by ``copy_to``, not changed since) start with this store's parsed window ids."""
+        with self._lock:
+            if self._windows is not None and copy.generation == self._windows[0] == self.generation:
+                copy._windows = self._windows
+
     def windows_by_document(self) -> dict[str, frozenset[str]]:
         """Window ids of every document."""
         with self._lock:
