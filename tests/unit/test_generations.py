@@ -298,3 +298,14 @@ def test_an_update_reads_the_text_of_the_changed_documents_only(
     writer.ingestor.run(corpus)
     assert asked[-1] is None
     assert "2600元" in writer.retriever.clause(DALIAN_SEVENTH).text
+
+
+def test_whole_collection_reads_go_by_pages(fake_services: Services) -> None:
+    """One Chroma get of tens of thousands of windows' metadata fails (too many SQL variables): pages."""
+    vectors = fake_services.vectors
+    vec = vectors.embeddings.embed_documents(["x"])[0]
+    ids = [f"a/一#{n}@{n:012x}" for n in range(7)]
+    vectors.upsert(ids, [vec] * 7, ["x"] * 7, [{"n": n} for n in range(7)])
+    assert vectors.ids(page=3) == vectors.ids() == set(ids)
+    assert vectors.metadatas(batch=3) == vectors.metadatas() == {w: {"n": n} for n, w in enumerate(ids)}
+    assert vectors.metadatas(ids[:5], batch=2) == {w: {"n": n} for n, w in enumerate(ids[:5])}
