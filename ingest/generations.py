@@ -75,7 +75,19 @@ def _fsync_dir(path: Path) -> None:
 class Generations:
     """Where generations live, which one is served, and the switch from one to the next."""
 
-    def __init__(self, data_dir: Path, client: ClientAPI, collection: str, embeddings: Embeddings, embedder_id: str):
+    def __init__(
+        self,
+        data_dir: Path,
+        client: ClientAPI,
+        collection: str,
+        embeddings: Embeddings,
+        embedder_id: str,
+        *,
+        share_collection: bool = True,
+    ):
+        """``share_collection``: a new generation uses the serving one's collection (see the module's docstring);
+        otherwise one of its own, into which the caller copies the unchanged windows."""
+        self.share_collection = share_collection
         self.data_dir = data_dir
         self.root = data_dir / "generations"
         self.client = client
@@ -155,7 +167,11 @@ class Generations:
                 self._remove(left[-1], keep)  # built for another model: its vectors cannot be mixed with ours
             number = max({base, *self._directories(), *self._collections()}) + 1
             self._remove(number, keep)
-        shared = serving is not None and serving.store.get_info("embedder") in (None, self.embedder_id)
+        shared = (
+            self.share_collection
+            and serving is not None
+            and serving.store.get_info("embedder") in (None, self.embedder_id)
+        )
         collection = serving.vectors.collection_name if shared and serving is not None else self.collection_name(number)
         folder = self.directory(number)
         folder.mkdir(parents=True, exist_ok=True)

@@ -252,7 +252,12 @@ def test_an_update_serves_what_a_fresh_ingest_of_the_new_corpus_serves(
     assert updated.updated == ["dalian-2023"] and updated.embedded < len(writer.store.window_ids("dalian-2023"))
     writer.ingestor.delete(removed)
 
-    settings = Settings(data_dir=tmp_path / "fresh", manifest=corpus.path, embedding={"backend": "fake"})
+    settings = Settings(
+        data_dir=tmp_path / "fresh",
+        manifest=corpus.path,
+        embedding={"backend": "fake"},
+        chroma={"share_generations": True},
+    )
     fresh = _services(settings, tokenizer)
     try:
         fresh.ingestor.run(corpus)
@@ -309,3 +314,26 @@ def test_whole_collection_reads_go_by_pages(fake_services: Services) -> None:
     assert vectors.ids(page=3) == vectors.ids() == set(ids)
     assert vectors.metadatas(batch=3) == vectors.metadatas() == {w: {"n": n} for n, w in enumerate(ids)}
     assert vectors.metadatas(ids[:5], batch=2) == {w: {"n": n} for n, w in enumerate(ids[:5])}
+
+
+def test_embedded_chroma_with_other_processes_gets_a_collection_per_generation(
+    fake_settings: Settings, tokenizer: Tokenizer, corpus: Manifest
+) -> None:
+    """An embedded Chroma reader process does not see windows another process adds to a collection it has
+    open ("Error finding id"), so there, by default, each generation has its own collection (copied into)."""
+    assert Settings().chroma.shared is False and Settings(chroma={"mode": "server"}).chroma.shared is True
+    settings = fake_settings.model_copy(
+        update={"chroma": fake_settings.chroma.model_copy(update={"share_generations": None})}
+    )
+    services = _services(settings, tokenizer)
+    try:
+        first = services.ingestor.run(corpus)
+        edit_dalian(corpus)
+        second = services.ingestor.run(corpus)
+        dalian = len(services.store.window_ids("dalian-2023"))
+        assert second.embedded == dalian and second.copied == second.windows - dalian and first.copied == 0
+        assert services.vectors.ids() == services.store.window_ids()
+        names = sorted(c.name for c in services.generations.client.list_collections())
+        assert names == ["policy_clauses-g1", "policy_clauses-g2"]
+    finally:
+        services.close()
