@@ -197,8 +197,8 @@ def _load_blocks(
         windows = {w for doc_id in doc_ids for w in store.window_ids(doc_id)}
     by_clause: dict[str, list[tuple[int, str]]] = {}
     for w in windows:
-        clause_id, _, n = w.rpartition("#")  # window ids are "<clause id>#<n>"
-        by_clause.setdefault(clause_id, []).append((int(n), w))
+        clause_id, _, n = w.rpartition("#")  # window ids are "<clause id>#<n>@<content hash>" (or "…#<n>")
+        by_clause.setdefault(clause_id, []).append((int(n.partition("@")[0]), w))
     found, matrix = vectors.fetch(sorted(windows))
     if matrix.size:
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)

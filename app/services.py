@@ -294,5 +294,7 @@ def build_services(
     embeddings = embedder or build_embedder(settings.embedding, settings.threads)
     c = settings.chroma
     client = chroma_client or make_client(mode=c.mode, path=settings.chroma_dir, host=c.host, port=c.port)
-    generations = Generations(settings.data_dir, client, c.collection, embeddings, embedder_id(embeddings))
+    generations = Generations(
+        settings.data_dir, client, c.collection, embeddings, embedder_id(embeddings), share_collection=c.shared
+    )
     return Services(settings, generations, Tokenizer(), llm)

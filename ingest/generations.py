@@ -18,6 +18,15 @@ releases when a process dies). A build that did not finish, because its process
 was killed, stays on disk and the next build resumes it, keeping what it had
 indexed. After a switch the previous generation is kept for readers still on
 it; older ones are deleted.
+
+Generations built with the same embedder share one Chroma collection (named
+after the generation that first created it). A window's id is addressed by
+its content (``<clause id>#<n>@<hash of the embedded text>``), so the vector
+under an id never changes: the next generation adds only the windows that
+are new, and a reader of an older generation still finds every window its
+store names. A window that no kept generation names any more is deleted when
+a generation is published (``collect``). Copying every unchanged window into
+a collection of its own cost minutes at 50k clauses; this costs nothing.
 """
 
 from __future__ import annotations
@@ -66,7 +75,19 @@ def _fsync_dir(path: Path) -> None:
 class Generations:
     """Where generations live, which one is served, and the switch from one to the next."""
 
-    def __init__(self, data_dir: Path, client: ClientAPI, collection: str, embeddings: Embeddings, embedder_id: str):
+    def __init__(
+        self,
+        data_dir: Path,
+        client: ClientAPI,
+        collection: str,
+        embeddings: Embeddings,
+        embedder_id: str,
+        *,
+        share_collection: bool = True,
+    ):
+        """``share_collection``: a new generation uses the serving one's collection (see the module's docstring);
+        otherwise one of its own, into which the caller copies the unchanged windows."""
+        self.share_collection = share_collection
         self.data_dir = data_dir
         self.root = data_dir / "generations"
         self.client = client
@@ -90,11 +111,16 @@ class Generations:
         except FileNotFoundError:
             return None
 
+    def collection_of(self, number: int) -> str:
+        """The Chroma collection generation ``number`` keeps its windows in (see the module's docstring)."""
+        try:
+            return str(json.loads((self.directory(number) / _BUILD).read_text(encoding="utf-8"))["collection"])
+        except (FileNotFoundError, ValueError, KeyError):
+            return self.collection_name(number)  # a generation of its own collection (earlier versions)
+
     def open(self, number: int, *, create: bool = False) -> Generation:
         folder = self.directory(number)
-        vectors = VectorIndex(
-            self.client, self.collection_name(number), self.embeddings, self.embedder_id, create=create
-        )
+        vectors = VectorIndex(self.client, self.collection_of(number), self.embeddings, self.embedder_id, create=create)
         return Generation(number, ClauseStore(folder / "clauses.sqlite"), vectors, folder / "bm25")
 
     def empty(self) -> Generation:
@@ -122,29 +148,41 @@ class Generations:
     def begin(self, serving: Generation | None) -> tuple[Generation, bool]:
         """The next generation, open for writing; True when an interrupted build is being resumed.
 
-        Its clause store always starts as a fresh copy of the serving one. Its collection is new,
-        or, when resuming, keeps the windows the interrupted build had embedded (each window's
-        metadata names the document version it belongs to, so the caller reuses only what still
-        fits). The caller indexes, copies the rest, rebuilds BM25 and publishes. Call under ``writing()``.
+        Its clause store always starts as a fresh copy of the serving one. Its collection is the
+        serving generation's when that was built with the same embedder (windows are addressed by
+        content, so what is there is reused as it is, and what an interrupted build had embedded is
+        found there too); otherwise a new one. The caller indexes, rebuilds BM25 and publishes.
+        Call under ``writing()``.
         """
         base = serving.number if serving else 0
+        keep = self._in_use({base} if serving else set())
         left = sorted(n for n in self._directories() if n > base)
         for n in left[:-1]:
-            self._remove(n)
+            self._remove(n, keep)
         resumed = bool(left) and self._built_with(left[-1]) == self.embedder_id
         if resumed:
             number = left[-1]
         else:
             if left:
-                self._remove(left[-1])  # built for another model: its vectors cannot be mixed with ours
+                self._remove(left[-1], keep)  # built for another model: its vectors cannot be mixed with ours
             number = max({base, *self._directories(), *self._collections()}) + 1
-            self._remove(number)
+            self._remove(number, keep)
+        shared = (
+            self.share_collection
+            and serving is not None
+            and serving.store.get_info("embedder") in (None, self.embedder_id)
+        )
+        collection = serving.vectors.collection_name if shared and serving is not None else self.collection_name(number)
         folder = self.directory(number)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / _BUILD).write_text(json.dumps({"embedder": self.embedder_id}), encoding="utf-8")
+        (folder / _BUILD).write_text(
+            json.dumps({"embedder": self.embedder_id, "collection": collection}), encoding="utf-8"
+        )
         self._fresh_store(folder, serving)
         build = self.open(number, create=True)
         build.store.set_info("embedder", self.embedder_id)
+        if serving is not None and not resumed:
+            serving.store.share_windows(build.store)
         return build, resumed
 
     def _built_with(self, number: int) -> str | None:
@@ -167,13 +205,16 @@ class Generations:
         tmp.rename(path)
         _fsync_dir(folder)
 
-    def publish(self, build: Generation) -> None:
-        """Serve ``build`` from now on (one atomic rename), then delete generations nobody needs."""
+    def publish(self, build: Generation, present: set[str] | None = None, serving: Generation | None = None) -> None:
+        """Serve ``build`` from now on (one atomic rename), then delete generations nobody needs.
+
+        ``present``: the window ids in ``build``'s collection, when the caller knows them (saves reading them);
+        ``serving``: the generation served until now, open (its store need not be read again)."""
         previous = self.serving_number()
         tmp = self.data_dir / f".{CURRENT}.tmp"
         record = {
             "generation": build.number,
-            "collection": self.collection_name(build.number),
+            "collection": build.vectors.collection_name,
             "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         with tmp.open("w", encoding="utf-8") as handle:
@@ -182,24 +223,36 @@ class Generations:
             os.fsync(handle.fileno())
         os.replace(tmp, self.data_dir / CURRENT)
         _fsync_dir(self.data_dir)
-        self.collect({build.number, *([previous] if previous is not None else [])})
+        known = {build.vectors.collection_name: present} if present is not None else {}
+        stores = {build.number: build.store}
+        if serving is not None and serving.number == previous:
+            stores[serving.number] = serving.store
+        self.collect({build.number, *([previous] if previous is not None else [])}, known, stores)
 
     def drop_unfinished(self, serving: int | None) -> None:
         """Forget builds newer than the serving generation (nothing is left for them to do)."""
-        for number in self._directories():
-            if serving is None or number > serving:
-                self._remove(number)
+        if any(serving is None or n > serving for n in self._directories()):
+            self._keep_published(serving)
 
     def discard(self, build: Generation) -> None:
         """Drop a build that changed nothing."""
         build.close()
-        self._remove(build.number)
+        self._keep_published(self.serving_number())
 
-    def collect(self, keep: set[int]) -> None:
-        """Delete every generation (folder and collection) not in ``keep``, and stray temporary folders."""
+    def _keep_published(self, serving: int | None) -> None:
+        """Drop every build newer than ``serving``; the published generations kept so far stay."""
+        self.collect({n for n in self._directories() if serving is not None and n <= serving})
+
+    def collect(
+        self, keep: set[int], known: dict[str, set[str]] | None = None, stores: dict[int, ClauseStore] | None = None
+    ) -> None:
+        """Delete every generation not in ``keep`` (its folder; its collection unless a kept one shares it),
+        the windows of shared collections that no kept generation names, and stray temporary folders."""
+        in_use = self._in_use(keep)
         for number in ({*self._directories(), *self._collections()} - keep) - {0}:
-            self._remove(number)
-        self._remove(0)  # the empty placeholder readers may have created before the first publish
+            self._remove(number, in_use)
+        self._remove(0, in_use)  # the empty placeholder readers may have created before the first publish
+        self._prune(keep, known or {}, stores or {})
         if self.root.exists():
             for tmp in self.root.glob(".*.tmp"):
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -213,9 +266,56 @@ class Generations:
         if self.collection in self._collection_names():
             self.client.delete_collection(self.collection)
 
-    def _remove(self, number: int) -> None:
-        if self.collection_name(number) in self._collection_names():
-            self.client.delete_collection(self.collection_name(number))
+    def prune_orphans(self, serving: Generation, present: set[str]) -> None:
+        """Delete the windows of the serving collection (ids ``present``) that no kept generation names:
+        left there by hand or by a build that was dropped. Call under ``writing()``."""
+        named = set(serving.store.window_ids())
+        for number in self._directories():
+            if number < serving.number and self.collection_of(number) == serving.vectors.collection_name:
+                store = ClauseStore(self.directory(number) / "clauses.sqlite")
+                try:
+                    named |= store.window_ids()
+                finally:
+                    store.close()
+        stale = present - named
+        if stale:
+            serving.vectors.delete(sorted(stale))
+
+    def _in_use(self, numbers: set[int]) -> set[str]:
+        """The collections these generations keep their windows in."""
+        return {self.collection_of(n) for n in numbers}
+
+    def _prune(self, keep: set[int], known: dict[str, set[str]], stores: dict[int, ClauseStore]) -> None:
+        """Delete, from each collection the ``keep`` generations use, the windows none of their stores names
+        (``known``: the ids of a collection, when they are known already)."""
+        named: dict[str, set[str]] = {}
+        for number in keep:
+            if number in stores:  # open already (its window ids parsed once)
+                named.setdefault(self.collection_of(number), set()).update(stores[number].window_ids())
+                continue
+            path = self.directory(number) / "clauses.sqlite"
+            if not path.is_file():
+                continue
+            store = ClauseStore(path)
+            try:
+                named.setdefault(self.collection_of(number), set()).update(store.window_ids())
+            finally:
+                store.close()
+        existing = self._collection_names()
+        for name, windows in named.items():
+            if name not in existing:
+                continue
+            vectors = VectorIndex(self.client, name, self.embeddings, self.embedder_id, create=False)
+            stale = (known[name] if name in known else vectors.ids()) - windows
+            if stale:
+                vectors.delete(sorted(stale))
+
+    def _remove(self, number: int, in_use: set[str]) -> None:
+        """Delete generation ``number``: its folder, and its collection unless one of ``in_use``."""
+        name = self.collection_of(number)
+        for collection in {name, self.collection_name(number)} - set(in_use):
+            if collection in self._collection_names():
+                self.client.delete_collection(collection)
         shutil.rmtree(self.directory(number), ignore_errors=True)
 
     def _directories(self) -> set[int]:

@@ -33,6 +33,7 @@ from ingest.textproc import Tokenizer, index_text
 
 _IDS = "clause_ids.json"
 _TOKENS = "tokens.npz"
+_ROW_KEYS = "row_keys.npy"  # the content key of each row, so the next build reuses rows without their text
 # Bump when what a clause is tokenised from changes (index_text, the "∅" placeholder, …).
 _CACHE_VERSION = "1"
 _EMPTY = "∅"  # a clause without tokens still gets a row
@@ -65,6 +66,12 @@ def content_key(text: str, context: Sequence[str] = ()) -> bytes:
         h.update(part.encode("utf-8"))
         h.update(b"\x1f")
     return h.digest()
+
+
+def _split_keys(keys: np.ndarray) -> list[bytes]:
+    """16-byte keys from an "S16" array, whole (``bytes(k)`` of an element drops trailing zero bytes)."""
+    raw = keys.tobytes()
+    return [raw[i : i + 16] for i in range(0, len(raw), 16)]
 
 
 class TokenCache:
@@ -144,7 +151,8 @@ class TokenCache:
         cache._vocab_id = {t: i for i, t in enumerate(cache.vocab)}
         bounds = offsets.tolist()
         cache._entries = {
-            bytes(k): (ids[bounds[i] : bounds[i + 1]], counts[bounds[i] : bounds[i + 1]]) for i, k in enumerate(keys)
+            k: (ids[bounds[i] : bounds[i + 1]], counts[bounds[i] : bounds[i + 1]])
+            for i, k in enumerate(_split_keys(keys))
         }
         return cache
 
@@ -211,6 +219,7 @@ class LexicalIndex:
         self.generation = generation
         self.tokenizer = tokenizer
         self.cache = cache
+        self.keys: list[bytes] | None = None  # content key of each row (incremental builds)
         self._vocab: set[str] = set(model.vocab_dict) if model is not None else set()
 
     @classmethod
@@ -223,10 +232,22 @@ class LexicalIndex:
         model.index(corpus, show_progress=False)
         return cls(model, [cid for cid, _ in items], generation, tokenizer)
 
+    @staticmethod
+    def row_keys(directory: Path) -> dict[str, bytes] | None:
+        """Clause id → content key of each row of the index saved in ``directory`` (None: not recorded)."""
+        try:
+            info = json.loads((directory / _IDS).read_text(encoding="utf-8"))
+            keys = np.load(directory / _ROW_KEYS, allow_pickle=False)
+        except (OSError, ValueError, KeyError):
+            return None
+        if len(keys) != len(info["clause_ids"]):
+            return None
+        return dict(zip(info["clause_ids"], _split_keys(keys), strict=True))
+
     @classmethod
     def build_incremental(
         cls,
-        clauses: Sequence[tuple[str, str, Sequence[str]]],
+        clauses: Sequence[tuple[str, str, Sequence[str]] | tuple[str, bytes]],
         generation: int,
         tokenizer: Tokenizer,
         previous: Path | None = None,
@@ -234,8 +255,10 @@ class LexicalIndex:
         """Index (clause_id, text, context) triples; the matching copy is ``index_text(text, *context)``.
 
         Clauses whose content was indexed by the index saved in ``previous`` reuse its tokens;
-        only new or changed content is converted and tokenised. The result carries the cache,
-        and ``save`` writes it with the index. Scores are exactly those of ``build``.
+        only new or changed content is converted and tokenised. A clause may also come as
+        (clause_id, content key) — a row of ``previous`` that did not change (``row_keys``), which
+        needs no text at all; a key the cache does not have raises ``KeyError``. The result
+        carries the cache, and ``save`` writes it with the index. Scores are exactly those of ``build``.
         """
         signature = tokenizer.signature
         cache = TokenCache.load(previous / _TOKENS, signature) if previous else TokenCache(signature)
@@ -244,12 +267,20 @@ class LexicalIndex:
             return cls(None, [], generation, tokenizer, cache)
         keys: list[bytes] = []
         entries: list[tuple[np.ndarray, np.ndarray]] = []
-        for _, text, context in clauses:
-            key = content_key(text, context)
-            entry = cache.get(key)
-            if entry is None:
-                entry = counts_of(cache.ids(tokenizer.tokenize(index_text(text, *context)) or [_EMPTY]))
-                cache.put(key, entry)
+        for clause in clauses:
+            if len(clause) == 2:  # an unchanged row, by its key
+                key = clause[1]
+                assert isinstance(key, bytes)
+                entry = cache.get(key)
+                if entry is None:
+                    raise KeyError(f"no cached tokens for {clause[0]}")
+            else:
+                _, text, context = clause  # type: ignore[misc]
+                key = content_key(text, context)
+                entry = cache.get(key)
+                if entry is None:
+                    entry = counts_of(cache.ids(tokenizer.tokenize(index_text(text, *context)) or [_EMPTY]))
+                    cache.put(key, entry)
             keys.append(key)
             entries.append(entry)
         cache.keep_only(set(keys))
@@ -265,7 +296,9 @@ class LexicalIndex:
         remap[used] = np.arange(len(used), dtype=np.int32)
         vocab = {cache.vocab[int(t)]: i for i, t in enumerate(used)}
         model = bm25_from_counts(doc_idx, remap[ids], tf, lengths, vocab)
-        return cls(model, [cid for cid, _, _ in clauses], generation, tokenizer, cache)
+        index = cls(model, [c[0] for c in clauses], generation, tokenizer, cache)
+        index.keys = keys
+        return index
 
     def save(self, directory: Path) -> None:
         directory.parent.mkdir(parents=True, exist_ok=True)
@@ -275,6 +308,9 @@ class LexicalIndex:
                 self._model.save(str(tmp), show_progress=False)
             if self.cache is not None:
                 self.cache.save(tmp / _TOKENS)
+            if self.keys is not None:
+                with (tmp / _ROW_KEYS).open("wb") as f:
+                    np.save(f, np.frombuffer(b"".join(self.keys), dtype="S16") if self.keys else np.zeros(0, "S16"))
             (tmp / _IDS).write_text(
                 json.dumps({"generation": self.generation, "clause_ids": self.clause_ids}, ensure_ascii=False),
                 encoding="utf-8",

@@ -5,12 +5,14 @@
   fingerprint changed and the serving generation is consistent, an ingest
   changes nothing at all.
 * Otherwise the next generation is built beside the serving one
-  (``ingest.generations``): changed documents are parsed and embedded into
-  it, unchanged ones have their windows copied from the serving generation
-  (no embedding), removed ones are left out, BM25 is rebuilt for it, and it
-  is checked (every clause's windows present, nothing else; BM25 over exactly
-  its clauses) before readers are switched to it in one step. Until then the
-  previous generation serves every reader, unchanged.
+  (``ingest.generations``): changed documents are parsed, and those of their
+  windows whose text is new are embedded (window ids are addressed by
+  content, so an unchanged window of a changed document, like every window
+  of an unchanged one, is already in the collection the generations share);
+  removed ones are left out, BM25 is updated for it (only changed clauses
+  are tokenised), and it is checked (every clause's windows present; BM25
+  over exactly its clauses) before readers are switched to it in one step.
+  Until then the previous generation serves every reader, unchanged.
 * A run that is killed leaves its build behind; the next run resumes it and
   does not embed again what it had finished.
 * A document that left the manifest, or whose file is gone, is deleted.
@@ -21,6 +23,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -84,9 +87,13 @@ class WindowSettings:
 
 def embed_context(meta: DocumentMeta, clause: Clause) -> str:
     """What is prepended to a clause's text in the matching copy: where it stands."""
+    return context_of(meta, clause.heading_path)
+
+
+def context_of(meta: DocumentMeta, heading_path: tuple[str, ...]) -> str:
     city = meta.city if meta.city != "未知" else ""
     draft = "征求意见稿" if meta.status == "draft" and "征求意见稿" not in meta.display_title else ""
-    return " ".join(p for p in (city, meta.display_title, draft, " ".join(clause.heading_path)) if p)
+    return " ".join(p for p in (city, meta.display_title, draft, " ".join(heading_path)) if p)
 
 
 def public_source(path: Path) -> str:
@@ -130,9 +137,10 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def _versions(gen: Generation) -> dict[str, str]:
-    """Window id → the document version (fingerprint) its vector was made from."""
-    return {wid: str(meta.get("version", "")) for wid, meta in gen.vectors.metadatas().items()}
+def window_id(clause_id: str, n: int, text: str) -> str:
+    """A window's id: its clause, its position, and a hash of the text it embeds (model and window
+    settings are the collection's), so one id always stands for the same vector."""
+    return f"{clause_id}#{n}@{short_hash(text, 12)}"
 
 
 @dataclass
@@ -283,9 +291,10 @@ class Ingestor:
         old = {d.meta.id: d for d in serving.store.documents()} if serving else {}
         same_model = serving is not None and serving.store.get_info("embedder") in (None, self.embedder_id)
         present = serving.vectors.ids() if serving else set()
+        serving_windows = serving.store.windows_by_document() if serving else {}
 
         def complete_in_serving(doc_id: str) -> bool:
-            return same_model and serving is not None and serving.store.window_ids(doc_id) <= present
+            return same_model and serving is not None and serving_windows.get(doc_id, set()) <= present
 
         # A stored document nobody named whose windows went missing is indexed again from its file.
         named = {s.meta.id for s in sources} | set(gone)
@@ -302,26 +311,36 @@ class Ingestor:
         gone = [g for g in gone if g in old]
         if not prepared and not gone and (serving is None or self._consistent(serving, present)):
             self.generations.drop_unfinished(serving.number if serving else None)
+            if serving is not None:
+                self.generations.prune_orphans(serving, present)
             return self._finish(report, serving, started)
 
+        # jieba's dictionary (seconds on a busy machine) loads while the changed windows are embedded.
+        threading.Thread(target=self.tokenizer.tokenize, args=("预热",), daemon=True).start()
         build, resumed = self.generations.begin(serving)
         try:
-            self._index(build, prepared, old, resumed, report, progress)
+            shared = serving is not None and build.vectors.collection_name == serving.vectors.collection_name
+            # Window ids known to be in the build's collection: read once, then kept up to date.
+            have = set(present) if shared and not resumed else build.vectors.ids()
+            self._index(build, prepared, old, have, resumed, report, progress)
             for doc_id in gone:
-                build.vectors.delete(sorted(build.store.window_ids(doc_id)))
+                if not shared:  # a shared collection drops them once no kept generation names them (collect)
+                    build.vectors.delete(sorted(build.store.window_ids(doc_id)))
                 build.store.delete_document(doc_id)
                 report.deleted.append(doc_id)
-            self._complete(build, serving, old, same_model, present, report, progress)
-            orphans = build.vectors.ids() - build.store.window_ids()
-            if orphans:  # left by an interrupted run
-                build.vectors.delete(sorted(orphans))
-            lexical = self.rebuild_lexical(build, serving.bm25_dir if serving else None)
-            self._check(build, lexical)
+            self._complete(build, serving, old, same_model, present, have, report, progress)
+            if not shared:
+                orphans = build.vectors.ids() - build.store.window_ids()
+                if orphans:  # left by an interrupted run
+                    build.vectors.delete(sorted(orphans))
+            indexed = {*report.added, *report.updated}
+            lexical = self.rebuild_lexical(build, serving.bm25_dir if serving else None, indexed)
+            self._check(build, lexical, have)
             changed = report.added or report.updated or report.deleted
             if serving is not None and not changed and self._consistent(serving, present):
                 self.generations.discard(build)  # nothing to switch to: every change failed
                 return self._finish(report, serving, started)
-            self.generations.publish(build)
+            self.generations.publish(build, have, serving)
             report.lexical_rebuilt = True
             return self._finish(report, build, started)
         finally:
@@ -375,22 +394,24 @@ class Ingestor:
         build: Generation,
         prepared: list[_Prepared],
         old: dict[str, StoredDocument],
+        have: set[str],
         resumed: bool,
         report: IngestReport,
         progress: ProgressFn,
     ) -> None:
-        """Embed the changed documents into the build; what an interrupted build embedded is reused."""
-        have = _versions(build) if resumed else {}
+        """Embed the windows of the changed documents that the build's collection does not have yet
+        (``have``; what an interrupted build, or an earlier version of the document, embedded is reused)."""
 
-        def stored(item: _Prepared) -> None:  # once its vectors are in the build
+        def stored(item: _Prepared, added: Iterable[str] = ()) -> None:  # once its vectors are in the build
+            have.update(added)
             build.store.replace_document(
                 item.src.meta, str(item.src.path.resolve()), item.fingerprint, item.clauses, item.windows
             )
             (report.updated if item.src.meta.id in old else report.added).append(item.src.meta.id)
 
-        def failed(item: _Prepared, exc: Exception) -> None:
+        def failed(item: _Prepared, todo: int, exc: Exception) -> None:
             report.errors.append((str(item.src.path), f"indexing failed: {exc}"))
-            report.embedded -= len(item.ids)
+            report.embedded -= todo
 
         # Upserts are gathered across documents into few large Chroma calls (see UpsertBatch). The
         # build is not served, so what was embedded before an interruption is flushed into it all
@@ -399,23 +420,27 @@ class Ingestor:
             try:
                 for i, item in enumerate(prepared):
                     progress("documents", i, len(prepared))
-                    if resumed and all(have.get(w) == item.fingerprint for w in item.ids):
-                        report.resumed.append(item.src.meta.id)
+                    todo = [j for j, w in enumerate(item.ids) if w not in have]
+                    report.copied += len(item.ids) - len(todo)
+                    if not todo:
+                        if resumed:
+                            report.resumed.append(item.src.meta.id)
                         stored(item)
                         continue
                     try:
-                        vectors = self._embed(item.texts, progress)
+                        vectors = self._embed([item.texts[j] for j in todo], progress)
                     except Exception as exc:  # noqa: BLE001 - any backend failure skips only this document
                         report.errors.append((str(item.src.path), f"indexing failed: {exc}"))
                         continue
-                    report.embedded += len(item.ids)
+                    report.embedded += (n := len(todo))
+                    added = [item.ids[j] for j in todo]
                     batch.add(
-                        item.ids,
+                        added,
                         vectors,
-                        item.texts,
-                        item.metas,
-                        then=lambda item=item: stored(item),  # type: ignore[misc]
-                        failed=lambda exc, item=item: failed(item, exc),  # type: ignore[misc]
+                        [item.texts[j] for j in todo],
+                        [item.metas[j] for j in todo],
+                        then=lambda item=item, added=added: stored(item, added),  # type: ignore[misc]
+                        failed=lambda exc, item=item, n=n: failed(item, n, exc),  # type: ignore[misc]
                     )
             finally:
                 batch.flush()
@@ -428,15 +453,21 @@ class Ingestor:
         old: dict[str, StoredDocument],
         same_model: bool,
         present: set[str],
+        have: set[str],
         report: IngestReport,
         progress: ProgressFn,
     ) -> None:
-        """Give every document of the build its windows: unchanged ones are copied from the serving generation."""
-        have = _versions(build)
+        """Give every document of the build its windows: an unchanged document's are in the collection the
+        generations share already (counted as copied), or copied from the serving generation's collection."""
+        indexed = {*report.added, *report.updated}
         to_copy: list[str] = []
+        windows = build.store.windows_by_document()
         for doc in build.store.documents():
             doc_id = doc.meta.id
-            missing = sorted(w for w in build.store.window_ids(doc_id) if have.get(w) != doc.fingerprint)
+            mine = windows.get(doc_id, frozenset[str]())
+            missing = sorted(mine - have)
+            if doc_id not in indexed:
+                report.copied += len(mine) - len(missing)
             if not missing:
                 continue
             previous = old.get(doc_id)
@@ -453,24 +484,27 @@ class Ingestor:
                 build.store.delete_document(doc_id)
                 if previous is not None:
                     report.errors.append((doc_id, "its stored passages were lost; it is indexed again next run"))
+        progress("copying", 0, len(to_copy))
         if to_copy and serving is not None:
             for i in range(0, len(to_copy), 1000):
                 progress("copying", i, len(to_copy))
                 build.vectors.copy_from(serving.vectors, to_copy[i : i + 1000])
-            progress("copying", len(to_copy), len(to_copy))
-            report.copied = len(to_copy)
+                have.update(to_copy[i : i + 1000])
+            report.copied += len(to_copy)
+        progress("copying", len(to_copy), len(to_copy))
 
     def _consistent(self, gen: Generation, present: set[str]) -> bool:
-        """Every clause's windows are there and nothing else; BM25 covers exactly these clauses."""
-        if present != gen.store.window_ids():
+        """Every clause's windows are there; BM25 covers exactly these clauses."""
+        if not gen.store.window_ids() <= present:
             return False
         lexical = LexicalIndex.load(gen.bm25_dir, self.tokenizer)
         return lexical is not None and lexical.generation == gen.store.generation
 
-    def _check(self, build: Generation, lexical: LexicalIndex) -> None:
-        windows, vectors = build.store.window_ids(), build.vectors.ids()
-        clause_ids = [c.clause_id for c in build.store.clauses()]
-        if windows != vectors or sorted(lexical.clause_ids) != sorted(clause_ids):
+    def _check(self, build: Generation, lexical: LexicalIndex, vectors: set[str]) -> None:
+        """``vectors``: the window ids in the build's collection (read from it, plus what this run put in)."""
+        windows = build.store.window_ids()
+        clause_ids = build.store.clause_ids()
+        if not windows <= vectors or sorted(lexical.clause_ids) != sorted(clause_ids):
             raise RuntimeError(
                 f"generation {build.number} is inconsistent ({len(windows)} windows in the store, "
                 f"{len(vectors)} in Chroma); it is not served, and the next ingest resumes it"
@@ -479,7 +513,7 @@ class Ingestor:
     def _finish(self, report: IngestReport, gen: Generation | None, started: float) -> IngestReport:
         if gen is not None:
             report.generation = gen.number
-            report.clauses = len(gen.store.clauses())
+            report.clauses = gen.store.clause_count()
             report.windows = len(gen.store.window_ids())
         report.seconds = time.perf_counter() - started
         return report
@@ -492,9 +526,10 @@ class Ingestor:
         for c in clauses:
             context = embed_context(meta, c)
             for n, (a, b) in enumerate(iter_text_windows(c.text, self.windows.max_chars, self.windows.overlap)):
-                wid = f"{c.clause_id}#{n}"
+                text = index_text(c.text[a:b], context)
+                wid = window_id(c.clause_id, n, text)
                 ids.append(wid)
-                texts.append(index_text(c.text[a:b], context))
+                texts.append(text)
                 metas.append(
                     {
                         "clause_id": c.clause_id,
@@ -518,14 +553,52 @@ class Ingestor:
         progress("embedding", len(texts), len(texts))
         return out
 
-    def rebuild_lexical(self, gen: Generation, previous: Path | None = None) -> LexicalIndex:
+    def rebuild_lexical(
+        self, gen: Generation, previous: Path | None = None, changed: set[str] | None = None
+    ) -> LexicalIndex:
         """BM25 over the generation's clauses, saved in its folder.
 
         Clauses whose content the index in ``previous`` (the serving generation's) already has reuse
         its tokens, so a change to one document re-tokenises only that document (see LexicalIndex).
+        With ``changed`` (the documents whose clauses may differ from ``previous``'s), the other
+        documents' rows are taken from ``previous`` by their content keys: their text is not read.
         """
-        metas = {d.meta.id: d.meta for d in gen.store.documents()}
-        items = [(c.clause_id, c.text, (embed_context(metas[c.doc_id], c),)) for c in gen.store.clauses()]
-        index = LexicalIndex.build_incremental(items, gen.store.generation, self.tokenizer, previous)
+        index = None
+        rows = LexicalIndex.row_keys(previous) if previous is not None and changed is not None else None
+        if rows is not None and changed is not None:
+            items = self._lexical_items(gen, changed, rows)
+            if items is not None:
+                try:
+                    index = LexicalIndex.build_incremental(items, gen.store.generation, self.tokenizer, previous)
+                except KeyError:  # a row's tokens are not cached (another tokenizer): from the text
+                    index = None
+        if index is None:
+            every = self._lexical_items(gen, None, {})
+            assert every is not None  # every document's text is read: nothing is missing
+            index = LexicalIndex.build_incremental(every, gen.store.generation, self.tokenizer, previous)
         index.save(gen.bm25_dir)
         return index
+
+    def _lexical_items(
+        self, gen: Generation, changed: set[str] | None, rows: dict[str, bytes]
+    ) -> list[tuple[str, str, tuple[str]] | tuple[str, bytes]] | None:
+        """The store's clauses in order: (id, text, context) for ``changed`` documents (all when None),
+        (id, key) for the others; None when a row of an unchanged document is not in ``rows``."""
+        metas = {d.meta.id: d.meta for d in gen.store.documents()}
+        contexts: dict[tuple[str, tuple[str, ...]], tuple[str]] = {}  # clauses under one heading share it
+        texts = {}
+        for cid, doc, text, path in gen.store.index_rows(None if changed is None else sorted(changed)):
+            context = contexts.get((doc, path))
+            if context is None:
+                context = contexts[(doc, path)] = (context_of(metas[doc], path),)
+            texts[cid] = (text, context)
+        out: list[tuple[str, str, tuple[str]] | tuple[str, bytes]] = []
+        for cid, doc in gen.store.clause_docs():
+            if changed is None or doc in changed:
+                text, context = texts[cid]
+                out.append((cid, text, context))
+            elif cid in rows:
+                out.append((cid, rows[cid]))
+            else:
+                return None
+        return out

@@ -61,6 +61,9 @@ class ClauseStore:
         self._db.executescript(_SCHEMA)
         # One connection shared by a server's threads: a transaction must not interleave with another.
         self._lock = threading.RLock()
+        # Window ids by document, as of one store generation: parsed once (a second at 50k clauses) and
+        # read many times by an ingest. Only this connection writes a store, and every write bumps it.
+        self._windows: tuple[int, dict[str, frozenset[str]]] | None = None
 
     def close(self) -> None:
         self._db.close()
@@ -172,13 +175,57 @@ class ClauseStore:
             rows = self._query("SELECT body FROM clauses WHERE doc_id=? ORDER BY ord", (doc_id,))
         return [Clause.model_validate_json(r[0]) for r in rows]
 
+    def clause_ids(self) -> list[str]:
+        """Every clause's id, in ``clauses()`` order, without reading the clauses."""
+        return [r[0] for r in self._query("SELECT clause_id FROM clauses ORDER BY doc_id, ord")]
+
+    def clause_count(self) -> int:
+        return int(self._query("SELECT COUNT(*) FROM clauses")[0][0])
+
+    def index_rows(self, doc_ids: list[str] | None = None) -> list[tuple[str, str, str, tuple[str, ...]]]:
+        """(clause_id, doc_id, text, heading_path) of every clause (of these documents) in ``clauses()``
+        order: what BM25 is built from, read by SQLite from the stored JSON without building every
+        ``Clause`` (seconds at 50k)."""
+        sql = (
+            "SELECT clause_id, doc_id, json_extract(body, '$.text'), json_extract(body, '$.heading_path') FROM clauses"
+        )
+        rows: list[tuple] = []
+        if doc_ids is None:
+            rows = self._query(sql + " ORDER BY doc_id, ord")
+        else:
+            for i in range(0, len(doc_ids), 500):
+                part = doc_ids[i : i + 500]
+                rows += self._query(sql + f" WHERE doc_id IN ({','.join('?' * len(part))})", tuple(part))
+        return [(cid, doc, text, tuple(json.loads(path))) for cid, doc, text, path in rows]
+
+    def clause_docs(self) -> list[tuple[str, str]]:
+        """(clause_id, doc_id) of every clause, in ``clauses()`` order."""
+        return [(c, d) for c, d in self._query("SELECT clause_id, doc_id FROM clauses ORDER BY doc_id, ord")]
+
+    def share_windows(self, copy: ClauseStore) -> None:
+        """Let ``copy`` (made by ``copy_to``, not changed since) start with this store's parsed window ids."""
+        with self._lock:
+            if self._windows is not None and copy.generation == self._windows[0] == self.generation:
+                copy._windows = self._windows
+
+    def windows_by_document(self) -> dict[str, frozenset[str]]:
+        """Window ids of every document."""
+        with self._lock:
+            generation = self.generation
+            if self._windows is None or self._windows[0] != generation:
+                out: dict[str, set[str]] = {}
+                for doc_id, ws in self._query("SELECT doc_id, windows FROM clauses"):
+                    out.setdefault(doc_id, set()).update(json.loads(ws))
+                self._windows = (generation, {d: frozenset(w) for d, w in out.items()})
+            return self._windows[1]
+
     def clause(self, clause_id: str) -> Clause | None:
         rows = self._query("SELECT body FROM clauses WHERE clause_id=?", (clause_id,))
         return Clause.model_validate_json(rows[0][0]) if rows else None
 
     def window_ids(self, doc_id: str | None = None) -> set[str]:
         if doc_id is None:
-            rows = self._query("SELECT windows FROM clauses")
+            return set().union(*self.windows_by_document().values())
         else:
             rows = self._query("SELECT windows FROM clauses WHERE doc_id=?", (doc_id,))
         return {w for (ws,) in rows for w in json.loads(ws)}

@@ -108,8 +108,20 @@ class VectorIndex:
     def count(self) -> int:
         return self._collection.count()
 
-    def ids(self) -> set[str]:
-        return set(self._collection.get(include=[])["ids"])
+    def ids(self, page: int = 50_000) -> set[str]:
+        """Every window id (ids alone come back fine in pages this large; by 5,000 they took twice as long)."""
+        return {i for got in self._pages([], page) for i in got["ids"]}
+
+    def _pages(self, include: list[str], page: int) -> Iterator[Any]:
+        """The whole collection, ``page`` records per ``get``: Chroma's embedded backend fails on one
+        ``get`` of tens of thousands of records (too many SQL variables)."""
+        offset = 0
+        while True:
+            got = self._collection.get(include=include, limit=page, offset=offset)  # type: ignore[arg-type]
+            yield got
+            if len(got["ids"]) < page:
+                return
+            offset += page
 
     def upsert(
         self,
@@ -138,12 +150,19 @@ class VectorIndex:
         yield batch
         batch.flush()
 
-    def metadatas(self, ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    def metadatas(self, ids: list[str] | None = None, batch: int = 5000) -> dict[str, dict[str, Any]]:
         """Window id → metadata, for these windows (those that exist) or for all."""
-        if ids is not None and not ids:
-            return {}
-        got = self._collection.get(ids=ids, include=["metadatas"])
-        return dict(zip(got["ids"], got["metadatas"] or [], strict=True))  # type: ignore[arg-type]
+        if ids is None:
+            pages = list(self._pages(["metadatas"], batch))
+        else:
+            pages = [
+                self._collection.get(ids=ids[i : i + batch], include=["metadatas"])  # type: ignore[list-item]
+                for i in range(0, len(ids), batch)
+            ]
+        out: dict[str, dict[str, Any]] = {}
+        for got in pages:
+            out.update(zip(got["ids"], got["metadatas"] or [], strict=True))  # type: ignore[arg-type]
+        return out
 
     def copy_from(self, other: VectorIndex, ids: list[str], batch: int = 1000) -> None:
         """Copy these windows (vectors, texts, metadata) from another collection, without embedding."""

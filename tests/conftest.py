@@ -38,7 +38,13 @@ CORPUS_MANIFEST = REPO_ROOT / "corpus" / "manifest.yaml"
 @pytest.fixture
 def fake_settings(tmp_path: Path) -> Settings:
     """Settings for an empty data folder, the fake embedder and the real manifest."""
-    return Settings(data_dir=tmp_path / "data", manifest=CORPUS_MANIFEST, embedding={"backend": "fake"})
+    # One process writes and reads in a unit test: the generations share a collection (see ChromaSettings).
+    return Settings(
+        data_dir=tmp_path / "data",
+        manifest=CORPUS_MANIFEST,
+        embedding={"backend": "fake"},
+        chroma={"share_generations": True},
+    )
 
 
 @pytest.fixture

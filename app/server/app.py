@@ -9,6 +9,7 @@ default), so a follow-up can reach any worker.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -25,12 +26,19 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from app.server import admin, api, entitlements, errors
 from app.server.guard import RequestGuard
 from app.server.jobs import JobRunner, JobStore
+from app.server.lazy_ui import LazyUI
 from app.server.schemas import Readiness
 from app.server.worker import IndexWorker
 from app.services import Services, build_services
 from app.settings import Settings
 
 log = logging.getLogger("policy_assistant.api")
+
+
+def _build_ui(svc: Services) -> tuple[Any, str]:
+    from app.server.ui import CSS, build_ui
+
+    return build_ui(svc), CSS
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -40,6 +48,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     runner = JobRunner(JobStore(settings.jobs_path))
     index_worker = IndexWorker(svc)
+    ui = LazyUI(lambda: _build_ui(svc), path="/ui") if settings.server.ui else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,7 +56,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             svc.assistant.warm()  # the first question should not pay for loading the reader
         except Exception:
             log.warning("warm-up skipped", exc_info=True)
+        # The UI is built once the API is up (see app.server.lazy_ui): Gradio is most of a cold start.
+        building = asyncio.create_task(ui.start()) if ui is not None else None
         yield
+        if building is not None:
+            await building
+            await ui.close()  # type: ignore[union-attr]
         runner.close()
         index_worker.close()
         if own:
@@ -97,12 +111,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     def root() -> RedirectResponse:
         return RedirectResponse("/ui/" if settings.server.ui else "/docs")
 
-    if settings.server.ui:
-        import gradio as gr
-
-        from app.server.ui import CSS, build_ui
-
-        app = gr.mount_gradio_app(app, build_ui(svc), path="/ui", css=CSS)
+    if ui is not None:
+        app.mount("/ui", ui)  # type: ignore[arg-type]
     # Outermost: sizes and the admin token are checked before anything reads a body.
     app.add_middleware(
         RequestGuard, settings=svc.settings, admin_check=lambda headers: admin.admin_problem(svc.settings, headers)

@@ -361,7 +361,9 @@ def test_generations_switch_in_chroma_server_mode(chroma_server: tuple[str, int]
         names = sorted(
             c.name for c in writer.generations.client.list_collections() if c.name.startswith("generations_test")
         )
-        assert names == ["generations_test-g2", "generations_test-g3"]
+        assert names == ["generations_test-g1"]  # shared by the generations (windows addressed by content)
+        kept = writer.store.window_ids() | reader.store.window_ids()
+        assert writer.store.window_ids() <= writer.vectors.ids() and kept <= writer.vectors.ids()
     finally:
         writer.close()
         reader.close()

@@ -8,7 +8,9 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from app.embeddings import FakeEmbeddings
@@ -16,7 +18,9 @@ from app.retrieval import IndexNotReady
 from app.services import Services, build_services
 from app.settings import REPO_ROOT, Settings
 from ingest.generations import CURRENT
+from ingest.lexical import LexicalIndex
 from ingest.manifest import Manifest
+from ingest.store import ClauseStore
 from ingest.textproc import Tokenizer
 
 CORPUS = REPO_ROOT / "corpus"
@@ -70,7 +74,7 @@ def old_generation_serves(reader: Services) -> None:
     assert reader.retriever.clause(DALIAN_TWENTIETH) is not None
     hits = reader.retriever.search("大连 带徒补贴 高级技师 标准", k=3)
     assert hits and all("2500元" not in h.clause.text for h in hits)
-    assert reader.vectors.ids() == reader.store.window_ids()
+    assert reader.store.window_ids() <= reader.vectors.ids()  # the build adds windows beside them, never over them
     assert len(reader.retriever.documents()) == 5
 
 
@@ -94,18 +98,39 @@ def test_readers_keep_the_old_generation_until_the_switch(writer: Services, read
     # Right after the switch the same reader serves the new version, whole.
     assert "高级技师每人2500元" in reader.retriever.clause(DALIAN_SEVENTH).text
     assert reader.retriever.clause(DALIAN_TWENTIETH) is None
-    assert reader.vectors.ids() == reader.store.window_ids()
+    assert reader.store.window_ids() <= reader.vectors.ids()
 
 
-def test_unchanged_documents_are_copied_not_embedded(writer: Services, corpus: Manifest) -> None:
+def windows_of(settings: Settings, *numbers: int) -> set[str]:
+    """The window ids the stores of these generations name."""
+    out: set[str] = set()
+    for n in numbers:
+        store = ClauseStore(settings.data_dir / "generations" / str(n) / "clauses.sqlite")
+        out |= store.window_ids()
+        store.close()
+    return out
+
+
+def test_only_new_windows_are_embedded_the_rest_is_reused(writer: Services, corpus: Manifest) -> None:
     first = writer.ingestor.run(corpus)
     assert first.embedded == first.windows and first.copied == 0
+    before = writer.store.window_ids()
     edit_dalian(corpus)
     second = writer.ingestor.run(corpus)
-    dalian = len(writer.store.window_ids("dalian-2023"))
-    assert second.embedded == dalian
-    assert second.copied == second.windows - dalian
-    assert writer.vectors.ids() == writer.store.window_ids()
+    dalian = writer.store.window_ids("dalian-2023")
+    new = writer.store.window_ids() - before
+    # Only the edited clause of the edited document has a window with new text; its other windows,
+    # like every window of the unchanged documents, are the ones generation 1 embedded.
+    assert new and new <= dalian and len(new) < len(dalian)
+    assert all(w.startswith(DALIAN_SEVENTH + "#") for w in new)
+    assert second.embedded == len(new)
+    assert second.copied == second.windows - len(new)
+    # One collection for both kept generations, holding exactly their windows.
+    assert writer.vectors.ids() == windows_of(writer.settings, 1, 2) == before | writer.store.window_ids()
+    # The edited document's dense vectors are exactly what embedding it afresh gives.
+    texts = writer.vectors._collection.get(ids=sorted(dalian), include=["documents", "embeddings"])
+    fresh = writer.vectors.embeddings.embed_documents(list(texts["documents"]))
+    assert np.allclose(np.asarray(texts["embeddings"]), np.asarray(fresh), atol=1e-6)
 
 
 class Killed(BaseException):
@@ -117,6 +142,7 @@ def test_a_killed_build_leaves_the_old_generation_serving_and_is_resumed(
 ) -> None:
     writer = _services(fake_settings, tokenizer)
     writer.ingestor.run(corpus)
+    before = writer.store.window_ids()
     for doc in corpus.documents:  # every document changes
         path = corpus.source_path(doc)
         path.write_text(path.read_text(encoding="utf-8") + "\n附则。本文件由发布单位负责解释。\n", encoding="utf-8")
@@ -141,13 +167,17 @@ def test_a_killed_build_leaves_the_old_generation_serving_and_is_resumed(
         report = again.ingestor.run(corpus)
         assert sorted(report.resumed) == sorted(d.id for d in corpus.documents[:2])
         assert sorted(report.updated) == sorted(d.id for d in corpus.documents)
-        assert report.embedded == report.windows - sum(len(again.store.window_ids(d.id)) for d in corpus.documents[:2])
+        # Embedded now: the new windows, less those the killed run had embedded for the first two documents.
+        new = again.store.window_ids() - before
+        assert new
+        done = {w for d in corpus.documents[:2] for w in again.store.window_ids(d.id)}
+        assert report.embedded == len(new - done)
         assert report.generation == 2
     finally:
         again.close()
         writer.close()
     assert "高级技师每人2500元" in reader.retriever.clause(DALIAN_SEVENTH).text
-    assert reader.vectors.ids() == reader.store.window_ids()
+    assert reader.store.window_ids() <= reader.vectors.ids() == windows_of(fake_settings, 1, 2)
 
 
 def test_a_change_that_fails_publishes_nothing(writer: Services, corpus: Manifest, tmp_path: Path) -> None:
@@ -171,7 +201,9 @@ def test_only_the_serving_and_the_previous_generation_are_kept(writer: Services,
     folders = sorted(p.name for p in (writer.settings.data_dir / "generations").iterdir())
     collections = sorted(c.name for c in writer.generations.client.list_collections())
     assert folders == ["3", "4"]
-    assert collections == ["policy_clauses-g3", "policy_clauses-g4"]
+    # The generations share the collection generation 1 created; it holds the windows of 3 and 4, no others.
+    assert collections == ["policy_clauses-g1"]
+    assert writer.vectors.ids() == windows_of(writer.settings, 3, 4)
 
 
 def test_an_unchanged_run_writes_nothing(writer: Services, corpus: Manifest) -> None:
@@ -197,3 +229,111 @@ def test_the_first_publish_removes_the_single_index_layout(writer: Services, cor
     writer.ingestor.run(corpus)
     assert not (data / "clauses.sqlite").exists() and not (data / "bm25").exists()
     assert writer.generations.collection not in {c.name for c in writer.generations.client.list_collections()}
+
+
+QUESTIONS = [
+    "大连 带徒补贴 高级技师 标准",
+    "厦门 新型学徒制 补贴",
+    "南通 人才公寓",
+    "高技能人才 安家费",
+    "营造良好氛围",
+]
+
+
+def test_an_update_serves_what_a_fresh_ingest_of_the_new_corpus_serves(
+    writer: Services, corpus: Manifest, tokenizer: Tokenizer, tmp_path: Path
+) -> None:
+    """Updating in place (windows and tokens reused, one collection shared) and ingesting the edited
+    corpus into an empty folder give the same clauses, windows, vectors, BM25 and search results."""
+    writer.ingestor.run(corpus)
+    edit_dalian(corpus)
+    removed = corpus.documents[-1].id
+    updated = writer.ingestor.run(corpus)
+    assert updated.updated == ["dalian-2023"] and updated.embedded < len(writer.store.window_ids("dalian-2023"))
+    writer.ingestor.delete(removed)
+
+    settings = Settings(
+        data_dir=tmp_path / "fresh",
+        manifest=corpus.path,
+        embedding={"backend": "fake"},
+        chroma={"share_generations": True},
+    )
+    fresh = _services(settings, tokenizer)
+    try:
+        fresh.ingestor.run(corpus)
+        fresh.ingestor.delete(removed)
+        assert writer.store.clause_ids() == fresh.store.clause_ids()
+        assert writer.store.window_ids() == fresh.store.window_ids()
+        ids = sorted(writer.store.window_ids())
+        a, b = (dict(zip(*s.vectors.fetch(ids), strict=True)) for s in (writer, fresh))
+        assert a.keys() == b.keys() == set(ids) and all(np.array_equal(a[w], b[w]) for w in ids)
+        lex_a = LexicalIndex.load(writer.generation.bm25_dir, tokenizer)
+        lex_b = LexicalIndex.load(fresh.generation.bm25_dir, tokenizer)
+        assert lex_a is not None and lex_b is not None and lex_a.clause_ids == lex_b.clause_ids
+        for q in QUESTIONS:
+            tokens = lex_b.query_tokens(q)
+            assert lex_a.query_tokens(q) == tokens
+            assert lex_a.scores(tokens) == lex_b.scores(tokens)  # bit for bit
+            got = [(r.clause.clause_id, r.score) for r in writer.retriever.search(q, k=8)]
+            want = [(r.clause.clause_id, r.score) for r in fresh.retriever.search(q, k=8)]
+            assert got == want
+    finally:
+        fresh.close()
+
+
+def test_an_update_reads_the_text_of_the_changed_documents_only(
+    writer: Services, corpus: Manifest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer.ingestor.run(corpus)
+    edit_dalian(corpus)
+    asked: list[list[str] | None] = []
+    real = ClauseStore.index_rows
+
+    def index_rows(self: ClauseStore, doc_ids: list[str] | None = None) -> Any:
+        asked.append(doc_ids)
+        return real(self, doc_ids)
+
+    monkeypatch.setattr(ClauseStore, "index_rows", index_rows)
+    writer.ingestor.run(corpus)
+    assert asked == [["dalian-2023"]]
+    # A BM25 folder without row keys (an earlier version's) is rebuilt from every clause's text.
+    (writer.generation.bm25_dir / "row_keys.npy").unlink()
+    text = corpus.path.parent / "texts" / "dalian-2023.txt"
+    text.write_text(text.read_text(encoding="utf-8").replace("2500元", "2600元"), encoding="utf-8")
+    writer.ingestor.run(corpus)
+    assert asked[-1] is None
+    assert "2600元" in writer.retriever.clause(DALIAN_SEVENTH).text
+
+
+def test_whole_collection_reads_go_by_pages(fake_services: Services) -> None:
+    """One Chroma get of tens of thousands of windows' metadata fails (too many SQL variables): pages."""
+    vectors = fake_services.vectors
+    vec = vectors.embeddings.embed_documents(["x"])[0]
+    ids = [f"a/一#{n}@{n:012x}" for n in range(7)]
+    vectors.upsert(ids, [vec] * 7, ["x"] * 7, [{"n": n} for n in range(7)])
+    assert vectors.ids(page=3) == vectors.ids() == set(ids)
+    assert vectors.metadatas(batch=3) == vectors.metadatas() == {w: {"n": n} for n, w in enumerate(ids)}
+    assert vectors.metadatas(ids[:5], batch=2) == {w: {"n": n} for n, w in enumerate(ids[:5])}
+
+
+def test_embedded_chroma_with_other_processes_gets_a_collection_per_generation(
+    fake_settings: Settings, tokenizer: Tokenizer, corpus: Manifest
+) -> None:
+    """An embedded Chroma reader process does not see windows another process adds to a collection it has
+    open ("Error finding id"), so there, by default, each generation has its own collection (copied into)."""
+    assert Settings().chroma.shared is False and Settings(chroma={"mode": "server"}).chroma.shared is True
+    settings = fake_settings.model_copy(
+        update={"chroma": fake_settings.chroma.model_copy(update={"share_generations": None})}
+    )
+    services = _services(settings, tokenizer)
+    try:
+        first = services.ingestor.run(corpus)
+        edit_dalian(corpus)
+        second = services.ingestor.run(corpus)
+        dalian = len(services.store.window_ids("dalian-2023"))
+        assert second.embedded == dalian and second.copied == second.windows - dalian and first.copied == 0
+        assert services.vectors.ids() == services.store.window_ids()
+        names = sorted(c.name for c in services.generations.client.list_collections())
+        assert names == ["policy_clauses-g1", "policy_clauses-g2"]
+    finally:
+        services.close()

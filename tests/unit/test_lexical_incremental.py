@@ -170,3 +170,32 @@ def test_bm25_from_counts_is_bm25s_bit_for_bit(docs: list[list[int]], n_vocab: i
     assert ours.vocab_dict == reference.vocab_dict
     tokens = ["t1", "t3", "t7"]
     np.testing.assert_array_equal(ours.get_scores(tokens), reference.get_scores(tokens))
+
+
+def test_unchanged_rows_by_their_keys_score_like_a_full_build(
+    tokenizer: Tokenizer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An update names unchanged rows by the keys the previous index saved; only the edited clause is read."""
+    LexicalIndex.build_incremental(CLAUSES, 1, tokenizer, None).save(tmp_path / "bm25")
+    rows = LexicalIndex.row_keys(tmp_path / "bm25")
+    assert rows is not None and list(rows) == [cid for cid, _, _ in CLAUSES]
+    edited = ("xiamen/学徒", "企业新型学徒制：中职5000元，给予企业补贴。", ("厦门 培训方案",))
+    items = [edited if cid == edited[0] else (cid, rows[cid]) for cid, _, _ in CLAUSES]
+    converted: list[str] = []
+    real = lexical.index_text
+    monkeypatch.setattr(lexical, "index_text", lambda text, *ctx: converted.append(text) or real(text, *ctx))
+    index = LexicalIndex.build_incremental(items, 2, tokenizer, tmp_path / "bm25")
+    assert converted == [edited[1]]
+    expected = full_build(tokenizer, [edited if c[0] == edited[0] else c for c in CLAUSES])
+    assert index.clause_ids == expected.clause_ids
+    for q in [*QUERIES, "5000元", "3000元"]:
+        tokens = expected.query_tokens(q)
+        assert index.query_tokens(q) == tokens
+        assert index.scores(tokens) == expected.scores(tokens)  # bit for bit
+    with pytest.raises(KeyError):
+        LexicalIndex.build_incremental([("new/一", b"\0" * 16)], 3, tokenizer, tmp_path / "bm25")
+
+
+def test_keys_ending_in_zero_bytes_survive_a_save() -> None:
+    keys = [b"a" * 15 + b"\0", b"\0" * 16, b"b" * 16]
+    assert lexical._split_keys(np.frombuffer(b"".join(keys), dtype="S16")) == keys

@@ -24,6 +24,7 @@ from ingest.pipeline import IngestReport, default_meta, embed_context, expand_pa
 from ingest.provisions import with_provisions
 from ingest.schema import DocumentMeta
 from ingest.segment import segment
+from ingest.store import ClauseStore
 from ingest.textproc import Tokenizer, index_text
 
 CORPUS = REPO_ROOT / "corpus"
@@ -53,14 +54,36 @@ def corpus_copy(tmp_path: Path) -> Path:
 
 
 def chroma(services: Services, doc_id: str | None = None) -> dict[str, dict[str, Any]]:
-    """What Chroma holds: window id → {document, metadata}."""
+    """What Chroma holds for the serving generation: window id → {document, metadata}.
+
+    Generations share a collection (the previous one's windows stay until the next switch);
+    a generation's windows are the ones its store names.
+    """
     got = services.vectors._collection.get(
         where={"doc_id": doc_id} if doc_id else None, include=["documents", "metadatas"]
     )
+    served = services.store.window_ids()
     return {
         wid: {"document": doc, "metadata": meta}
         for wid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        if wid in served
     }
+
+
+def kept_windows(services: Services) -> set[str]:
+    """Window ids the kept generations (the serving one and the one before) name."""
+    out: set[str] = set()
+    for folder in (services.settings.data_dir / "generations").iterdir():
+        if folder.name.isdigit():
+            store = ClauseStore(folder / "clauses.sqlite")
+            out |= store.window_ids()
+            store.close()
+    return out
+
+
+def plain(ids: set[str]) -> set[str]:
+    """Window ids without their content hash: "<clause id>#<n>"."""
+    return {w.partition("@")[0] for w in ids}
 
 
 def chroma_clause_ids(services: Services, doc_id: str) -> set[str]:
@@ -207,7 +230,7 @@ def test_edited_document_is_updated_and_others_unchanged(services: Services, cor
     seventh_windows = [w["document"] for wid, w in chroma(services, "dalian-2023").items() if "（七）#" in wid]
     assert any("高级技师每人2500元" in doc for doc in seventh_windows)
     assert not any("高级技师每人2000元" in doc for doc in seventh_windows)
-    assert services.vectors.ids() == services.store.window_ids()
+    assert services.store.window_ids() <= services.vectors.ids() == kept_windows(services)
     # The retriever notices the new generation and serves the new text.
     assert "高级技师每人2500元" in services.retriever.clause("dalian-2023/三/（七）").text
 
@@ -227,11 +250,16 @@ def test_document_removed_from_manifest_is_deleted(services: Services, corpus_co
     assert services.store.document("nantong-draft") is None
     assert services.store.clauses("nantong-draft") == []
     assert chroma(services, "nantong-draft") == {}
-    assert not nantong_windows & services.vectors.ids()
+    assert not nantong_windows & services.store.window_ids()
+    assert nantong_windows <= services.vectors.ids()  # the previous generation's, until the next switch
     lexical = LexicalIndex.load(services.generation.bm25_dir, services.tokenizer)
     assert not [cid for cid in lexical.clause_ids if cid.startswith("nantong-draft/")]
     assert services.retriever.document("nantong-draft") is None
     assert all(r.doc.id != "nantong-draft" for r in services.retriever.search("南通 安居工程", k=10))
+    edit_dalian(corpus_copy)
+    ingest(services, Manifest.load(corpus_copy))  # the next switch: no kept generation has the document
+    assert not nantong_windows & services.vectors.ids()
+    assert services.vectors.ids() == kept_windows(services)
 
 
 def test_missing_windows_are_repaired(services: Services) -> None:
@@ -255,6 +283,7 @@ def test_orphan_windows_are_removed(services: Services) -> None:
     assert sorted(report.unchanged) == sorted(DOC_IDS)
     assert "ghost/一#0" not in services.vectors.ids()
     assert services.vectors.ids() == services.store.window_ids()
+    assert report.generation == 1  # removed without a new generation
 
 
 def test_changing_the_embedder_resets_the_collection(fake_settings: Settings, services: Services) -> None:
@@ -326,7 +355,7 @@ def test_bad_files_are_reported_and_good_ones_ingested(services: Services, tmp_p
     assert report.added == ["good"]
     assert [d.meta.id for d in services.store.documents()] == ["good"]
     assert [c.clause_id for c in services.store.clauses()] == ["good/一", "good/二"]
-    assert services.vectors.ids() == {"good/一#0", "good/二#0"}
+    assert plain(services.vectors.ids()) == {"good/一#0", "good/二#0"}
     assert {w["metadata"]["doc_id"] for w in chroma(services).values()} == {"good"}
 
 
@@ -364,7 +393,8 @@ def test_paths_run_deletes_documents_whose_file_is_gone(services: Services, tmp_
     assert report.deleted == ["first"]
     assert report.unchanged == ["second"]
     assert [d.meta.id for d in services.store.documents()] == ["second"]
-    assert services.vectors.ids() == {"second/一#0", "second/二#0"}
+    assert plain(services.store.window_ids()) == {"second/一#0", "second/二#0"}
+    assert services.vectors.ids() == kept_windows(services)
 
 
 def test_two_files_with_the_same_stem_in_one_batch(services: Services, tmp_path: Path) -> None:
