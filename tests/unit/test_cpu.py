@@ -217,7 +217,7 @@ def test_the_onnx_embedder_runs_each_call_on_the_free_cores() -> None:
 
 
 def test_the_engine_cache_writes_once_and_survives_a_folder_it_cannot_write(tmp_path: Path) -> None:
-    from app.e5onnx import cached
+    from ingest.cachefiles import cached
 
     made: list[int] = []
 

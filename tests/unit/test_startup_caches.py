@@ -1,0 +1,59 @@
+"""What a process derives once and keeps between runs (ingest/cachefiles.py) gives what it is derived from."""
+
+from __future__ import annotations
+
+import random
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.frame.places import FormScanner
+from ingest import textproc
+
+
+def test_the_jieba_dictionary_cache_holds_exactly_what_jieba_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PA_CACHE_DIR", str(tmp_path))
+    textproc._dictionary.cache_clear()
+    try:
+        first = textproc._dictionary(None)
+        (cache,) = tmp_path.glob("jieba-*.bin")
+        textproc._dictionary.cache_clear()
+        again = textproc._dictionary(None)  # read back from the file
+        with textproc.resources.as_file(textproc._RESOURCES / "userdict.txt") as user:
+            loaded = textproc._load_dictionary(str(user))
+        assert again.freq == loaded.freq == first.freq and again.total == loaded.total
+        assert again.user_tags == loaded.user_tags and loaded.user_tags
+        cache.write_bytes(cache.read_bytes()[:1000])  # damaged: made again
+        textproc._dictionary.cache_clear()
+        assert textproc._dictionary(None).freq == loaded.freq
+        assert cache.stat().st_size > 1000
+    finally:
+        textproc._dictionary.cache_clear()
+
+
+def test_the_part_of_speech_tagger_imported_without_its_dictionary_read_tags_as_jieba_does() -> None:
+    code = (
+        "import sys, jieba; from ingest import textproc; textproc._import_posseg(); import jieba.posseg as p;"
+        "print([tuple(w) for w in p.cut(sys.argv[1])])"
+    )
+    plain = "import sys, jieba, jieba.posseg as p; print([tuple(w) for w in p.cut(sys.argv[1])])"
+    text = "我在大连一家电机厂当高级技师，想申请技能大师工作室补贴"
+    ours = subprocess.run([sys.executable, "-c", code, text], capture_output=True, text=True, check=True).stdout
+    theirs = subprocess.run([sys.executable, "-c", plain, text], capture_output=True, text=True, check=True).stdout
+    assert ours == theirs and ours.count("(") > 10
+
+
+def test_the_place_scanner_finds_what_one_alternation_of_the_forms_finds() -> None:
+    rng = random.Random(7)
+    alphabet = "大连市沈阳鼓楼区南京厦门湖里思明"
+    for _ in range(200):
+        forms = sorted({"".join(rng.choices(alphabet, k=rng.randint(2, 5))) for _ in range(rng.randint(1, 12))})
+        text = "".join(rng.choices(alphabet + "的和在", k=rng.randint(0, 40)))
+        pattern = re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)))
+        expected = [(m.start(), m.end(), m.group(0)) for m in pattern.finditer(text)]
+        assert list(FormScanner(forms).finditer(text)) == expected, (forms, text)
