@@ -807,6 +807,7 @@ def eval_loadtest(
             asyncio.run(lt.warm_up(url, mix))
         except Exception as exc:  # noqa: BLE001 - a dead or wrong URL is one clear line
             _fail(f"cannot reach the service at {url}: {exc}")
+        lt.settle(url, server_pid)  # the UI built, the memory steady: then "before" is read
 
         def show(r: lt.LoadResult) -> None:
             err.print(

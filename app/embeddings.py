@@ -101,7 +101,7 @@ class E5OnnxEmbeddings(_LazyModel, Embeddings):
 
     @property
     def id(self) -> str:
-        return "e5-onnx:multilingual-e5-small:int8"
+        return "e5-onnx:multilingual-e5-small:q4"
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:

@@ -246,6 +246,26 @@ async def _send(client: httpx.AsyncClient, req: LoadRequest) -> Sample:
     return Sample(req.endpoint, latency, response.status_code, None if ok else f"http_{response.status_code}")
 
 
+def settle(
+    base_url: str, server_pid: int | None, *, tries: int = 8, quiet_s: float = 1.0, limit_s: float = 30.0
+) -> None:
+    """Let a service that has just answered ``/readyz`` finish starting before its memory is read: each
+    worker builds its web UI after start-up (a request to ``/ui/`` waits for it; several requests on new
+    connections reach every worker), then wait until the memory stops changing (by ≤ 2 MB over
+    ``quiet_s``, at most ``limit_s``). Otherwise that build would count as growth under load."""
+    for _ in range(tries):
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.get(f"{base_url}/ui/", timeout=60)
+    deadline = time.monotonic() + limit_s
+    last = rss_mb(server_pid)
+    while last is not None and time.monotonic() < deadline:
+        time.sleep(quiet_s)
+        now = rss_mb(server_pid)
+        if now is None or abs(now - last) <= 2.0:
+            return
+        last = now
+
+
 async def run_load(
     base_url: str,
     clients: int,

@@ -1024,6 +1024,34 @@ def _update_alone_section(rows: Sequence[dict[str, Any]]) -> list[str]:
     ]
 
 
+_SEARCH_AGAIN_DETAILS: tuple[tuple[str, Sequence[str]], ...] = (
+    ("clauses", ("clauses",)),
+    ("hybrid p50 / p95 ms now", ("search_p50_ms", "search_p95_ms")),
+    ("before", ("search_before.search_p50_ms", "search_before.search_p95_ms")),
+    ("query embedding p95 ms now / before", ("embed_query_p95_ms", "search_before.embed_query_p95_ms")),
+    ("without the embedding p95 ms now / before", ("retrieval_p95_ms", "search_before.retrieval_p95_ms")),
+    ("recall@5 now / before", ("recall_at_5", "search_before.recall_at_5")),
+    ("model before", ("search_before.embedder",)),
+    ("load avg", ("search_rerun.load_avg",)),
+    ("code", ("search_rerun.commit",)),
+)
+
+
+def _search_again_section(rows: Sequence[dict[str, Any]], meta: dict[str, Any]) -> list[str]:
+    if not any(r.get("search_before") for r in rows):
+        return []
+    return [
+        "",
+        "### Search measured again (`python -m evaluation.scaling --search-only`)",
+        "",
+        _details_table([r for r in rows if r.get("search_before")], _SEARCH_AGAIN_DETAILS),
+        "",
+        f"- the same questions on the indexes the run above kept, in a fresh process per size, with the code of"
+        f" the commit named and its default model (`{meta.get('search_embedder', '—')}`); the Results table shows"
+        " these figures, the earlier ones are in the column *before*.",
+    ]
+
+
 def _details_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, Sequence[str]]]) -> str:
     def cell(row: dict[str, Any], keys: Sequence[str]) -> str:
         return " / ".join(_cell(_get(row, k), "{:,}" if k == "clauses" else "{}") for k in keys)
@@ -1145,6 +1173,7 @@ def write_reports(rows: Sequence[dict[str, Any]], meta: dict[str, Any], out: Pat
         " nothing is copied), upserts them, switches the clause store and updates BM25 from the token cache (only"
         " that document is read and tokenised again). Peak RSS is that process's.",
         *_update_alone_section(rows),
+        *_search_again_section(rows, meta),
         "- the serving process (the search measurement's, indexes loaded) then answers its next search from the new"
         " generation: it reads only the changed document's clauses and vectors.",
         "",
@@ -1249,6 +1278,51 @@ def rerun_updates(work: Path, out: Path, repeats: int = 3) -> list[dict[str, Any
     return rows
 
 
+_SEARCH_KEYS = (
+    "search_p50_ms",
+    "search_p95_ms",
+    "search_max_ms",
+    "retrieval_p50_ms",
+    "retrieval_p95_ms",
+    "bm25_p50_ms",
+    "bm25_p95_ms",
+    "embed_query_p50_ms",
+    "embed_query_p95_ms",
+    "recall_at_5",
+    "rss_mb",
+)
+
+
+def rerun_searches(work: Path, out: Path, queries: int = 50) -> list[dict[str, Any]]:
+    """Measure search latency again (fresh process per size, the current code and model) on the indexes a
+    ``--keep`` run left in ``work``; the previous figures are kept in each row under ``search_before``."""
+    import subprocess
+
+    from app.embeddings import E5OnnxEmbeddings
+
+    saved = json.loads((out / "scaling.json").read_text(encoding="utf-8"))
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+    ).stdout.strip()
+    questions = golden_queries(queries)
+    rows: list[dict[str, Any]] = saved["rows"]
+    for row in rows:
+        manifest, data = work / f"corpus-{row['requested']}" / "manifest.yaml", work / f"data-{row['requested']}"
+        if not manifest.is_file() or not data.is_dir():
+            _log(f"{row['requested']}: nothing kept in {work}")
+            continue
+        search = _in_fresh_process(_search_worker, str(data), str(manifest), questions)
+        _log(f"{row['requested']}: search p50 {search['search_p50_ms']} ms, p95 {search['search_p95_ms']} ms")
+        row.setdefault(
+            "search_before", {k: row.get(k) for k in _SEARCH_KEYS} | {"embedder": saved["meta"].get("embedder")}
+        )
+        row.update({k: search[k] for k in _SEARCH_KEYS})
+        row["search_rerun"] = {"commit": commit or "—", "load_avg": round(os.getloadavg()[0], 2)}
+        saved["meta"]["search_embedder"] = E5OnnxEmbeddings().id  # not loaded: the id only
+        write_reports(rows, saved["meta"], out)
+    return rows
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="clause counts")
@@ -1273,7 +1347,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         "(its pa-scaling-* folder), and rewrite the report in --out",
     )
     parser.add_argument("--repeats", type=int, default=3, help="update runs per size with --update-only")
+    parser.add_argument(
+        "--search-only",
+        type=Path,
+        default=None,
+        metavar="WORKDIR",
+        help="measure only search latency again (the current code and model) on the indexes a --keep run left "
+        "in WORKDIR, and rewrite the report in --out",
+    )
     args = parser.parse_args(argv)
+    if args.search_only is not None:
+        rerun_searches(args.search_only, args.out, args.queries)
+        print(f"written: {args.out / 'scaling.md'}, scaling.json, scaling.png")
+        return 0
     if args.update_only is not None:
         rerun_updates(args.update_only, args.out, args.repeats)
         print(f"written: {args.out / 'scaling.md'}, scaling.json, scaling.png")

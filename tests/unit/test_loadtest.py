@@ -183,3 +183,16 @@ def test_cli_help_and_a_run_against_a_url(tiny_url: str, tmp_path: Path) -> None
     assert res.exit_code == 0, (res.stdout, res.stderr)
     assert "| 2 |" in res.stdout and "p95 > 1 s: not reached" in res.stdout
     assert {p.name for p in tmp_path.iterdir()} == {"load.md", "load.json", "load.png"}
+
+
+def test_settle_asks_for_the_ui_then_waits_for_the_memory_to_stop_changing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from evaluation import loadtest as lt
+
+    readings = iter([500.0, 560.0, 620.0, 621.0, 700.0])
+    asked: list[str] = []
+    monkeypatch.setattr(lt, "rss_mb", lambda pid: next(readings))
+    monkeypatch.setattr(lt.httpx, "get", lambda url, timeout: asked.append(url))
+    monkeypatch.setattr(lt.time, "sleep", lambda s: None)
+    lt.settle("http://x", 123, tries=3)
+    assert asked == ["http://x/ui/"] * 3
+    assert next(readings) == 700.0  # stopped at 620 → 621, the first steady reading

