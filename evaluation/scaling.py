@@ -1244,11 +1244,24 @@ def plot(rows: Sequence[dict[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
+def built_with(data: Path) -> str | None:
+    """The embedder id the serving index generation of a data folder was built with (None: unknown)."""
+    try:
+        number = json.loads((data / "CURRENT").read_text(encoding="utf-8"))["generation"]
+        return str(
+            json.loads((data / "generations" / str(number) / "build.json").read_text(encoding="utf-8"))["embedder"]
+        )
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def rerun_updates(work: Path, out: Path, repeats: int = 3) -> list[dict[str, Any]]:
     """Measure the one-document update again on the corpora and indexes a ``--keep`` run left in ``work``,
     ``repeats`` times per size, and write the report of ``out`` (its scaling.json) again with them."""
     import statistics
     import subprocess
+
+    from app.embeddings import E5OnnxEmbeddings
 
     saved = json.loads((out / "scaling.json").read_text(encoding="utf-8"))
     commit = subprocess.run(
@@ -1259,6 +1272,11 @@ def rerun_updates(work: Path, out: Path, repeats: int = 3) -> list[dict[str, Any
         manifest, data = work / f"corpus-{row['requested']}" / "manifest.yaml", work / f"data-{row['requested']}"
         if not manifest.is_file() or not data.is_dir():
             _log(f"{row['requested']}: nothing kept in {work}")
+            continue
+        model = built_with(data)
+        if model not in (None, E5OnnxEmbeddings().id):
+            # Another model's index: the update would embed every window again (hours at 50k), not one document.
+            _log(f"{row['requested']}: built with {model}, not {E5OnnxEmbeddings().id}: skipped (run the full scaling)")
             continue
         doc = _middle_synthetic_document(manifest)
         runs = [_in_fresh_process(_update_worker, str(manifest), str(data), doc) for _ in range(repeats)]

