@@ -336,7 +336,15 @@ class E5Onnx:
                 so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
                 so.log_severity_level = 3
                 graph = self._built if self._built is not None else str(self._graph)
-                self._sessions[threads] = ort.InferenceSession(graph, so, providers=["CPUExecutionProvider"])
+                try:
+                    session = ort.InferenceSession(graph, so, providers=["CPUExecutionProvider"])
+                except Exception:  # a damaged or vanished cache file: built again
+                    if self._built is not None:
+                        raise
+                    self._graph.unlink(missing_ok=True)
+                    self._built = cachefiles.cached(self._graph, lambda: build_graph(self.file))
+                    session = ort.InferenceSession(self._built, so, providers=["CPUExecutionProvider"])
+                self._sessions[threads] = session
             return self._sessions[threads]
 
     def token_ids(self, text: str, is_query: bool) -> list[int]:

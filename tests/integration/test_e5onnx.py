@@ -79,6 +79,15 @@ def test_the_built_graph_is_cached_and_rebuilt_when_missing(tmp_path: Path, monk
     assert graph.exists()
 
 
+def test_a_damaged_cached_graph_is_built_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PA_CACHE_DIR", str(tmp_path))
+    reference = E5Onnx().query("补贴")
+    (graph,) = tmp_path.glob("e5-q4-*.onnx")
+    graph.write_bytes(graph.read_bytes()[:5000])  # cut short
+    assert np.array_equal(E5Onnx().query("补贴"), reference)
+    assert graph.stat().st_size > 10_000_000  # and written whole again
+
+
 def test_a_file_that_is_not_a_model_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / "model.bin"
     bad.write_bytes(b"not a model at all")
