@@ -1010,18 +1010,23 @@ _UPDATE_ALONE_DETAILS = (
 )
 
 
+def _measured_again_section(
+    rows: Sequence[dict[str, Any]], key: str, title: str, columns: Sequence[tuple[str, Sequence[str]]], note: str
+) -> list[str]:
+    """A table of the rows a re-run (``--update-only``, ``--search-only``) filled in under ``key``."""
+    again = [r for r in rows if r.get(key)]
+    return ["", f"### {title}", "", _details_table(again, columns), "", f"- {note}"] if again else []
+
+
 def _update_alone_section(rows: Sequence[dict[str, Any]]) -> list[str]:
-    if not any(r.get("update_alone") for r in rows):
-        return []
-    return [
-        "",
-        "### The update step alone, measured again (`python -m evaluation.scaling --update-only`)",
-        "",
-        _details_table([r for r in rows if r.get("update_alone")], _UPDATE_ALONE_DETAILS),
-        "",
-        "- the same edit and `Ingestor.run` in a fresh process, repeated on the indexes the run above kept"
+    return _measured_again_section(
+        rows,
+        "update_alone",
+        "The update step alone, measured again (`python -m evaluation.scaling --update-only`)",
+        _UPDATE_ALONE_DETAILS,
+        "the same edit and `Ingestor.run` in a fresh process, repeated on the indexes the run above kept"
         " (`--keep`), with the code of the commit named; each run adds the sentence once more.",
-    ]
+    )
 
 
 _SEARCH_AGAIN_DETAILS: tuple[tuple[str, Sequence[str]], ...] = (
@@ -1038,18 +1043,15 @@ _SEARCH_AGAIN_DETAILS: tuple[tuple[str, Sequence[str]], ...] = (
 
 
 def _search_again_section(rows: Sequence[dict[str, Any]], meta: dict[str, Any]) -> list[str]:
-    if not any(r.get("search_before") for r in rows):
-        return []
-    return [
-        "",
-        "### Search measured again (`python -m evaluation.scaling --search-only`)",
-        "",
-        _details_table([r for r in rows if r.get("search_before")], _SEARCH_AGAIN_DETAILS),
-        "",
-        f"- the same questions on the indexes the run above kept, in a fresh process per size, with the code of"
+    return _measured_again_section(
+        rows,
+        "search_before",
+        "Search measured again (`python -m evaluation.scaling --search-only`)",
+        _SEARCH_AGAIN_DETAILS,
+        "the same questions on the indexes the run above kept, in a fresh process per size, with the code of"
         f" the commit named and its default model (`{meta.get('search_embedder', '—')}`); the Results table shows"
         " these figures, the earlier ones are in the column *before*.",
-    ]
+    )
 
 
 def _details_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, Sequence[str]]]) -> str:

@@ -1,6 +1,6 @@
 """Several provisions in one question: each group to the provision it belongs to, one sum.
 
-"新建了2家市级劳模创新工作室，还获批了1个市级技能大师工作室，补助一共多少" names two
+"新建了3家劳模创新工作室，还获批了2个技能大师工作室，补助一共多少" names two
 provisions; "安家费加上第一年的津贴" asks for two benefits of the same person. Each
 group of the frame goes to the provision whose category it matches best (its
 level and the words of the category's name, 劳模创新工作室 vs 技能大师工作室), each

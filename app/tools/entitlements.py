@@ -142,7 +142,7 @@ class Entry(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     notes: str = ""
     not_paid: str = Field(
-        "", description="a figure the text gives that no one is paid (最高150万元授信额度): shown, never summed"
+        "", description="a figure the text gives that no one is paid (最高N万元的贷款额度): shown, never summed"
     )
 
     @field_serializer("amount", "amount_if_met", "period_total", "span_total")
@@ -277,7 +277,7 @@ def applies_to_entity(rule: Rule, entity: str | None) -> bool:
 
 def per_unit(rule: Rule) -> bool:
     """Priced per studio, station or base (元/家) rather than per person — also when the unit does not say
-    so but every category is a kind of unit (分别给予…市级技能大师工作室10万元: 万元 a studio, never a person)."""
+    so but every category is a kind of unit (分别给予…工作站N万元: N万元 a studio, never a person)."""
     unit = rule.unit
     if unit.endswith(("/家", "/个")) or (rule.payee == "institution" and "/人" not in unit):
         return True
@@ -374,7 +374,7 @@ def _judge(
     negative = negative_concepts(rule.conditions)
     if rule.kind in MONEY and rule.amounts:
         counted = _judge_counted(profile, rule, engine, doc, doc_city, negative)
-        # A figure no one is paid (最高150万元的授信额度: a bank's credit line, kept out of every sum) whose
+        # A figure no one is paid (a bank's credit line: kept out of every sum) whose
         # categories are no one's kind of people or unit: judged, as a provision without counts, by
         # whether the profile is what its conditions name (an enterprise's 领办人 is).
         if counted is not None or _pays(rule):
@@ -1087,7 +1087,7 @@ def _judge_whole(
     if category is not None:
         entry.outcome = f"{category}：{rule.lookup[category]}"
     if rule.amounts and not entry.money:
-        # 最高150万元的授信额度: the figure as the text gives it, for whom it is, and never in a sum.
+        # A bank's credit line: the figure as the text gives it, for whom it is, and never in a sum.
         unit = rule.unit.split("/")[0] or "元"
         q = {"cap": "最高", "floor": "不少于"}.get(rule.qualifier, "")
         entry.not_paid = "；".join(f"{a.label or a.category}{q}{a.value}{unit}" for a in rule.amounts)
@@ -1125,7 +1125,7 @@ def _judge_whole(
     entry.qualifier_zh = QUALIFIER_ZH.get(entry.qualifier, "")
     entry.questions += [c.question for c in entry.conditions if c.status == "unknown" and c.question]
     entry.questions = list(dict.fromkeys(entry.questions))
-    # A unit a met condition names (市级技能大师工作室领办人 ← the studio its leader leads) is placed.
+    # A unit a met condition names (a studio's 领办人 ← the studio its leader leads) is placed.
     met_labels = [c.label for c in conditions if checked[c.id] == "met"]
     placed = [k for k, u in enumerate(profile.units) if u.kind and any(u.kind in label for label in met_labels)]
     return entry, counted, placed

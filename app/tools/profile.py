@@ -434,7 +434,7 @@ def _counts_unit(frame: QuestionFrame, g: Group, units: list[Span]) -> bool:
 
 
 def _without_units(frame: QuestionFrame, words: str, units: list[Span]) -> str:
-    """A group's words without the units they mention (团队成员 of 市级技能大师工作室 are not of 市级)."""
+    """A group's words without the units they mention (团队成员 of 区级工作站 are not of 区级)."""
     for u in units:
         words = words.replace(frame.text[u.start : u.end], "")
     return words
@@ -530,7 +530,7 @@ def _lead_words(frame: QuestionFrame, span: Span) -> str:
 
 
 def _units(frame: QuestionFrame) -> tuple[list[Unit], list[Span]]:
-    """Studios and bases named with their level (新建的市级技能大师工作室, 新获批了国家级高技能人才培训基地)."""
+    """Studios and bases named with their level (新建的区级大师工作站, 新获批了省级培训基地)."""
     w = profile_words()
     nouns = _alternation(w["unit_nouns"])  # type: ignore[arg-type]
     new = re.compile(_alternation(w["unit_new"]))  # type: ignore[arg-type]
@@ -557,7 +557,7 @@ def _units(frame: QuestionFrame) -> tuple[list[Unit], list[Span]]:
             is_new = False
         elif new.search(before):
             is_new = True
-            # 新建的市级技能大师工作室: the word saying it is new is the unit's, not of the people around it.
+            # 新建的区级大师工作站: the word saying it is new is the unit's, not of the people around it.
             last = list(new.finditer(before))[-1]
             if re.fullmatch(r"(?:的|了)?", before[last.end() :]):
                 first = start + last.start()
