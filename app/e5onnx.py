@@ -115,10 +115,9 @@ class E5File:
         names = joined.split("\x00")
         if len(names) != n:
             names = [bytes(blob[offs[i] : offs[i + 1]]).decode("utf-8", "surrogateescape") for i in range(n)]
-        pieces: dict[str, int] = {}
-        for i in range(n - 1, -1, -1):  # the first id of a piece that occurs twice wins
-            if names[i]:
-                pieces[names[i]] = i
+        # Built from the last id to the first, so that the first id of a piece that occurs twice wins.
+        pieces = dict(zip(reversed(names), range(n - 1, -1, -1), strict=True))
+        pieces.pop("", None)
         n_norm, nm_bytes = struct.unpack_from("<iI", self._view, self._norm_at)
         nm = bytes(buf[self._norm_at + 8 : self._norm_at + 8 + nm_bytes])
         norm: dict[int, str] = {}
@@ -164,11 +163,15 @@ class Tokenizer:
         self.pieces, self.scores, self.unk = pieces, scores, unk
         self.unk_score = min(scores) - 10.0
         self.table = norm
-        longest: dict[str, int] = {}
-        for piece in pieces:
-            if len(piece) > longest.get(piece[0], 0):
-                longest[piece[0]] = len(piece)
-        self.longest = longest  # the longest piece starting with a character bounds the search
+        # The longest piece starting with a character bounds the search, found with array operations
+        # (by first character, then length: the last of each character's run; a loop took ~0.2 s).
+        names = list(pieces)
+        lengths = np.fromiter(map(len, names), dtype=np.int64, count=len(names))
+        firsts = np.fromiter((ord(p[0]) for p in names), dtype=np.int64, count=len(names))
+        order = np.lexsort((lengths, firsts))
+        ends = np.flatnonzero(np.append(firsts[order][1:] != firsts[order][:-1], True))
+        last = order[ends]
+        self.longest: dict[str, int] = dict(zip(map(chr, firsts[last].tolist()), lengths[last].tolist(), strict=True))
 
     @classmethod
     def of(cls, file: E5File) -> Tokenizer:

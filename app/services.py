@@ -12,9 +12,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from chromadb.api import ClientAPI
 from langchain_core.embeddings import Embeddings
 
 from app import cpu
@@ -32,12 +31,14 @@ from app.tools.extracted import figureless_rules, overlay
 from app.tools.routing import Router
 from app.tools.rules import Catalogue
 from ingest.generations import Generation, Generations
+from ingest.lexical import TermStats
 from ingest.manifest import Manifest
 from ingest.store import ClauseStore
 from ingest.textproc import Tokenizer
-from ingest.vectors import VectorIndex, make_client
+from ingest.vectors import LazyClient, VectorIndex, make_client
 
-if TYPE_CHECKING:  # imported where used: a serving process needs neither at start-up (~1.5 s of imports)
+if TYPE_CHECKING:  # imported where used: a serving process needs none of them at start-up (~2.5 s of imports)
+    from chromadb.api import ClientAPI
     from langchain_core.language_models import BaseChatModel
 
     from ingest.pipeline import Ingestor
@@ -129,7 +130,10 @@ class Serving:
 
     def _backend(self) -> AnswerBackend:
         svc = self.services
-        offline = OfflineAnswerer(svc.catalogue, SentenceScorer(svc.tokenizer, (c.text for c in self.store.clauses())))
+        # The index's term statistics (an index built by an earlier version has none: counted here).
+        stats = TermStats.load(self.generation.bm25_dir, svc.tokenizer)
+        corpus = (c.text for c in self.store.clauses()) if stats is None else ()
+        offline = OfflineAnswerer(svc.catalogue, SentenceScorer(svc.tokenizer, corpus, stats=stats))
         if svc.llm is None and svc.settings.llm.backend == "offline":
             return offline
         from app.answer.llm import LLMAnswerer, build_chat_model
@@ -293,7 +297,10 @@ def build_services(
     cpu.apply(cpu.plan(settings, workers=1))
     embeddings = embedder or build_embedder(settings.embedding, settings.threads)
     c = settings.chroma
-    client = chroma_client or make_client(mode=c.mode, path=settings.chroma_dir, host=c.host, port=c.port)
+    # Opened on first use: a service reads the generation's vector snapshot and may never need Chroma.
+    client = chroma_client or cast(
+        "ClientAPI", LazyClient(lambda: make_client(mode=c.mode, path=settings.chroma_dir, host=c.host, port=c.port))
+    )
     generations = Generations(
         settings.data_dir, client, c.collection, embeddings, embedder_id(embeddings), share_collection=c.shared
     )

@@ -41,6 +41,13 @@ def cached(path: Path, make: Callable[[], bytes]) -> bytes:
     except OSError:
         pass
     data = make()
+    write(path, data)
+    return data
+
+
+def write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically (readers see the old file or the new one); a cache that
+    cannot be written is no error."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
@@ -49,4 +56,3 @@ def cached(path: Path, make: Callable[[], bytes]) -> bytes:
         os.replace(tmp, path)
     except OSError:
         pass
-    return data

@@ -4,6 +4,7 @@ A generation is one complete, consistent set of indexes over the same clauses:
 
     <data>/generations/<n>/clauses.sqlite   the clause store (the source of truth)
     <data>/generations/<n>/bm25/            BM25 over exactly those clauses
+    <data>/generations/<n>/vectors.npy|json  a snapshot of its windows' vectors (see ingest.vectors)
     Chroma collection <name>-g<n>           the embedded windows of exactly those clauses
 
 ``<data>/CURRENT`` names the generation being served. It is replaced by one
@@ -41,12 +42,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from chromadb.api import ClientAPI
 from langchain_core.embeddings import Embeddings
 
 from ingest.store import ClauseStore
 from ingest.vectors import VectorIndex
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
 
 CURRENT = "CURRENT"
 LOCK = "ingest.lock"
@@ -120,7 +124,14 @@ class Generations:
 
     def open(self, number: int, *, create: bool = False) -> Generation:
         folder = self.directory(number)
-        vectors = VectorIndex(self.client, self.collection_of(number), self.embeddings, self.embedder_id, create=create)
+        vectors = VectorIndex(
+            self.client,
+            self.collection_of(number),
+            self.embeddings,
+            self.embedder_id,
+            create=create,
+            snapshot=folder / "vectors",
+        )
         return Generation(number, ClauseStore(folder / "clauses.sqlite"), vectors, folder / "bm25")
 
     def empty(self) -> Generation:

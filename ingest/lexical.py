@@ -29,10 +29,11 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from ingest.textproc import Tokenizer, index_text
+from ingest.textproc import Tokenizer, index_text, to_simplified
 
 _IDS = "clause_ids.json"
 _TOKENS = "tokens.npz"
+_TERMS = "terms.json"  # see TermStats
 _ROW_KEYS = "row_keys.npy"  # the content key of each row, so the next build reuses rows without their text
 # Bump when what a clause is tokenised from changes (index_text, the "∅" placeholder, …).
 _CACHE_VERSION = "1"
@@ -157,6 +158,58 @@ class TokenCache:
         return cache
 
 
+def text_terms(tokenizer: Tokenizer, text: str) -> set[str]:
+    """The distinct tokens of a clause's own text (Simplified; no context), as the sentence scorer counts them."""
+    return set(tokenizer.tokenize(to_simplified(text)))
+
+
+@dataclass
+class TermStats:
+    """In how many clauses each token of their own text occurs (``df``), out of ``n`` clauses: the word
+    weights of the answer layer's sentence scorer, kept beside BM25 (``terms.json``) so that a service
+    does not tokenise every clause when it starts. An update changes them by difference: minus the
+    replaced and deleted documents' clauses, plus the new ones. Only valid for the tokenizer they were
+    counted with (``Tokenizer.signature``)."""
+
+    signature: str
+    n: int
+    df: dict[str, int]
+
+    @classmethod
+    def of(cls, texts: Iterable[str], tokenizer: Tokenizer) -> TermStats:
+        return cls(tokenizer.signature, 0, {}).updated((), texts, tokenizer)
+
+    def updated(self, removed: Iterable[str], added: Iterable[str], tokenizer: Tokenizer) -> TermStats:
+        df, n = dict(self.df), self.n
+        for text in removed:
+            n -= 1
+            for tok in text_terms(tokenizer, text):
+                left = df.get(tok, 0) - 1
+                if left > 0:
+                    df[tok] = left
+                else:
+                    df.pop(tok, None)
+        for text in added:
+            n += 1
+            for tok in text_terms(tokenizer, text):
+                df[tok] = df.get(tok, 0) + 1
+        return TermStats(self.signature, n, df)
+
+    def save(self, directory: Path) -> None:
+        record = {"signature": self.signature, "n": self.n, "df": self.df}
+        (directory / _TERMS).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path, tokenizer: Tokenizer) -> TermStats | None:
+        """The saved statistics, or None (none saved, unreadable, or counted with another tokenizer)."""
+        try:
+            record = json.loads((directory / _TERMS).read_text(encoding="utf-8"))
+            stats = cls(str(record["signature"]), int(record["n"]), dict(record["df"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return stats if stats.signature == tokenizer.signature and stats.n >= 0 else None
+
+
 def bm25_from_counts(
     doc_idx: np.ndarray, voc_idx: np.ndarray, tf: np.ndarray, lengths: np.ndarray, vocab: dict[str, int]
 ) -> bm25s.BM25:
@@ -220,6 +273,7 @@ class LexicalIndex:
         self.tokenizer = tokenizer
         self.cache = cache
         self.keys: list[bytes] | None = None  # content key of each row (incremental builds)
+        self.terms: TermStats | None = None  # saved with the index when set (see TermStats)
         self._vocab: set[str] = set(model.vocab_dict) if model is not None else set()
 
     @classmethod
@@ -308,6 +362,8 @@ class LexicalIndex:
                 self._model.save(str(tmp), show_progress=False)
             if self.cache is not None:
                 self.cache.save(tmp / _TOKENS)
+            if self.terms is not None:
+                self.terms.save(tmp)
             if self.keys is not None:
                 with (tmp / _ROW_KEYS).open("wb") as f:
                     np.save(f, np.frombuffer(b"".join(self.keys), dtype="S16") if self.keys else np.zeros(0, "S16"))

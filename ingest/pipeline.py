@@ -33,14 +33,14 @@ from langchain_core.embeddings import Embeddings
 
 from ingest.generations import Generation, Generations
 from ingest.ids import short_hash, slug
-from ingest.lexical import LexicalIndex
+from ingest.lexical import LexicalIndex, TermStats
 from ingest.loaders import SUPPORTED_SUFFIXES, LoaderError, load_text
 from ingest.manifest import Manifest
 from ingest.metadata import complete_metadata
 from ingest.provisions import EXTRACTOR_VERSION, with_provisions
 from ingest.schema import Clause, DocumentMeta
 from ingest.segment import SEGMENTER_VERSION, iter_text_windows, segment
-from ingest.store import StoredDocument
+from ingest.store import ClauseStore, StoredDocument
 from ingest.textproc import Tokenizer, index_text
 
 # progress(stage, done, total): called as work advances; the CLI draws bars with it.
@@ -313,6 +313,8 @@ class Ingestor:
             self.generations.drop_unfinished(serving.number if serving else None)
             if serving is not None:
                 self.generations.prune_orphans(serving, present)
+                if not serving.vectors.has_snapshot():  # published by an earlier version: give it one
+                    serving.vectors.write_snapshot(sorted(serving.store.window_ids()))
             return self._finish(report, serving, started)
 
         # jieba's dictionary (seconds on a busy machine) loads while the changed windows are embedded.
@@ -334,12 +336,17 @@ class Ingestor:
                 if orphans:  # left by an interrupted run
                     build.vectors.delete(sorted(orphans))
             indexed = {*report.added, *report.updated}
-            lexical = self.rebuild_lexical(build, serving.bm25_dir if serving else None, indexed)
+            lexical = self.rebuild_lexical(
+                build, serving.bm25_dir if serving else None, indexed, serving.store if serving else None
+            )
             self._check(build, lexical, have)
             changed = report.added or report.updated or report.deleted
             if serving is not None and not changed and self._consistent(serving, present):
                 self.generations.discard(build)  # nothing to switch to: every change failed
                 return self._finish(report, serving, started)
+            # What the service reads its vectors from (see ingest.vectors): unchanged rows come from the
+            # serving generation's snapshot, the new ones from Chroma.
+            build.vectors.write_snapshot(sorted(build.store.window_ids()), reuse=serving.vectors if serving else None)
             self.generations.publish(build, have, serving)
             report.lexical_rebuilt = True
             return self._finish(report, build, started)
@@ -554,14 +561,20 @@ class Ingestor:
         return out
 
     def rebuild_lexical(
-        self, gen: Generation, previous: Path | None = None, changed: set[str] | None = None
+        self,
+        gen: Generation,
+        previous: Path | None = None,
+        changed: set[str] | None = None,
+        before: ClauseStore | None = None,
     ) -> LexicalIndex:
-        """BM25 over the generation's clauses, saved in its folder.
+        """BM25 over the generation's clauses, and their term statistics, saved in its folder.
 
         Clauses whose content the index in ``previous`` (the serving generation's) already has reuse
         its tokens, so a change to one document re-tokenises only that document (see LexicalIndex).
         With ``changed`` (the documents whose clauses may differ from ``previous``'s), the other
-        documents' rows are taken from ``previous`` by their content keys: their text is not read.
+        documents' rows are taken from ``previous`` by their content keys: their text is not read;
+        with ``before`` too (the serving generation's store), the term statistics are updated by
+        difference rather than counted again (``TermStats``).
         """
         index = None
         rows = LexicalIndex.row_keys(previous) if previous is not None and changed is not None else None
@@ -576,8 +589,21 @@ class Ingestor:
             every = self._lexical_items(gen, None, {})
             assert every is not None  # every document's text is read: nothing is missing
             index = LexicalIndex.build_incremental(every, gen.store.generation, self.tokenizer, previous)
+        index.terms = self._term_stats(gen, previous, changed, before)
         index.save(gen.bm25_dir)
         return index
+
+    def _term_stats(
+        self, gen: Generation, previous: Path | None, changed: set[str] | None, before: ClauseStore | None
+    ) -> TermStats:
+        stats = TermStats.load(previous, self.tokenizer) if previous is not None else None
+        if stats is None or changed is None or before is None:
+            return TermStats.of((c.text for c in gen.store.clauses()), self.tokenizer)
+        now = {d.meta.id for d in gen.store.documents()}
+        was = {d.meta.id for d in before.documents()}
+        removed = (c.text for doc_id in sorted((changed & was) | (was - now)) for c in before.clauses(doc_id))
+        added = (c.text for doc_id in sorted(changed & now) for c in gen.store.clauses(doc_id))
+        return stats.updated(removed, added, self.tokenizer)
 
     def _lexical_items(
         self, gen: Generation, changed: set[str] | None, rows: dict[str, bytes]

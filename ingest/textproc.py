@@ -164,18 +164,74 @@ class _Dictionary:
 
 
 @lru_cache(maxsize=4)
-def _dictionary(userdict: str | None) -> _Dictionary:
-    """jieba's prefix dictionary with the user dictionary loaded, from the cache folder when it is there."""
+def _dictionary_key(userdict: str | None) -> str:
+    """What the dictionary is made of (jieba, its main dictionary, the user dictionary), as a cache key."""
     with resources.as_file(_RESOURCES / "userdict.txt") as bundled, jieba.Tokenizer().get_dict_file() as main:
         user = Path(userdict) if userdict is not None else bundled
         digest = hashlib.sha256(user.read_bytes()).hexdigest()
-        path = cachefiles.cache_dir() / f"jieba-{cachefiles.key(jieba.__version__, Path(main.name), digest)}.bin"
-        make = lambda: _pack(_load_dictionary(str(user)))  # noqa: E731
+        return cachefiles.key(jieba.__version__, Path(main.name), digest)
+
+
+@lru_cache(maxsize=4)
+def _dictionary(userdict: str | None) -> _Dictionary:
+    """jieba's prefix dictionary with the user dictionary loaded, from the cache folder when it is there."""
+    path = cachefiles.cache_dir() / f"jieba-{_dictionary_key(userdict)}.bin"
+
+    def make() -> bytes:
+        with resources.as_file(_RESOURCES / "userdict.txt") as bundled:
+            return _pack(_load_dictionary(userdict if userdict is not None else str(bundled)))
+
+    try:
+        return _unpack(cachefiles.cached(path, make))
+    except (ValueError, KeyError, UnicodeDecodeError):  # a damaged file: made again
+        path.unlink(missing_ok=True)
+        return _unpack(cachefiles.cached(path, make))
+
+
+class _TagMemo:
+    """(word, part of speech) of the texts tagged before, kept in the cache folder, per dictionary.
+
+    Loading the tagger costs a start-up ~0.4 s (``jieba.posseg`` and its word table), and what a
+    service tags as it starts (the conditions of the extracted rules) is the same from one start to
+    the next: with the memo the tagger is not loaded at all. Texts are tagged by jieba all the same
+    the first time; a memo that cannot be read is started afresh.
+    """
+
+    LIMIT = 20_000  # texts kept (the memo is read whole at the first tag)
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._tags: dict[str, list[tuple[str, str]]] | None = None
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> list[tuple[str, str]] | None:
+        with self._lock:
+            if self._tags is None:
+                self._tags = self._read()
+            hit = self._tags.get(text)
+        return list(hit) if hit is not None else None
+
+    def put(self, text: str, tags: list[tuple[str, str]]) -> None:
+        with self._lock:
+            if self._tags is None:
+                self._tags = self._read()
+            if len(self._tags) >= self.LIMIT:
+                return
+            self._tags[text] = tags
+            data = json.dumps(self._tags, ensure_ascii=False).encode("utf-8")
+        cachefiles.write(self.path, data)
+
+    def _read(self) -> dict[str, list[tuple[str, str]]]:
         try:
-            return _unpack(cachefiles.cached(path, make))
-        except (ValueError, KeyError, UnicodeDecodeError):  # a damaged file: made again
-            path.unlink(missing_ok=True)
-            return _unpack(cachefiles.cached(path, make))
+            raw = json.loads(self.path.read_bytes())
+            return {str(t): [(str(w), str(p)) for w, p in tags] for t, tags in raw.items()}
+        except (OSError, ValueError, TypeError, AttributeError):
+            return {}
+
+
+@lru_cache(maxsize=4)
+def _tag_memo(userdict: str | None) -> _TagMemo:
+    return _TagMemo(cachefiles.cache_dir() / f"jieba-pos-{_dictionary_key(userdict)}.json")
 
 
 def _load_dictionary(userdict: str) -> _Dictionary:
@@ -320,12 +376,19 @@ class Tokenizer:
         return words
 
     def tagged(self, text: str) -> list[tuple[str, str]]:
-        """(word, part of speech) of jieba's precise segmentation with the domain dictionary."""
+        """(word, part of speech) of jieba's precise segmentation with the domain dictionary (remembered
+        between runs: ``_TagMemo``)."""
+        memo = _tag_memo(None if self._userdict is None else str(self._userdict)) if not self._added else None
+        if memo is not None and (hit := memo.get(text)) is not None:
+            return hit
         self._ensure_ready()
         with self._lock:
             if self._pos is None:
                 self._pos = _pos_tokenizer(self._jieba)
-        return [(w.word, w.flag) for w in self._pos.cut(text)]
+        tags = [(w.word, w.flag) for w in self._pos.cut(text)]
+        if memo is not None:
+            memo.put(text, tags)
+        return tags
 
     def tokenize(self, text: str) -> list[str]:
         # Short texts (questions, sentences of the clauses an answer quotes) come back with every

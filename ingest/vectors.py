@@ -12,98 +12,174 @@ server); the retriever reads them with ``fetch`` into memory once per index
 generation and scores queries there. Writes of many documents go through
 ``batched()``: one upsert call for thousands of windows instead of one per
 document.
+
+Each published generation also keeps a *snapshot* of its windows' vectors
+(``vectors.npy`` + ``vectors.json`` in its folder), written by the ingest
+before it publishes. A window id names its content and the embedder is fixed
+per collection, so the vector under an id never changes: the snapshot is a
+cache of the collection that cannot go stale, and ``fetch`` reads it first.
+A serving process therefore neither imports chromadb nor opens the collection
+(the client and the collection are opened on first use: about a second of a
+cold start); Chroma is asked only for windows a snapshot lacks (a generation
+built by an earlier version, a damaged file).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-import chromadb
 import numpy as np
-from chromadb.api import ClientAPI
-from chromadb.api.types import Documents, EmbeddingFunction
-from chromadb.api.types import Embeddings as Embeddings_
-from chromadb.config import Settings as ChromaSettings
 from langchain_core.embeddings import Embeddings
 
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
 
-class _LangChainEmbeddingFunction(EmbeddingFunction[Documents]):
-    """Chroma embedding function backed by our LangChain ``Embeddings``."""
+_SNAPSHOT_VERSION = 1
 
-    def __init__(self, embeddings: Embeddings | None, name: str):
-        self._embeddings = embeddings
-        self._name = name
 
-    def __call__(self, input: Documents) -> Embeddings_:  # noqa: A002 - Chroma's name
-        if self._embeddings is None:
-            raise RuntimeError("embeddings are computed by the application, not by Chroma")
-        return [np.asarray(v, dtype=np.float32) for v in self._embeddings.embed_documents(list(input))]
+@lru_cache(maxsize=1)
+def _function_class() -> type:
+    """Chroma's embedding-function class for our LangChain ``Embeddings`` (defined on first use, so that
+    importing this module does not import chromadb)."""
+    from chromadb.api.types import Documents, EmbeddingFunction
+    from chromadb.api.types import Embeddings as Embeddings_
 
-    @staticmethod
-    def name() -> str:
-        return "policy-assistant"
+    class LangChainEmbeddingFunction(EmbeddingFunction[Documents]):
+        """Chroma embedding function backed by our LangChain ``Embeddings``."""
 
-    def get_config(self) -> dict[str, Any]:
-        return {"model": self._name}
+        def __init__(self, embeddings: Embeddings | None, name: str):
+            self._embeddings = embeddings
+            self._name = name
 
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> _LangChainEmbeddingFunction:
-        # Chroma rebuilds the function from the stored config when it opens a
-        # collection; the real model is attached by VectorIndex right after.
-        return _LangChainEmbeddingFunction(None, str(config.get("model", "")))
+        def __call__(self, input: Documents) -> Embeddings_:  # noqa: A002 - Chroma's name
+            if self._embeddings is None:
+                raise RuntimeError("embeddings are computed by the application, not by Chroma")
+            return [np.asarray(v, dtype=np.float32) for v in self._embeddings.embed_documents(list(input))]
 
-    def is_legacy(self) -> bool:
-        return False
+        @staticmethod
+        def name() -> str:
+            return "policy-assistant"
+
+        def get_config(self) -> dict[str, Any]:
+            return {"model": self._name}
+
+        @staticmethod
+        def build_from_config(config: dict[str, Any]) -> LangChainEmbeddingFunction:
+            # Chroma rebuilds the function from the stored config when it opens a
+            # collection; the real model is attached by VectorIndex right after.
+            return LangChainEmbeddingFunction(None, str(config.get("model", "")))
+
+        def is_legacy(self) -> bool:
+            return False
+
+    return LangChainEmbeddingFunction
+
+
+def embedding_function(embeddings: Embeddings | None, name: str) -> Any:
+    return _function_class()(embeddings, name)
 
 
 def make_client(*, mode: str, path: Path | None = None, host: str = "127.0.0.1", port: int = 8000) -> ClientAPI:
+    if mode not in ("embedded", "server"):
+        raise ValueError(f"unknown Chroma mode {mode!r} (expected 'embedded' or 'server')")
+    if mode == "embedded" and path is None:
+        raise ValueError("embedded Chroma needs a path")
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
     settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if mode == "embedded":
-        if path is None:
-            raise ValueError("embedded Chroma needs a path")
+        assert path is not None
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=settings)
-    if mode == "server":
-        return chromadb.HttpClient(host=host, port=port, settings=settings)
-    raise ValueError(f"unknown Chroma mode {mode!r} (expected 'embedded' or 'server')")
+    return chromadb.HttpClient(host=host, port=port, settings=settings)
+
+
+class LazyClient:
+    """A Chroma client made on first use (``make_client``'s arguments), for processes that may only read
+    snapshots: a service answering from them never imports chromadb. Behaves as the client it makes."""
+
+    def __init__(self, factory: Callable[[], ClientAPI]):
+        self._factory = factory
+        self._client: ClientAPI | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> ClientAPI:
+        with self._lock:
+            if self._client is None:
+                self._client = self._factory()
+            return self._client
+
+    @property
+    def opened(self) -> bool:
+        return self._client is not None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
 
 
 class VectorIndex:
-    """One Chroma collection of clause windows."""
+    """One Chroma collection of clause windows (opened on first use), and a generation's snapshot of it."""
 
     def __init__(
-        self, client: ClientAPI, collection: str, embeddings: Embeddings, embedder_id: str, *, create: bool = True
+        self,
+        client: ClientAPI,
+        collection: str,
+        embeddings: Embeddings,
+        embedder_id: str,
+        *,
+        create: bool = True,
+        snapshot: Path | None = None,
     ):
-        """``create=False`` opens an existing collection only (a reader must never create an empty one)."""
+        """``create=False`` opens an existing collection only (a reader must never create an empty one);
+        ``snapshot``: where the generation's snapshot is (``<snapshot>.npy`` and ``<snapshot>.json``)."""
         self.client = client
         self.embeddings = embeddings
         self.embedder_id = embedder_id
         self.collection_name = collection
-        function = _LangChainEmbeddingFunction(embeddings, embedder_id)
+        self.snapshot_path = snapshot
+        self._create = create
+        self._opened: Collection | None = None
+        self._snapshot: tuple[dict[str, int], np.ndarray] | None = None
+        self._snapshot_read = False
+        self._lock = threading.Lock()
         if create:
-            self._collection = client.get_or_create_collection(
-                collection,
-                embedding_function=function,  # type: ignore[arg-type]
-                metadata={"hnsw:space": "cosine"},
-            )
-        else:
-            self._collection = client.get_collection(collection, embedding_function=function)  # type: ignore[arg-type]
+            _ = self._collection  # a writer makes its collection now
+
+    @property
+    def _collection(self) -> Collection:
+        with self._lock:
+            if self._opened is None:
+                function = embedding_function(self.embeddings, self.embedder_id)
+                if self._create:
+                    self._opened = self.client.get_or_create_collection(
+                        self.collection_name, embedding_function=function, metadata={"hnsw:space": "cosine"}
+                    )
+                else:
+                    self._opened = self.client.get_collection(self.collection_name, embedding_function=function)
+            return self._opened
 
     def reset(self) -> None:
         """Drop and recreate the collection (used when the embedder changes)."""
         self.client.delete_collection(self.collection_name)
-        self._collection = self.client.get_or_create_collection(
-            self.collection_name,
-            embedding_function=_LangChainEmbeddingFunction(self.embeddings, self.embedder_id),  # type: ignore[arg-type]
-            metadata={"hnsw:space": "cosine"},
-        )
+        with self._lock:
+            self._opened = self.client.get_or_create_collection(
+                self.collection_name,
+                embedding_function=embedding_function(self.embeddings, self.embedder_id),
+                metadata={"hnsw:space": "cosine"},
+            )
+            self._snapshot, self._snapshot_read = None, False
 
     def count(self) -> int:
         return self._collection.count()
@@ -181,7 +257,19 @@ class VectorIndex:
             self._collection.delete(ids=ids[i : i + batch])
 
     def fetch(self, ids: list[str], batch: int = 5000) -> tuple[list[str], np.ndarray]:
-        """The stored vectors of these windows (those that exist), as rows of one float32 matrix."""
+        """The vectors of these windows (those that exist), as rows of one float32 matrix: from the
+        generation's snapshot, and from Chroma for any the snapshot lacks."""
+        found, matrix = self.cached(ids)
+        if len(found) == len(ids):
+            return found, matrix
+        have = set(found)
+        more, rows = self._fetch_stored([i for i in ids if i not in have], batch)
+        if not found:
+            return more, rows
+        return found + more, np.concatenate([matrix, rows]) if len(more) else matrix
+
+    def _fetch_stored(self, ids: list[str], batch: int = 5000) -> tuple[list[str], np.ndarray]:
+        """From Chroma."""
         found: list[str] = []
         blocks: list[np.ndarray] = []
         for i in range(0, len(ids), batch):
@@ -192,6 +280,98 @@ class VectorIndex:
         if not blocks:
             return [], np.zeros((0, 0), dtype=np.float32)
         return found, np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+
+    # ------------------------------------------------------------------ the generation's snapshot
+
+    def cached(self, ids: list[str]) -> tuple[list[str], np.ndarray]:
+        """The vectors of these windows that the snapshot holds (in ``ids`` order), without asking Chroma."""
+        snap = self._snapshot_rows()
+        if snap is None or not ids:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        index, matrix = snap
+        found = [i for i in ids if i in index]
+        if not found:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        return found, np.asarray(matrix[np.fromiter((index[i] for i in found), dtype=np.int64, count=len(found))])
+
+    def has_snapshot(self) -> bool:
+        return self._snapshot_rows() is not None
+
+    def _snapshot_rows(self) -> tuple[dict[str, int], np.ndarray] | None:
+        if self.snapshot_path is None:
+            return None
+        with self._lock:
+            if not self._snapshot_read:
+                self._snapshot = read_snapshot(self.snapshot_path, self.embedder_id)
+                self._snapshot_read = True
+            return self._snapshot
+
+    def write_snapshot(self, ids: list[str], reuse: VectorIndex | None = None, chunk: int = 20_000) -> int:
+        """Write the snapshot of these windows (the generation's, before it is published); ``reuse``: the
+        serving generation's index, whose snapshot rows are copied instead of read from Chroma. The rows
+        are written straight into the file, a chunk at a time (no second copy of a large index in memory).
+        Windows Chroma does not have are left out (``fetch`` asks Chroma for them). Returns the rows."""
+        if self.snapshot_path is None:
+            raise ValueError("this index has no snapshot path")
+        old_found: list[str] = []
+        old_rows = np.zeros(0, dtype=np.int64)
+        source: np.ndarray | None = None
+        snap = reuse._snapshot_rows() if reuse is not None and reuse.embedder_id == self.embedder_id else None
+        if snap is not None:
+            index, source = snap
+            old_found = [i for i in ids if i in index]
+            old_rows = np.fromiter((index[i] for i in old_found), dtype=np.int64, count=len(old_found))
+        taken = set(old_found)
+        new_found, new_matrix = self._fetch_stored([i for i in ids if i not in taken])
+        dims = {m.shape[1] for m in (source, new_matrix) if m is not None and m.ndim == 2 and m.shape[0]}
+        if len(dims) > 1:
+            raise RuntimeError(f"vectors of different sizes in one generation: {sorted(dims)}")
+        dim = dims.pop() if dims else 0
+        n = len(old_found) + len(new_found)
+        path = self.snapshot_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        npy, meta = path.with_suffix(".npy"), path.with_suffix(".json")
+        tmp = path.with_suffix(".npy.tmp")
+        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(n, dim))
+        for a in range(0, len(old_rows), chunk):
+            assert source is not None
+            end = min(a + chunk, len(old_rows))
+            out[a:end] = source[old_rows[a:end]]
+        if new_found:
+            out[len(old_found) :] = new_matrix
+        out.flush()
+        del out
+        with tmp.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, npy)
+        record = {"version": _SNAPSHOT_VERSION, "embedder": self.embedder_id, "rows": n, "ids": old_found + new_found}
+        tmp_meta = path.with_suffix(".json.tmp")
+        with tmp_meta.open("w", encoding="utf-8") as handle:
+            handle.write(json.dumps(record, ensure_ascii=False))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_meta, meta)  # last: a snapshot without its ids is no snapshot
+        with self._lock:
+            self._snapshot, self._snapshot_read = None, False
+        return n
+
+
+def read_snapshot(path: Path, embedder_id: str) -> tuple[dict[str, int], np.ndarray] | None:
+    """Window id → row, and the rows (memory-mapped), of the snapshot at ``path``; None when there is none,
+    it was made by another embedder, or its two files do not agree (then Chroma is read instead)."""
+    try:
+        record = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        if record.get("version") != _SNAPSHOT_VERSION or record.get("embedder") != embedder_id:
+            return None
+        ids = record["ids"]
+        matrix = np.load(path.with_suffix(".npy"), mmap_mode="r")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if matrix.ndim != 2 or matrix.dtype != np.float32 or not matrix.shape[0] == len(ids) == record.get("rows"):
+        return None
+    if not ids:
+        return None  # nothing to read from it
+    return {w: i for i, w in enumerate(ids)}, matrix
 
 
 @dataclass

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ingest.lexical import TermStats
 from ingest.textproc import Tokenizer, to_simplified
 
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|元|万|%|％|个月)")
@@ -40,15 +41,13 @@ def split_sentences(text: str) -> list[Sentence]:
 
 
 class SentenceScorer:
-    def __init__(self, tokenizer: Tokenizer, corpus: Iterable[str]):
+    def __init__(self, tokenizer: Tokenizer, corpus: Iterable[str] = (), *, stats: TermStats | None = None):
+        """Word weights from ``stats`` (the index's term statistics) when given, else counted over ``corpus``."""
         self.tokenizer = tokenizer
-        docs = [set(tokenizer.tokenize(to_simplified(t))) for t in corpus]
-        n = max(len(docs), 1)
-        df: dict[str, int] = {}
-        for d in docs:
-            for tok in d:
-                df[tok] = df.get(tok, 0) + 1
-        self._idf = {tok: math.log(1 + n / (1 + c)) for tok, c in df.items()}
+        if stats is None:
+            stats = TermStats.of(corpus, tokenizer)
+        n = max(stats.n, 1)
+        self._idf = {tok: math.log(1 + n / (1 + c)) for tok, c in stats.df.items()}
         self._default = math.log(1 + n)
 
     def score(self, query_tokens: set[str], sentence: str, *, wants_figure: bool, terms: Iterable[str] = ()) -> float:

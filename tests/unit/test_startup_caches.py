@@ -57,3 +57,60 @@ def test_the_place_scanner_finds_what_one_alternation_of_the_forms_finds() -> No
         pattern = re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)))
         expected = [(m.start(), m.end(), m.group(0)) for m in pattern.finditer(text)]
         assert list(FormScanner(forms).finditer(text)) == expected, (forms, text)
+
+
+def test_remembered_tags_are_jiebas_and_spare_loading_the_tagger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PA_CACHE_DIR", str(tmp_path))
+    textproc._tag_memo.cache_clear()
+    try:
+        texts = ["签订一年以上劳动合同并缴纳社会保险", "取得高级技师职业资格证书"]
+        tagged = [textproc.Tokenizer().tagged(t) for t in texts]
+        assert all(len(t) >= 2 for t in tagged)
+        (memo,) = tmp_path.glob("jieba-pos-*.json")
+        textproc._tag_memo.cache_clear()  # as a new process would find it
+
+        def no_tagger(_: object) -> None:
+            raise AssertionError("the tagger was loaded although every text is remembered")
+
+        monkeypatch.setattr(textproc, "_pos_tokenizer", no_tagger)
+        assert [textproc.Tokenizer().tagged(t) for t in texts] == tagged
+        monkeypatch.undo()
+        monkeypatch.setenv("PA_CACHE_DIR", str(tmp_path))
+        memo.write_text("{not json", encoding="utf-8")  # damaged: tagged again, and remembered again
+        textproc._tag_memo.cache_clear()
+        assert [textproc.Tokenizer().tagged(t) for t in texts] == tagged
+        assert "劳动合同" in memo.read_text(encoding="utf-8")
+        # A tokenizer with words of its own tags by itself: nothing of it is remembered.
+        own = textproc.Tokenizer()
+        own.add_word("技能提升补贴")
+        own.tagged("申请技能提升补贴")
+        assert "申请技能提升补贴" not in memo.read_text(encoding="utf-8")
+    finally:
+        textproc._tag_memo.cache_clear()
+
+
+def test_the_cached_gazetteer_is_the_one_read_from_jionlps_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.frame import places
+
+    monkeypatch.setenv("PA_CACHE_DIR", str(tmp_path))
+    places.gazetteer.cache_clear()
+    try:
+        read: dict[str, list[places.Place]] = {}
+        for p in places._places():
+            for f in p.forms:
+                read.setdefault(f, []).append(p)
+        by_form, scanner = places.gazetteer()
+        (cache,) = tmp_path.glob("places-*.json")
+        places.gazetteer.cache_clear()
+        again, _ = places.gazetteer()  # from the file
+        assert again == by_form == read and len(read) > 3000 and scanner is not None
+        assert again["大连"][0].parents == ["辽宁"]
+        cache.write_text("[[1, 2]", encoding="utf-8")  # damaged: made again
+        places.gazetteer.cache_clear()
+        assert places.gazetteer()[0] == read
+    finally:
+        places.gazetteer.cache_clear()
