@@ -25,19 +25,18 @@ class ChromaSettings(BaseModel):
     host: str = Field("127.0.0.1", description="Chroma server host (server mode)")
     port: int = Field(8000, description="Chroma server port (server mode)")
     collection: str = Field("policy_clauses", description="collection name")
-    share_generations: bool | None = Field(
-        None,
+    share_generations: bool = Field(
+        True,
         description="index generations share one collection (windows addressed by content: an update embeds and "
-        "writes only new windows, nothing is copied). None: only in server mode. Embedded Chroma keeps a "
-        "per-process view of a collection, so a reader process does not see what another process (the CLI "
-        "ingest, the admin index worker) added to a collection it has open: there, each generation gets a "
-        "collection of its own and unchanged windows are copied into it, unless every writer and reader is "
-        "one process",
+        "writes only new windows, nothing is copied). Readers take their vectors from each generation's "
+        "snapshot, not from Chroma, and a writer reads embedded Chroma afresh when another process wrote since "
+        "(embedded Chroma keeps a per-process view of a collection). false: a collection per generation, into "
+        "which the unchanged windows are copied",
     )
 
     @property
     def shared(self) -> bool:
-        return self.mode == "server" if self.share_generations is None else self.share_generations
+        return self.share_generations
 
 
 class EmbeddingSettings(BaseModel):

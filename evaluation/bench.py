@@ -308,11 +308,20 @@ def bench_latency(
     return out
 
 
-def bench_cold_start(data_dir: Path, asks: list[str]) -> dict[str, Any]:
+def bench_cold_start(data_dir: Path, asks: list[str], starts: int = 3) -> dict[str, Any]:
+    """Process start → ``/readyz``, the median of ``starts`` starts (one start varies by ±0.5 s here),
+    then the memory of the last one, ready and after a burst of asks."""
     env = {"PA_DATA_DIR": str(data_dir)}
+    ready: list[float] = []
+    for _ in range(starts - 1):
+        t = time.perf_counter()
+        proc, _ = start_service(data_dir, workers=1)
+        ready.append(time.perf_counter() - t)
+        stop_service(proc)
     t = time.perf_counter()
     proc, url = start_service(data_dir, workers=1)
-    ready_s = time.perf_counter() - t
+    ready.append(time.perf_counter() - t)
+    ready_s = statistics.median(ready)
     try:
         rss_ready = _rss_mb(proc.pid)
         for q in asks:
@@ -330,6 +339,7 @@ def bench_cold_start(data_dir: Path, asks: list[str]) -> dict[str, Any]:
     cli_s = time.perf_counter() - t
     return {
         "service_start_to_ready_s": round(ready_s, 2),
+        "service_starts_s": [round(x, 2) for x in ready],
         "service_rss_ready_mb": rss_ready,
         "service_rss_after_asks_mb": rss_after,
         "asks_in_burst": len(asks),
@@ -619,7 +629,9 @@ def write_report(result: dict[str, Any], reports: Path) -> Path:
             f"LangChain retriever, {lat['ratio_hybrid_to_embedding_p95']}× a bare query embedding. Offline ask p95 = "
             f"{lat['ratio_ask_to_naive_p95']}× the naive retriever.",
             "",
-            f"Cold start: service process start → `/readyz` {cold['service_start_to_ready_s']} s (one worker); "
+            f"Cold start: service process start → `/readyz` {cold['service_start_to_ready_s']} s (one worker"
+            + (f"; median of {', '.join(map(str, cold['service_starts_s']))} s" if cold.get("service_starts_s") else "")
+            + "); "
             f"one-shot CLI `ask` {cold['cli_ask_process_s']} s; service memory {cold['service_rss_ready_mb']} MB ready, "
             f"{cold['service_rss_after_asks_mb']} MB after {cold['asks_in_burst']} asks.",
             "",

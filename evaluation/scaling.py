@@ -658,6 +658,7 @@ def _update_worker(manifest: str, data_dir: str, doc_id: str) -> dict[str, Any]:
     from app.embeddings import E5OnnxEmbeddings
     from app.services import build_services
     from app.settings import Settings
+    from ingest.vectors import LazyClient
 
     m = Manifest.load(Path(manifest))
     meta = m.get(doc_id)
@@ -671,6 +672,11 @@ def _update_worker(manifest: str, data_dir: str, doc_id: str) -> dict[str, Any]:
     embedder = E5OnnxEmbeddings()
     embedder.embed_query("预热")  # the model load is not the update's cost
     services = build_services(Settings(data_dir=Path(data_dir), manifest=Path(manifest)), embedder=embedder)
+    # Chroma's client is opened on first use now (a service never needs it); the update's figure has
+    # always started with it open, as with the model loaded.
+    client = services.generations.client
+    if isinstance(client, LazyClient):
+        client.get()
     phases: dict[str, float] = {}
     services.vectors.upsert = _timed(services.vectors.upsert, phases, "chroma_upsert")  # type: ignore[method-assign]
     services.ingestor.rebuild_lexical = _timed(services.ingestor.rebuild_lexical, phases, "bm25_rebuild")  # type: ignore[method-assign]

@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING
 from langchain_core.embeddings import Embeddings
 
 from ingest.store import ClauseStore
-from ingest.vectors import VectorIndex
+from ingest.vectors import LazyClient, VectorIndex, snapshot_ids
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -99,6 +99,15 @@ class Generations:
         self.embeddings = embeddings
         self.embedder_id = embedder_id
         self._name = re.compile(rf"^{re.escape(collection)}-g(\d+)$")
+        self._seen: int | None = None  # the generation this object last published or refreshed at
+
+    def refresh(self) -> None:
+        """Before writing (under ``writing()``): when another process published since this one last wrote,
+        read Chroma afresh (``LazyClient.reset``), since generations share a collection."""
+        number = self.serving_number()
+        if number != self._seen and self.share_collection and isinstance(self.client, LazyClient):
+            self.client.reset()
+        self._seen = number
 
     # ------------------------------------------------------------------ reading
 
@@ -234,6 +243,7 @@ class Generations:
             os.fsync(handle.fileno())
         os.replace(tmp, self.data_dir / CURRENT)
         _fsync_dir(self.data_dir)
+        self._seen = build.number
         known = {build.vectors.collection_name: present} if present is not None else {}
         stores = {build.number: build.store}
         if serving is not None and serving.number == previous:
@@ -328,6 +338,21 @@ class Generations:
             if collection in self._collection_names():
                 self.client.delete_collection(collection)
         shutil.rmtree(self.directory(number), ignore_errors=True)
+
+    def snapshot_ids(self, collection: str) -> set[str] | None:
+        """The window ids in the snapshots of every generation on disk that keeps its windows in
+        ``collection``: what the collection holds when nothing went wrong (``collect`` deletes exactly
+        the windows no kept generation names). None when one of them has no snapshot (a build, a
+        generation of an earlier version): then only Chroma can say."""
+        out: set[str] = set()
+        for number in self._directories():
+            if self.collection_of(number) != collection:
+                continue
+            ids = snapshot_ids(self.directory(number) / "vectors", self.embedder_id)
+            if ids is None:
+                return None
+            out.update(ids)
+        return out
 
     def _directories(self) -> set[int]:
         if not self.root.exists():

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
+import scipy.sparse
 
 from ingest.textproc import Tokenizer, index_text, to_simplified
 
@@ -235,12 +236,17 @@ def bm25_from_counts(
         b = slice(a, a + (1 << 20))
         tf64 = tf[b].astype(dtype).astype(np.float64)
         scores[b] = idf[voc_idx[b]].astype(np.float64) * (tf64 / (norm[doc_idx[b]] + tf64))
-    order = np.argsort(voc_idx, kind="stable")  # by token, then document (the triples are by document)
+    # By token, then document: the (document × token) matrix in compressed rows, turned into compressed
+    # columns by scipy in one linear pass (a stable argsort of the token ids took ~0.6 s at 50k clauses).
+    # Each column's documents come out ascending, as the triples are by document.
+    rows = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(np.bincount(doc_idx, minlength=n_docs), out=rows[1:])
+    by_token = scipy.sparse.csr_matrix((scores, voc_idx, rows), shape=(n_docs, n_vocab)).tocsc()
     indptr = np.zeros(n_vocab + 1, dtype=np.int64)
     np.cumsum(df, out=indptr[1:])
     model.scores = {
-        "data": scores[order],
-        "indices": doc_idx[order].astype(model.int_dtype, copy=False),
+        "data": by_token.data,
+        "indices": by_token.indices.astype(model.int_dtype, copy=False),
         "indptr": indptr,
         "num_docs": n_docs,
     }

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
+import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from ingest import cachefiles
 from ingest.schema import DocumentMeta
 
 
@@ -17,6 +21,44 @@ class ManifestError(Exception):
 
 class _ManifestFile(BaseModel):
     documents: list[DocumentMeta]
+
+
+def _parsed(path: Path) -> Any:
+    """The YAML of ``path``, parsed. libyaml parses a province's manifest (thousands of entries) in a
+    blink, but PyYAML's constructor still takes ~1.5 s for 2,000 documents; so what it built is kept in
+    the cache folder as JSON (dates tagged), keyed by the file's path, size and modification time."""
+    cache = cachefiles.cache_dir() / f"manifest-{cachefiles.key(path, _CACHE_VERSION)}.json"
+    try:
+        return json.loads(cache.read_bytes(), object_hook=_undate)
+    except (OSError, ValueError):
+        pass
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    try:
+        data = json.dumps(raw, ensure_ascii=False, default=_date).encode("utf-8")
+    except TypeError:  # something JSON cannot hold (a YAML set, bytes): not cached
+        return raw
+    cachefiles.write(cache, data)
+    return raw
+
+
+_CACHE_VERSION = "1"
+
+
+def _date(value: object) -> dict[str, str]:
+    if isinstance(value, datetime.datetime):
+        return {"\x00datetime": value.isoformat()}
+    if isinstance(value, datetime.date):
+        return {"\x00date": value.isoformat()}
+    raise TypeError(type(value).__name__)
+
+
+def _undate(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1:
+        if "\x00date" in obj:
+            return datetime.date.fromisoformat(obj["\x00date"])
+        if "\x00datetime" in obj:
+            return datetime.datetime.fromisoformat(obj["\x00datetime"])
+    return obj
 
 
 class Manifest:
@@ -30,8 +72,7 @@ class Manifest:
     @classmethod
     def load(cls, path: Path) -> Manifest:
         try:
-            # libyaml when available: a province's manifest (thousands of entries) loads in a blink.
-            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            raw = _parsed(path)
         except FileNotFoundError as exc:
             raise ManifestError(f"{path}: manifest not found") from exc
         except yaml.YAMLError as exc:

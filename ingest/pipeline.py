@@ -269,6 +269,7 @@ class Ingestor:
         """Under the writer lock: ``plan`` (given the serving documents) says what to ingest and what to drop."""
         started = time.perf_counter()
         with self.generations.writing():
+            self.generations.refresh()
             serving = self.generations.serving()
             try:
                 stored = {d.meta.id: d for d in serving.store.documents()} if serving else {}
@@ -290,7 +291,7 @@ class Ingestor:
         report = IngestReport()
         old = {d.meta.id: d for d in serving.store.documents()} if serving else {}
         same_model = serving is not None and serving.store.get_info("embedder") in (None, self.embedder_id)
-        present = serving.vectors.ids() if serving else set()
+        present = self._present(serving) if serving else set()
         serving_windows = serving.store.windows_by_document() if serving else {}
 
         def complete_in_serving(doc_id: str) -> bool:
@@ -353,6 +354,16 @@ class Ingestor:
         finally:
             build.close()
 
+    def _present(self, serving: Generation) -> set[str]:
+        """The window ids in the serving generation's collection. Reading them from Chroma takes seconds at
+        a province's scale; the generations' snapshots name them too, and are taken when Chroma holds
+        exactly as many windows (a window lost, or one left by an interrupted build, shows in the count;
+        then the ids are read from Chroma, and what is missing is indexed again)."""
+        known = self.generations.snapshot_ids(serving.vectors.collection_name)
+        if known is not None and serving.vectors.count() == len(known):
+            return known
+        return serving.vectors.ids()
+
     def _prepare(
         self,
         src: Source,
@@ -370,7 +381,8 @@ class Ingestor:
             return None
         fp = self.fingerprint(src.meta, data)
         previous = old.get(src.meta.id)
-        moved = previous is not None and previous.source != str(src.path.resolve())
+        # Stored sources are resolved paths: one equal to this path as given names the same file (no resolve).
+        moved = previous is not None and previous.source != str(src.path) and previous.source != str(src.path.resolve())
         if moved and not src.replaces and previous is not None and Path(previous.source).exists():
             report.errors.append((label, f"document id {src.meta.id!r} is already used by {previous.source}"))
             return None

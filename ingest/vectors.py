@@ -114,6 +114,7 @@ class LazyClient:
         self._factory = factory
         self._client: ClientAPI | None = None
         self._lock = threading.Lock()
+        self.epoch = 0  # bumped by ``reset``: collections opened before are opened again
 
     def get(self) -> ClientAPI:
         with self._lock:
@@ -124,6 +125,22 @@ class LazyClient:
     @property
     def opened(self) -> bool:
         return self._client is not None
+
+    def reset(self) -> None:
+        """Forget this process's view of Chroma: the next use reads the collections as they are on disk.
+
+        Embedded Chroma keeps what it has loaded of a collection in memory, so a process that had one
+        open does not see what another process wrote to it since, and what it writes next is written
+        over that stale view. A writer calls this before it writes to a collection another process may
+        have written (``Generations.refresh``)."""
+        with self._lock:
+            if self._client is None:
+                return
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()
+            self._client = None
+            self.epoch += 1
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.get(), name)
@@ -151,6 +168,7 @@ class VectorIndex:
         self.snapshot_path = snapshot
         self._create = create
         self._opened: Collection | None = None
+        self._epoch = 0  # the client's epoch the collection was opened in (see LazyClient.reset)
         self._snapshot: tuple[dict[str, int], np.ndarray] | None = None
         self._snapshot_read = False
         self._lock = threading.Lock()
@@ -160,7 +178,9 @@ class VectorIndex:
     @property
     def _collection(self) -> Collection:
         with self._lock:
-            if self._opened is None:
+            epoch = getattr(self.client, "epoch", 0)
+            if self._opened is None or self._epoch != epoch:
+                self._epoch = epoch
                 function = embedding_function(self.embeddings, self.embedder_id)
                 if self._create:
                     self._opened = self.client.get_or_create_collection(
@@ -306,54 +326,72 @@ class VectorIndex:
                 self._snapshot_read = True
             return self._snapshot
 
-    def write_snapshot(self, ids: list[str], reuse: VectorIndex | None = None, chunk: int = 20_000) -> int:
+    def write_snapshot(self, ids: list[str], reuse: VectorIndex | None = None, chunk: int = 8192) -> int:
         """Write the snapshot of these windows (the generation's, before it is published); ``reuse``: the
-        serving generation's index, whose snapshot rows are copied instead of read from Chroma. The rows
-        are written straight into the file, a chunk at a time (no second copy of a large index in memory).
+        serving generation's index, whose snapshot rows are copied (in their order, a chunk at a time, by
+        plain reads and writes: a large index is never in memory twice) instead of read from Chroma.
         Windows Chroma does not have are left out (``fetch`` asks Chroma for them). Returns the rows."""
         if self.snapshot_path is None:
             raise ValueError("this index has no snapshot path")
-        old_found: list[str] = []
-        old_rows = np.zeros(0, dtype=np.int64)
-        source: np.ndarray | None = None
-        snap = reuse._snapshot_rows() if reuse is not None and reuse.embedder_id == self.embedder_id else None
+        wanted = set(ids)
+        kept: list[str] = []
+        mask = np.zeros(0, dtype=bool)
+        old = reuse.snapshot_path if reuse is not None and reuse.embedder_id == self.embedder_id else None
+        snap = reuse._snapshot_rows() if reuse is not None and old is not None else None
         if snap is not None:
-            index, source = snap
-            old_found = [i for i in ids if i in index]
-            old_rows = np.fromiter((index[i] for i in old_found), dtype=np.int64, count=len(old_found))
-        taken = set(old_found)
+            order = list(snap[0])  # row order
+            mask = np.fromiter((w in wanted for w in order), dtype=bool, count=len(order))
+            kept = [w for w, keep in zip(order, mask.tolist(), strict=True) if keep]
+        taken = set(kept)
         new_found, new_matrix = self._fetch_stored([i for i in ids if i not in taken])
-        dims = {m.shape[1] for m in (source, new_matrix) if m is not None and m.ndim == 2 and m.shape[0]}
+        dims = {m.shape[1] for m in (snap[1] if snap else None, new_matrix) if m is not None and len(m)}
         if len(dims) > 1:
             raise RuntimeError(f"vectors of different sizes in one generation: {sorted(dims)}")
         dim = dims.pop() if dims else 0
-        n = len(old_found) + len(new_found)
+        n = len(kept) + len(new_found)
         path = self.snapshot_path
         path.parent.mkdir(parents=True, exist_ok=True)
-        npy, meta = path.with_suffix(".npy"), path.with_suffix(".json")
         tmp = path.with_suffix(".npy.tmp")
-        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(n, dim))
-        for a in range(0, len(old_rows), chunk):
-            assert source is not None
-            end = min(a + chunk, len(old_rows))
-            out[a:end] = source[old_rows[a:end]]
-        if new_found:
-            out[len(old_found) :] = new_matrix
-        out.flush()
-        del out
-        with tmp.open("rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, npy)
-        record = {"version": _SNAPSHOT_VERSION, "embedder": self.embedder_id, "rows": n, "ids": old_found + new_found}
+        with tmp.open("wb") as out:
+            np.lib.format.write_array_header_1_0(out, {"descr": "<f4", "fortran_order": False, "shape": (n, dim)})
+            if snap is not None and kept:
+                assert old is not None
+                with old.with_suffix(".npy").open("rb") as src:
+                    major, _ = np.lib.format.read_magic(src)
+                    header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+                    header(src)
+                    for a in range(0, len(mask), chunk):
+                        rows = np.fromfile(src, dtype="<f4", count=min(chunk, len(mask) - a) * dim).reshape(-1, dim)
+                        out.write(rows[mask[a : a + chunk]].tobytes())
+            if new_found:
+                out.write(np.ascontiguousarray(new_matrix, dtype="<f4").tobytes())
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path.with_suffix(".npy"))
+        record = {"version": _SNAPSHOT_VERSION, "embedder": self.embedder_id, "rows": n, "ids": kept + new_found}
         tmp_meta = path.with_suffix(".json.tmp")
         with tmp_meta.open("w", encoding="utf-8") as handle:
             handle.write(json.dumps(record, ensure_ascii=False))
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp_meta, meta)  # last: a snapshot without its ids is no snapshot
+        os.replace(tmp_meta, path.with_suffix(".json"))  # last: a snapshot without its ids is no snapshot
         with self._lock:
             self._snapshot, self._snapshot_read = None, False
         return n
+
+
+def snapshot_ids(path: Path, embedder_id: str) -> list[str] | None:
+    """The window ids of the snapshot at ``path`` (its record only; the vectors are not read), or None."""
+    try:
+        record = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        ids = record["ids"]
+        if record.get("version") != _SNAPSHOT_VERSION or record.get("embedder") != embedder_id:
+            return None
+        if not isinstance(ids, list) or len(ids) != record.get("rows") or not path.with_suffix(".npy").is_file():
+            return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return ids
 
 
 def read_snapshot(path: Path, embedder_id: str) -> tuple[dict[str, int], np.ndarray] | None:

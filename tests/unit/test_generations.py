@@ -316,14 +316,13 @@ def test_whole_collection_reads_go_by_pages(fake_services: Services) -> None:
     assert vectors.metadatas(ids[:5], batch=2) == {w: {"n": n} for n, w in enumerate(ids[:5])}
 
 
-def test_embedded_chroma_with_other_processes_gets_a_collection_per_generation(
+def test_without_sharing_each_generation_gets_a_collection_of_its_own(
     fake_settings: Settings, tokenizer: Tokenizer, corpus: Manifest
 ) -> None:
-    """An embedded Chroma reader process does not see windows another process adds to a collection it has
-    open ("Error finding id"), so there, by default, each generation has its own collection (copied into)."""
-    assert Settings().chroma.shared is False and Settings(chroma={"mode": "server"}).chroma.shared is True
+    """``chroma.share_generations: false``: a collection per generation, the unchanged windows copied into it."""
+    assert Settings().chroma.shared is True and Settings(chroma={"mode": "server"}).chroma.shared is True
     settings = fake_settings.model_copy(
-        update={"chroma": fake_settings.chroma.model_copy(update={"share_generations": None})}
+        update={"chroma": fake_settings.chroma.model_copy(update={"share_generations": False})}
     )
     services = _services(settings, tokenizer)
     try:
@@ -337,3 +336,71 @@ def test_embedded_chroma_with_other_processes_gets_a_collection_per_generation(
         assert names == ["policy_clauses-g1", "policy_clauses-g2"]
     finally:
         services.close()
+
+
+_OTHER_PROCESS = """
+import sys
+from pathlib import Path
+from app.embeddings import FakeEmbeddings
+from app.services import build_services
+from app.settings import Settings
+settings = Settings(data_dir=Path(sys.argv[1]), manifest=Path(sys.argv[2]), embedding={"backend": "fake"})
+services = build_services(settings, embedder=FakeEmbeddings(size=64))
+if sys.argv[3] == "ingest":
+    report = services.ingestor.run(services.manifest())
+    print(report.generation, sorted(report.updated))
+else:  # check: every window of the served generation is in Chroma with its own vector
+    gen = services.serving()
+    ids = sorted(gen.store.window_ids())
+    found, matrix = gen.vectors._fetch_stored(ids)
+    texts = dict(zip(*[gen.vectors._collection.get(ids=ids, include=["documents"])[k] for k in ("ids", "documents")]))
+    want = FakeEmbeddings(size=64).embed_documents([texts[w] for w in found])
+    import numpy as np
+    print(gen.number, len(found) == len(ids), bool(np.allclose(matrix, np.asarray(want, dtype=np.float32), atol=1e-6)))
+"""
+
+
+def _other_process(settings: Settings, corpus: Manifest, what: str) -> str:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _OTHER_PROCESS, str(settings.data_dir), str(corpus.path), what],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env={**__import__("os").environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout.strip()
+
+
+def test_processes_sharing_embedded_chroma_read_and_write_each_others_generations(
+    fake_settings: Settings, tokenizer: Tokenizer, corpus: Manifest
+) -> None:
+    """Embedded Chroma keeps a per-process view of a collection. A reader takes its vectors from the
+    generation's snapshot, so it serves what another process published; a writer whose view is older
+    than the serving generation reads Chroma afresh before it writes (``Generations.refresh``)."""
+    settings = fake_settings.model_copy(update={"manifest": corpus.path})
+    mine = _services(settings, tokenizer)
+    try:
+        mine.ingestor.run(corpus)
+        mine.retriever.search("带徒补贴")
+        assert mine.vectors.ids() == mine.store.window_ids()  # this process has the collection open
+        edit_dalian(corpus)
+        assert _other_process(settings, corpus, "ingest") == "2 ['dalian-2023']"
+        reader = _services(settings, tokenizer)
+        try:
+            assert "高级技师每人2500元" in reader.retriever.clause(DALIAN_SEVENTH).text
+            hits = reader.retriever.search("大连 带徒补贴 高级技师 标准", k=3, mode="dense")
+            assert hits and reader.serving().number == 2
+        finally:
+            reader.close()
+        # This process writes next: its view of the shared collection is older than generation 2.
+        path = corpus.path.parent / "texts" / "xiamen-training-2025.txt"
+        path.write_text(path.read_text(encoding="utf-8") + "\n十、本方案自印发之日起施行。\n", encoding="utf-8")
+        report = mine.ingestor.run(corpus)
+        assert report.generation == 3 and report.updated == ["xiamen-training-2025"] and not report.errors
+        assert _other_process(settings, corpus, "check") == "3 True True"
+    finally:
+        mine.close()

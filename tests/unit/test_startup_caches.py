@@ -114,3 +114,32 @@ def test_the_cached_gazetteer_is_the_one_read_from_jionlps_file(
         assert places.gazetteer()[0] == read
     finally:
         places.gazetteer.cache_clear()
+
+
+def test_a_cached_manifest_is_the_yaml_as_parsed_and_follows_every_edit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime
+
+    import yaml
+
+    from ingest.manifest import Manifest, _parsed
+
+    monkeypatch.setenv("PA_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "manifest.yaml"
+    text = (
+        "documents:\n  - id: a\n    title: 甲\n    source: a.txt\n    date: 2024-03-01\n    tags: [x, 1, true, null]\n"
+    )
+    path.write_text(text, encoding="utf-8")
+    first = _parsed(path)
+    assert first == yaml.safe_load(text) and isinstance(first["documents"][0]["date"], datetime.date)
+    assert len(list((tmp_path / "cache").glob("manifest-*.json"))) == 1
+    assert _parsed(path) == first  # read back from the file, the date a date again
+    path.write_text(text.replace("甲", "乙"), encoding="utf-8")  # same size, a new modification time
+    assert _parsed(path)["documents"][0]["title"] == "乙"
+    plain = tmp_path / "plain.yaml"  # what a manifest holds (its dates are quoted strings)
+    plain.write_text(text.replace("2024-03-01", "'2024-03-01'"), encoding="utf-8")
+    assert Manifest.load(plain).documents[0].title == Manifest.load(plain).documents[0].title == "甲"
+    for stale in (tmp_path / "cache").glob("manifest-*.json"):
+        stale.write_text("{damaged", encoding="utf-8")
+    assert _parsed(path)["documents"][0]["title"] == "乙"

@@ -159,3 +159,31 @@ def test_term_statistics_updated_by_difference_equal_those_counted_afresh(
         assert saved.df == fresh.df and "学徒制" in "".join(saved.df)
     finally:
         services.close()
+
+
+def test_an_update_takes_the_collections_window_ids_from_the_snapshots_when_chroma_holds_as_many(
+    fake_settings: Settings, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = fake_settings.model_copy(update={"manifest": corpus_copy})
+    services = _reader(settings)
+    try:
+        services.ingestor.run(services.manifest())
+        path = corpus_copy.parent / "texts" / "dalian-2023.txt"
+        path.write_text(path.read_text(encoding="utf-8") + "\n十、本通知自印发之日起施行。\n", encoding="utf-8")
+        listed: list[str] = []
+        real = VectorIndex.ids
+
+        def ids(self: VectorIndex, page: int = 50_000) -> set[str]:
+            listed.append(self.collection_name)
+            return real(self, page)
+
+        monkeypatch.setattr(VectorIndex, "ids", ids)
+        assert services.ingestor.run(services.manifest()).updated == ["dalian-2023"]
+        assert listed == []  # the count agreed with the snapshots: no listing of the whole collection
+        # A window lost from Chroma shows in the count: the ids are read, and the document indexed again.
+        lost = sorted(services.store.window_ids("xiamen-tasks"))[0]
+        services.vectors.delete([lost])
+        report = services.ingestor.run(services.manifest())
+        assert listed and report.updated == ["xiamen-tasks"] and lost in services.vectors.ids()
+    finally:
+        services.close()
