@@ -226,8 +226,12 @@ def bm25_from_counts(
     n_docs, n_vocab = len(lengths), len(vocab)
     df = np.bincount(voc_idx, minlength=n_vocab)
     idf = np.zeros(n_vocab, dtype=dtype)
-    for token in np.flatnonzero(df):  # math.log, as bm25s, for the same last bit
-        idf[token] = math.log(1 + (n_docs - int(df[token]) + 0.5) / (int(df[token]) + 0.5))
+    # math.log, as bm25s, for the same last bit: once per distinct document frequency (a few thousand
+    # values for a hundred thousand tokens), each token then given its value.
+    used = np.flatnonzero(df)
+    values, which = np.unique(df[used], return_inverse=True)
+    logs = [math.log(1 + (n_docs - int(v) + 0.5) / (int(v) + 0.5)) for v in values.tolist()]
+    idf[used] = np.asarray(logs, dtype=dtype)[which]
     # tf / (k1 * ((1 - b) + b * l_d / l_avg) + tf) in float64 from float32 counts, as bm25s does;
     # a million triples at a time, so that the float64 temporaries stay small.
     norm = model.k1 * ((1 - model.b) + model.b * lengths.astype(np.float64) / lengths.mean())

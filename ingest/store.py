@@ -240,9 +240,10 @@ class ClauseStore:
         with self._lock:
             generation = self.generation
             if self._windows is None or self._windows[0] != generation:
-                out: dict[str, set[str]] = {}
-                for doc_id, ws in self._query("SELECT doc_id, windows FROM clauses"):
-                    out.setdefault(doc_id, set()).update(json.loads(ws))
+                # SQLite unpacks the JSON lists (one row per window): a json.loads per clause took ~0.5 s at 50k.
+                out: dict[str, set[str]] = {d: set() for (d,) in self._query("SELECT DISTINCT doc_id FROM clauses")}
+                for doc_id, w in self._query("SELECT doc_id, value FROM clauses, json_each(clauses.windows)"):
+                    out[doc_id].add(w)
                 self._windows = (generation, {d: frozenset(w) for d, w in out.items()})
             return self._windows[1]
 

@@ -55,6 +55,10 @@ class SessionStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
         self._db.execute("PRAGMA journal_mode=WAL")
+        # A commit without an fsync (WAL's NORMAL: the log is synced at checkpoints): a conversation's
+        # last turns may be lost with the machine's power, never the file; each answer writes twice and
+        # a synced commit cost ~0.7 ms, 8 % of an offline ask.
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, updated REAL NOT NULL, turns TEXT NOT NULL)"
         )
