@@ -14,6 +14,7 @@ verbatim text of the clause it names.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable
@@ -153,6 +154,12 @@ class Assistant:
         the rules of the index. Called once when a service starts."""
         self.read("大连 3个技师能拿多少补贴")
         self._rules()
+
+    def warm_later(self) -> None:
+        """What only some questions need, loaded once a service is up (``warm`` is what it waits for):
+        answering in Traditional Chinese (OpenCC's s2twp dictionaries)."""
+        with contextlib.suppress(Exception):
+            to_traditional("技能人才")
 
     def read(self, question: str, history: list[Turn] | None = None, *, model: bool = False) -> QuestionFrame:
         """The frame of a question (with the conversation's frame for a follow-up); ``model``: let the

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -41,6 +42,13 @@ def _build_ui(svc: Services) -> tuple[Any, str]:
     return build_ui(svc), CSS
 
 
+def _warm_later(svc: Services) -> None:
+    try:
+        svc.assistant.warm_later()
+    except Exception:
+        log.debug("late warm-up skipped", exc_info=True)
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     settings = settings or (services.settings if services else Settings())
     own = services is None
@@ -57,6 +65,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             svc.encoder.embeddings.embed_query("预热")  # nor for loading the model
         except Exception:
             log.warning("warm-up skipped", exc_info=True)
+        # What only some questions need is loaded once the service is up, not before: OpenCC's Taiwan
+        # dictionaries (the first Traditional question would wait ~0.15 s for them).
+        threading.Thread(target=_warm_later, args=(svc,), name="warm-later", daemon=True).start()
         # The UI is built once the API is up (see app.server.lazy_ui): Gradio is most of a cold start.
         building = asyncio.create_task(ui.start()) if ui is not None else None
         yield
