@@ -34,7 +34,6 @@ import contextlib
 import json
 import multiprocessing
 import os
-import platform
 import shutil
 import socket
 import statistics
@@ -56,6 +55,8 @@ from app.services import Services, build_services
 from app.settings import REPO_ROOT, Settings
 from evaluation import load_golden_set
 from evaluation.answers import AnswerItem
+from evaluation.machine import describe as describe_machine
+from evaluation.machine import summary as machine_summary
 from evaluation.retrieval import GoldenQuestion, NaiveBaseline
 from ingest.pipeline import embed_context
 from ingest.segment import iter_text_windows
@@ -90,13 +91,7 @@ def timed(fn: Callable[[str], Any], inputs: Sequence[str]) -> list[float]:
 
 
 def machine() -> dict[str, Any]:
-    return {
-        "cpu": platform.processor() or platform.machine(),
-        "cores": os.cpu_count(),
-        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-        "os": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(),
-    }
+    return describe_machine()
 
 
 def _rss_mb(pid: int) -> float:
@@ -599,7 +594,7 @@ def write_report(result: dict[str, Any], reports: Path) -> Path:
     lines = [
         "# Benchmarks",
         "",
-        f"Machine: {m['cores']} cores, {m['memory_gb']} GB, {m['os']}, Python {m['python']}; generated "
+        f"Machine: {machine_summary(m)}; generated "
         f"{result.get('generated', '—')}. Reproduce: `policy-assistant bench`"
         + (" (this was a `--quick` run)" if result.get("quick") else "")
         + ".",

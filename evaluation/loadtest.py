@@ -39,6 +39,7 @@ import yaml
 
 from app.server.launch import free_port, start_service, stop_service  # noqa: F401 - used by the CLI
 from app.settings import REPO_ROOT
+from evaluation.machine import cpu_model, vector_extensions
 
 GOLDEN_ANSWERS = REPO_ROOT / "eval" / "golden" / "answers.yaml"
 DEFAULT_LEVELS = (1, 2, 5, 10, 20)
@@ -384,7 +385,8 @@ def machine_info(**extra: Any) -> dict[str, Any]:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "platform": platform.platform(),
         "python": platform.python_version(),
-        "cpu": platform.processor() or platform.machine(),
+        "cpu": cpu_model(),
+        "vector_extensions": " ".join(vector_extensions()) or None,
         "logical_cpus": psutil.cpu_count(logical=True),
         "cpu_mhz": round(freq.max or freq.current) if freq else None,
         "memory_gb": round(psutil.virtual_memory().total / 1024**3, 1),

