@@ -475,6 +475,22 @@ def dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
+def disk_breakdown(data: Path) -> dict[str, int]:
+    """Bytes of what a data folder serves: the serving generation's clause store (with WAL), BM25
+    and vector snapshot, and the shared Chroma collection (see ``ingest/generations.py``)."""
+    try:
+        number = int(json.loads((data / "CURRENT").read_text(encoding="utf-8"))["generation"])
+        folder = data / "generations" / str(number)
+    except (OSError, ValueError, KeyError, TypeError):
+        folder = data  # not published (yet): whatever lies at the top
+    return {
+        "clause_store": sum(dir_size(p) for p in folder.glob("clauses.sqlite*")),
+        "bm25": dir_size(folder / "bm25") if (folder / "bm25").exists() else 0,
+        "snapshot": sum(dir_size(p) for p in folder.glob("vectors.*")),
+        "chroma": dir_size(data / "chroma") if (data / "chroma").exists() else 0,
+    }
+
+
 def _rss_mb() -> float:
     import psutil
 
@@ -896,11 +912,7 @@ def _run_scaling(
             load_before = os.getloadavg()[0]
             ingest = _in_fresh_process(_ingest_worker, str(corpus.root), str(data), str(seed_file))
             _log(f"{size}: ingested in {ingest['index_s']}s {ingest['phases_s']}")
-            disk = {
-                "clause_store": sum(dir_size(p) for p in data.glob("clauses.sqlite*")),
-                "bm25": dir_size(data / "bm25"),
-                "chroma": dir_size(data / "chroma"),
-            }
+            disk = disk_breakdown(data)
             update_doc = _middle_synthetic_document(corpus.manifest)
             search = _in_fresh_process(_search_worker, str(data), str(corpus.manifest), questions, update_doc)
             _log(f"{size}: search p50 {search['search_p50_ms']} ms, p95 {search['search_p95_ms']} ms")
@@ -986,8 +998,13 @@ _INGEST_DETAILS = (
     ("BM25 rebuild s", ("phases_s.bm25_rebuild",)),
     ("ingest peak RSS MB", ("ingest_peak_rss_mb",)),
     (
-        "disk store / BM25 / Chroma MB",
-        ("disk_breakdown_mb.clause_store", "disk_breakdown_mb.bm25", "disk_breakdown_mb.chroma"),
+        "disk store / BM25 / vector snapshot / Chroma MB",
+        (
+            "disk_breakdown_mb.clause_store",
+            "disk_breakdown_mb.bm25",
+            "disk_breakdown_mb.snapshot",
+            "disk_breakdown_mb.chroma",
+        ),
     ),
     ("load avg", ("load_avg",)),
 )
@@ -1171,7 +1188,7 @@ def write_reports(rows: Sequence[dict[str, Any]], meta: dict[str, Any], out: Pat
         "- **projected embedding time**: windows ÷ the measured passages/s of the real model above: what embedding"
         " every window with e5 on this machine would add to the index time. A real full ingest takes about the"
         " sum of the two columns.",
-        "- **disk MB**: apparent size of the data folder after the ingest: clause store (SQLite + WAL), BM25 and Chroma.",
+        "- **disk MB**: apparent size of what the data folder serves after the ingest: the serving generation's clause store (SQLite + WAL), BM25 and vector snapshot, and the Chroma collection.",
         "- **search p50/p95**: `HybridRetriever.search` latency in a second fresh process after loading the"
         " indexes and 5 warm-up questions; includes the query embedding by the real model.",
         "- **RSS**: resident memory of that process after the first search (model, clause snapshot, BM25 and"

@@ -270,3 +270,22 @@ def test_peak_rss_is_this_process_high_water_mark(tmp_path: Path) -> None:
     assert scaling._peak_rss_mb(status) == pytest.approx(873.0)
     # Without /proc the process's rusage is the fallback, never zero.
     assert scaling._peak_rss_mb(tmp_path / "absent") > 0
+
+
+def test_disk_breakdown_counts_the_serving_generation(tmp_path: Path) -> None:
+    from evaluation.scaling import disk_breakdown
+
+    data = tmp_path / "data"
+    (data / "generations" / "1" / "bm25").mkdir(parents=True)
+    (data / "generations" / "2" / "bm25").mkdir(parents=True)
+    (data / "chroma").mkdir()
+    (data / "CURRENT").write_text('{"generation": 2}')
+    (data / "generations" / "1" / "clauses.sqlite").write_bytes(b"x" * 999)  # not served
+    (data / "generations" / "2" / "clauses.sqlite").write_bytes(b"x" * 100)
+    (data / "generations" / "2" / "clauses.sqlite-wal").write_bytes(b"x" * 10)
+    (data / "generations" / "2" / "bm25" / "data.npz").write_bytes(b"x" * 20)
+    (data / "generations" / "2" / "vectors.npy").write_bytes(b"x" * 30)
+    (data / "generations" / "2" / "vectors.json").write_bytes(b"x" * 3)
+    (data / "chroma" / "chroma.sqlite3").write_bytes(b"x" * 40)
+    assert disk_breakdown(data) == {"clause_store": 110, "bm25": 20, "snapshot": 33, "chroma": 40}
+    assert disk_breakdown(tmp_path / "nothing") == {"clause_store": 0, "bm25": 0, "snapshot": 0, "chroma": 0}
