@@ -199,3 +199,77 @@ def test_unchanged_rows_by_their_keys_score_like_a_full_build(
 def test_keys_ending_in_zero_bytes_survive_a_save() -> None:
     keys = [b"a" * 15 + b"\0", b"\0" * 16, b"b" * 16]
     assert lexical._split_keys(np.frombuffer(b"".join(keys), dtype="S16")) == keys
+
+
+# --------------------------------------------------------------------------- the flat token cache
+
+
+def _entry(*ids: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.asarray(ids, dtype=np.int32), np.arange(1, len(ids) + 1, dtype=np.int32)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 9), min_size=1, max_size=5, unique=True), min_size=1, max_size=12),
+    st.data(),
+)
+def test_cache_gathers_and_keeps_like_a_dict_of_rows(rows: list[list[int]], data: st.DataObject) -> None:
+    """Whatever is put, saved and loaded, gathered and kept, the flat cache answers as a plain dict would."""
+    import tempfile
+
+    cache = TokenCache("sig")
+    cache.vocab = [str(i) for i in range(10)]
+    expected: dict[bytes, tuple[list[int], list[int]]] = {}
+    keys = [bytes([i]) * 16 for i in range(len(rows))]
+    half = len(rows) // 2
+    for key, ids in zip(keys[:half], rows[:half], strict=True):
+        cache.put(key, _entry(*ids))
+        expected[key] = (ids, list(range(1, len(ids) + 1)))
+    with tempfile.TemporaryDirectory() as d:
+        cache.save(Path(d) / "t.npz")
+        cache = TokenCache.load(Path(d) / "t.npz", "sig")
+    assert len(cache) == half
+    for key, ids in zip(keys[half:], rows[half:], strict=True):  # new ones on top of the loaded rows
+        cache.put(key, _entry(*ids))
+        expected[key] = (ids, list(range(1, len(ids) + 1)))
+    order = data.draw(st.lists(st.sampled_from(keys), max_size=20))  # repeats allowed
+    got_ids, got_counts, sizes = cache.gather(order)
+    assert got_ids.tolist() == [i for k in order for i in expected[k][0]]
+    assert got_counts.tolist() == [c for k in order for c in expected[k][1]]
+    assert sizes.tolist() == [len(expected[k][0]) for k in order]
+    cache.keep_only(order)
+    assert len(cache) == len(set(order))
+    for key in keys:
+        entry = cache.get(key)
+        if key in order:
+            assert entry is not None and entry[0].tolist() == expected[key][0]
+        else:
+            assert entry is None
+
+
+def test_cache_misses_unknown_keys_and_keeps_the_first_copy() -> None:
+    cache = TokenCache("sig")
+    cache.put(b"k" * 16, _entry(1, 2))
+    cache.keep_only([b"k" * 16])  # now a stored row
+    cache.put(b"k" * 16, _entry(7))  # the same content again: the stored row stands
+    assert cache.get(b"k" * 16)[0].tolist() == [1, 2]  # type: ignore[index]
+    assert cache.lookup(b"x" * 16) is False and cache.misses == 1 and cache.hits == 1
+    with pytest.raises(KeyError):
+        cache.gather([b"x" * 16])
+
+
+def test_an_inconsistent_cache_file_is_ignored(tmp_path: Path) -> None:
+    cache = TokenCache("sig")
+    cache.vocab = ["a", "b"]
+    cache.put(b"k" * 16, _entry(0, 1))
+    cache.save(tmp_path / "t.npz")
+    assert len(TokenCache.load(tmp_path / "t.npz", "sig")) == 1
+    with np.load(tmp_path / "t.npz") as data:
+        parts = dict(data)
+    parts["offsets"] = np.asarray([0, 5], dtype=np.int64)  # says five ids, holds two
+    np.savez(tmp_path / "bad.npz", **parts)
+    assert len(TokenCache.load(tmp_path / "bad.npz", "sig")) == 0
+    parts["offsets"] = np.asarray([0, 2], dtype=np.int64)
+    parts["ids"] = np.asarray([0, 9], dtype=np.int32)  # a token id beyond the vocabulary
+    np.savez(tmp_path / "bad2.npz", **parts)
+    assert len(TokenCache.load(tmp_path / "bad2.npz", "sig")) == 0
