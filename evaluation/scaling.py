@@ -516,6 +516,15 @@ def _peak_rss_mb(status: Path = Path("/proc/self/status")) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def _time_build_writes(phases: dict[str, float]) -> None:
+    """Time every Chroma upsert and clause-store document write of this process (worker processes only)."""
+    from ingest.store import ClauseStore
+    from ingest.vectors import VectorIndex
+
+    VectorIndex.upsert = _timed(VectorIndex.upsert, phases, "chroma_upsert")  # type: ignore[method-assign]
+    ClauseStore.replace_document = _timed(ClauseStore.replace_document, phases, "sqlite_write")  # type: ignore[method-assign]
+
+
 def _timed(fn: Callable[..., Any], bucket: dict[str, float], name: str) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
@@ -546,9 +555,10 @@ def _ingest_worker(corpus_root: str, data_dir: str, seed_file: str) -> dict[str,
     services = build_services(settings, embedder=cache)
     ingestor = services.ingestor
     phases: dict[str, float] = {}
-    # Wrap instance attributes of this process's objects to see where the time goes.
-    services.vectors.upsert = _timed(services.vectors.upsert, phases, "chroma_upsert")  # type: ignore[method-assign]
-    services.store.replace_document = _timed(services.store.replace_document, phases, "sqlite_write")  # type: ignore[method-assign]
+    # Wrap methods in this (fresh, throw-away) process to see where the time goes. The build
+    # writes through its generation's own store and collection, not the services' (which serve
+    # the published generation), so the classes are wrapped, not those instances.
+    _time_build_writes(phases)
     ingestor.rebuild_lexical = _timed(ingestor.rebuild_lexical, phases, "bm25_rebuild")  # type: ignore[method-assign]
     cache.embed_documents = _timed(cache.embed_documents, phases, "embedding_lookup")  # type: ignore[method-assign]
     marks: dict[str, float] = {}
@@ -707,7 +717,7 @@ def _update_worker(manifest: str, data_dir: str, doc_id: str) -> dict[str, Any]:
     if isinstance(client, LazyClient):
         client.get()
     phases: dict[str, float] = {}
-    services.vectors.upsert = _timed(services.vectors.upsert, phases, "chroma_upsert")  # type: ignore[method-assign]
+    _time_build_writes(phases)
     services.ingestor.rebuild_lexical = _timed(services.ingestor.rebuild_lexical, phases, "bm25_rebuild")  # type: ignore[method-assign]
     embedder.embed_documents = _timed(embedder.embed_documents, phases, "embedding")  # type: ignore[method-assign]
     rss_before = _rss_mb()
@@ -1412,6 +1422,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "in WORKDIR, and rewrite the report in --out",
     )
     args = parser.parse_args(argv)
+    for rerun in (args.search_only, args.update_only):
+        if rerun is None:
+            continue
+        if not any(rerun.glob("data-*")):
+            parser.error(f"{rerun} holds no data-<size> folders: name the pa-scaling-* folder a --keep run left")
+        if not (args.out / "scaling.json").is_file():
+            parser.error(f"{args.out / 'scaling.json'} is missing: --out must hold the report of the --keep run")
+    if args.workdir is not None:
+        args.workdir.mkdir(parents=True, exist_ok=True)
     if args.search_only is not None:
         rerun_searches(args.search_only, args.out, args.queries)
         print(f"written: {args.out / 'scaling.md'}, scaling.json, scaling.png")

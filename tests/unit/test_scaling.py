@@ -289,3 +289,16 @@ def test_disk_breakdown_counts_the_serving_generation(tmp_path: Path) -> None:
     (data / "chroma" / "chroma.sqlite3").write_bytes(b"x" * 40)
     assert disk_breakdown(data) == {"clause_store": 110, "bm25": 20, "snapshot": 33, "chroma": 40}
     assert disk_breakdown(tmp_path / "nothing") == {"clause_store": 0, "bm25": 0, "snapshot": 0, "chroma": 0}
+
+
+def test_reruns_name_what_is_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from evaluation.scaling import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--update-only", str(tmp_path)])
+    assert stop.value.code == 2
+    assert "no data-<size> folders" in capsys.readouterr().err
+    (tmp_path / "data-1000").mkdir()
+    with pytest.raises(SystemExit):
+        main(["--search-only", str(tmp_path), "--out", str(tmp_path / "reports")])
+    assert "scaling.json is missing" in capsys.readouterr().err
