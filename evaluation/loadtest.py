@@ -39,7 +39,7 @@ import yaml
 
 from app.server.launch import free_port, start_service, stop_service  # noqa: F401 - used by the CLI
 from app.settings import REPO_ROOT
-from evaluation.machine import cpu_model, vector_extensions
+from evaluation.machine import describe as describe_machine
 
 GOLDEN_ANSWERS = REPO_ROOT / "eval" / "golden" / "answers.yaml"
 DEFAULT_LEVELS = (1, 2, 5, 10, 20)
@@ -381,15 +381,16 @@ def first_level_over(results: Sequence[LoadResult], ms: float = 1000.0) -> int |
 def machine_info(**extra: Any) -> dict[str, Any]:
     """Where the figures were measured: they mean little without it."""
     freq = psutil.cpu_freq()
+    m = describe_machine()
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "platform": platform.platform(),
-        "python": platform.python_version(),
-        "cpu": cpu_model(),
-        "vector_extensions": " ".join(vector_extensions()) or None,
+        "python": m["python"],
+        "cpu": m["cpu"],
+        "vector_extensions": " ".join(m["vector_extensions"]) or None,
         "logical_cpus": psutil.cpu_count(logical=True),
         "cpu_mhz": round(freq.max or freq.current) if freq else None,
-        "memory_gb": round(psutil.virtual_memory().total / 1024**3, 1),
+        "memory_gb": m["memory_gb"],
         **extra,
     }
 

@@ -29,8 +29,8 @@ from app.settings import REPO_ROOT
 from evaluation import cities as cities_eval
 from evaluation import loo as loo_eval
 from evaluation.answers import AnswerEvalResult, run_answer_eval
-from evaluation.bench import machine
 from evaluation.bench import write_report as write_bench_report
+from evaluation.machine import describe as describe_machine
 from evaluation.machine import summary as machine_summary
 from evaluation.profiles import run_profiles_eval
 from evaluation.retrieval import RetrievalEvalResult, run_retrieval_eval
@@ -171,7 +171,7 @@ def run_all(services: Services, reports: Path) -> Path:
             "refusal as expected": [dev.by("type")[t]["refused_ok"] or 0 for t in types],
         },
     )
-    m = machine()
+    m = describe_machine()
     calc_dev, calc_hold = calculation_figures(dev), calculation_figures(holdout)
     lines = [
         "# Evaluation report",

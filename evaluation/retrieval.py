@@ -20,7 +20,6 @@ top k; MRR@10 uses the rank of the first relevant result.
 from __future__ import annotations
 
 import json
-import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from pydantic import BaseModel, Field
 from app.retrieval import Filters
 from app.services import Services
 from evaluation import load_golden_set
+from evaluation.machine import summary as machine_summary
 from ingest.loaders import load_text
 
 
@@ -204,7 +204,7 @@ def write_report(result: RetrievalEvalResult, reports: Path, golden: Path, servi
         "",
         f"- golden set: `{golden}` ({len(result.questions)} questions)",
         f"- embeddings: `{embedder}`; clauses indexed: {sum(1 for _ in services.store.clauses())}",
-        f"- machine: {platform.machine()}, {platform.system()} {platform.release()}, Python {platform.python_version()}",
+        f"- machine: {machine_summary()}",
         f"- generated: {datetime.now(UTC).isoformat(timespec='seconds')} by `policy-assistant eval retrieval`",
         "",
         "## Overall",

@@ -93,8 +93,9 @@ class TokenCache:
 
     Held as it is saved, flat: the rows' ids and counts end to end with an offset per row, and a
     dict from key to row, so that loading 50k clauses, gathering them in the index's order and
-    forgetting the ones gone are array operations (a dict of 50k array pairs cost a few hundred
-    milliseconds a update). Clauses tokenised in this run wait in ``_new`` until the next gather.
+    forgetting the ones gone are array operations (a dict of 50k array pairs cost about a hundred
+    milliseconds an update, most of it in saving). ``_row`` keeps its keys in row order. Clauses
+    tokenised in this run wait in ``_new`` until the next gather.
 
     Only valid for the tokenizer it was made with (``Tokenizer.signature``): a different
     dictionary or stopword list starts an empty cache.
@@ -104,7 +105,6 @@ class TokenCache:
         self.signature = signature
         self.vocab: list[str] = []
         self._vocab_id: dict[str, int] = {}
-        self._keys: list[bytes] = []
         self._row: dict[bytes, int] = {}
         self._offsets = np.zeros(1, dtype=np.int64)
         self._ids = np.zeros(0, dtype=np.int32)
@@ -163,9 +163,8 @@ class TokenCache:
         self._offsets = np.concatenate([self._offsets, self._offsets[-1] + np.cumsum(sizes)])
         self._ids = np.concatenate([self._ids, *(i for i, _ in entries)]).astype(np.int32, copy=False)
         self._counts = np.concatenate([self._counts, *(c for _, c in entries)]).astype(np.int32, copy=False)
-        first = len(self._keys)
+        first = len(self._row)
         self._row.update(zip(new_keys, range(first, first + len(new_keys)), strict=True))
-        self._keys.extend(new_keys)
         self._new = {}
 
     def gather(self, keys: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -186,7 +185,6 @@ class TokenCache:
         self._ids, self._counts = self._ids[where], self._counts[where]
         self._offsets = np.zeros(len(kept) + 1, dtype=np.int64)
         np.cumsum(sizes, out=self._offsets[1:])
-        self._keys = kept
         self._row = dict(zip(kept, range(len(kept)), strict=True))
 
     def save(self, path: Path) -> None:
@@ -196,7 +194,7 @@ class TokenCache:
                 f,
                 signature=np.array(self.signature),
                 vocab=np.array(json.dumps(self.vocab, ensure_ascii=False)),
-                keys=np.frombuffer(b"".join(self._keys), dtype="S16") if self._keys else np.zeros(0, dtype="S16"),
+                keys=np.frombuffer(b"".join(self._row), dtype="S16") if self._row else np.zeros(0, dtype="S16"),
                 offsets=self._offsets,
                 ids=self._ids,
                 counts=self._counts,
@@ -229,8 +227,7 @@ class TokenCache:
             return cls(signature)
         cache.vocab = vocab
         cache._vocab_id = {t: i for i, t in enumerate(vocab)}
-        cache._keys = _split_keys(keys)
-        cache._row = dict(zip(cache._keys, range(n), strict=True))
+        cache._row = dict(zip(_split_keys(keys), range(n), strict=True))
         cache._offsets = offsets.astype(np.int64, copy=False)
         cache._ids = ids.astype(np.int32, copy=False)
         cache._counts = counts.astype(np.int32, copy=False)
